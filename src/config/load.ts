@@ -1,0 +1,127 @@
+/**
+ * Reads `cluster.yaml` (or the built-in defaults when there is none), checks it
+ * completely, and returns the resolved config. Every problem is reported at
+ * once, each with the file, line and field.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import { UserError, UserErrors } from '../errors.js';
+import { clusterConfigSchema, type ClusterConfigInput } from './schema.js';
+import { validateConfig } from './validate.js';
+import { formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
+import { parseKubeVersion, resolveMode, type KubeVersion, type PodSecurityMode } from '../versions.js';
+
+export const DEFAULT_CONFIG_FILE = 'cluster.yaml';
+
+export interface ClusterConfig extends ClusterConfigInput {
+  version: KubeVersion;
+  /** `podSecurity.mode` with `auto` resolved for the version. */
+  mode: PodSecurityMode;
+  /** The file it came from, or undefined for the built-in defaults. */
+  source?: string;
+  /** Relative paths in the config (cni.manifest) resolve from here. */
+  baseDir: string;
+}
+
+/**
+ * `file` given: it must exist. Not given: `./cluster.yaml` when present,
+ * otherwise the built-in defaults.
+ */
+export function loadConfig(file?: string, cwd = process.cwd()): ClusterConfig {
+  if (file !== undefined) {
+    const abs = path.resolve(cwd, file);
+    if (!existsSync(abs)) throw new UserError(`config file not found (run "kubestrap init" to write one)`, { file });
+    return parseConfig(readFileSync(abs, 'utf8'), file, path.dirname(abs));
+  }
+  const implicit = path.resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (existsSync(implicit)) return parseConfig(readFileSync(implicit, 'utf8'), DEFAULT_CONFIG_FILE, cwd);
+  return resolve(clusterConfigSchema.parse({}), undefined, cwd);
+}
+
+export function parseConfig(text: string, file: string, baseDir: string): ClusterConfig {
+  const src = parseYamlSource(text, file);
+  const raw = src.doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new UserError('the config must be a YAML mapping (apiVersion, kind, kubernetesVersion, ...)', { file, line: 1, col: 1 });
+  }
+  const parsed = clusterConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UserErrors(parsed.error.issues.flatMap((issue) => zodIssueToErrors(issue, raw, src)));
+  }
+  const problems = validateConfig(parsed.data);
+  if (problems.length > 0) {
+    throw new UserErrors(problems.map((p) => errorAt(src, p.path, p.message, p.atKey)));
+  }
+  return resolve(parsed.data, file, baseDir);
+}
+
+function resolve(input: ClusterConfigInput, source: string | undefined, baseDir: string): ClusterConfig {
+  if (source === undefined) {
+    // The defaults must pass the same checks a file does.
+    const problems = validateConfig(input);
+    if (problems.length > 0) throw new UserErrors(problems.map((p) => new UserError(p.message, undefined, formatPath(p.path))));
+  }
+  const version = parseKubeVersion(input.kubernetesVersion)!;
+  return { ...input, version, mode: resolveMode(input.podSecurity.mode, version.minor), source, baseDir };
+}
+
+function errorAt(src: YamlSource, fieldPath: Path, message: string, atKey = false): UserError {
+  const pos = src.position(fieldPath, atKey);
+  return new UserError(message, { file: src.file, line: pos?.line, col: pos?.col }, formatPath(fieldPath));
+}
+
+function valueAt(root: unknown, p: Path): unknown {
+  let v: unknown = root;
+  for (const seg of p) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+function zodIssueToErrors(issue: ZodIssue, raw: unknown, src: YamlSource): UserError[] {
+  const p = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+  const got = valueAt(raw, p);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => errorAt(src, [...p, k], 'unknown field', true));
+    case 'invalid_type':
+      if (got === undefined) return [errorAt(src, p, `is required (${issue.expected})`)];
+      return [errorAt(src, p, `expected ${expectedName(issue.expected)}, got ${describe(got)}`)];
+    case 'invalid_value':
+      if (issue.values.length === 1) return [errorAt(src, p, `must be ${JSON.stringify(issue.values[0])}, got ${describe(got)}`)];
+      return [errorAt(src, p, `must be one of ${issue.values.map((v) => String(v)).join(', ')}; got ${describe(got)}`)];
+    case 'too_small':
+      return [errorAt(src, p, issue.origin === 'string' || issue.origin === 'array' ? 'must not be empty' : `must be at least ${issue.minimum}`)];
+    case 'too_big':
+      return [errorAt(src, p, `must be at most ${issue.maximum}`)];
+    default:
+      return [errorAt(src, p, issue.message)];
+  }
+}
+
+function expectedName(expected: string): string {
+  switch (expected) {
+    case 'int':
+      return 'an integer';
+    case 'array':
+      return 'a list';
+    case 'object':
+      return 'a mapping';
+    case 'boolean':
+      return 'true or false';
+    default:
+      return `a ${expected}`;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The cluster config (`cluster.yaml`) as a strict schema with its defaults.
+ * Shape and types only; rules that relate fields to each other or to the
+ * Kubernetes version live in validate.ts.
+ */
+import { z } from 'zod';
+import { pspAnnotationsSchema, pspSpecSchema } from '../policy/psp/schema.js';
+
+export const API_VERSION = 'kubestrap.io/v1alpha1';
+export const KIND = 'ClusterConfig';
+
+/** The version `kubestrap init` and a config-less run use: the last PSP minor's last patch. */
+export const DEFAULT_KUBERNETES_VERSION = 'v1.24.17';
+
+export const LEVELS = ['restricted', 'baseline', 'privileged'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export const TENANT_ROLES = ['admin', 'edit', 'view'] as const;
+
+export const FLANNEL_BACKENDS = ['vxlan', 'host-gw', 'wireguard'] as const;
+
+const str = () => z.string();
+
+const tenantSchema = z.strictObject({
+  namespace: str(),
+  serviceAccounts: z.array(str()).default([]),
+  role: z.enum(TENANT_ROLES).default('edit'),
+  policy: str().default('restricted'),
+});
+
+const policySchema = z.strictObject({
+  name: str(),
+  template: str().default('restricted'),
+  annotations: pspAnnotationsSchema.optional(),
+  spec: pspSpecSchema.default({}),
+});
+
+export const clusterConfigSchema = z.strictObject({
+  apiVersion: z.literal(API_VERSION).default(API_VERSION),
+  kind: z.literal(KIND).default(KIND),
+  kubernetesVersion: str().default(DEFAULT_KUBERNETES_VERSION),
+  podSecurity: z
+    .strictObject({
+      mode: z.enum(['auto', 'psp', 'pss']).default('auto'),
+      default: z.enum(LEVELS).default('restricted'),
+      privilegedNamespaces: z.array(str()).default(['kube-system', 'kube-flannel']),
+    })
+    .prefault({}),
+  networking: z
+    .strictObject({
+      podSubnet: str().default('10.244.0.0/16'),
+      serviceSubnet: str().default('10.96.0.0/12'),
+      dnsDomain: str().default('cluster.local'),
+    })
+    .prefault({}),
+  controlPlane: z
+    .strictObject({
+      advertiseAddress: str().default(''),
+      nodeName: str().default(''),
+      allowWorkloads: z.boolean().default(true),
+    })
+    .prefault({}),
+  cni: z
+    .strictObject({
+      plugin: z.enum(['flannel']).default('flannel'),
+      backend: z.enum(FLANNEL_BACKENDS).default('vxlan'),
+      /** Interface flannel uses between nodes; Vagrant VMs need the private NIC here. */
+      iface: str().default(''),
+      manifest: str().default(''),
+    })
+    .prefault({}),
+  ingress: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      namespace: str().default('ingress-nginx'),
+    })
+    .prefault({}),
+  tenants: z.array(tenantSchema).default([]),
+  policies: z.array(policySchema).default([]),
+});
+
+/** The config as written, after defaults: what the user controls. */
+export type ClusterConfigInput = z.infer<typeof clusterConfigSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;

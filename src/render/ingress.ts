@@ -1,0 +1,34 @@
+/**
+ * What ingress-nginx needs before its own manifest is applied: its namespace
+ * and, in PSP mode, the ingress-nginx policy with a Role and RoleBinding for
+ * the controller's, the admission jobs' and the default service accounts.
+ */
+import type { ClusterConfig } from '../config/load.js';
+import { buildPolicy } from '../policy/psp/library.js';
+import { levelForPolicy } from '../policy/pss/level-of-policy.js';
+import { pspRbacGroups } from '../versions.js';
+import { bindingDoc, namespaceDoc, pspDoc, pspUseRoleDoc, serviceAccountSubject } from './objects.js';
+import { pssLabels } from './pss-labels.js';
+
+export const INGRESS_POLICY = 'ingress-nginx';
+/** Service accounts of the upstream ingress-nginx manifest: the controller and the admission webhook jobs. */
+export const INGRESS_SERVICE_ACCOUNTS = ['ingress-nginx', 'ingress-nginx-admission'];
+
+export function renderIngress(cfg: ClusterConfig): string[] {
+  const ns = cfg.ingress.namespace;
+  const minor = cfg.version.minor;
+  if (cfg.mode === 'pss') return [namespaceDoc(ns, pssLabels(levelForPolicy(INGRESS_POLICY, cfg.policies), minor))];
+  return [
+    pspDoc(buildPolicy(INGRESS_POLICY, minor, cfg.policies)),
+    namespaceDoc(ns),
+    pspUseRoleDoc({ kind: 'Role', name: `psp:${INGRESS_POLICY}`, namespace: ns, policy: INGRESS_POLICY, apiGroups: pspRbacGroups(minor) }),
+    bindingDoc({
+      kind: 'RoleBinding',
+      name: `psp:${INGRESS_POLICY}`,
+      namespace: ns,
+      roleKind: 'Role',
+      roleName: `psp:${INGRESS_POLICY}`,
+      subjects: [...INGRESS_SERVICE_ACCOUNTS, 'default'].map((sa) => serviceAccountSubject(ns, sa)),
+    }),
+  ];
+}

@@ -1,0 +1,176 @@
+/**
+ * Facts per Kubernetes minor that decide what kubestrap renders and runs.
+ * Each fact names where it comes from so it can be re-checked; see
+ * ../shared/docs/FIELD-NOTES.md and the README's "Version matrix".
+ */
+
+export const OLDEST_MINOR = 11;
+/** The newest minor released as of this release of kubestrap (v1.37, August 2026). */
+export const NEWEST_MINOR = 37;
+/** PodSecurityPolicy was removed in 1.25. */
+export const LAST_PSP_MINOR = 24;
+/** PodSecurity admission is beta and on by default from 1.23, GA in 1.25. */
+export const FIRST_PSS_MINOR = 23;
+
+export interface KubeVersion {
+  /** Normalised, with the leading v: `v1.24.17`. */
+  text: string;
+  minor: number;
+  patch: number;
+}
+
+const VERSION_RE = /^v?1\.(\d{1,2})\.(\d{1,3})$/;
+
+/** Parses `v1.24.17` or `1.24.17`; returns undefined for anything else. */
+export function parseKubeVersion(input: string): KubeVersion | undefined {
+  const m = VERSION_RE.exec(input.trim());
+  if (!m) return undefined;
+  const minor = Number(m[1]);
+  const patch = Number(m[2]);
+  return { text: `v1.${minor}.${patch}`, minor, patch };
+}
+
+export function isSupportedMinor(minor: number): boolean {
+  return minor >= OLDEST_MINOR && minor <= NEWEST_MINOR;
+}
+
+export type KubeadmApi = 'v1alpha2' | 'v1alpha3' | 'v1beta1' | 'v1beta2' | 'v1beta3' | 'v1beta4';
+
+/**
+ * The kubeadm config API a minor's kubeadm reads and writes by default.
+ * 1.11 v1alpha2; 1.12 v1alpha3; 1.13-1.14 v1beta1; 1.15-1.21 v1beta2;
+ * 1.22-1.30 v1beta3; 1.31+ v1beta4 (kubernetes PR #125029). 1.31-1.36 still read
+ * v1beta3 with a deprecation warning; 1.37 removed it (PR #136016).
+ */
+export function kubeadmApiFor(minor: number): KubeadmApi {
+  if (minor <= 11) return 'v1alpha2';
+  if (minor === 12) return 'v1alpha3';
+  if (minor <= 14) return 'v1beta1';
+  if (minor <= 21) return 'v1beta2';
+  if (minor <= 30) return 'v1beta3';
+  return 'v1beta4';
+}
+
+export type PodSecurityMode = 'psp' | 'pss';
+
+export function pspServed(minor: number): boolean {
+  return minor <= LAST_PSP_MINOR;
+}
+
+export function pssAvailable(minor: number): boolean {
+  return minor >= FIRST_PSS_MINOR;
+}
+
+/** `auto` means PSP while the minor serves it, the Pod Security Standards after. */
+export function resolveMode(mode: 'auto' | PodSecurityMode, minor: number): PodSecurityMode {
+  if (mode !== 'auto') return mode;
+  return pspServed(minor) ? 'psp' : 'pss';
+}
+
+/**
+ * apiVersion of the PodSecurity plugin's own configuration inside the
+ * AdmissionConfiguration: v1beta1 in 1.23-1.24, v1 from 1.25.
+ */
+export function podSecurityConfigApi(minor: number): string {
+  return minor >= 25
+    ? 'pod-security.admission.config.k8s.io/v1'
+    : 'pod-security.admission.config.k8s.io/v1beta1';
+}
+
+/** The version a namespace's `enforce-version` label pins: the cluster's own minor. */
+export function pssVersionLabel(minor: number): string {
+  return `v1.${minor}`;
+}
+
+/**
+ * Taints kubeadm puts on a control-plane node: `master` up to 1.23, both in 1.24
+ * (the migration release), `control-plane` only from 1.25 (REAL-OUTPUTS.md §10).
+ */
+export function controlPlaneTaints(minor: number): string[] {
+  if (minor <= 23) return ['node-role.kubernetes.io/master'];
+  if (minor === 24) return ['node-role.kubernetes.io/master', 'node-role.kubernetes.io/control-plane'];
+  return ['node-role.kubernetes.io/control-plane'];
+}
+
+/**
+ * Which API groups serve PodSecurityPolicy: `extensions/v1beta1` until 1.15
+ * (removed in 1.16), `policy/v1beta1` from 1.10 to 1.24. The admission plugin
+ * accepts `use` granted in either group.
+ */
+export function pspRbacGroups(minor: number): string[] {
+  return minor <= 15 ? ['policy', 'extensions'] : ['policy'];
+}
+
+/**
+ * Volume types a PSP may list beyond the classic ones. The API server rejects
+ * unknown types, so each is used only where it is certainly accepted and
+ * useful: `csi` from 1.14 (inline CSI volumes; the PSP value itself arrived
+ * around 1.11-1.12) and `ephemeral` from 1.21 (generic ephemeral volumes are on
+ * by default there; the value was added during 1.19).
+ */
+export function pspExtraVolumeTypes(minor: number): string[] {
+  const types: string[] = [];
+  if (minor >= 14) types.push('csi');
+  if (minor >= 21) types.push('ephemeral');
+  return types;
+}
+
+/**
+ * The first minor whose PodSecurityPolicy API has each newer spec field.
+ * kubectl validates against the server's schema, so a field the server does
+ * not know makes `kubectl apply` fail.
+ */
+export const PSP_FIELD_SINCE: Record<string, number> = {
+  allowedProcMountTypes: 12,
+  runAsGroup: 13,
+  allowedCSIDrivers: 14,
+  runtimeClass: 15,
+};
+
+/**
+ * Where flannel runs. Current flannel runs in `kube-flannel` with
+ * priorityClassName system-node-critical; before 1.17 the Priority admission
+ * plugin allowed the system priority classes only in kube-system, so older
+ * minors keep flannel in kube-system.
+ */
+export function flannelNamespace(minor: number): string {
+  return minor >= 17 ? 'kube-flannel' : 'kube-system';
+}
+
+/**
+ * The CRI socket kubeadm is told to use. kubestrap standardises on containerd
+ * for every minor, so the lab and a real host agree. kubeadm 1.24+ wants the
+ * unix:// scheme (it prepends it with a deprecation warning otherwise, PR
+ * #107295); before 1.24 a bare path is the form kubeadm documents.
+ */
+export function criSocket(minor: number): string {
+  return minor >= 24 ? 'unix:///var/run/containerd/containerd.sock' : '/run/containerd/containerd.sock';
+}
+
+/**
+ * The node label that says the OS: `kubernetes.io/os` from 1.14; before that
+ * only `beta.kubernetes.io/os` is set, and an affinity on the GA label would
+ * match no node at all.
+ */
+export function osLabel(minor: number): string {
+  return minor >= 14 ? 'kubernetes.io/os' : 'beta.kubernetes.io/os';
+}
+
+/** flannel release kubestrap pins (FIELD-NOTES.md: v0.28.9 with flannel-cni-plugin v1.9.1-flannel3). */
+export const FLANNEL = {
+  version: 'v0.28.9',
+  image: 'ghcr.io/flannel-io/flannel:v0.28.9',
+  cniPluginImage: 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3',
+} as const;
+
+/** `kubeadm config validate` exists from 1.28 (kubernetes PR #118013). */
+export function hasKubeadmConfigValidate(minor: number): boolean {
+  return minor >= 28;
+}
+
+/** Every supported minor, oldest first: for tests and the version matrix. */
+export function supportedMinors(): number[] {
+  const out: number[] = [];
+  for (let m = OLDEST_MINOR; m <= NEWEST_MINOR; m++) out.push(m);
+  return out;
+}
