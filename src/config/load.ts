@@ -7,14 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { UserError, UserErrors } from '../errors.js';
-import { clusterConfigSchema, type ClusterConfigInput } from './schema.js';
+import { clusterConfigSchema, type ClusterConfigFields, type ClusterConfigInput } from './schema.js';
 import { validateConfig } from './validate.js';
 import { formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
-import { parseKubeVersion, resolveMode, type KubeVersion, type PodSecurityMode } from '../versions.js';
+import { NEWEST_MINOR, flannelNamespace, parseKubeVersion, resolveMode, type KubeVersion, type PodSecurityMode } from '../versions.js';
 
 export const DEFAULT_CONFIG_FILE = 'cluster.yaml';
 
-export interface ClusterConfig extends ClusterConfigInput {
+export type ClusterConfig = ClusterConfigFields & {
   version: KubeVersion;
   /** `podSecurity.mode` with `auto` resolved for the version. */
   mode: PodSecurityMode;
@@ -22,7 +22,7 @@ export interface ClusterConfig extends ClusterConfigInput {
   source?: string;
   /** Relative paths in the config (cni.manifest) resolve from here. */
   baseDir: string;
-}
+};
 
 /**
  * `file` given: it must exist. Not given: `./cluster.yaml` when present,
@@ -36,7 +36,7 @@ export function loadConfig(file?: string, cwd = process.cwd()): ClusterConfig {
   }
   const implicit = path.resolve(cwd, DEFAULT_CONFIG_FILE);
   if (existsSync(implicit)) return parseConfig(readFileSync(implicit, 'utf8'), DEFAULT_CONFIG_FILE, cwd);
-  return resolve(clusterConfigSchema.parse({}), undefined, cwd);
+  return resolve(withDerivedDefaults(clusterConfigSchema.parse({})), undefined, cwd);
 }
 
 export function parseConfig(text: string, file: string, baseDir: string): ClusterConfig {
@@ -49,14 +49,25 @@ export function parseConfig(text: string, file: string, baseDir: string): Cluste
   if (!parsed.success) {
     throw new UserErrors(parsed.error.issues.flatMap((issue) => zodIssueToErrors(issue, raw, src)));
   }
-  const problems = validateConfig(parsed.data);
+  const input = withDerivedDefaults(parsed.data);
+  const problems = validateConfig(input);
   if (problems.length > 0) {
     throw new UserErrors(problems.map((p) => errorAt(src, p.path, p.message, p.atKey)));
   }
-  return resolve(parsed.data, file, baseDir);
+  return resolve(input, file, baseDir);
 }
 
-function resolve(input: ClusterConfigInput, source: string | undefined, baseDir: string): ClusterConfig {
+/** Defaults that depend on the Kubernetes version. */
+function withDerivedDefaults(input: ClusterConfigInput): ClusterConfigFields {
+  if (input.podSecurity.privilegedNamespaces !== undefined) {
+    return input as ClusterConfigFields;
+  }
+  const minor = parseKubeVersion(input.kubernetesVersion)?.minor ?? NEWEST_MINOR;
+  const namespaces = [...new Set(['kube-system', flannelNamespace(minor)])];
+  return { ...input, podSecurity: { ...input.podSecurity, privilegedNamespaces: namespaces } };
+}
+
+function resolve(input: ClusterConfigFields, source: string | undefined, baseDir: string): ClusterConfig {
   if (source === undefined) {
     // The defaults must pass the same checks a file does.
     const problems = validateConfig(input);

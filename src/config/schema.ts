@@ -43,7 +43,8 @@ export const clusterConfigSchema = z.strictObject({
     .strictObject({
       mode: z.enum(['auto', 'psp', 'pss']).default('auto'),
       default: z.enum(LEVELS).default('restricted'),
-      privilegedNamespaces: z.array(str()).default(['kube-system', 'kube-flannel']),
+      /** Left out: kube-system and the namespace flannel runs in on the chosen minor (load.ts). */
+      privilegedNamespaces: z.array(str()).optional(),
     })
     .prefault({}),
   networking: z
@@ -79,7 +80,12 @@ export const clusterConfigSchema = z.strictObject({
   policies: z.array(policySchema).default([]),
 });
 
-/** The config as written, after defaults: what the user controls. */
+/** The config as written, after the static defaults. */
 export type ClusterConfigInput = z.infer<typeof clusterConfigSchema>;
+
+/** After the version-dependent defaults too: what validation and rendering read. */
+export type ClusterConfigFields = Omit<ClusterConfigInput, 'podSecurity'> & {
+  podSecurity: Omit<ClusterConfigInput['podSecurity'], 'privilegedNamespaces'> & { privilegedNamespaces: string[] };
+};
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type PolicyConfig = z.infer<typeof policySchema>;

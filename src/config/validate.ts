@@ -2,7 +2,7 @@
  * Rules that relate config fields to each other and to the Kubernetes version.
  * Each problem names the field path; load.ts turns paths into file lines.
  */
-import type { ClusterConfigInput } from './schema.js';
+import type { ClusterConfigFields } from './schema.js';
 import type { Path } from './yaml-source.js';
 import { cidrContains, cidrsOverlap, formatIPv4, parseCidr, parseIPv4, type Cidr } from './cidr.js';
 import { dns1123LabelProblem, dns1123SubdomainProblem } from './names.js';
@@ -30,7 +30,7 @@ export interface ConfigProblem {
 /** Namespaces Kubernetes itself owns; a tenant or ingress must not take them over. */
 const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
-export function validateConfig(cfg: ClusterConfigInput): ConfigProblem[] {
+export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: Path, message: string) => problems.push({ path, message });
 
@@ -139,7 +139,7 @@ export function validateConfig(cfg: ClusterConfigInput): ConfigProblem[] {
 
 type Add = (path: Path, message: string) => void;
 
-function validateNetworking(cfg: ClusterConfigInput, add: Add) {
+function validateNetworking(cfg: ClusterConfigFields, add: Add) {
   const cidr = (field: 'podSubnet' | 'serviceSubnet'): Cidr | undefined => {
     const r = parseCidr(cfg.networking[field]);
     if (!r.ok) {
@@ -183,7 +183,7 @@ function validateNetworking(cfg: ClusterConfigInput, add: Add) {
   }
 }
 
-function validateNames(cfg: ClusterConfigInput, add: Add) {
+function validateNames(cfg: ClusterConfigFields, add: Add) {
   if (cfg.controlPlane.nodeName !== '') {
     const p = dns1123SubdomainProblem(cfg.controlPlane.nodeName);
     if (p) add(['controlPlane', 'nodeName'], p);

@@ -85,3 +85,8 @@ test('apiVersion and kind must be the kubestrap ones when given', (t) => {
     'cluster.yaml:1:13: apiVersion: must be "kubestrap.io/v1alpha1", got the string "kubeadm.k8s.io/v1beta3"',
   ]);
 });
+
+test('left out, the privileged namespaces are kube-system and wherever flannel runs on that minor', (t) => {
+  t.deepEqual(configFrom('kubernetesVersion: v1.16.15\n').podSecurity.privilegedNamespaces, ['kube-system']);
+  t.deepEqual(configFrom('kubernetesVersion: v1.17.17\n').podSecurity.privilegedNamespaces, ['kube-system', 'kube-flannel']);
+});
