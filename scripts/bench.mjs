@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Runs every benchmark in scripts/bench/ (each a standalone script against the
+// compiled dist/), one after another so they do not compete for the 2 cores.
+import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
+const only = process.argv[2];
+let failed = false;
+for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
+  if (only && !file.includes(only)) continue;
+  const r = spawnSync(process.execPath, [path.join(dir, file)], { stdio: 'inherit' });
+  if (r.status !== 0) failed = true;
+}
+process.exit(failed ? 1 : 0);
