@@ -1,0 +1,63 @@
+/**
+ * capabilities_baseline (baseline, v1.0+): containers may only add capabilities from
+ * the container runtime's default set; NET_RAW and everything else is refused.
+ *
+ * Upstream: policy/check_capabilities_baseline.go (read at 003effe9): one revision at
+ * 1.0 with the set `capabilities_allowed_1_0` below. At restricted level from v1.22 it
+ * is replaced by capabilities_restricted (OverrideCheckIDs there), so restricted pods
+ * get one "unrestricted capabilities" reason instead of two.
+ */
+import type { CheckDefinition } from '../registry.js';
+import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
+import { asContainer, containerList, containersPhrase, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
+
+/** The default Docker/containerd capability set less NET_RAW (check_capabilities_baseline.go). */
+export const BASELINE_ALLOWED_CAPABILITIES: ReadonlySet<string> = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
+
+function capabilitiesBaseline1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
+  let bad: string[] | undefined;
+  let caps: string[] | undefined;
+  for (let l = 0; l < 3; l++) {
+    const list = containerList(spec, l);
+    if (!list) continue;
+    for (let i = 0; i < list.length; i++) {
+      const c = asContainer(list[i]);
+      const add = obj(obj(c.securityContext)?.capabilities)?.add;
+      if (!Array.isArray(add)) continue;
+      let valid = true;
+      for (let j = 0; j < add.length; j++) {
+        const cap = str(add[j]);
+        if (!BASELINE_ALLOWED_CAPABILITIES.has(cap)) {
+          valid = false;
+          (caps ??= []).push(cap);
+        }
+      }
+      if (!valid) (bad ??= []).push(nameOf(c));
+    }
+  }
+  if (!bad) return null;
+  return {
+    reason: 'non-default capabilities',
+    detail: `${containersPhrase(bad)} must not include ${joinQuote(sortedSet(caps!))} in securityContext.capabilities.add`,
+  };
+}
+
+export const capabilitiesBaseline: CheckDefinition = {
+  id: 'capabilities_baseline',
+  level: 'baseline',
+  versions: [{ minimumMinor: 0, check: capabilitiesBaseline1_0 }],
+};
