@@ -11,6 +11,23 @@ import { processIo } from './io.js';
 
 const VERSION = '0.1.0';
 
+/** Ctrl-C (or SIGTERM) stops the command that runs and leaves the state as it was before that step. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    count++;
+    if (count > 1) process.exit(130); // a second Ctrl-C means now
+    process.stderr.write(`\n${name}: stopping after the current command...\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  return controller.signal;
+}
+
+const STEP_HELP = 'preflight, kubeadm-init, kubeconfig, pod-security, cni, control-plane-taint, ingress, tenants, verify';
+
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
   program
@@ -39,6 +56,67 @@ function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts) => {
       const { renderCommand } = await import('./commands/render.js');
       setExit(renderCommand(opts, processIo));
+    });
+
+  program
+    .command('plan')
+    .description('show the steps of `up` and the exact commands each would run')
+    .option('-c, --config <file>', 'cluster config')
+    .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .action(async (opts) => {
+      const { planCommand } = await import('./commands/plan.js');
+      setExit(await planCommand(opts, processIo, interruptSignal()));
+    });
+
+  program
+    .command('up')
+    .description('bootstrap this node: kubeadm init, pod security, CNI, tenants, verify (resumable)')
+    .option('-c, --config <file>', 'cluster config')
+    .option('--dry-run', 'print every command and manifest it would run, touching nothing')
+    .option('--from <step>', `start at this step, running it and the ones after it again (${STEP_HELP})`)
+    .option('--only <step>', 'run just this step')
+    .option('-y, --yes', 'apply the fixes preflight offers without asking')
+    .option('-q, --quiet', 'print only failures')
+    .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .action(async (opts) => {
+      const { upCommand } = await import('./commands/up.js');
+      setExit(await upCommand(opts, processIo, interruptSignal()));
+    });
+
+  program
+    .command('verify')
+    .description('check readiness and pod security of the running cluster')
+    .option('-c, --config <file>', 'cluster config')
+    .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .action(async (opts) => {
+      const { verifyCommand } = await import('./commands/verify.js');
+      setExit(await verifyCommand(opts, processIo, interruptSignal()));
+    });
+
+  program
+    .command('reset')
+    .description('tear this node down: kubeadm reset, iptables, IPVS, CNI config and links, kubeconfig, state')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'list everything it would do')
+    .option('--force', 'clean a host that does not look like a kubeadm node')
+    .option('--iptables <mode>', 'all: flush filter, nat and mangle; kube-only: remove only KUBE-, CNI- and FLANNEL rules', 'all')
+    .option('-q, --quiet', 'print only failures')
+    .action(async (opts) => {
+      const { resetCommand } = await import('./commands/reset.js');
+      setExit(await resetCommand(opts, processIo, interruptSignal()));
+    });
+
+  program
+    .command('rebuild')
+    .description('reset, then up: one command, one confirmation')
+    .option('-c, --config <file>', 'cluster config')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--iptables <mode>', 'as for reset', 'all')
+    .option('-q, --quiet', 'print only failures')
+    .option('-o, --output <format>', 'json for one JSON document on stdout (of the up part)')
+    .action(async (opts) => {
+      const { rebuildCommand } = await import('./commands/rebuild.js');
+      setExit(await rebuildCommand(opts, processIo, interruptSignal()));
     });
 
   return program;

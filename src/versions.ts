@@ -174,3 +174,24 @@ export function supportedMinors(): number[] {
   for (let m = OLDEST_MINOR; m <= NEWEST_MINOR; m++) out.push(m);
   return out;
 }
+
+/**
+ * How kubectl asks the API server for a dry run, by kubectl minor: the
+ * `--dry-run=server` form from 1.18, `--server-dry-run` on 1.13-1.17 (the API
+ * server's dry run is beta from 1.13), none before.
+ */
+export function serverDryRunArgs(minor: number): string[] | undefined {
+  if (minor >= 18) return ['--dry-run=server'];
+  if (minor >= 13) return ['--server-dry-run'];
+  return undefined;
+}
+
+/** Supported version skew (kubernetes.io version-skew-policy). */
+export const SKEW = {
+  /** kubeadm deploys its own minor or the one before it. */
+  kubeadmMayBeNewerBy: 1,
+  /** kubectl within one minor of the API server. */
+  kubectl: 1,
+  /** kubelet never newer than the API server; up to 3 minors older from 1.28, 2 before. */
+  kubeletOlder: (minor: number) => (minor >= 28 ? 3 : 2),
+};

@@ -76,6 +76,12 @@ export const clusterConfigSchema = z.strictObject({
       namespace: str().default('ingress-nginx'),
     })
     .prefault({}),
+  timeouts: z
+    .strictObject({
+      /** Longest `up` waits for any one condition (API server, rollout, node Ready). */
+      waitSeconds: z.int().min(1).max(86400).default(600),
+    })
+    .prefault({}),
   tenants: z.array(tenantSchema).default([]),
   policies: z.array(policySchema).default([]),
 });

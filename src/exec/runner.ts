@@ -1,0 +1,108 @@
+/**
+ * The one way kubestrap runs a program: argv arrays (never a shell string),
+ * output captured, every call logged with its output (secrets redacted), and
+ * a CommandError that carries what a user needs to act on a failure.
+ */
+import { execa } from 'execa';
+import { redact } from './redact.js';
+import type { Log } from './log.js';
+
+export interface RunOptions {
+  /** The command changes the host or the cluster (recorded, not run, in a dry run). */
+  mutates?: boolean;
+  input?: string;
+  timeoutMs?: number;
+  /** A non-zero exit is a result, not an error (probes such as `kubectl auth can-i`). */
+  allowFailure?: boolean;
+  signal?: AbortSignal;
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  argv: string[];
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+export class CommandError extends Error {
+  constructor(
+    readonly result: RunResult,
+    readonly step?: string,
+  ) {
+    const last = lastLines(result.stderr || result.stdout, 12);
+    super(`\`${formatArgv(result.argv)}\` exited with ${result.exitCode}${last ? `:\n${last}` : ''}`);
+    this.name = 'CommandError';
+  }
+}
+
+export interface Runner {
+  run(file: string, args: string[], opts?: RunOptions): Promise<RunResult>;
+}
+
+/** A command line as a person would type it, secrets redacted, arguments quoted where the shell needs it. */
+export function formatArgv(argv: string[]): string {
+  return redact(argv.map((a) => (/^[A-Za-z0-9_./:=@,+%^-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' '));
+}
+
+function lastLines(text: string, n: number): string {
+  return redact(text.trimEnd().split('\n').slice(-n).join('\n'));
+}
+
+/** The real runner: execa with an argv array, no shell. */
+export class ExecaRunner implements Runner {
+  constructor(
+    private readonly log: Log,
+    private readonly baseEnv: Record<string, string> = {},
+  ) {}
+
+  async run(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const argv = [file, ...args];
+    const started = performance.now();
+    this.log.write(`$ ${formatArgv(argv)}`);
+    const r = await execa(file, args, {
+      input: opts.input ?? '',
+      timeout: opts.timeoutMs,
+      cancelSignal: opts.signal,
+      reject: false,
+      env: { ...this.baseEnv, ...opts.env },
+      stripFinalNewline: false,
+    });
+    const result: RunResult = {
+      argv,
+      // A missing program or a timeout has no exit code of its own.
+      exitCode: r.exitCode ?? (r.isCanceled ? 130 : 127),
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? '') || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : ''),
+      durationMs: performance.now() - started,
+    };
+    this.log.output(result);
+    if (r.isCanceled) throw new Interrupted(argv);
+    if (result.exitCode !== 0 && !opts.allowFailure) throw new CommandError(result);
+    return result;
+  }
+}
+
+/** The user pressed Ctrl-C (or the deadline of the whole run passed) while a command ran. */
+export class Interrupted extends Error {
+  constructor(readonly argv?: string[]) {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}
+
+/**
+ * A dry run: read-only probes run for real (so `check` can say what is done),
+ * mutating commands are recorded and answered with success.
+ */
+export class DryRunRunner implements Runner {
+  readonly recorded: string[][] = [];
+  constructor(private readonly inner: Runner) {}
+
+  async run(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    if (!opts.mutates) return this.inner.run(file, args, opts);
+    this.recorded.push([file, ...args]);
+    return { argv: [file, ...args], exitCode: 0, stdout: '', stderr: '', durationMs: 0 };
+  }
+}

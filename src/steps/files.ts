@@ -1,0 +1,32 @@
+/**
+ * Paths of what `up` writes, and the commands that put files in place. Files
+ * reach their host location through `install` run by the runner, so a dry run
+ * and `plan` show them like any other change.
+ */
+import path from 'node:path';
+import type { Context } from '../context.js';
+import type { Artifact } from '../render/index.js';
+import { KUBEADM_CONFIG_FILE } from '../render/index.js';
+
+export function renderedPath(ctx: Context, rel: string): string {
+  return path.join(ctx.paths.renderDir, rel);
+}
+
+export function kubeadmConfigPath(ctx: Context): string {
+  return renderedPath(ctx, KUBEADM_CONFIG_FILE);
+}
+
+export function manifestFor(ctx: Context, step: string): Artifact | undefined {
+  return ctx.rendered.artifacts.find((a) => a.kind === 'manifest' && a.step === step);
+}
+
+export function hostFiles(ctx: Context): Artifact[] {
+  return ctx.rendered.artifacts.filter((a) => a.kind === 'host-file');
+}
+
+/** `install -D -m 0600 SRC DST`: creates parent directories, sets the mode, replaces atomically. */
+export function installArgs(src: string, dst: string, mode = '0600', owner?: { uid: number; gid: number }): string[] {
+  const args = ['install', '-D', '-m', mode];
+  if (owner) args.push('-o', String(owner.uid), '-g', String(owner.gid));
+  return [...args, src, dst];
+}

@@ -1,0 +1,49 @@
+/**
+ * Policies and their RBAC, right after kubeadm init and before the CNI. In
+ * PSP mode the kubelet's mirror pods (the control plane itself) are refused
+ * with "no providers available to validate pod request" until this step; its
+ * post-condition is that they are admitted.
+ */
+import type { Context } from '../context.js';
+import { TimeoutError, waitFor } from '../workflow/wait.js';
+import { StepFailed } from '../workflow/step.js';
+import { applyManifestStep } from './apply-manifest.js';
+
+export const CONTROL_PLANE_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+const MIRROR = 'kubernetes.io/config.mirror';
+const PSP = 'kubernetes.io/psp';
+
+/** Control-plane components whose mirror pod does not exist yet (i.e. was not admitted). */
+export async function unadmittedControlPlane(ctx: Context): Promise<string[] | undefined> {
+  const pods = await ctx.kubectl.tryGetJson('pods', 'kube-system');
+  if (!pods) return undefined;
+  const admitted = new Set(
+    pods.items
+      .filter((p) => p.metadata.annotations?.[MIRROR] !== undefined && p.metadata.annotations?.[PSP] !== undefined)
+      .map((p) => p.metadata.labels?.component),
+  );
+  return CONTROL_PLANE_COMPONENTS.filter((c) => !admitted.has(c));
+}
+
+export const podSecurity = applyManifestStep('pod-security', 'Apply pod security policies and RBAC before the CNI', {
+  async verify(ctx) {
+    if (ctx.dryRun || ctx.config.mode !== 'psp') return;
+    let missing: string[] = CONTROL_PLANE_COMPONENTS;
+    try {
+      await waitFor(
+        async () => {
+          missing = (await unadmittedControlPlane(ctx)) ?? missing;
+          return missing.length === 0 ? true : undefined;
+        },
+        ctx.deadline(),
+        { what: 'the control plane mirror pods to be admitted', signal: ctx.signal, minDelayMs: 200 },
+      );
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      throw new StepFailed(
+        `the kubelet's mirror pods were not admitted within ${ctx.config.timeouts.waitSeconds}s: ${missing.join(', ')}`,
+        'see `kubectl get events -n kube-system` for the PodSecurityPolicy refusals, and check the psp:privileged RoleBinding in kube-system',
+      );
+    }
+  },
+});

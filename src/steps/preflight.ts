@@ -1,0 +1,207 @@
+/**
+ * Preflight: everything kubeadm init and a pod network need from the host,
+ * checked before anything changes, each miss with a clear fix. Fixes are
+ * offered (asked on a terminal, applied with --yes), never applied silently.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import type { Context } from '../context.js';
+import { confirm } from '../io.js';
+import { SKEW, criSocket, hasKubeadmConfigValidate } from '../versions.js';
+import { StepFailed, type Step } from '../workflow/step.js';
+import { kubeadmConfigPath } from './files.js';
+
+/** Ports of the control plane (kubeadm's preflight checks the same). */
+export const CONTROL_PLANE_PORTS = [6443, 10250, 10257, 10259, 2379, 2380];
+
+export interface Finding {
+  name: string;
+  ok: boolean;
+  message: string;
+  /** Commands that fix it (run with --yes or after a yes on the terminal). */
+  fix?: { argv: string[]; input?: string }[];
+}
+
+const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
+const PERSIST_SYSCTL = '/etc/sysctl.d/99-kubestrap.conf';
+
+async function sysctlValue(ctx: Context, key: string): Promise<string | undefined> {
+  const r = await ctx.runner.run('sysctl', ['-n', key], { allowFailure: true });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Minor of a `v1.24.17`-like version anywhere in text. */
+function minorIn(text: string): number | undefined {
+  const m = /v?1\.(\d+)\.\d+/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+async function toolMinor(ctx: Context, tool: string, args: string[], pick: (out: string) => string): Promise<{ found: boolean; minor?: number; raw: string }> {
+  const r = await ctx.runner.run(tool, args, { allowFailure: true });
+  if (r.exitCode === 127 || /ENOENT|not found/i.test(r.stderr) && r.exitCode !== 0) return { found: false, raw: '' };
+  const text = r.exitCode === 0 ? pick(r.stdout) : '';
+  return { found: true, minor: minorIn(text), raw: text.trim() };
+}
+
+export async function preflightFindings(ctx: Context): Promise<Finding[]> {
+  const cfg = ctx.config;
+  const target = cfg.version.minor;
+  const out: Finding[] = [];
+
+  const uid = process.getuid?.() ?? 0;
+  out.push({ name: 'root', ok: uid === 0, message: uid === 0 ? 'running as root' : 'kubestrap up changes the host: run it with sudo' });
+
+  const swap = await ctx.runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
+  const swapOn = swap.exitCode === 0 && swap.stdout.trim() !== '';
+  out.push({
+    name: 'swap',
+    ok: !swapOn,
+    message: swapOn
+      ? `swap is on (${swap.stdout.trim().split('\n')[0].split(/\s+/)[0]}); the kubelet refuses to start with swap. Also remove it from /etc/fstab to keep it off after a reboot`
+      : 'swap is off',
+    fix: [{ argv: ['swapoff', '-a'] }],
+  });
+
+  const bridge = await sysctlValue(ctx, 'net.bridge.bridge-nf-call-iptables');
+  out.push({
+    name: 'br_netfilter',
+    ok: bridge === '1',
+    message:
+      bridge === undefined
+        ? 'the br_netfilter module is not loaded: bridged pod traffic would bypass iptables (Services break)'
+        : bridge === '1'
+          ? 'bridged traffic passes iptables'
+          : 'net.bridge.bridge-nf-call-iptables is 0: bridged pod traffic would bypass iptables (Services break)',
+    fix: [
+      ...(bridge === undefined ? [{ argv: ['modprobe', 'br_netfilter'] }, { argv: ['tee', PERSIST_MODULES], input: 'overlay\nbr_netfilter\n' }] : []),
+      { argv: ['sysctl', '-w', 'net.bridge.bridge-nf-call-iptables=1'] },
+    ],
+  });
+
+  const forward = await sysctlValue(ctx, 'net.ipv4.ip_forward');
+  out.push({
+    name: 'ip_forward',
+    ok: forward === '1',
+    message: forward === '1' ? 'IPv4 forwarding is on' : 'net.ipv4.ip_forward is not 1: pods could not reach anything beyond the node',
+    fix: [{ argv: ['sysctl', '-w', 'net.ipv4.ip_forward=1'] }],
+  });
+  if (bridge !== '1' || forward !== '1') {
+    // Persist both settings so a reboot does not undo the fix.
+    const persist = { argv: ['tee', PERSIST_SYSCTL], input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n' };
+    for (const f of out) if ((f.name === 'br_netfilter' || f.name === 'ip_forward') && !f.ok) f.fix!.push(persist);
+  }
+
+  const kubeadm = await toolMinor(ctx, 'kubeadm', ['version', '-o', 'short'], (s) => s);
+  out.push(skewFinding('kubeadm', kubeadm, target, (m) => m >= target && m <= target + SKEW.kubeadmMayBeNewerBy, `kubeadm v1.${target} (or v1.${target + 1})`));
+  const kubelet = await toolMinor(ctx, 'kubelet', ['--version'], (s) => s);
+  const older = SKEW.kubeletOlder(target);
+  out.push(skewFinding('kubelet', kubelet, target, (m) => m <= target && m >= target - older, `kubelet v1.${target}`));
+  const kubectl = await toolMinor(ctx, 'kubectl', ['version', '--client', '-o', 'json'], (s) => {
+    try {
+      return (JSON.parse(s) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion ?? '';
+    } catch {
+      return '';
+    }
+  });
+  out.push(skewFinding('kubectl', kubectl, target, (m) => Math.abs(m - target) <= SKEW.kubectl, `kubectl v1.${target}`));
+
+  const socket = criSocket(target).replace(/^unix:\/\//, '');
+  const socketOk = existsSync(ctx.paths.at(socket));
+  out.push({
+    name: 'container-runtime',
+    ok: socketOk,
+    message: socketOk ? `containerd answers at ${socket}` : `no container runtime socket at ${socket}: install containerd, set SystemdCgroup = true, and start it`,
+  });
+
+  const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
+  const kubeletEnabled = enabled.stdout.trim() === 'enabled';
+  out.push({
+    name: 'kubelet-service',
+    ok: kubeletEnabled,
+    message: kubeletEnabled ? 'the kubelet service is enabled' : 'the kubelet service is not enabled: it would not come back after a reboot',
+    fix: [{ argv: ['systemctl', 'enable', 'kubelet'] }],
+  });
+
+  const ss = await ctx.runner.run('ss', ['-Htln'], { allowFailure: true });
+  const busy = CONTROL_PLANE_PORTS.filter((p) => new RegExp(`[:.]${p}\\s`).test(`${ss.stdout}\n`));
+  out.push({
+    name: 'ports',
+    ok: busy.length === 0,
+    message:
+      busy.length === 0
+        ? 'control-plane ports are free'
+        : `port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} in use: an earlier cluster may still run (sudo kubestrap reset) or another program holds ${busy.length > 1 ? 'them' : 'it'}`,
+  });
+
+  const leftovers = existsSync(ctx.paths.manifestsDir) && readdirSync(ctx.paths.manifestsDir).length > 0;
+  out.push({
+    name: 'leftovers',
+    ok: !leftovers,
+    message: leftovers ? `${ctx.paths.manifestsDir} is not empty: an earlier cluster's files remain (sudo kubestrap reset)` : 'no earlier cluster on this host',
+  });
+
+  if (kubeadm.found && kubeadm.minor !== undefined && hasKubeadmConfigValidate(kubeadm.minor) && !ctx.dryRun) {
+    const v = await ctx.runner.run('kubeadm', ['config', 'validate', '--config', kubeadmConfigPath(ctx)], { allowFailure: true });
+    out.push({
+      name: 'kubeadm-config',
+      ok: v.exitCode === 0,
+      message: v.exitCode === 0 ? 'kubeadm accepts the rendered config' : `kubeadm rejects the rendered config: ${v.stderr.trim().split('\n')[0]}`,
+    });
+  }
+  return out;
+}
+
+function skewFinding(
+  tool: string,
+  found: { found: boolean; minor?: number; raw: string },
+  target: number,
+  fits: (minor: number) => boolean,
+  want: string,
+): Finding {
+  if (!found.found) return { name: tool, ok: false, message: `${tool} is not installed: install ${want} from pkgs.k8s.io (the v1.${target} repository)` };
+  if (found.minor === undefined) return { name: tool, ok: false, message: `could not read ${tool}'s version (${found.raw || 'no output'})` };
+  const ok = fits(found.minor);
+  return {
+    name: tool,
+    ok,
+    message: ok
+      ? `${tool} ${found.raw.replace(/^Kubernetes /, '')}`
+      : `${tool} ${found.raw.replace(/^Kubernetes /, '')} is outside the supported skew for Kubernetes v1.${target}: install ${want}`,
+  };
+}
+
+export function describeMisses(findings: Finding[]): string {
+  return findings
+    .filter((f) => !f.ok)
+    .map((f) => `  ✗ ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`)
+    .join('\n');
+}
+
+export const preflight: Step = {
+  id: 'preflight',
+  title: 'Check the host',
+  plan: () => [],
+  async check(ctx) {
+    // Once the control plane runs, its own ports are in use: preflight is for fresh hosts.
+    return existsSync(ctx.paths.adminConf) ? 'done' : 'pending';
+  },
+  async apply(ctx) {
+    let findings = await preflightFindings(ctx);
+    const fixable = findings.filter((f) => !f.ok && f.fix);
+    if (fixable.length > 0 && !ctx.dryRun) {
+      ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
+      const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
+      if (go) {
+        for (const f of fixable) for (const c of f.fix!) await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
+        findings = await preflightFindings(ctx);
+      }
+    }
+    const misses = findings.filter((f) => !f.ok);
+    if (misses.length > 0) {
+      const canFix = misses.some((f) => f.fix);
+      throw new StepFailed(
+        `the host is not ready for kubeadm:\n${describeMisses(misses)}`,
+        canFix ? 'run `sudo kubestrap up --yes` to apply the fixes shown, or apply them yourself' : 'fix the items above, then run `sudo kubestrap up` again',
+      );
+    }
+  },
+};

@@ -1,0 +1,150 @@
+/**
+ * Runs the steps of `up`: check -> apply -> verify, recording each finished
+ * step on disk so an interrupted or failed run continues where it stopped and
+ * a run on a finished cluster changes nothing.
+ */
+import type { Context } from '../context.js';
+import { CommandError, Interrupted } from '../exec/runner.js';
+import { UserError } from '../errors.js';
+import { StepFailed, type Step, type StepId } from './step.js';
+import { readState, writeState, type UpState } from './state.js';
+import { TimeoutError } from './wait.js';
+import type { Reporter } from './progress.js';
+
+export interface EngineOptions {
+  /** Start here, running this step and the ones after it even if they are recorded as done. */
+  from?: StepId;
+  /** Run only this step (even if recorded as done). */
+  only?: StepId;
+}
+
+export type StepStatus = 'applied' | 'already-done' | 'skipped' | 'planned' | 'failed' | 'interrupted';
+
+export interface StepOutcome {
+  name: StepId;
+  status: StepStatus;
+  durationMs: number;
+  detail?: string;
+  commands?: string[][];
+}
+
+export interface EngineResult {
+  ok: boolean;
+  interrupted: boolean;
+  outcomes: StepOutcome[];
+  /** Nothing was applied: every step was done already. */
+  unchanged: boolean;
+}
+
+/** Steps that cannot simply run again when their inputs change: the cluster must be rebuilt. */
+const REBUILD_ON_CHANGE = new Set<StepId>(['preflight', 'kubeadm-init']);
+
+export function selectSteps(ctx: Context, steps: Step[], opts: EngineOptions): Step[] {
+  const enabled = steps.filter((s) => s.enabled?.(ctx) ?? true);
+  for (const name of [opts.from, opts.only]) {
+    if (name && !steps.some((s) => s.id === name)) {
+      throw new UserError(`unknown step "${name}"; steps: ${steps.map((s) => s.id).join(', ')}`, undefined, opts.only ? '--only' : '--from');
+    }
+    if (name && !enabled.some((s) => s.id === name)) {
+      throw new UserError(`step "${name}" is switched off by the config`, undefined, opts.only ? '--only' : '--from');
+    }
+  }
+  if (opts.only) return enabled.filter((s) => s.id === opts.only);
+  if (opts.from) return enabled.slice(enabled.findIndex((s) => s.id === opts.from));
+  return enabled;
+}
+
+export async function runSteps(ctx: Context, steps: Step[], opts: EngineOptions, reporter: Reporter): Promise<EngineResult> {
+  const selected = selectSteps(ctx, steps, opts);
+  const forced = new Set<StepId>(opts.only || opts.from ? selected.map((s) => s.id) : []);
+  const state = readState(ctx.paths.stateFile);
+  const outcomes: StepOutcome[] = [];
+  const save = (s: UpState) => {
+    if (!ctx.dryRun) writeState(ctx.paths.stateFile, s);
+  };
+  reporter.begin(selected);
+  let unchanged = true;
+
+  for (const step of selected) {
+    const started = performance.now();
+    const inputs = step.inputs?.(ctx);
+    const recorded = state.steps[step.id];
+    const elapsed = () => Math.round(performance.now() - started);
+    if (recorded && !step.alwaysRun && !forced.has(step.id)) {
+      if (recorded.inputs === inputs) {
+        outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail: 'done earlier' });
+        reporter.skip(step, 'done earlier');
+        continue;
+      }
+      if (REBUILD_ON_CHANGE.has(step.id)) {
+        const detail = 'the kubeadm config changed since the cluster was initialised; `sudo kubestrap rebuild` applies it';
+        outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail });
+        reporter.skip(step, detail);
+        continue;
+      }
+    }
+
+    // Inputs changed since the step ran: its objects may all exist yet differ, so apply again.
+    const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun;
+    reporter.start(step);
+    try {
+      const status = changed ? 'pending' : await step.check(ctx);
+      if (status === 'done') {
+        if (!ctx.dryRun) await step.verify?.(ctx);
+        record(state, step, inputs, elapsed(), ctx);
+        save(state);
+        outcomes.push({ name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' });
+        reporter.done(step, elapsed(), 'already in place');
+        continue;
+      }
+      if (ctx.dryRun) {
+        // Preflight only reads the host; the others show what they would run.
+        if (step.id === 'preflight') await step.apply(ctx);
+        const commands = step.plan(ctx);
+        outcomes.push({ name: step.id, status: 'planned', durationMs: elapsed(), commands });
+        reporter.planned(step, commands);
+        continue;
+      }
+      // verify (alwaysRun) only reads the cluster: it does not count as a change.
+      if (!step.alwaysRun) unchanged = false;
+      await step.apply(ctx);
+      await step.verify?.(ctx);
+      if (!step.alwaysRun) record(state, step, inputs, elapsed(), ctx);
+      delete state.lastFailure;
+      save(state);
+      outcomes.push({ name: step.id, status: 'applied', durationMs: elapsed() });
+      reporter.done(step, elapsed());
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        outcomes.push({ name: step.id, status: 'interrupted', durationMs: elapsed() });
+        reporter.fail(step, 'interrupted', 'run `sudo kubestrap up` again to continue from this step');
+        return { ok: false, interrupted: true, outcomes, unchanged: false };
+      }
+      const { message, hint } = describeFailure(e);
+      state.lastFailure = { step: step.id, at: new Date().toISOString(), message };
+      save(state);
+      outcomes.push({ name: step.id, status: 'failed', durationMs: elapsed(), detail: message });
+      reporter.fail(step, message, hint);
+      if (e instanceof UserError) throw e;
+      return { ok: false, interrupted: false, outcomes, unchanged: false };
+    }
+  }
+  return { ok: true, interrupted: false, outcomes, unchanged };
+}
+
+function record(state: UpState, step: Step, inputs: string | undefined, durationMs: number, ctx: Context) {
+  if (step.alwaysRun) return;
+  state.steps[step.id] = { doneAt: new Date().toISOString(), durationMs, ...(inputs ? { inputs } : {}) };
+  state.kubernetesVersion = ctx.config.version.text;
+  if (step.id === 'kubeconfig') state.installedKubeconfig = ctx.kubeconfig;
+}
+
+function describeFailure(e: unknown): { message: string; hint?: string } {
+  if (e instanceof StepFailed) return { message: e.message, hint: e.hint };
+  if (e instanceof CommandError) {
+    return { message: e.message, hint: 'the full output is in the log; fix the cause and run `sudo kubestrap up` again' };
+  }
+  if (e instanceof TimeoutError) return { message: e.message, hint: 'raise timeouts.waitSeconds if the host is slow, or look at the pods that are not ready' };
+  if (e instanceof UserError) return { message: e.toString() };
+  throw e;
+}

@@ -1,0 +1,49 @@
+/**
+ * A step of `up`: check whether it is already done (read-only), apply it,
+ * then verify its post-condition with a deadline. Learned from kubeadm's phase
+ * runner and k0sctl's phase manager.
+ */
+import type { Context } from '../context.js';
+
+export const STEP_IDS = [
+  'preflight',
+  'kubeadm-init',
+  'kubeconfig',
+  'pod-security',
+  'cni',
+  'control-plane-taint',
+  'ingress',
+  'tenants',
+  'verify',
+] as const;
+
+export type StepId = (typeof STEP_IDS)[number];
+
+export interface Step {
+  id: StepId;
+  title: string;
+  /** False when the config switches the step off (ingress, tenants, taint). */
+  enabled?(ctx: Context): boolean;
+  /** The commands apply runs on a fresh node, in order: what `plan` and `--dry-run` show. */
+  plan(ctx: Context): string[][];
+  /** A fingerprint of what the step applies; when it changes, a done step runs again. */
+  inputs?(ctx: Context): string | undefined;
+  /** Read-only: is the step's effect already in place? */
+  check(ctx: Context): Promise<'done' | 'pending'>;
+  apply(ctx: Context): Promise<void>;
+  /** The post-condition, waited for within the config's deadline. */
+  verify?(ctx: Context): Promise<void>;
+  /** Steps whose result must be re-checked on every run (verify) are never recorded as done. */
+  alwaysRun?: boolean;
+}
+
+/** A step failed in a way the user can act on: what failed and what to do. */
+export class StepFailed extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'StepFailed';
+  }
+}

@@ -1,0 +1,160 @@
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Context } from '../../src/context.js';
+import { runSteps } from '../../src/workflow/engine.js';
+import { readState } from '../../src/workflow/state.js';
+import { StepFailed, type Step, type StepId } from '../../src/workflow/step.js';
+import type { Reporter } from '../../src/workflow/progress.js';
+import { Interrupted } from '../../src/exec/runner.js';
+import { hostPaths } from '../../src/host/paths.js';
+
+function fakeCtx(dryRun = false): Context {
+  const root = mkdtempSync(path.join(tmpdir(), 'ks-engine-'));
+  return { paths: hostPaths(root), dryRun, config: { version: { text: 'v1.24.17', minor: 24 } } } as unknown as Context;
+}
+
+const events: string[] = [];
+const reporter: Reporter = {
+  begin: () => {},
+  start: (s) => events.push(`start ${s.id}`),
+  skip: (s, r) => events.push(`skip ${s.id} ${r}`),
+  done: (s, _ms, note) => events.push(`done ${s.id}${note ? ` ${note}` : ''}`),
+  planned: (s, c) => events.push(`plan ${s.id} ${c.length}`),
+  fail: (s, m) => events.push(`fail ${s.id} ${m}`),
+  note: () => {},
+  end: () => {},
+};
+
+interface FakeWorld {
+  applied: string[];
+  present: Set<string>;
+  failOn?: string;
+  interruptOn?: string;
+  inputs: Record<string, string>;
+}
+
+function fakeSteps(w: FakeWorld, ids: StepId[] = ['preflight', 'kubeadm-init', 'pod-security', 'cni', 'verify']): Step[] {
+  return ids.map((id) => ({
+    id,
+    title: id,
+    alwaysRun: id === 'verify',
+    plan: () => [[id, 'apply']],
+    inputs: () => w.inputs[id],
+    check: async () => (id !== 'verify' && w.present.has(id) ? 'done' : 'pending'),
+    apply: async () => {
+      if (w.interruptOn === id) throw new Interrupted();
+      if (w.failOn === id) throw new StepFailed(`${id} broke`, 'fix it');
+      w.applied.push(id);
+      w.present.add(id);
+    },
+  }));
+}
+
+test.serial('a fresh run applies every step in order and records them', async (t) => {
+  events.length = 0;
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
+  const r = await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.true(r.ok);
+  t.deepEqual(w.applied, ['preflight', 'kubeadm-init', 'pod-security', 'cni', 'verify']);
+  t.deepEqual(Object.keys(readState(ctx.paths.stateFile).steps), ['preflight', 'kubeadm-init', 'pod-security', 'cni'], 'verify is never recorded as done');
+});
+
+test.serial('after a failure, the next run continues from the failed step', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), failOn: 'cni', inputs: {} };
+  const first = await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.false(first.ok);
+  t.is(readState(ctx.paths.stateFile).lastFailure?.step, 'cni');
+  w.failOn = undefined;
+  w.applied = [];
+  events.length = 0;
+  const second = await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.true(second.ok);
+  t.deepEqual(w.applied, ['cni', 'verify']);
+  t.deepEqual(events.slice(0, 3), ['skip preflight done earlier', 'skip kubeadm-init done earlier', 'skip pod-security done earlier']);
+  t.is(readState(ctx.paths.stateFile).lastFailure, undefined);
+});
+
+test.serial('an interrupted step is not recorded, so the next run redoes it', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), interruptOn: 'pod-security', inputs: {} };
+  const first = await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.true(first.interrupted);
+  t.deepEqual(Object.keys(readState(ctx.paths.stateFile).steps), ['preflight', 'kubeadm-init']);
+});
+
+test.serial('a finished cluster: nothing is applied and the run says it changed nothing', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
+  await runSteps(ctx, fakeSteps(w), {}, reporter);
+  w.applied = [];
+  const again = await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.true(again.ok);
+  t.deepEqual(w.applied, ['verify']);
+  t.true(again.unchanged, 'verify runs every time, but only reads');
+});
+
+test.serial('a step whose inputs changed runs again even though its objects exist', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: { 'pod-security': 'a' } };
+  await runSteps(ctx, fakeSteps(w), {}, reporter);
+  w.applied = [];
+  w.inputs['pod-security'] = 'b';
+  await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.deepEqual(w.applied, ['pod-security', 'verify']);
+});
+
+test.serial('a changed kubeadm config is not re-applied on a running cluster: it asks for rebuild', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: { 'kubeadm-init': 'a' } };
+  await runSteps(ctx, fakeSteps(w), {}, reporter);
+  w.applied = [];
+  w.inputs['kubeadm-init'] = 'b';
+  events.length = 0;
+  await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.false(w.applied.includes('kubeadm-init'));
+  t.true(events.some((e) => e.startsWith('skip kubeadm-init') && e.includes('kubestrap rebuild')));
+});
+
+test.serial('--only runs one step even when it is done; --from runs it and those after', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
+  await runSteps(ctx, fakeSteps(w), {}, reporter);
+  w.applied = [];
+  w.present.delete('pod-security');
+  await runSteps(ctx, fakeSteps(w), { only: 'pod-security' }, reporter);
+  t.deepEqual(w.applied, ['pod-security']);
+  w.applied = [];
+  w.present.delete('cni');
+  await runSteps(ctx, fakeSteps(w), { from: 'cni' }, reporter);
+  t.deepEqual(w.applied, ['cni', 'verify']);
+});
+
+test.serial('a step found already in place is recorded without being applied', async (t) => {
+  events.length = 0;
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(['preflight', 'kubeadm-init']), inputs: {} };
+  await runSteps(ctx, fakeSteps(w), {}, reporter);
+  t.deepEqual(w.applied, ['pod-security', 'cni', 'verify']);
+  t.true(events.includes('done kubeadm-init already in place'));
+});
+
+test.serial('a dry run applies nothing, records nothing, and lists the plan of each pending step', async (t) => {
+  events.length = 0;
+  const ctx = fakeCtx(true);
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
+  const r = await runSteps(ctx, fakeSteps(w, ['kubeadm-init', 'cni']), {}, reporter);
+  t.true(r.ok);
+  t.deepEqual(w.applied, []);
+  t.deepEqual(events, ['start kubeadm-init', 'plan kubeadm-init 1', 'start cni', 'plan cni 1']);
+  t.deepEqual(readState(ctx.paths.stateFile).steps, {});
+});
+
+test.serial('an unknown step name is a usage error', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
+  await t.throwsAsync(runSteps(ctx, fakeSteps(w), { from: 'nope' as StepId }, reporter), { message: /unknown step "nope"/ });
+});
