@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { CheckFailed, UserError, UserErrors } from './errors.js';
 import { processIo } from './io.js';
+import { registerPolicyCommands } from './commands/policy.js';
 
 const VERSION = '0.1.0';
 
@@ -118,6 +119,29 @@ function buildProgram(setExit: (code: number) => void): Command {
       const { rebuildCommand } = await import('./commands/rebuild.js');
       setExit(await rebuildCommand(opts, processIo, interruptSignal()));
     });
+
+  program
+    .command('join-command')
+    .description('on a control plane: print a fresh `kubeadm join` command for a worker (short-lived token)')
+    .option('--ttl <duration>', 'how long the token stays valid, e.g. 30m or 2h', '1h')
+    .option('-o, --output <file>', 'write it to this file (mode 0600) instead of stdout')
+    .action(async (opts) => {
+      const { joinCommandCommand } = await import('./commands/join.js');
+      setExit(await joinCommandCommand(opts, processIo, interruptSignal()));
+    });
+
+  program
+    .command('join')
+    .description('on a worker: preflight, kubeadm join, then wait for this node to be Ready')
+    .requiredOption('--join-file <file>', 'the join command written by `kubestrap join-command -o FILE`')
+    .option('--node-name <name>', 'name to register (default: the hostname)')
+    .option('--wait-seconds <n>', 'how long to wait for the node to turn Ready', '600')
+    .action(async (opts) => {
+      const { joinCommand } = await import('./commands/join.js');
+      setExit(await joinCommand(opts, processIo, interruptSignal()));
+    });
+
+  registerPolicyCommands(program, setExit);
 
   return program;
 }

@@ -1,0 +1,89 @@
+/**
+ * `kubestrap join-command` (on a control plane: a fresh, short-lived worker
+ * join command; the token is printed for you, never logged) and
+ * `kubestrap join` (on a worker: preflight, kubeadm join, then wait for the
+ * node to turn Ready).
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { Io } from '../io.js';
+import { UserError, CheckFailed } from '../errors.js';
+import { FileLog } from '../exec/log.js';
+import { CommandError, ExecaRunner } from '../exec/runner.js';
+import { hostPaths } from '../host/paths.js';
+import { joinArgv, parseJoinLine, validTtl } from '../join/join-line.js';
+import { workerPreflight } from '../join/worker-preflight.js';
+import { acquireLock } from '../workflow/lock.js';
+import { describeMisses } from '../steps/preflight.js';
+
+export async function joinCommandCommand(opts: { ttl?: string; output?: string }, io: Io, signal: AbortSignal): Promise<number> {
+  const ttl = opts.ttl ?? '1h';
+  if (!validTtl(ttl)) throw new UserError(`"${ttl}" is not a duration such as 30m or 1h`, undefined, '--ttl');
+  const paths = hostPaths();
+  if (!existsSync(paths.adminConf)) throw new UserError(`${paths.adminConf} not found: run join-command on the control plane, after \`kubestrap up\``);
+  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const r = await runner
+    .run('kubeadm', ['token', 'create', '--print-join-command', '--ttl', ttl, '--kubeconfig', paths.adminConf], { mutates: true, signal })
+    .catch((e) => {
+      if (e instanceof CommandError) throw new CheckFailed(`could not create a join token:\n${e.result.stderr.trim()}`);
+      throw e;
+    });
+  const line = r.stdout.trim();
+  parseJoinLine(line, 'kubeadm token create'); // refuse to hand out something a worker would refuse
+  if (opts.output && opts.output !== '-') {
+    writeFileSync(opts.output, `${line}\n`, { mode: 0o600 });
+    chmodSync(opts.output, 0o600);
+    io.err(`Wrote the join command to ${opts.output} (mode 0600; its token expires in ${ttl}).`);
+  } else {
+    io.out(line);
+  }
+  return 0;
+}
+
+export interface JoinOptions {
+  joinFile: string;
+  nodeName?: string;
+  yes?: boolean;
+  waitSeconds?: string;
+}
+
+export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal): Promise<number> {
+  if (!opts.joinFile) throw new UserError('--join-file is required (write one with `kubestrap join-command -o FILE` on the control plane)');
+  if (!existsSync(opts.joinFile)) throw new UserError('file not found', { file: opts.joinFile });
+  const line = parseJoinLine(readFileSync(opts.joinFile, 'utf8'), opts.joinFile);
+  const waitSeconds = Number(opts.waitSeconds ?? 600);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 1) throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
+  const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
+  const paths = hostPaths();
+  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
+  const release = acquireLock(paths.stateDir);
+  try {
+    if (existsSync(kubeletConf)) {
+      io.err(`This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`);
+    } else {
+      const findings = await workerPreflight(runner, paths);
+      const misses = findings.filter((f) => !f.ok);
+      if (misses.length) throw new CheckFailed(`the host is not ready to join:\n${describeMisses(misses)}`);
+      io.err(`Joining ${line.endpoint} as ${nodeName} ...`);
+      try {
+        await runner.run('kubeadm', [...joinArgv(line), '--node-name', nodeName], { mutates: true, signal });
+      } catch (e) {
+        if (e instanceof CommandError) {
+          throw new CheckFailed(`kubeadm join failed:\n${e.result.stderr.trim()}\n  → an expired token is the usual cause: run \`kubestrap join-command\` on the control plane again; then \`sudo kubestrap reset --yes\` here and retry`);
+        }
+        throw e;
+      }
+    }
+    const ready = await runner.run(
+      'kubectl',
+      ['--kubeconfig', kubeletConf, 'wait', '--for=condition=Ready', `node/${nodeName}`, `--timeout=${waitSeconds}s`],
+      { allowFailure: true, signal },
+    );
+    if (ready.exitCode !== 0) throw new CheckFailed(`node ${nodeName} did not turn Ready: ${ready.stderr.trim()}`);
+    io.err(`Node ${nodeName} is Ready.`);
+    return 0;
+  } finally {
+    release();
+  }
+}
