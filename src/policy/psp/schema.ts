@@ -5,6 +5,9 @@
  * API server enforces on top (ranges, overlaps) live in validate.ts.
  */
 import { z } from 'zod';
+import { PSP_ANNOTATIONS } from './annotations.js';
+
+export { PSP_ANNOTATIONS };
 
 const idRange = z.strictObject({ min: z.int().min(0), max: z.int().min(0) });
 const portRange = z.strictObject({ min: z.int().min(0).max(65535), max: z.int().min(0).max(65535) });
@@ -78,13 +81,6 @@ export const pspSpecSchema = z.strictObject({
 
 export type PspSpec = z.infer<typeof pspSpecSchema>;
 
-/** The annotations through which a PSP controls seccomp and AppArmor profiles. */
-export const PSP_ANNOTATIONS = {
-  seccompAllowed: 'seccomp.security.alpha.kubernetes.io/allowedProfileNames',
-  seccompDefault: 'seccomp.security.alpha.kubernetes.io/defaultProfileName',
-  apparmorAllowed: 'apparmor.security.beta.kubernetes.io/allowedProfileNames',
-  apparmorDefault: 'apparmor.security.beta.kubernetes.io/defaultProfileName',
-} as const;
 
 export const pspAnnotationsSchema = z.strictObject({
   [PSP_ANNOTATIONS.seccompAllowed]: z.string().optional(),

@@ -6,7 +6,7 @@
  * Each problem carries the field path inside the spec.
  */
 import type { PspAnnotations, PspSpec } from './schema.js';
-import { PSP_ANNOTATIONS } from './schema.js';
+import { PSP_ANNOTATIONS } from './annotations.js';
 import { pspVolumeTypes } from './volumes.js';
 import { PSP_FIELD_SINCE } from '../../versions.js';
 

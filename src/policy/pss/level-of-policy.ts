@@ -10,7 +10,7 @@ import type { Level, PolicyConfig } from '../../config/schema.js';
 import type { BuiltinPolicyName } from '../templates.js';
 import { isBuiltinPolicy } from '../templates.js';
 import type { PspAnnotations, PspSpec } from '../psp/schema.js';
-import { PSP_ANNOTATIONS } from '../psp/schema.js';
+import { PSP_ANNOTATIONS } from '../psp/annotations.js';
 
 const TEMPLATE_LEVEL: Record<BuiltinPolicyName, Level> = {
   restricted: 'restricted',

@@ -1,0 +1,51 @@
+/**
+ * The `kubestrap policy` command group. Only the command definitions live here; each
+ * action imports its implementation when it runs, so other commands load none of it.
+ */
+import { Option, type Command } from 'commander';
+import { processIo } from '../io.js';
+
+/** Repeatable option: `-f a -f b`. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Repeatable and comma-separated: `--allow a,b --allow c`. */
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+export function registerPolicyCommands(program: Command, setExit: (code: number) => void): void {
+  const policy = program.command('policy').description('offline pod security: admission checks and RBAC questions');
+
+  policy
+    .command('check')
+    .description('admit pods and pod templates offline: PodSecurityPolicy (as Kubernetes 1.24) or Pod Security Standards (--level)')
+    .requiredOption('-f, --filename <file>', 'YAML or JSON with pods, workloads, PodSecurityPolicies and RBAC ("-" for stdin); repeatable', collect)
+    .option('--as <user>', 'the user creating the pods (e.g. system:serviceaccount:ns:name); its RBAC counts besides the pod service account')
+    .option('--as-group <group>', 'a group for --as; repeatable', collect)
+    .option('--allow <policy>', 'treat this PodSecurityPolicy as usable regardless of RBAC; repeatable or comma-separated', collectList)
+    .addOption(new Option('--level <level>', 'check the Pod Security Standards of this level instead').choices(['privileged', 'baseline', 'restricted']))
+    .option('--pss-version <version>', 'Pod Security Standards version: v1.N or latest (default: latest)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      const { policyCheckCommand } = await import('./policy-check.js');
+      setExit(await policyCheckCommand(opts, processIo));
+    });
+
+  policy
+    .command('can-i')
+    .description('answer `kubectl auth can-i VERB podsecuritypolicy/NAME` offline from RBAC objects')
+    .argument('<verb>', 'e.g. use')
+    .argument('<resource>', 'podsecuritypolicy/NAME (also psp/NAME, podsecuritypolicies.extensions/NAME)')
+    .requiredOption('-f, --filename <file>', 'YAML or JSON with Roles, ClusterRoles and bindings ("-" for stdin); repeatable', collect)
+    .option('--as <user>', 'the user to ask for (required)')
+    .option('--as-group <group>', 'a group for --as; repeatable', collect)
+    .option('-n, --namespace <namespace>', 'the namespace to ask in', 'default')
+    .option('-A, --all-namespaces', 'ask cluster-wide (only ClusterRoleBindings count)')
+    .option('-q, --quiet', 'print nothing; only the exit code answers')
+    .action(async (verb: string, resource: string, opts) => {
+      const { policyCanICommand } = await import('./policy-can-i.js');
+      setExit(await policyCanICommand(verb, resource, opts, processIo));
+    });
+}
