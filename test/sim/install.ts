@@ -1,0 +1,278 @@
+/**
+ * createSimNode: a simulated node for tests. Makes a scratch root
+ * (KUBESTRAP_ROOT for kubestrap and the fakes), a bin dir with one executable
+ * per fake tool, and the state file they share; returns the env to run
+ * kubestrap (or the fakes) with.
+ *
+ *   const node = await createSimNode({ kubernetesVersion: 'v1.24.17', host: { swap: true } });
+ *   await execa('node', ['dist/cli.js', 'up', '--yes'], { env: node.env });
+ *   node.state().cluster?.objects ...; node.calls() ...; node.cleanup();
+ *
+ * Needs dist-sim/ (npm run build:sim).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import type { CallRecord, Fault, HostState, IptTables, SimState, Timing, Versions } from './types.js';
+import { emptyTables } from './tools/iptables-model.js';
+import { lock, readCalls, writeAtomic } from './state.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SIM_MAIN = path.join(REPO_ROOT, 'dist-sim/test/sim/main.js');
+/** One-file bundle of the same code (test/sim/bundle.mjs): loads several times faster. */
+export const SIM_BUNDLE = path.join(REPO_ROOT, 'dist-sim/sim.cjs');
+
+export const SIM_TOOL_NAMES = [
+  'kubeadm', 'kubectl', 'kubelet', 'systemctl', 'swapon', 'swapoff', 'modprobe', 'sysctl', 'ss', 'getent',
+  'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-restore', 'ip6tables-restore', 'ip',
+  // Not faithful fakes but sandbox guards: `tee` writes host paths under the root (the node's
+  // filesystem), `ipvsadm` is "not installed" (exit 127) whatever the machine has.
+  'tee', 'ipvsadm',
+];
+
+export interface SimHostOptions {
+  hostname?: string;
+  /** The default route's address; what kubeadm advertises when the config names none. */
+  ip?: string;
+  cpus?: number;
+  memoryMB?: number;
+  /** Running as root (kubeadm's IsPrivilegedUser check). Default true. */
+  root?: boolean;
+  /** Swap on. Default false. */
+  swap?: boolean;
+  /** br_netfilter loaded (its sysctls exist, set to 1). Default false, as on a fresh Ubuntu. */
+  brNetfilter?: boolean;
+  /** net.ipv4.ip_forward = 1. Default false. */
+  ipForward?: boolean;
+  /** Ports something else listens on (kubeadm's Port-N checks). */
+  portsInUse?: number[];
+  /** containerd installed, running, its socket present. Default true. */
+  containerd?: boolean;
+  /** The kubelet unit is enabled. Default true (the packages enable it). */
+  kubeletEnabled?: boolean;
+  /** The kubelet is running (crash-looping until kubeadm configures it). Default true. */
+  kubeletActive?: boolean;
+  /** Extra /etc/passwd lines (root and vagrant are always there). */
+  users?: string[];
+  /** Extra network interfaces besides lo and eth0 (e.g. eth1 on Vagrant). */
+  interfaces?: string[];
+  /** Initial iptables (v4) rules and policies: table -> chain -> {policy, rules}. */
+  iptables?: Record<string, Record<string, { policy?: string; rules?: string[] }>>;
+}
+
+export interface SimNodeOptions {
+  /** Kubernetes version of kubeadm, kubelet and kubectl (default v1.24.17). */
+  kubernetesVersion?: string;
+  /** Per-binary versions, to test skew. */
+  versions?: Partial<Versions>;
+  host?: SimHostOptions;
+  timing?: Partial<Timing>;
+  faults?: Fault[];
+  /** Use this directory as the root instead of a fresh temp dir. */
+  root?: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface SimNode {
+  binDir: string;
+  root: string;
+  statePath: string;
+  /** PATH (bin dir first), SIM_STATE, KUBESTRAP_ROOT, HOME: merge into a child's env. */
+  env: Record<string, string>;
+  /** The state as the fakes last wrote it, with `calls` filled from the call log. */
+  state(): SimState;
+  /** Changes the state under the lock: mutate it in place or return a new one. */
+  setState(fn: (s: SimState) => SimState | void): void;
+  faults: {
+    add(f: Fault): void;
+    list(): Fault[];
+    clear(): void;
+  };
+  /** Every fake call so far: argv, exit code, start/end ms. */
+  calls(): CallRecord[];
+  /** Runs one fake tool directly (for the sim's own tests). */
+  exec(tool: string, args: string[], opts?: { input?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<ExecResult>;
+  /** An absolute path under the root. */
+  at(p: string): string;
+  cleanup(): void;
+}
+
+const DEFAULT_TIMING: Timing = { nodeReadyAfterCniMs: 150, podStartMs: 150, podReadyMs: 100, pollMs: 50, kubeadmInitMs: 0 };
+
+function mac(i: number): string {
+  return `08:00:27:${(0x10 + i).toString(16)}:c0:4d`;
+}
+
+function writeFile(root: string, p: string, text: string): void {
+  const f = path.join(root, p);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, text);
+}
+
+export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode> {
+  if (!fs.existsSync(SIM_MAIN)) throw new Error(`${SIM_MAIN} is missing: run \`npm run build:sim\` (npm test does it)`);
+  const base = opts.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kubestrap-sim-'));
+  const root = path.join(base, opts.root ? '' : 'root');
+  const binDir = path.join(base, opts.root ? '.sim-bin' : 'bin');
+  const statePath = path.join(base, opts.root ? '.sim-state.json' : 'state.json');
+  fs.mkdirSync(root, { recursive: true });
+  fs.mkdirSync(binDir, { recursive: true });
+
+  const v = opts.kubernetesVersion ?? 'v1.24.17';
+  const versions: Versions = { kubeadm: v, kubelet: v, kubectl: v, ...opts.versions };
+  const h = opts.host ?? {};
+  const containerd = h.containerd ?? true;
+  const ifaces = ['eth0', ...(h.interfaces ?? [])];
+  const v4: IptTables = emptyTables();
+  for (const [table, chains] of Object.entries(h.iptables ?? {})) {
+    v4[table] ??= {};
+    for (const [chain, c] of Object.entries(chains)) {
+      v4[table][chain] ??= { rules: [] };
+      if (c.policy) v4[table][chain].policy = c.policy;
+      if (c.rules) v4[table][chain].rules.push(...c.rules);
+    }
+  }
+  const host: HostState = {
+    hostname: h.hostname ?? 'sim-node',
+    ip: h.ip ?? '10.0.2.15',
+    cpus: h.cpus ?? 2,
+    memoryMB: h.memoryMB ?? 4096,
+    root: h.root ?? true,
+    swap: h.swap ?? false,
+    kernel: '5.15.0-91-generic',
+    modules: ['overlay', ...(h.brNetfilter ? ['br_netfilter'] : [])],
+    services: {
+      containerd: { enabled: containerd, active: containerd },
+      kubelet: { enabled: h.kubeletEnabled ?? true, active: h.kubeletActive ?? true },
+      ssh: { enabled: true, active: true },
+      'systemd-resolved': { enabled: true, active: true },
+    },
+    listeners: [
+      { addr: '127.0.0.53%lo', port: 53 },
+      { addr: '0.0.0.0', port: 22 },
+      { addr: '[::]', port: 22 },
+      ...(h.portsInUse ?? []).map((port) => ({ addr: '0.0.0.0', port })),
+    ],
+    iptables: { v4, v6: emptyTables() },
+    links: [{ name: 'lo', kind: 'loopback', mtu: 65536, mac: '00:00:00:00:00:00' }, ...ifaces.map((name, i) => ({ name, kind: 'ether' as const, mtu: 1500, mac: mac(i) }))],
+  };
+  const state: SimState = {
+    schema: 1,
+    versions,
+    host,
+    timing: { ...DEFAULT_TIMING, ...opts.timing },
+    faults: opts.faults ?? [],
+    cluster: null,
+    extraTokens: [],
+  };
+  writeAtomic(statePath, JSON.stringify(state));
+  fs.writeFileSync(`${statePath}.calls.jsonl`, '');
+
+  // The host's files.
+  writeFile(root, '/proc/sys/net/ipv4/ip_forward', h.ipForward ? '1\n' : '0\n');
+  writeFile(root, '/proc/sys/net/ipv6/conf/all/forwarding', '0\n');
+  if (h.brNetfilter) for (const f of ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables']) writeFile(root, `/proc/sys/net/bridge/${f}`, '1\n');
+  writeFile(root, '/proc/swaps', `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${host.swap ? '/swap.img                               file\t\t2097148\t\t0\t\t-2\n' : ''}`);
+  writeFile(root, '/proc/modules', host.modules.map((m) => `${m} 32768 0 - Live 0x0000000000000000\n`).join(''));
+  writeFile(
+    root,
+    '/etc/passwd',
+    ['root:x:0:0:root:/root:/bin/bash', 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin', 'vagrant:x:1000:1000:,,,:/home/vagrant:/bin/bash', ...(h.users ?? [])].join('\n') + '\n',
+  );
+  writeFile(root, '/etc/group', 'root:x:0:\nsudo:x:27:vagrant\nvagrant:x:1000:\n');
+  writeFile(root, '/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${host.hostname}\n`);
+  writeFile(root, '/etc/hostname', `${host.hostname}\n`);
+  fs.mkdirSync(path.join(root, 'root'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'home/vagrant'), { recursive: true });
+  if (containerd) writeFile(root, '/run/containerd/containerd.sock', '');
+  if (!fs.existsSync(path.join(root, 'var/run'))) {
+    fs.mkdirSync(path.join(root, 'var'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'run'), { recursive: true });
+    fs.symlinkSync('../run', path.join(root, 'var/run'));
+  }
+
+  // The bin dir has no package.json above it, so these scripts are CommonJS. With the
+  // bundle, V8's code cache (written by the first process that runs without one) saves
+  // most of the compile time; the shebang names this Node so no `env` lookup is needed.
+  const script =
+    fs.existsSync(SIM_BUNDLE) && !process.env.SIM_NO_BUNDLE
+      ? `#!${process.execPath}
+const fs = require('fs'), vm = require('vm'), Module = require('module');
+const file = ${JSON.stringify(SIM_BUNDLE)}, cacheFile = file + '.v8cache';
+let cachedData;
+try { cachedData = fs.readFileSync(cacheFile); } catch {}
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+const m = { exports: {} };
+script.runInThisContext()(m.exports, require, m, file, ${JSON.stringify(path.dirname(SIM_BUNDLE))});
+if (!cachedData || script.cachedDataRejected) process.on('exit', () => {
+  try { const t = cacheFile + '.' + process.pid; fs.writeFileSync(t, script.createCachedData()); fs.renameSync(t, cacheFile); } catch {}
+});
+m.exports.main();
+`
+      : `#!${process.execPath}\nimport(${JSON.stringify(`file://${SIM_MAIN}`)}).then((m) => m.main());\n`;
+  for (const tool of SIM_TOOL_NAMES) {
+    const f = path.join(binDir, tool);
+    fs.writeFileSync(f, script);
+    fs.chmodSync(f, 0o755);
+  }
+
+  const env: Record<string, string> = {
+    PATH: `${binDir}${path.delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`,
+    SIM_STATE: statePath,
+    KUBESTRAP_ROOT: root,
+  };
+
+  const read = (): SimState => JSON.parse(fs.readFileSync(statePath, 'utf8')) as SimState;
+  const setState = (fn: (s: SimState) => SimState | void) => {
+    const release = lock(statePath);
+    try {
+      const s = read();
+      const next = fn(s) ?? s;
+      writeAtomic(statePath, JSON.stringify(next));
+    } finally {
+      release();
+    }
+  };
+
+  return {
+    binDir,
+    root,
+    statePath,
+    env,
+    state: () => ({ ...read(), calls: readCalls(statePath) }),
+    setState,
+    faults: {
+      add: (f) => setState((s) => void s.faults.push(f)),
+      list: () => read().faults,
+      clear: () => setState((s) => void (s.faults = [])),
+    },
+    calls: () => readCalls(statePath),
+    at: (p) => path.join(root, p),
+    exec: (tool, args, o = {}) =>
+      new Promise<ExecResult>((resolve, reject) => {
+        const started = performance.now();
+        const child = spawn(path.join(binDir, tool), args, { env: { ...process.env, ...env }, signal: o.signal, timeout: o.timeoutMs });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('error', (e) => {
+          if ((e as NodeJS.ErrnoException).name === 'AbortError') return;
+          reject(e);
+        });
+        child.on('close', (code, sig) => resolve({ exitCode: code ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : -1), stdout, stderr, ms: performance.now() - started }));
+        child.stdin.end(o.input ?? '');
+      }),
+    cleanup: () => {
+      if (!opts.root) fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}

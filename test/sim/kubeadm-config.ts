@@ -1,0 +1,166 @@
+/**
+ * Reading the kubeadm config kubestrap renders, in every API version from
+ * v1alpha2 to v1beta4: what this node is called and advertises, the networks,
+ * the version to deploy, the API server's extra args and volumes, and the
+ * kubelet's failSwapOn.
+ */
+import fs from 'node:fs';
+import yaml from 'js-yaml';
+import type { ExtraVolume } from './bootstrap.js';
+
+export interface KubeadmConfig {
+  apiVersions: { version: string; kind: string }[];
+  nodeName?: string;
+  advertiseAddress?: string;
+  bindPort: number;
+  criSocket?: string;
+  kubernetesVersion?: string;
+  podSubnet?: string;
+  serviceSubnet: string;
+  dnsDomain: string;
+  apiServerArgs: Record<string, string>;
+  apiServerVolumes: ExtraVolume[];
+  failSwapOn: boolean;
+  controlPlaneEndpoint?: string;
+}
+
+/** Which kubeadm minors read each config API version (FIELD-NOTES / kubeadm release notes). */
+export const API_SPAN: Record<string, [number, number]> = {
+  v1alpha2: [11, 12],
+  v1alpha3: [12, 13],
+  v1beta1: [13, 21],
+  v1beta2: [15, 26],
+  v1beta3: [22, 36],
+  v1beta4: [31, 99],
+};
+
+/** The version each API was last read by (for "please use kubeadm vX" hints). */
+function lastReader(v: string): string {
+  const span = API_SPAN[v];
+  return span ? `v1.${span[1]}` : 'v1.0';
+}
+
+export class ConfigError extends Error {}
+
+function argsMap(v: unknown): Record<string, string> {
+  if (Array.isArray(v)) {
+    const out: Record<string, string> = {};
+    for (const e of v) if (e && typeof e === 'object' && 'name' in e) out[String((e as { name: string }).name)] = String((e as { value?: unknown }).value ?? '');
+    return out;
+  }
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+  return {};
+}
+
+function volumes(v: unknown, apiVersion: string): ExtraVolume[] {
+  if (!Array.isArray(v)) return [];
+  return v.map((e: Record<string, unknown>) => ({
+    name: String(e.name ?? ''),
+    hostPath: String(e.hostPath ?? ''),
+    mountPath: String(e.mountPath ?? ''),
+    // v1alpha2/3 used `writable`; later `readOnly`.
+    readOnly: e.readOnly !== undefined ? Boolean(e.readOnly) : apiVersion.startsWith('v1alpha') ? !e.writable : false,
+    pathType: e.pathType ? String(e.pathType) : undefined,
+  }));
+}
+
+const INIT_FIELDS: Record<string, string[]> = {
+  base: ['apiVersion', 'kind', 'bootstrapTokens', 'nodeRegistration', 'localAPIEndpoint'],
+  v1beta2: ['certificateKey'],
+  v1beta3: ['certificateKey', 'skipPhases', 'patches'],
+  v1beta4: ['certificateKey', 'skipPhases', 'patches', 'dryRun', 'timeouts'],
+};
+const CLUSTER_FIELDS = ['apiVersion', 'kind', 'etcd', 'networking', 'kubernetesVersion', 'controlPlaneEndpoint', 'apiServer', 'controllerManager', 'scheduler', 'dns', 'certificatesDir', 'imageRepository', 'featureGates', 'clusterName'];
+const CLUSTER_EXTRA: Record<string, string[]> = {
+  v1beta1: ['useHyperKubeImage'],
+  v1beta2: ['useHyperKubeImage'],
+  v1beta3: [],
+  v1beta4: ['encryptionAlgorithm', 'proxy', 'certificateValidityPeriod', 'caCertificateValidityPeriod'],
+};
+const API_SERVER_FIELDS: Record<string, string[]> = {
+  v1beta1: ['extraArgs', 'extraVolumes', 'certSANs', 'timeoutForControlPlane'],
+  v1beta2: ['extraArgs', 'extraVolumes', 'certSANs', 'timeoutForControlPlane'],
+  v1beta3: ['extraArgs', 'extraVolumes', 'certSANs', 'timeoutForControlPlane'],
+  v1beta4: ['extraArgs', 'extraVolumes', 'certSANs', 'extraEnvs'],
+};
+
+/** Strict decoding: unknown fields, as `kubeadm config validate` reports them (strict.go). */
+function strictErrors(doc: Record<string, unknown>, version: string, kind: string): string[] {
+  const unknown: string[] = [];
+  if (kind === 'InitConfiguration' && INIT_FIELDS[version]) {
+    const ok = [...INIT_FIELDS.base, ...INIT_FIELDS[version]];
+    for (const k of Object.keys(doc)) if (!ok.includes(k)) unknown.push(k);
+  }
+  if (kind === 'ClusterConfiguration' && CLUSTER_EXTRA[version]) {
+    const ok = [...CLUSTER_FIELDS, ...CLUSTER_EXTRA[version]];
+    for (const k of Object.keys(doc)) if (!ok.includes(k)) unknown.push(k);
+    const api = doc.apiServer;
+    if (api && typeof api === 'object') for (const k of Object.keys(api)) if (!API_SERVER_FIELDS[version].includes(k)) unknown.push(`apiServer.${k}`);
+  }
+  return unknown.map((f) => `unknown field "${f}"`);
+}
+
+/**
+ * Reads the config as kubeadm of `kubeadmMinor` does. Throws ConfigError with
+ * kubeadm's text for unreadable files and API versions it does not know.
+ * Returns the klog W lines kubeadm prints (deprecated API versions).
+ */
+export function readKubeadmConfig(file: string, kubeadmMinor: number, opts: { strict?: boolean } = {}): { config: KubeadmConfig; warnings: string[] } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`unable to read config from "${file}" : open ${file}: no such file or directory`);
+  }
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(text).filter((d) => d !== null && d !== undefined);
+  } catch (e) {
+    throw new ConfigError(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const cfg: KubeadmConfig = { apiVersions: [], bindPort: 6443, serviceSubnet: '10.96.0.0/12', dnsDomain: 'cluster.local', apiServerArgs: {}, apiServerVolumes: [], failSwapOn: true };
+  const warnings: string[] = [];
+  for (const d of docs as Record<string, any>[]) {
+    const av = String(d.apiVersion ?? '');
+    const kind = String(d.kind ?? '');
+    if (av.startsWith('kubelet.config.k8s.io/')) {
+      if (d.failSwapOn === false) cfg.failSwapOn = false;
+      continue;
+    }
+    if (av.startsWith('kubeproxy.config.k8s.io/')) continue;
+    if (!av.startsWith('kubeadm.k8s.io/')) continue;
+    const version = av.slice('kubeadm.k8s.io/'.length);
+    const span = API_SPAN[version];
+    if (!span || kubeadmMinor > span[1]) {
+      if (span) throw new ConfigError(`your configuration file uses an old API spec: "${av}". Please use kubeadm ${lastReader(version)} instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.`);
+      throw new ConfigError(`no kind "${kind}" is registered for version "${av}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
+    }
+    if (kubeadmMinor < span[0]) throw new ConfigError(`no kind "${kind}" is registered for version "${av}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
+    if (version === 'v1beta3' && kubeadmMinor >= 31) {
+      warnings.push(`common.go:101] your configuration file uses a deprecated API spec: "${av}" (kind: "${kind}"). Please use 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version.`);
+    }
+    if (opts.strict) {
+      const errs = strictErrors(d, version, kind);
+      if (errs.length) throw new ConfigError(`error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"${version}", Kind:"${kind}"}: strict decoding error: ${errs.join(', ')}`);
+    }
+    cfg.apiVersions.push({ version, kind });
+    const nodeReg = d.nodeRegistration ?? {};
+    if (nodeReg.name) cfg.nodeName = String(nodeReg.name);
+    if (nodeReg.criSocket) cfg.criSocket = String(nodeReg.criSocket);
+    const endpoint = d.localAPIEndpoint ?? d.apiEndpoint ?? d.api;
+    if (endpoint?.advertiseAddress) cfg.advertiseAddress = String(endpoint.advertiseAddress);
+    if (endpoint?.bindPort) cfg.bindPort = Number(endpoint.bindPort);
+    if (d.kubernetesVersion) cfg.kubernetesVersion = String(d.kubernetesVersion);
+    if (d.controlPlaneEndpoint) cfg.controlPlaneEndpoint = String(d.controlPlaneEndpoint);
+    if (d.networking) {
+      if (d.networking.podSubnet) cfg.podSubnet = String(d.networking.podSubnet);
+      if (d.networking.serviceSubnet) cfg.serviceSubnet = String(d.networking.serviceSubnet);
+      if (d.networking.dnsDomain) cfg.dnsDomain = String(d.networking.dnsDomain);
+    }
+    const args = { ...argsMap(d.apiServerExtraArgs), ...argsMap(d.apiServer?.extraArgs) };
+    Object.assign(cfg.apiServerArgs, args);
+    cfg.apiServerVolumes.push(...volumes(d.apiServerExtraVolumes, version), ...volumes(d.apiServer?.extraVolumes, version));
+    if (kind === 'MasterConfiguration' && d.kubeletConfiguration?.baseConfig?.failSwapOn === false) cfg.failSwapOn = false;
+  }
+  return { config: cfg, warnings };
+}

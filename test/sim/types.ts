@@ -1,0 +1,163 @@
+/**
+ * The simulated node's state: one JSON file (SIM_STATE) that every fake tool
+ * reads, reconciles to "now" and writes back. Host facts that a real host keeps
+ * in files (sysctls, /proc/swaps, /etc/passwd, kubeconfigs, manifests) live in
+ * files under the root (KUBESTRAP_ROOT) instead, so kubestrap and the fakes see
+ * the same thing.
+ */
+
+export interface Versions {
+  /** `v1.24.17` */
+  kubeadm: string;
+  kubelet: string;
+  kubectl: string;
+}
+
+export interface Service {
+  enabled: boolean;
+  active: boolean;
+}
+
+export interface Listener {
+  /** `0.0.0.0`, `*`, `127.0.0.1`, `[::]`, `127.0.0.53%lo` */
+  addr: string;
+  port: number;
+}
+
+export interface IptChain {
+  /** Built-in chains have a policy; user chains do not. */
+  policy?: string;
+  rules: string[];
+}
+
+/** table name -> chain name -> chain, chains in creation order. */
+export type IptTables = Record<string, Record<string, IptChain>>;
+
+export interface Link {
+  name: string;
+  kind: 'loopback' | 'ether' | 'vxlan' | 'bridge' | 'veth';
+  mtu: number;
+  mac: string;
+}
+
+export interface HostState {
+  hostname: string;
+  /** The default route's address (what kubeadm advertises when none is configured). */
+  ip: string;
+  cpus: number;
+  memoryMB: number;
+  root: boolean;
+  swap: boolean;
+  kernel: string;
+  modules: string[];
+  services: Record<string, Service>;
+  /** Listeners that are not the cluster's (sshd, resolved, "ports in use"). */
+  listeners: Listener[];
+  iptables: { v4: IptTables; v6: IptTables };
+  links: Link[];
+  /** Set when iptables leaves INPUT on DROP without an accept for port 22. */
+  sshLockedOut?: boolean;
+}
+
+export interface Timing {
+  /** Delay from a CNI pod running to the node turning Ready. */
+  nodeReadyAfterCniMs: number;
+  /** Delay from a pod being scheduled to it running. */
+  podStartMs: number;
+  /** Extra delay before a pod with a readiness probe turns Ready. */
+  podReadyMs: number;
+  /** How often kubectl wait / rollout status look at the state. */
+  pollMs: number;
+  /** How long `kubeadm init` takes between its phases (keeps it realistic, default 0). */
+  kubeadmInitMs: number;
+}
+
+export type FaultAction =
+  | { action: 'fail'; stdout?: string; stderr?: string; exitCode?: number }
+  | { action: 'hang' }
+  | { action: 'delay'; ms: number }
+  | { action: 'preflight'; errors: { name: string; message: string }[] }
+  | { action: 'dropObject'; kind: string; name: string; namespace?: string }
+  | { action: 'wrongPolicy'; podPrefix: string; namespace?: string; policy: string };
+
+export type Fault = FaultAction & {
+  /** Only calls of this tool (basename), e.g. `kubectl`. */
+  tool?: string;
+  /** Only calls whose argv, joined with spaces, contains this. */
+  match?: string;
+  /** How many more times it fires; unlimited when absent. */
+  count?: number;
+  /** How many times it has fired. */
+  fired?: number;
+};
+
+export interface CallRecord {
+  id: string;
+  tool: string;
+  argv: string[];
+  start: number;
+  end: number | null;
+  exitCode: number | null;
+  pid: number;
+}
+
+export interface PssAdmissionConfig {
+  defaults: Record<string, string>;
+  exemptions: { usernames: string[]; namespaces: string[]; runtimeClasses: string[] };
+}
+
+export type KObj = Record<string, any>;
+
+export interface NodeTimes {
+  /** When a CNI pod started running on the node. */
+  cniRunningAt?: number;
+  /** When the node turned Ready (= network ready). */
+  readyAt?: number;
+  /** Last time a NoSchedule taint went away (for scheduling times). */
+  taintsChangedAt: number;
+}
+
+export interface ClusterState {
+  /** Random per `kubeadm init`: stands for the cluster CA. */
+  id: string;
+  version: string;
+  minor: number;
+  nodeName: string;
+  advertiseAddress: string;
+  bindPort: number;
+  podSubnet: string | null;
+  serviceSubnet: string;
+  dnsDomain: string;
+  token: string;
+  caHash: string;
+  createdAt: number;
+  /** API server flags that decide admission. */
+  admissionPlugins: string[];
+  psp: boolean;
+  pss: PssAdmissionConfig | null;
+  /** Object store: `Kind/namespace/name` -> object (server view, with `_sim` private fields). */
+  objects: Record<string, KObj>;
+  rv: number;
+  /** Bumped whenever an input to admission changes (policies, RBAC, namespaces, service accounts). */
+  epoch: number;
+  /** controller key -> epoch of its last creation attempt. */
+  attempts: Record<string, number>;
+  /** Static pod manifests the kubelet runs (mirror pods are created from these). */
+  staticPods: KObj[];
+  node: NodeTimes;
+  /** Whether kube-proxy / flannel put their iptables rules and links in already. */
+  hostEffects: Record<string, boolean>;
+}
+
+export interface SimState {
+  schema: 1;
+  versions: Versions;
+  host: HostState;
+  timing: Timing;
+  faults: Fault[];
+  cluster: ClusterState | null;
+  /** Bootstrap tokens created by `kubeadm token create` after init. */
+  extraTokens: string[];
+  /** Filled from the call log by createSimNode().state(); not stored. */
+  calls?: CallRecord[];
+}
