@@ -72,7 +72,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
           ? 'bridged traffic passes iptables'
           : 'net.bridge.bridge-nf-call-iptables is 0: bridged pod traffic would bypass iptables (Services break)',
     fix: [
-      ...(bridge === undefined ? [{ argv: ['modprobe', 'br_netfilter'] }, { argv: ['tee', PERSIST_MODULES], input: 'overlay\nbr_netfilter\n' }] : []),
+      ...(bridge === undefined ? [{ argv: ['modprobe', 'br_netfilter'] }, { argv: ['tee', ctx.paths.at(PERSIST_MODULES)], input: 'overlay\nbr_netfilter\n' }] : []),
       { argv: ['sysctl', '-w', 'net.bridge.bridge-nf-call-iptables=1'] },
     ],
   });
@@ -86,7 +86,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   });
   if (bridge !== '1' || forward !== '1') {
     // Persist both settings so a reboot does not undo the fix.
-    const persist = { argv: ['tee', PERSIST_SYSCTL], input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n' };
+    const persist = { argv: ['tee', ctx.paths.at(PERSIST_SYSCTL)], input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n' };
     for (const f of out) if ((f.name === 'br_netfilter' || f.name === 'ip_forward') && !f.ok) f.fix!.push(persist);
   }
 
