@@ -11,7 +11,8 @@ const only = process.argv[2];
 let failed = false;
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
   if (only && !file.includes(only)) continue;
-  const r = spawnSync(process.execPath, [path.join(dir, file)], { stdio: 'inherit' });
+  // tsx lets a benchmark use the TypeScript test helpers (the simulated node).
+  const r = spawnSync(process.execPath, ['--import=tsx', path.join(dir, file)], { stdio: 'inherit' });
   if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);

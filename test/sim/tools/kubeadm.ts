@@ -698,6 +698,9 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
     for (const l of Object.keys(node.metadata.labels)) if (l.startsWith('node-role.') || l.startsWith('node.kubernetes.io/exclude')) delete node.metadata.labels[l];
     node.spec.taints = [{ effect: 'NoSchedule', key: 'node.kubernetes.io/not-ready' }];
     putObj(c, node as KObj, sim.now());
+    // What the TLS bootstrap leaves on the worker: its kubelet's kubeconfig and config.
+    writeHostFile(sim, '/etc/kubernetes/kubelet.conf', kubeconfigText(c, `system:node:${name}`, `https://${c.advertiseAddress}:${c.bindPort}`));
+    writeHostFile(sim, '/var/lib/kubelet/config.yaml', 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n');
     return 0;
   });
 }
