@@ -80,6 +80,24 @@ export function containerList(spec: PodSpecLike, which: number): unknown[] | und
   return Array.isArray(list) ? list : undefined;
 }
 
+/**
+ * Names of the containers (init, regular, then ephemeral: the plugin's order)
+ * for which `bad` holds; undefined when there is none, so the common case
+ * allocates nothing.
+ */
+export function containersWhere(spec: PodSpecLike, bad: (c: ContainerLike) => boolean): string[] | undefined {
+  let out: string[] | undefined;
+  for (let l = 0; l < 3; l++) {
+    const list = containerList(spec, l);
+    if (!list) continue;
+    for (let i = 0; i < list.length; i++) {
+      const c = asContainer(list[i]);
+      if (bad(c)) (out ??= []).push(nameOf(c));
+    }
+  }
+  return out;
+}
+
 /** A list entry as a container; `null` entries decode to Go's zero Container. */
 export function asContainer(entry: unknown): ContainerLike {
   return entry !== null && typeof entry === 'object' ? (entry as ContainerLike) : EMPTY;

@@ -11,18 +11,10 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, isWindowsPod, nameOf, obj } from '../helpers.js';
+import { containersPhrase, containersWhere, isWindowsPod, obj } from '../helpers.js';
 
 function allowPrivilegeEscalation1_8(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
-  let bad: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      if (obj(c.securityContext)?.allowPrivilegeEscalation !== false) (bad ??= []).push(nameOf(c));
-    }
-  }
+  const bad = containersWhere(spec, (c) => obj(c.securityContext)?.allowPrivilegeEscalation !== false);
   if (!bad) return null;
   return {
     reason: 'allowPrivilegeEscalation != false',

@@ -6,18 +6,10 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, nameOf, obj } from '../helpers.js';
+import { containersPhrase, containersWhere, obj } from '../helpers.js';
 
 function privileged1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
-  let bad: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      if (obj(c.securityContext)?.privileged === true) (bad ??= []).push(nameOf(c));
-    }
-  }
+  const bad = containersWhere(spec, (c) => obj(c.securityContext)?.privileged === true);
   if (!bad) return null;
   return {
     reason: 'privileged',

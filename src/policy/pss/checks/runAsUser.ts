@@ -10,19 +10,11 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, inUserNamespace, nameOf, obj } from '../helpers.js';
+import { containersPhrase, containersWhere, inUserNamespace, obj } from '../helpers.js';
 
 function runAsUser1_23(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   const pod = obj(spec.securityContext)?.runAsUser === 0;
-  let bad: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      if (obj(c.securityContext)?.runAsUser === 0) (bad ??= []).push(nameOf(c));
-    }
-  }
+  const bad = containersWhere(spec, (c) => obj(c.securityContext)?.runAsUser === 0);
   if (!pod && !bad) return null;
   const setters: string[] = [];
   if (pod) setters.push('pod');
