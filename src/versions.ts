@@ -186,6 +186,20 @@ export function serverDryRunArgs(minor: number): string[] | undefined {
   return undefined;
 }
 
+/**
+ * ValidatingAdmissionPolicy (KEP-3488): admissionregistration.k8s.io/v1beta1 on 1.28-1.29
+ * (beta, off by default: ValidatingAdmissionPolicy gate plus --runtime-config), v1 (GA, on)
+ * from 1.30. v1alpha1 (1.26-1.27) lacks variables, so kubestrap does not use it.
+ */
+export const FIRST_VAP_MINOR = 28;
+export const FIRST_VAP_GA_MINOR = 30;
+
+export function vapApiVersion(minor: number): string | undefined {
+  if (minor >= FIRST_VAP_GA_MINOR) return 'admissionregistration.k8s.io/v1';
+  if (minor >= FIRST_VAP_MINOR) return 'admissionregistration.k8s.io/v1beta1';
+  return undefined;
+}
+
 /** Supported version skew (kubernetes.io version-skew-policy). */
 export const SKEW = {
   /** kubeadm deploys its own minor or the one before it. */

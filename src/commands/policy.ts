@@ -48,4 +48,16 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
       const { policyCanICommand } = await import('./policy-can-i.js');
       setExit(await policyCanICommand(verb, resource, opts, processIo));
     });
+
+  policy
+    .command('migrate')
+    .description('carry PodSecurityPolicies over to Pod Security Standards labels and ValidatingAdmissionPolicies')
+    .requiredOption('-f, --filename <file>', 'YAML or JSON with PodSecurityPolicies and the RBAC that grants them ("-" for stdin); repeatable', collect)
+    .addOption(new Option('--to <target>', 'pss: levels and namespace labels; vap: ValidatingAdmissionPolicies; all: both').choices(['pss', 'vap', 'all']).default('all'))
+    .addOption(new Option('-o, --output <format>', 'text, json, or yaml (with --to vap|all: only the objects, for kubectl apply -f -)').choices(['text', 'json', 'yaml']).default('text'))
+    .option('--kubernetes-version <version>', 'the version you are moving to, e.g. v1.30 (default: the newest supported)')
+    .action(async (opts) => {
+      const { policyMigrateCommand } = await import('./policy-migrate.js');
+      setExit(await policyMigrateCommand(opts, processIo));
+    });
 }

@@ -45,6 +45,8 @@ export const clusterConfigSchema = z.strictObject({
       default: z.enum(LEVELS).default('restricted'),
       /** Left out: kube-system and the namespace flannel runs in on the chosen minor (load.ts). */
       privilegedNamespaces: z.array(str()).optional(),
+      /** How the tenants' policies are enforced in PSS mode beyond their level: vap adds ValidatingAdmissionPolicies (1.30+). */
+      customPolicies: z.enum(['psp', 'vap']).default('psp'),
     })
     .prefault({}),
   networking: z

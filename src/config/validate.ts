@@ -16,6 +16,8 @@ import {
   parseKubeVersion,
   pssAvailable,
   pspServed,
+  resolveMode,
+  FIRST_VAP_GA_MINOR,
 } from '../versions.js';
 import { BUILTIN_POLICY_TEMPLATES, isBuiltinPolicy } from '../policy/templates.js';
 import { buildPolicy, PolicyProblem } from '../policy/psp/library.js';
@@ -51,6 +53,12 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
     }
     if (mode === 'pss' && !pssAvailable(minor)) {
       add(['podSecurity', 'mode'], `pss needs Kubernetes v1.${FIRST_PSS_MINOR} or newer (PodSecurity admission); use psp on v1.${minor} (psp works up to v1.${LAST_PSP_MINOR})`);
+    }
+    if (cfg.podSecurity.customPolicies === 'vap' && (resolveMode(mode, minor) !== 'pss' || minor < FIRST_VAP_GA_MINOR)) {
+      add(
+        ['podSecurity', 'customPolicies'],
+        `vap needs Pod Security Standards mode on v1.${FIRST_VAP_GA_MINOR} or newer (ValidatingAdmissionPolicy is GA there); v1.${minor}${resolveMode(mode, minor) === 'psp' ? ' runs PodSecurityPolicy, which enforces the policies itself: use psp' : ' serves it only as a disabled beta'}`,
+      );
     }
   }
 

@@ -12,6 +12,7 @@ import { joinDocs } from './objects.js';
 import { parseManifest, type KubeObject } from './parse-back.js';
 import { podSecurityPolicyNames, renderPodSecurity } from './pod-security.js';
 import { renderTenants } from './tenants.js';
+import { renderTenantPolicies } from './tenant-policies.js';
 
 /** The `up` step that applies a manifest. */
 export type ManifestStep = 'pod-security' | 'cni' | 'ingress' | 'tenants';
@@ -59,6 +60,9 @@ export function render(cfg: ClusterConfig): RenderResult {
     if (cfg.mode === 'psp') defined.add(INGRESS_POLICY);
   }
   if (cfg.tenants.length > 0) {
+    // podSecurity.customPolicies: vap: the tenants' ValidatingAdmissionPolicies, in force before their namespaces exist.
+    const policies = renderTenantPolicies(cfg);
+    if (policies.length > 0) manifests.push({ step: 'tenants', name: 'tenant-policies', text: joinDocs(policies) });
     manifests.push({ step: 'tenants', name: 'tenants', text: joinDocs(renderTenants(cfg, defined)) });
   }
 

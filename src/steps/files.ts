@@ -20,6 +20,11 @@ export function manifestFor(ctx: Context, step: string): Artifact | undefined {
   return ctx.rendered.artifacts.find((a) => a.kind === 'manifest' && a.step === step);
 }
 
+/** Every manifest a step applies, in apply order. */
+export function manifestsFor(ctx: Context, step: string): Artifact[] {
+  return ctx.rendered.artifacts.filter((a) => a.kind === 'manifest' && a.step === step);
+}
+
 export function hostFiles(ctx: Context): Artifact[] {
   return ctx.rendered.artifacts.filter((a) => a.kind === 'host-file');
 }

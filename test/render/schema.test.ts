@@ -19,7 +19,8 @@ import type { PodSecurityPolicy } from '../../src/policy/psp/schema.js';
 function fullConfig(minor: number, mode: 'psp' | 'pss'): string {
   return [
     `kubernetesVersion: v1.${minor}.0`,
-    `podSecurity: {mode: ${mode}, privilegedNamespaces: [kube-system, ${minor >= 17 ? 'kube-flannel' : 'kube-system-extra'}]}`,
+    // From v1.30 in PSS mode the tenants' policies are also rendered as ValidatingAdmissionPolicies.
+    `podSecurity: {mode: ${mode}, privilegedNamespaces: [kube-system, ${minor >= 17 ? 'kube-flannel' : 'kube-system-extra'}]${mode === 'pss' && minor >= 30 ? ', customPolicies: vap' : ''}}`,
     'controlPlane: {advertiseAddress: 192.168.56.10, nodeName: cp}',
     'cni: {iface: eth1, backend: wireguard}',
     'ingress: {enabled: true}',
@@ -83,6 +84,7 @@ for (const { minor, mode } of cases) {
       }
     }
     t.deepEqual(problems, []);
+    if (mode === 'pss' && minor >= 30) t.true(artifacts.some((a) => a.objects.some((o) => o.kind === 'ValidatingAdmissionPolicy')), 'the VAP objects are among the checked ones');
     // The files parse back to the same objects with duplicate keys refused.
     for (const a of artifacts) {
       t.notThrows(() => a.text.split(/^---$/m).forEach((d) => parse(d, { uniqueKeys: true })), a.path);

@@ -47,7 +47,11 @@ tenants: [{namespace: demo, policy: mine}]
 policies: [{name: mine, template: restricted, spec: ${spec}}]
 `;
   const level = (spec: string) => (renderText(cfg(spec)).find('Namespace', 'demo') as Obj).metadata.labels['pod-security.kubernetes.io/enforce'];
-  t.is(level('{runAsUser: {rule: MustRunAs, ranges: [{min: 1000, max: 2000}]}}'), 'restricted');
+  // A UID range admits a pod with runAsUser 1500 and no runAsNonRoot, which restricted refuses
+  // (the mapping page's runAsUser row: Restricted needs MustRunAsNonRoot).
+  t.is(level('{runAsUser: {rule: MustRunAs, ranges: [{min: 1000, max: 2000}]}}'), 'baseline');
+  t.is(level('{runAsUser: {rule: MustRunAsNonRoot}}'), 'restricted', 'an override equal to the template relaxes nothing');
+  t.is(level('{seLinux: {rule: MustRunAs, seLinuxOptions: {type: spc_t}}}'), 'privileged');
   t.is(level('{allowPrivilegeEscalation: true}'), 'baseline');
   t.is(level('{hostNetwork: true}'), 'privileged');
   t.is(level('{volumes: [hostPath]}'), 'privileged');

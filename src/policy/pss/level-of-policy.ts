@@ -1,16 +1,26 @@
 /**
  * The Pod Security Standards level a namespace gets in PSS mode when its tenant
- * names a PodSecurityPolicy. Built-in templates map by intent; a custom policy
- * starts from its template's level and is relaxed (never tightened) by every
- * override that the level would refuse, so PSS never blocks a pod that the
- * policy was written to admit. `kubestrap policy migrate` gives the full,
- * field-by-field mapping.
+ * names a PodSecurityPolicy.
+ *
+ * Built-in templates map by intent (TEMPLATE_LEVEL). By the Kubernetes mapping page
+ * every one of them would be Privileged (their seLinux rule is RunAsAny, which "admits
+ * everything" includes spc_t); `kubestrap policy migrate` reports that (`level`) and the
+ * level the rest of each template supports (`target`, see policy/migrate/pss-mapping.ts
+ * and its table test). TEMPLATE_LEVEL is that target, except ingress-nginx: its policy
+ * still allows privilege escalation for controllers older than v1.10 (target Baseline),
+ * but the controller kubestrap documents passes Restricted (FIELD-NOTES.md).
+ *
+ * A custom policy starts from its template's level and is relaxed (never tightened) by
+ * every override that differs from the template and that the level would refuse, by the
+ * mapping page's rows (levelOfFields), so PSS never blocks a pod that the override was
+ * written to admit.
  */
 import type { Level, PolicyConfig } from '../../config/schema.js';
 import type { BuiltinPolicyName } from '../templates.js';
 import { isBuiltinPolicy } from '../templates.js';
-import type { PspAnnotations, PspSpec } from '../psp/schema.js';
-import { PSP_ANNOTATIONS } from '../psp/annotations.js';
+import { buildPolicy } from '../psp/library.js';
+import { levelOfFields, looser } from '../migrate/pss-mapping.js';
+import { NEWEST_MINOR } from '../../versions.js';
 
 const TEMPLATE_LEVEL: Record<BuiltinPolicyName, Level> = {
   restricted: 'restricted',
@@ -23,48 +33,18 @@ const TEMPLATE_LEVEL: Record<BuiltinPolicyName, Level> = {
   'ingress-nginx': 'restricted',
 };
 
-/** Capabilities the baseline level lets a container add. */
-export const BASELINE_CAPABILITIES = new Set([
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
-  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
-]);
-
-const RESTRICTED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
-
-const ORDER: Level[] = ['restricted', 'baseline', 'privileged'];
-const looser = (a: Level, b: Level): Level => (ORDER.indexOf(a) >= ORDER.indexOf(b) ? a : b);
-
-/** The loosest level any of these overrides needs. */
-export function levelNeededBy(spec: Partial<PspSpec>, annotations: PspAnnotations = {}): Level {
-  let level: Level = 'restricted';
-  const need = (l: Level) => (level = looser(level, l));
-  if (spec.privileged || spec.hostPID || spec.hostIPC || spec.hostNetwork) need('privileged');
-  if ((spec.hostPorts ?? []).length > 0) need('privileged');
-  for (const v of spec.volumes ?? []) {
-    if (v === '*' || v === 'hostPath') need('privileged');
-    else if (!RESTRICTED_VOLUMES.has(v)) need('baseline');
-  }
-  for (const c of [...(spec.allowedCapabilities ?? []), ...(spec.defaultAddCapabilities ?? [])]) {
-    if (c === '*' || !BASELINE_CAPABILITIES.has(c)) need('privileged');
-    else if (c !== 'NET_BIND_SERVICE') need('baseline');
-  }
-  if (spec.requiredDropCapabilities && !spec.requiredDropCapabilities.includes('ALL')) need('baseline');
-  if (spec.allowPrivilegeEscalation === true) need('baseline');
-  if (spec.runAsUser && (spec.runAsUser.rule === 'RunAsAny' || (spec.runAsUser.ranges ?? []).some((r) => r.min === 0))) {
-    need('baseline');
-  }
-  if ((spec.allowedUnsafeSysctls ?? []).length > 0) need('privileged');
-  if ((spec.allowedProcMountTypes ?? []).includes('Unmasked')) need('privileged');
-  const seccomp = annotations[PSP_ANNOTATIONS.seccompAllowed];
-  if (seccomp && seccomp.split(',').some((p) => p.trim() === '*' || p.trim() === 'unconfined')) need('baseline');
-  const apparmor = annotations[PSP_ANNOTATIONS.apparmorAllowed];
-  if (apparmor && apparmor.split(',').some((p) => p.trim() === '*' || p.trim() === 'unconfined')) need('privileged');
-  return level;
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
-export function levelForPolicy(name: string, custom: PolicyConfig[]): Level {
+/** The level of a built-in template or custom policy; `minor` picks the template's volume list to compare overrides with. */
+export function levelForPolicy(name: string, custom: PolicyConfig[], minor = NEWEST_MINOR): Level {
   if (isBuiltinPolicy(name)) return TEMPLATE_LEVEL[name];
   const def = custom.find((p) => p.name === name);
   if (!def || !isBuiltinPolicy(def.template)) throw new Error(`policy ${name} is neither built in nor defined`);
-  return looser(TEMPLATE_LEVEL[def.template], levelNeededBy(def.spec, def.annotations ?? {}));
+  const template = buildPolicy(def.template, minor, []);
+  const spec = Object.fromEntries(Object.entries(def.spec).filter(([k, v]) => v !== undefined && !same(v, (template.spec as Record<string, unknown>)[k])));
+  const templateAnnotations = template.metadata.annotations ?? {};
+  const annotations = Object.fromEntries(Object.entries(def.annotations ?? {}).filter(([k, v]) => v !== undefined && v !== templateAnnotations[k]));
+  return looser(TEMPLATE_LEVEL[def.template], levelOfFields(spec, annotations));
 }
