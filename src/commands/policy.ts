@@ -49,6 +49,57 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
       setExit(await policyCanICommand(verb, resource, opts, processIo));
     });
 
+  const live = (cmd: Command) =>
+    cmd
+      .option('-c, --config <file>', 'cluster config (custom policies, default policy); default: ./cluster.yaml if present')
+      .option('--kubeconfig <file>', 'default: /etc/kubernetes/admin.conf, else ~/.kube/config')
+      .option('--mode <mode>', 'auto, psp or pss (default: auto, from the cluster version)');
+
+  for (const action of ['bind', 'unbind'] as const) {
+    live(policy.command(action))
+      .description(
+        action === 'bind'
+          ? 'on a live cluster: let service accounts of a namespace use a policy (Role and RoleBinding psp:POLICY; PSS: the namespace level)'
+          : 'on a live cluster: take that permission away again (the RoleBinding goes when nobody is left; PSS: the level labels)',
+      )
+      .option('-n, --namespace <namespace>', 'the namespace')
+      .option('--serviceaccount <name>', 'a service account of the namespace; repeatable', collect)
+      .option('--all-serviceaccounts', 'every service account of the namespace')
+      .option('--policy <policy>', 'a PodSecurityPolicy (or, PSS, a level or a policy that maps to one)')
+      .option('--force', 'even when running pods would be refused afterwards')
+      .option('--dry-run', 'print the objects to apply or delete and change nothing')
+      .option('-y, --yes', 'do not ask for confirmation')
+      .action(async (opts) => {
+        const { policyBindCommand } = await import('./policy-bind.js');
+        const { interruptOnSignals } = await import('./cluster-session.js');
+        setExit(await policyBindCommand(action, opts, processIo, interruptOnSignals()));
+      });
+  }
+
+  live(policy.command('bindings'))
+    .description('on a live cluster: list the association rules (which policy who may use where; PSS: each namespace level)')
+    .option('-n, --namespace <namespace>', 'only this namespace (and the cluster-wide bindings)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      const { policyBindingsCommand } = await import('./policy-bind.js');
+      const { interruptOnSignals } = await import('./cluster-session.js');
+      setExit(await policyBindingsCommand(opts, processIo, interruptOnSignals()));
+    });
+
+  live(policy.command('default'))
+    .description('on a live cluster: remove (--disassociate) or restore (--associate) the cluster-wide binding of the default policy')
+    .option('--disassociate', 'remove ClusterRoleBinding psp:POLICY: only the namespace bindings apply')
+    .option('--associate', 'restore it')
+    .option('--policy <policy>', 'the default policy (default: the config\'s podSecurity.default)')
+    .option('--force', 'even when running pods would be left without a policy')
+    .option('--dry-run', 'print the objects to apply or delete and change nothing')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (opts) => {
+      const { policyDefaultCommand } = await import('./policy-default.js');
+      const { interruptOnSignals } = await import('./cluster-session.js');
+      setExit(await policyDefaultCommand(opts, processIo, interruptOnSignals()));
+    });
+
   policy
     .command('migrate')
     .description('carry PodSecurityPolicies over to Pod Security Standards labels and ValidatingAdmissionPolicies')

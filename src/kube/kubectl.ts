@@ -164,4 +164,114 @@ export class Kubectl {
     if (!args) return undefined;
     return this.run(args, { input: manifest, allowFailure: true });
   }
+
+  // --- existing clusters (audit, admission, policy bind/default) -----------------
+
+  versionArgs(): string[] {
+    return ['version', '-o', 'json'];
+  }
+
+  /** The API server's version (`v1.24.17`), or undefined when it cannot be reached. */
+  async serverVersion(): Promise<string | undefined> {
+    const r = await this.run(this.versionArgs(), { allowFailure: true });
+    try {
+      const v = (JSON.parse(r.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion;
+      return typeof v === 'string' ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  getAllArgs(types: readonly string[]): string[] {
+    return ['get', types.join(','), '--all-namespaces', '-o', 'json'];
+  }
+
+  /** Several resource types in one call, in every namespace (cluster-scoped ones as they are). */
+  async getAll<T = KubeObjectJson>(types: readonly string[]): Promise<ListJson<T>> {
+    const r = await this.run(this.getAllArgs(types));
+    return JSON.parse(r.stdout) as ListJson<T>;
+  }
+
+  getObjectArgs(kind: string, name: string, namespace?: string): string[] {
+    return ['get', kind, name, '-o', 'json', ...(namespace ? ['-n', namespace] : []), '--ignore-not-found'];
+  }
+
+  /** One object, or undefined when it does not exist (`--ignore-not-found` prints nothing then). */
+  async getObject<T = KubeObjectJson>(kind: string, name: string, namespace?: string): Promise<T | undefined> {
+    const r = await this.run(this.getObjectArgs(kind, name, namespace));
+    return r.stdout.trim() === '' ? undefined : (JSON.parse(r.stdout) as T);
+  }
+
+  applyStdinArgs(): string[] {
+    return ['apply', '-f', '-'];
+  }
+
+  /** `kubectl apply -f -` of a YAML text, retried like apply() while the API server is briefly away. */
+  async applyText(text: string, deadline: Deadline): Promise<RunResult> {
+    let last: RunResult | undefined;
+    return waitFor(
+      async () => {
+        const r = await this.run(this.applyStdinArgs(), { mutates: true, input: text, allowFailure: true });
+        last = r;
+        if (r.exitCode === 0) return r;
+        if (isTransient(r.stderr)) return undefined;
+        throw new CommandError(r);
+      },
+      deadline,
+      { what: 'kubectl apply -f -', signal: this.signal },
+    ).catch((e) => {
+      if (last && last.exitCode !== 0 && !(e instanceof CommandError)) throw new CommandError(last);
+      throw e;
+    });
+  }
+
+  replaceStdinArgs(): string[] {
+    return ['replace', '-f', '-'];
+  }
+
+  /** `kubectl replace -f -`: the object's resourceVersion makes it fail (Conflict) if someone changed it meanwhile. */
+  async replaceText(text: string): Promise<RunResult> {
+    return this.run(this.replaceStdinArgs(), { mutates: true, input: text });
+  }
+
+  deleteArgs(kind: string, name: string, namespace?: string): string[] {
+    return ['delete', kind, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found'];
+  }
+
+  async deleteObject(kind: string, name: string, namespace?: string): Promise<RunResult> {
+    return this.run(this.deleteArgs(kind, name, namespace), { mutates: true });
+  }
+
+  /** `kubectl label --overwrite KIND NAME k=v k-`: `null` removes a label. */
+  labelArgs(kind: string, name: string, labels: Record<string, string | null>): string[] {
+    const changes = Object.entries(labels).map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`));
+    return ['label', '--overwrite', kind, name, ...changes];
+  }
+
+  async label(kind: string, name: string, labels: Record<string, string | null>): Promise<RunResult> {
+    return this.run(this.labelArgs(kind, name, labels), { mutates: true });
+  }
+
+  probeCreateArgs(namespace: string): string[] | undefined {
+    const dry = serverDryRunArgs(this.minor);
+    if (!dry) return undefined;
+    return ['create', ...dry, '-f', '-', '-n', namespace, '-o', 'name'];
+  }
+
+  /** A server-side dry-run create as the kubeconfig's own user: admission runs, nothing is stored. */
+  async probeCreate(manifest: string, namespace: string): Promise<RunResult | undefined> {
+    const args = this.probeCreateArgs(namespace);
+    if (!args) return undefined;
+    return this.run(args, { input: manifest, allowFailure: true });
+  }
+
+  readyzArgs(): string[] {
+    return ['get', '--raw', '/readyz'];
+  }
+
+  /** The API server answers its readiness endpoint with `ok`. */
+  async readyz(): Promise<boolean> {
+    const r = await this.run(this.readyzArgs(), { allowFailure: true });
+    return r.exitCode === 0 && r.stdout.trim() === 'ok';
+  }
 }

@@ -52,6 +52,21 @@ async function kubectlArgvs(configText: string): Promise<{ args: string[]; input
   await k.canI('use', 'podsecuritypolicy/restricted', 'system:serviceaccount:demo:app', 'demo');
   await k.serverDryRunCreate(privilegedProbePod(), 'system:serviceaccount:demo:app', 'demo');
   for (const c of runner.calls) if (c.argv[0] === 'kubectl') out.push({ args: c.argv.slice(1), input: c.opts.input });
+  // Existing clusters (audit, admission, policy bind/unbind/bindings/default): every argv they build.
+  const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n';
+  for (const [args, input] of [
+    [k.versionArgs()],
+    [k.getAllArgs(['pods', 'deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs', 'namespaces', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'])],
+    [k.getObjectArgs('configmap', 'kubeadm-config', 'kube-system')],
+    [k.applyStdinArgs(), ns],
+    [k.replaceStdinArgs(), ns],
+    [k.deleteArgs('clusterrolebinding', 'psp:restricted')],
+    [k.deleteArgs('rolebinding', 'psp:privileged', 'demo')],
+    [k.labelArgs('namespace', 'demo', { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.31', 'kubestrap.io/pod-security': null })],
+    [k.labelArgs('clusterrole', 'psp:restricted', { 'kubestrap.io/default-binding': 'disassociated' })],
+    [k.readyzArgs()],
+    [k.probeCreateArgs('default')!, privilegedProbePod()],
+  ] as [string[], string?][]) out.push({ args: k.argv(args), input });
   // kubestrap join waits with the kubelet's own credentials.
   out.push({ args: ['--kubeconfig', KUBECONFIG, 'wait', '--for=condition=Ready', 'node/w1', '--timeout=600s'] });
   out.push({ args: ['version', '--client', '-o', 'json'] });

@@ -14,6 +14,7 @@ import { objKey, byKind } from './resources.js';
 import { uid, ts, templateHash, randomHex, randSuffix } from './util.js';
 import { admitPodCreate, controllerUser, nodeUser, type Requester } from './admission.js';
 import { addKubeProxyRules, addFlannelRules } from './tools/iptables-model.js';
+import { apiServerModel } from './apiserver.js';
 
 /** Kinds whose changes can change an admission decision. */
 const ADMISSION_INPUTS = new Set(['PodSecurityPolicy', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Namespace', 'ServiceAccount']);
@@ -661,6 +662,8 @@ export async function reconcile(sim: Sim, s: SimState): Promise<void> {
   const c = s.cluster;
   if (!c) return;
   const now = sim.now();
+  // While the API server is away nothing reaches the store (the kubelet's pods keep running).
+  if (!apiServerModel(sim, s, c, now)) return;
   for (let i = 0; i < 8; i++) {
     let changed = namespaceControllers(c, now);
     changed = (await kubeletMirrorPods(sim, s, c, now)) || changed;

@@ -105,7 +105,7 @@ export interface SimNode {
   cleanup(): void;
 }
 
-const DEFAULT_TIMING: Timing = { nodeReadyAfterCniMs: 150, podStartMs: 150, podReadyMs: 100, pollMs: 50, kubeadmInitMs: 0 };
+const DEFAULT_TIMING: Timing = { nodeReadyAfterCniMs: 150, podStartMs: 150, podReadyMs: 100, pollMs: 50, kubeadmInitMs: 0, apiServerRestartMs: 400 };
 
 function mac(i: number): string {
   return `08:00:27:${(0x10 + i).toString(16)}:c0:4d`;

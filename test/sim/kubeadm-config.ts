@@ -164,3 +164,58 @@ export function readKubeadmConfig(file: string, kubeadmMinor: number, opts: { st
   }
   return { config: cfg, warnings };
 }
+
+/** The config API version a kubeadm minor writes (uploads) by default. */
+export function uploadApiVersion(kubeadmMinor: number): string {
+  if (kubeadmMinor <= 11) return 'v1alpha2';
+  if (kubeadmMinor === 12) return 'v1alpha3';
+  if (kubeadmMinor <= 14) return 'v1beta1';
+  if (kubeadmMinor <= 21) return 'v1beta2';
+  if (kubeadmMinor <= 30) return 'v1beta3';
+  return 'v1beta4';
+}
+
+/**
+ * The kube-system/kubeadm-config ConfigMap's data, as `kubeadm init` uploads it:
+ * the ClusterConfiguration in kubeadm's own API version (`MasterConfiguration` in
+ * 1.11), API server flags as a map (or, v1beta4, a list of name/value pairs).
+ */
+export function uploadedConfig(cfg: KubeadmConfig, kubeadmMinor: number, opts: { version: string; podSubnet: string | null; serviceSubnet: string; dnsDomain: string; registry: string }): Record<string, string> {
+  const api = uploadApiVersion(kubeadmMinor);
+  const networking = { dnsDomain: opts.dnsDomain, ...(opts.podSubnet ? { podSubnet: opts.podSubnet } : {}), serviceSubnet: opts.serviceSubnet };
+  const args = cfg.apiServerArgs;
+  const vols = cfg.apiServerVolumes.map((v) => ({ hostPath: v.hostPath, mountPath: v.mountPath, name: v.name, ...(v.pathType ? { pathType: v.pathType } : {}), readOnly: !!v.readOnly }));
+  if (api === 'v1alpha2' || api === 'v1alpha3') {
+    const doc = {
+      apiServerExtraArgs: args,
+      ...(vols.length ? { apiServerExtraVolumes: vols.map(({ readOnly, ...v }) => ({ ...v, writable: !readOnly })) } : {}),
+      apiVersion: `kubeadm.k8s.io/${api}`,
+      certificatesDir: '/etc/kubernetes/pki',
+      clusterName: 'kubernetes',
+      imageRepository: opts.registry,
+      kind: api === 'v1alpha2' ? 'MasterConfiguration' : 'ClusterConfiguration',
+      kubernetesVersion: opts.version,
+      networking,
+    };
+    return { [api === 'v1alpha2' ? 'MasterConfiguration' : 'ClusterConfiguration']: yaml.dump(doc) };
+  }
+  const apiServer: Record<string, unknown> = {};
+  if (Object.keys(args).length) apiServer.extraArgs = api === 'v1beta4' ? Object.entries(args).map(([name, value]) => ({ name, value })) : args;
+  if (vols.length) apiServer.extraVolumes = vols;
+  if (api !== 'v1beta4') apiServer.timeoutForControlPlane = '4m0s';
+  const doc = {
+    apiServer,
+    apiVersion: `kubeadm.k8s.io/${api}`,
+    certificatesDir: '/etc/kubernetes/pki',
+    clusterName: 'kubernetes',
+    controllerManager: {},
+    dns: {},
+    etcd: { local: { dataDir: '/var/lib/etcd' } },
+    imageRepository: opts.registry,
+    kind: 'ClusterConfiguration',
+    kubernetesVersion: opts.version,
+    networking,
+    scheduler: {},
+  };
+  return { ClusterConfiguration: yaml.dump(doc) };
+}

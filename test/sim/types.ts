@@ -70,6 +70,8 @@ export interface Timing {
   pollMs: number;
   /** How long `kubeadm init` takes between its phases (keeps it realistic, default 0). */
   kubeadmInitMs: number;
+  /** How long the API server is away after its static pod manifest changed (default 400). */
+  apiServerRestartMs?: number;
 }
 
 export type FaultAction =
@@ -78,7 +80,9 @@ export type FaultAction =
   | { action: 'delay'; ms: number }
   | { action: 'preflight'; errors: { name: string; message: string }[] }
   | { action: 'dropObject'; kind: string; name: string; namespace?: string }
-  | { action: 'wrongPolicy'; podPrefix: string; namespace?: string; policy: string };
+  | { action: 'wrongPolicy'; podPrefix: string; namespace?: string; policy: string }
+  /** The next restart(s) of the API server (a changed manifest) never come up: it crash-loops until the manifest changes again. */
+  | { action: 'apiServerCrash'; reason?: string };
 
 export type Fault = FaultAction & {
   /** Only calls of this tool (basename), e.g. `kubectl`. */
@@ -147,6 +151,29 @@ export interface ClusterState {
   node: NodeTimes;
   /** Whether kube-proxy / flannel put their iptables rules and links in already. */
   hostEffects: Record<string, boolean>;
+  /** The API server as the kubelet runs it from its static pod manifest (absent in states from before this model). */
+  apiServer?: ApiServerRun;
+}
+
+/**
+ * The kubelet restarts the API server when kube-apiserver.yaml changes: it is away
+ * for `apiServerRestartMs`, then runs the new flags, or crash-loops (a manifest
+ * the API server cannot start with, or an `apiServerCrash` fault).
+ */
+export interface ApiServerRun {
+  /** The control plane's manifest, as an absolute path (workers sharing the state have other roots). */
+  manifestFile?: string;
+  /** Hash of the manifest text the kubelet last acted on. */
+  manifestHash: string;
+  state: 'running' | 'restarting' | 'crashlooping';
+  /** When the restart began. */
+  since: number;
+  /** When a restart that works comes up. */
+  readyAt?: number;
+  /** Why it crash-loops (the API server's own last words). */
+  reason?: string;
+  /** What the restarted API server runs with, applied when it comes up. */
+  next?: { admissionPlugins: string[]; psp: boolean; pss: PssAdmissionConfig | null; pod: KObj };
 }
 
 export interface SimState {

@@ -8,7 +8,7 @@ import yaml from 'js-yaml';
 import type { Sim } from '../state.js';
 import type { ClusterState, KObj, PssAdmissionConfig, SimState } from '../types.js';
 import { parseMinor, randomToken, randomHex, klog, bare, uid, sleep } from '../util.js';
-import { readKubeadmConfig, ConfigError, type KubeadmConfig } from '../kubeadm-config.js';
+import { readKubeadmConfig, ConfigError, uploadedConfig, type KubeadmConfig } from '../kubeadm-config.js';
 import {
   staticPods,
   kubeProxyDaemonSet,
@@ -19,8 +19,10 @@ import {
   controlPlaneTaintKeys,
   controlPlaneLabelText,
   kubeadmImages,
+  registry,
 } from '../bootstrap.js';
 import { putObj, writeHostFile } from '../cluster.js';
+import { readAdmissionConfig, podSecurityApiOk, manifestHash, APISERVER_MANIFEST } from '../apiserver.js';
 import { listeners } from './host.js';
 
 const STACK_HINT = 'To see the stack trace of this error execute with --v=5 or higher\n';
@@ -230,52 +232,6 @@ function preflightBlock(errors: Check[], minor: number): string {
   const hint = "[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\n";
   if (minor >= 34) return `[preflight] Some fatal errors occurred:\n${lines}${hint}error: error execution phase preflight: preflight checks failed\n${STACK_HINT}`;
   return `error execution phase preflight: [preflight] Some fatal errors occurred:\n${lines}${hint}${STACK_HINT}`;
-}
-
-/** The API server's PodSecurity configuration from --admission-control-config-file; a string is why the API server cannot start. */
-function readAdmissionConfig(sim: Sim, file: string): PssAdmissionConfig | string | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(sim.at(file), 'utf8');
-  } catch {
-    return `failed to read plugin config: open ${file}: no such file or directory`;
-  }
-  let doc: any;
-  try {
-    doc = yaml.load(text);
-  } catch (e) {
-    return `failed to read plugin config: ${(e as Error).message.split('\n')[0]}`;
-  }
-  const plugin = (doc?.plugins ?? []).find((p: any) => p?.name === 'PodSecurity');
-  if (!plugin) return undefined;
-  let conf = plugin.configuration;
-  if (!conf && plugin.path) {
-    try {
-      conf = yaml.load(fs.readFileSync(sim.at(path.posix.resolve(path.posix.dirname(file), plugin.path)), 'utf8'));
-    } catch {
-      return `failed to read plugin config: open ${plugin.path}: no such file or directory`;
-    }
-  }
-  const ex = conf?.exemptions ?? {};
-  return {
-    defaults: Object.fromEntries(Object.entries(conf?.defaults ?? {}).map(([k, v]) => [k, String(v)])),
-    exemptions: { usernames: ex.usernames ?? [], namespaces: ex.namespaces ?? [], runtimeClasses: ex.runtimeClasses ?? [] },
-  };
-}
-
-function podSecurityApiOk(sim: Sim, file: string, minor: number): boolean {
-  try {
-    const doc: any = yaml.load(fs.readFileSync(sim.at(file), 'utf8'));
-    const conf = (doc?.plugins ?? []).find((p: any) => p?.name === 'PodSecurity')?.configuration;
-    if (!conf) return true;
-    const v = String(conf.apiVersion ?? '');
-    if (v.endsWith('/v1')) return minor >= 25;
-    if (v.endsWith('/v1beta1')) return minor >= 23;
-    if (v.endsWith('/v1alpha1')) return minor >= 22 && minor <= 24;
-    return false;
-  } catch {
-    return true;
-  }
 }
 
 function waitControlPlaneFailure(minor: number, kubeletHealthy: boolean): { out: string; err: string } {
@@ -494,8 +450,9 @@ async function init(sim: Sim, minor: number, args: string[]): Promise<number> {
       else sim.io.out('[api-check] Waiting for a healthy API server. This can take up to 4m0s\n[api-check] The API server is healthy after 3.00043501s\n');
     }
 
-    // The cluster exists from here on.
+    // The cluster exists from here on; the kubelet runs the API server of this manifest.
     c.staticPods = pods;
+    c.apiServer = { manifestFile: sim.at(APISERVER_MANIFEST), manifestHash: manifestHash(fs.readFileSync(sim.at(APISERVER_MANIFEST), 'utf8')), state: 'running', since: now };
     s.cluster = c;
     seedCluster(c, s, now, criSocket, cfg);
     const cm = minor <= 23 ? `kubelet-config-1.${k8sMinor}` : 'kubelet-config';
@@ -543,7 +500,8 @@ function seedCluster(c: ClusterState, s: SimState, now: number, criSocket: strin
     putObj(c, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: 'kube-system' } }, now);
   }
   for (const o of bootstrapRbac(c)) putObj(c, o, now);
-  putObj(c, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data: { ClusterConfiguration: yaml.dump({ apiServer: { extraArgs: cfg.apiServerArgs }, kubernetesVersion: c.version, networking: { dnsDomain: c.dnsDomain, podSubnet: c.podSubnet ?? undefined, serviceSubnet: c.serviceSubnet } }) } }, now);
+  const data = uploadedConfig(cfg, parseMinor(s.versions.kubeadm), { version: c.version, podSubnet: c.podSubnet, serviceSubnet: c.serviceSubnet, dnsDomain: c.dnsDomain, registry: registry(c.minor) });
+  putObj(c, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kubeadm-config', namespace: 'kube-system' }, data }, now);
   putObj(c, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } }, data: { 'config.conf': `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nclusterCIDR: ${c.podSubnet ?? ''}\nkind: KubeProxyConfiguration\nmode: ""\n` } }, now);
   putObj(c, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: `.:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes ${c.dnsDomain} in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n` } }, now);
   putObj(c, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig: 'SIM' } }, now);

@@ -59,6 +59,7 @@ export const COMMANDS: Record<string, Record<string, FlagSpec>> = {
   'auth can-i': { 'all-namespaces': F('bool', 'A'), quiet: F('bool', 'q'), list: F('bool'), 'no-headers': F('bool'), subresource: F('value') },
   version: { client: F('bool'), output: F('value', 'o'), short: F('bool') },
   label: { ...FILES, ...DRY, ...OUT, overwrite: F('bool'), all: F('bool'), 'all-namespaces': F('bool', 'A'), selector: F('value', 'l'), list: F('bool'), local: F('bool'), 'resource-version': F('value'), 'field-selector': F('value'), 'field-manager': F('value') },
+  replace: { ...FILES, ...DRY, ...OUT, validate: F('optional', undefined, 'strict'), force: F('bool'), cascade: F('optional', undefined, 'background'), 'grace-period': F('value'), timeout: F('value'), wait: F('bool'), 'save-config': F('bool'), 'field-manager': F('value'), raw: F('value'), subresource: F('value') },
   delete: { ...FILES, ...DRY, output: F('value', 'o'), 'ignore-not-found': F('bool'), wait: F('bool'), timeout: F('value'), selector: F('value', 'l'), all: F('bool'), 'all-namespaces': F('bool', 'A'), 'grace-period': F('value'), force: F('bool'), now: F('bool'), cascade: F('optional', undefined, 'background'), 'field-selector': F('value'), raw: F('value') },
 };
 
@@ -66,7 +67,7 @@ export const COMMANDS: Record<string, Record<string, FlagSpec>> = {
 const GROUPS: Record<string, string[]> = { auth: ['can-i'], rollout: ['status'], create: ['namespace', 'ns'] };
 
 /** kubectl commands that exist but that the simulated node does not model. */
-const KNOWN_ELSEWHERE = ['describe', 'logs', 'exec', 'edit', 'patch', 'replace', 'scale', 'annotate', 'cluster-info', 'config', 'explain', 'run', 'expose', 'cp', 'port-forward', 'proxy', 'top', 'drain', 'cordon', 'uncordon', 'api-resources', 'api-versions', 'diff', 'kustomize', 'plugin', 'certificate', 'debug', 'events', 'attach', 'autoscale', 'completion', 'set', 'alpha'];
+const KNOWN_ELSEWHERE = ['describe', 'logs', 'exec', 'edit', 'patch', 'scale', 'annotate', 'cluster-info', 'config', 'explain', 'run', 'expose', 'cp', 'port-forward', 'proxy', 'top', 'drain', 'cordon', 'uncordon', 'api-resources', 'api-versions', 'diff', 'kustomize', 'plugin', 'certificate', 'debug', 'events', 'attach', 'autoscale', 'completion', 'set', 'alpha'];
 
 export interface ParsedArgs {
   command: string;

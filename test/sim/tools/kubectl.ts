@@ -1,7 +1,7 @@
 /**
  * The simulated kubectl: the calls kubestrap makes (apply, get, wait, rollout
- * status, taint, auth can-i, create --dry-run=server, version), plus label and
- * delete, with kubectl's argv checking, output formats and error texts
+ * status, taint, auth can-i, create --dry-run=server, version, label, delete,
+ * replace), with kubectl's argv checking, output formats and error texts
  * (REAL-OUTPUTS.md §4-§10) against the cluster model.
  */
 import fs from 'node:fs';
@@ -76,6 +76,8 @@ export async function run(sim: Sim): Promise<number> {
       return label(ctx);
     case 'delete':
       return del(ctx);
+    case 'replace':
+      return replace(ctx);
   }
   o.err(`sim: kubectl ${p.args.command} is not modelled\n`);
   return 1;
@@ -142,7 +144,9 @@ async function connect(ctx: Ctx, opts: { applyFile?: string; validate?: boolean 
   const c = state.cluster;
   const hp = hostPort(kc.server);
   const refused = `dial tcp ${hp}: connect: connection refused`;
-  if (!c || kc.server.startsWith('http://localhost:8080') || hostPort(kc.server) !== `${c.advertiseAddress}:${c.bindPort}`) {
+  // The API server restarting or crash-looping after its manifest changed closes the port too.
+  const away = c?.apiServer !== undefined && c.apiServer.state !== 'running';
+  if (!c || away || kc.server.startsWith('http://localhost:8080') || hostPort(kc.server) !== `${c.advertiseAddress}:${c.bindPort}`) {
     if (opts.applyFile !== undefined) {
       const m = ctx.clientMinor;
       if (opts.validate === false) ctx.o.err(`error: unable to recognize "${opts.applyFile}": Get "${kc.server}/api?timeout=32s": ${refused}\n`);
@@ -428,6 +432,11 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
         merged.metadata.labels = { ...(obj.metadata.labels ?? {}) };
         if (existing.metadata.labels?.['kubernetes.io/metadata.name']) merged.metadata.labels['kubernetes.io/metadata.name'] = existing.metadata.labels['kubernetes.io/metadata.name'];
         merged.metadata.annotations = { ...(existing.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}) };
+        // The three-way merge: an annotation the last apply set and this one leaves out is deleted.
+        if (prevApplied) {
+          const before = (JSON.parse(prevApplied) as KObj).metadata?.annotations ?? {};
+          for (const k of Object.keys(before)) if (!Object.hasOwn(obj.metadata.annotations ?? {}, k)) delete merged.metadata.annotations[k];
+        }
         if (existing.status) merged.status = existing.status;
         if (r.kind === 'Pod') merged.spec = existing.spec;
         if (r.kind === 'Namespace') for (const w of await namespaceUpdateWarnings(c, existing, merged)) ctx.o.warn(w);
@@ -744,6 +753,7 @@ async function get(ctx: Ctx): Promise<number> {
     }
     single = t.length === 1 && t[0].names.length === 1;
   }
+  if (found.length === 0 && errors.length === 0 && boolFlag(ctx.args, 'ignore-not-found') && (files.length > 0 || ctx.args.positional.length > 1 || ctx.args.positional[0]?.includes('/'))) return 0;
   const r0 = found[0]?.r;
   const code = printObjects(ctx, c, r0, found, output, single, errors.length || files.length ? undefined : found.length === 0 && ns && targets(ctx, c.minor, ctx.args.positional) instanceof Array && (targets(ctx, c.minor, ctx.args.positional) as Target[])[0]?.r.namespaced ? ns : undefined);
   if (errors.length) {
@@ -1057,7 +1067,8 @@ async function label(ctx: Ctx): Promise<number> {
   const conn = await connect(ctx);
   if (!conn.ok) return conn.code;
   const pos = ctx.args.positional;
-  const changes = pos.filter((p) => /^[^/]+=.*$/.test(p) || /^[^=/]+-$/.test(p));
+  // cmdutil.GetResourcesAndPairs: an argument with `=` or ending in `-` is a label change (keys may have a prefix/).
+  const changes = pos.filter((p) => p.includes('=') || (p.endsWith('-') && p.length > 1));
   const objArgs = pos.filter((p) => !changes.includes(p));
   const t = targets(ctx, conn.cluster.minor, objArgs);
   if ('error' in t) {
@@ -1168,5 +1179,70 @@ async function del(ctx: Ctx): Promise<number> {
       ctx.o.out(`${nameKind(d.r)} "${d.name}" deleted${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`);
     }
     return code;
+  });
+}
+
+// ------------------------------------------------------------------ replace
+
+/**
+ * `kubectl replace -f`: the object replaces the stored one whole. A resourceVersion
+ * in the input must match the stored one (optimistic concurrency), as the API
+ * server's update requires.
+ */
+async function replace(ctx: Ctx): Promise<number> {
+  const files = flagAll(ctx.args, 'filename');
+  if (files.length === 0) {
+    ctx.o.err("error: must specify --filename to replace\nSee 'kubectl replace -h' for help and examples\n");
+    return 1;
+  }
+  const dry = dryRunMode(ctx);
+  if (typeof dry === 'object') {
+    ctx.o.err(`error: ${dry.error}\n`);
+    return 1;
+  }
+  let items: SourcedObject[];
+  try {
+    items = readManifests(files, ctx.sim.io.stdin, boolFlag(ctx.args, 'recursive'));
+  } catch (e) {
+    if (e instanceof ManifestError) {
+      ctx.o.err(`error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const conn = await connect(ctx, { applyFile: items[0]?.source ?? files[0] });
+  if (!conn.ok) return conn.code;
+  const errors: { msg: string; status?: boolean }[] = [];
+  return ctx.sim.update((s) => {
+    const c = s.cluster!;
+    for (const { obj: raw, source } of items) {
+      const obj = clone(raw);
+      const r = resourceFor(c, obj);
+      const name = String(obj.metadata?.name ?? '');
+      if (!r) {
+        errors.push({ msg: `resource mapping not found for name: "${name}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first` });
+        continue;
+      }
+      const ns = r.namespaced ? (obj.metadata?.namespace ?? flag(ctx.args, 'namespace') ?? 'default') : undefined;
+      const existing = getObj(c, r.kind, ns, name);
+      if (!existing) {
+        errors.push({ msg: statusError('NotFound', `error when replacing "${source}": ${qualifiedPlural(r)} "${name}" not found`), status: true });
+        continue;
+      }
+      const rv = obj.metadata?.resourceVersion;
+      if (rv !== undefined && rv !== existing.metadata.resourceVersion) {
+        errors.push({ msg: statusError('Conflict', `error when replacing "${source}": Operation cannot be fulfilled on ${qualifiedPlural(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`), status: true });
+        continue;
+      }
+      const next: KObj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } };
+      delete next.status;
+      if (existing.status) next.status = existing.status;
+      next._sim = existing._sim;
+      if (dry === 'none' && !dropFault(s, next)) putObj(c, next, ctx.sim.now());
+      const output = flag(ctx.args, 'output');
+      if (output === 'name') ctx.o.out(`${nameKind(r)}/${name}\n`);
+      else ctx.o.out(`${nameKind(r)}/${name} replaced${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`);
+    }
+    return printErrors(ctx, errors);
   });
 }
