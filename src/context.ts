@@ -21,7 +21,8 @@ export interface InvokingUser {
   home: string;
 }
 
-export interface Context {
+/** What a command decides before the steps run. */
+export interface ContextInputs {
   config: ClusterConfig;
   rendered: RenderResult;
   runner: Runner;
@@ -34,6 +35,9 @@ export interface Context {
   interactive: boolean;
   signal: AbortSignal;
   user: InvokingUser;
+}
+
+export interface Context extends ContextInputs {
   /** The kubeconfig later steps use: the one installed for the invoking user. */
   kubeconfig: string;
   kubectl: Kubectl;
@@ -55,20 +59,6 @@ export async function invokingUser(runner: Runner, env = process.env): Promise<I
   }
   const info = os.userInfo();
   return { name, uid: info.uid, gid: info.gid, home: info.homedir };
-}
-
-export interface ContextInputs {
-  config: ClusterConfig;
-  rendered: RenderResult;
-  runner: Runner;
-  log: Log;
-  io: Io;
-  paths: HostPaths;
-  dryRun: boolean;
-  yes: boolean;
-  interactive: boolean;
-  signal: AbortSignal;
-  user: InvokingUser;
 }
 
 export function createContext(inputs: ContextInputs): Context {

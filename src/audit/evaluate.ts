@@ -16,7 +16,7 @@
 import { UserError } from '../errors.js';
 import { changes as podChanges } from '../policy/diff.js';
 import { classify, type PodInput } from '../policy/objects.js';
-import { PspAdmission, VALIDATED_PSP_ANNOTATION } from '../policy/psp/admission.js';
+import { PspAdmission, VALIDATED_PSP_ANNOTATION, withoutPspAnnotation } from '../policy/psp/admission.js';
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
 import { podServiceAccount, type Pod } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
@@ -215,13 +215,6 @@ export function simulate(snapshot: ClusterSnapshot, changes: readonly Change[]):
 
 // ------------------------------------------------------------------ PodSecurityPolicy
 
-function withoutPspAnnotation(out: Pod, input: Pod): Pod {
-  const { [VALIDATED_PSP_ANNOTATION]: _, ...rest } = out.metadata?.annotations ?? {};
-  const metadata = { ...out.metadata };
-  if (Object.keys(rest).length > 0 || input.metadata?.annotations) metadata.annotations = rest;
-  else delete metadata.annotations;
-  return { ...out, metadata };
-}
 
 /**
  * A policy that forces runAsNonRoot on a container that names no user: the kubelet

@@ -16,7 +16,7 @@ import type { Io } from '../io.js';
 import { changes } from '../policy/diff.js';
 import { InputSet } from '../policy/input-set.js';
 import { classify, type PodInput } from '../policy/objects.js';
-import { NO_PROVIDERS_MESSAGE, PspAdmission, VALIDATED_PSP_ANNOTATION, type AdmitResult } from '../policy/psp/admission.js';
+import { NO_PROVIDERS_MESSAGE, PspAdmission, VALIDATED_PSP_ANNOTATION, withoutPspAnnotation, type AdmitResult } from '../policy/psp/admission.js';
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
 import { podServiceAccount, type Pod } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
@@ -220,14 +220,6 @@ function textEmitter(io: Io, requester?: string): Emitter {
   };
 }
 
-/** The admitted pod without the kubernetes.io/psp annotation, which every admitted pod gets. */
-function withoutPspAnnotation(out: Pod, input: Pod): Pod {
-  const { [VALIDATED_PSP_ANNOTATION]: _, ...rest } = out.metadata?.annotations ?? {};
-  const metadata = { ...out.metadata };
-  if (Object.keys(rest).length > 0 || input.metadata?.annotations) metadata.annotations = rest;
-  else delete metadata.annotations;
-  return { ...out, metadata };
-}
 
 /** `reason (detail)`, as the PodSecurity plugin joins them. */
 function pssMessage(v: PssViolation): string {

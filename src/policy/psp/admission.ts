@@ -33,6 +33,18 @@ import { PspProvider, ProviderBuildError, type PolicyObject } from './provider.j
 /** The annotation the admitted pod carries: the name of the policy that admitted it. */
 export const VALIDATED_PSP_ANNOTATION = 'kubernetes.io/psp';
 
+/**
+ * The admitted pod without the kubernetes.io/psp annotation, which every admitted
+ * pod gets: what a reader compares with the input to see what the policy changed.
+ */
+export function withoutPspAnnotation(out: Pod, input: Pod): Pod {
+  const { [VALIDATED_PSP_ANNOTATION]: _, ...rest } = out.metadata?.annotations ?? {};
+  const metadata = { ...out.metadata };
+  if (Object.keys(rest).length > 0 || input.metadata?.annotations) metadata.annotations = rest;
+  else delete metadata.annotations;
+  return { ...out, metadata };
+}
+
 export const NO_PROVIDERS_MESSAGE = 'PodSecurityPolicy: no providers available to validate pod request';
 
 export type Operation = 'create' | 'update';
