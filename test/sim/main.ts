@@ -105,8 +105,16 @@ export async function main(): Promise<void> {
     return;
   }
   if (fault?.action === 'hang') {
-    // Until killed: the signal handlers above record the exit.
-    setInterval(() => {}, 1 << 30);
+    // Until killed: the signal handlers above record the exit. A hung command whose
+    // caller was killed (SIGKILL tests) is re-parented; it then ends, so no test
+    // leaves a process behind.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) {
+        finish(143);
+        process.exit(143);
+      }
+    }, 200);
     return;
   }
   if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
