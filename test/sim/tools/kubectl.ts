@@ -175,6 +175,20 @@ async function connect(ctx: Ctx, opts: { applyFile?: string; validate?: boolean 
   return { ok: true, state, cluster: c, user, server: kc.server };
 }
 
+
+/** The objects of `-f` files (and stdin), or kubectl's error printed and its exit code. */
+function readFilesOrReport(ctx: Ctx, files: string[]): SourcedObject[] | number {
+  try {
+    return readManifests(files, ctx.sim.io.stdin, boolFlag(ctx.args, 'recursive'));
+  } catch (e) {
+    if (e instanceof ManifestError) {
+      ctx.o.err(`error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
 function namespaceOf(ctx: Ctx): string {
   return flag(ctx.args, 'namespace') ?? 'default';
 }
@@ -333,16 +347,8 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
     ctx.o.err(`sim: the simulated kubectl does not model -o ${output}\n`);
     return 1;
   }
-  let items: SourcedObject[];
-  try {
-    items = readManifests(files, ctx.sim.io.stdin, boolFlag(ctx.args, 'recursive'));
-  } catch (e) {
-    if (e instanceof ManifestError) {
-      ctx.o.err(`error: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const items = readFilesOrReport(ctx, files);
+  if (typeof items === 'number') return items;
   if (items.length === 0) {
     ctx.o.err('error: no objects passed to ' + verb + '\n');
     return 1;
@@ -709,16 +715,8 @@ async function get(ctx: Ctx): Promise<number> {
   const found: { o: KObj; r: ResourceInfo }[] = [];
   let single = false;
   if (files.length) {
-    let items: SourcedObject[];
-    try {
-      items = readManifests(files, ctx.sim.io.stdin, boolFlag(ctx.args, 'recursive'));
-    } catch (e) {
-      if (e instanceof ManifestError) {
-        ctx.o.err(`error: ${e.message}\n`);
-        return 1;
-      }
-      throw e;
-    }
+    const items = readFilesOrReport(ctx, files);
+    if (typeof items === 'number') return items;
     for (const { obj, source } of items) {
       const r = resourceFor(c, obj);
       const name = String(obj.metadata?.name ?? '');
@@ -1127,18 +1125,8 @@ async function del(ctx: Ctx): Promise<number> {
     return 1;
   }
   const files = flagAll(ctx.args, 'filename');
-  let items: SourcedObject[] = [];
-  if (files.length) {
-    try {
-      items = readManifests(files, ctx.sim.io.stdin, boolFlag(ctx.args, 'recursive'));
-    } catch (e) {
-      if (e instanceof ManifestError) {
-        ctx.o.err(`error: ${e.message}\n`);
-        return 1;
-      }
-      throw e;
-    }
-  }
+  const items = files.length ? readFilesOrReport(ctx, files) : [];
+  if (typeof items === 'number') return items;
   const conn = await connect(ctx);
   if (!conn.ok) return conn.code;
   const ignore = boolFlag(ctx.args, 'ignore-not-found');
@@ -1200,16 +1188,8 @@ async function replace(ctx: Ctx): Promise<number> {
     ctx.o.err(`error: ${dry.error}\n`);
     return 1;
   }
-  let items: SourcedObject[];
-  try {
-    items = readManifests(files, ctx.sim.io.stdin, boolFlag(ctx.args, 'recursive'));
-  } catch (e) {
-    if (e instanceof ManifestError) {
-      ctx.o.err(`error: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const items = readFilesOrReport(ctx, files);
+  if (typeof items === 'number') return items;
   const conn = await connect(ctx, { applyFile: items[0]?.source ?? files[0] });
   if (!conn.ok) return conn.code;
   const errors: { msg: string; status?: boolean }[] = [];
