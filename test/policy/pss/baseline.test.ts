@@ -4,33 +4,12 @@
  * staging/src/k8s.io/pod-security-admission/policy.
  */
 import test from 'ava';
-import type { PssVersion } from '../../../src/policy/pss/types.js';
-import { restrictedPod, restrictedContainer, v, verdict, type Json } from './fixtures.js';
-
-interface Row {
-  name: string;
-  pod: Json;
-  version?: PssVersion;
-  /** undefined: the check must pass. */
-  want?: { reason: string; detail: string };
-}
-
-function table(check: string, rows: Row[]): void {
-  for (const row of rows) {
-    const version = row.version ?? 'latest';
-    const label = version === 'latest' ? 'latest' : `v1.${version.minor}`;
-    test(`${check} @ baseline:${label}: ${row.name}`, (t) => {
-      const got = verdict(row.pod, 'baseline', version, check);
-      if (row.want === undefined) t.is(got, undefined, got ? `${got.reason} (${got.detail})` : '');
-      else t.deepEqual(got, { check, ...row.want });
-    });
-  }
-}
+import { checkTable, restrictedPod, restrictedContainer, v, verdict, type Json } from './fixtures.js';
 
 const withSpec = (patch: (s: Json) => void) => restrictedPod((p) => patch(p.spec));
 const container = (extra: Json) => withSpec((s) => (s.containers = [restrictedContainer('c', extra)]));
 
-table('hostNamespaces', [
+checkTable('baseline', 'hostNamespaces', [
   { name: 'none shared', pod: restrictedPod() },
   { name: 'false is fine', pod: withSpec((s) => Object.assign(s, { hostNetwork: false, hostPID: false, hostIPC: false })) },
   {
@@ -46,7 +25,7 @@ table('hostNamespaces', [
   },
 ]);
 
-table('privileged', [
+checkTable('baseline', 'privileged', [
   { name: 'false is fine', pod: container({ securityContext: { privileged: false } }) },
   {
     name: 'init, regular and ephemeral containers, in visit order',
@@ -59,7 +38,7 @@ table('privileged', [
   },
 ]);
 
-table('capabilities_baseline', [
+checkTable('baseline', 'capabilities_baseline', [
   { name: 'the default set is fine', pod: container({ securityContext: { capabilities: { add: ['CHOWN', 'NET_BIND_SERVICE', 'SYS_CHROOT'] } } }) },
   {
     name: 'NET_RAW and others, capabilities sorted and de-duplicated',
@@ -76,7 +55,7 @@ table('capabilities_baseline', [
   },
 ]);
 
-table('hostPathVolumes', [
+checkTable('baseline', 'hostPathVolumes', [
   { name: 'no hostPath', pod: restrictedPod() },
   {
     name: 'two hostPath volumes',
@@ -91,7 +70,7 @@ table('hostPathVolumes', [
   },
 ]);
 
-table('hostPorts', [
+checkTable('baseline', 'hostPorts', [
   { name: 'containerPort only', pod: container({ ports: [{ containerPort: 80 }] }) },
   { name: 'hostPort 0 is unset', pod: container({ ports: [{ containerPort: 80, hostPort: 0 }] }) },
   {
@@ -109,7 +88,7 @@ table('hostPorts', [
   },
 ]);
 
-table('hostProbesAndHostLifecycle', [
+checkTable('baseline', 'hostProbesAndHostLifecycle', [
   {
     name: 'not a check before v1.34',
     version: v(33),
@@ -144,7 +123,7 @@ table('hostProbesAndHostLifecycle', [
   },
 ]);
 
-table('appArmorProfile', [
+checkTable('baseline', 'appArmorProfile', [
   {
     name: 'allowed annotations and fields',
     pod: restrictedPod((p) => {
@@ -192,7 +171,7 @@ table('appArmorProfile', [
   },
 ]);
 
-table('seLinuxOptions', [
+checkTable('baseline', 'seLinuxOptions', [
   {
     name: 'allowed types and an empty pod-level block',
     version: v(30),
@@ -238,7 +217,7 @@ table('seLinuxOptions', [
   },
 ]);
 
-table('procMount', [
+checkTable('baseline', 'procMount', [
   { name: 'Default is fine', pod: container({ securityContext: { procMount: 'Default' } }) },
   {
     name: 'Unmasked',
@@ -273,7 +252,7 @@ table('procMount', [
   },
 ]);
 
-table('seccompProfile_baseline', [
+checkTable('baseline', 'seccompProfile_baseline', [
   {
     name: 'v1.18 reads the annotations',
     version: v(18),
@@ -317,7 +296,7 @@ table('seccompProfile_baseline', [
 const sysctlPod = (...names: string[]) =>
   withSpec((s) => (s.securityContext.sysctls = names.map((name) => ({ name, value: '1' }))));
 
-table('sysctls', [
+checkTable('baseline', 'sysctls', [
   { name: 'the v1.0 set', version: v(0), pod: sysctlPod('kernel.shm_rmid_forced', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ping_group_range') },
   {
     name: 'unsafe names, in spec order',
@@ -362,7 +341,7 @@ table('sysctls', [
   { name: 'and at latest', pod: sysctlPod('net.ipv4.tcp_slow_start_after_idle', 'net.ipv4.tcp_notsent_lowat') },
 ]);
 
-table('windowsHostProcess', [
+checkTable('baseline', 'windowsHostProcess', [
   { name: 'false is fine', pod: withSpec((s) => (s.securityContext.windowsOptions = { hostProcess: false })) },
   {
     name: 'pod and containers',

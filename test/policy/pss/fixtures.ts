@@ -3,6 +3,7 @@
  * every version (as upstream's test/fixtures minimal valid pods do); each test then
  * breaks exactly one thing so it sees exactly one check's verdict.
  */
+import test from 'ava';
 import type { PssLevel, PssVersion, PssViolation } from '../../../src/policy/pss/types.js';
 import { evaluatePss } from '../../../src/policy/pss/evaluate.js';
 
@@ -192,4 +193,25 @@ export function threeContainerDeployment(): Json {
       },
     },
   };
+}
+
+export interface CheckRow {
+  name: string;
+  pod: Json;
+  version?: PssVersion;
+  /** undefined: the check must pass. */
+  want?: { reason: string; detail: string };
+}
+
+/** One test per row: the named check of the level, at the row's version, passes or says exactly `want`. */
+export function checkTable(level: PssLevel, check: string, rows: CheckRow[]): void {
+  for (const row of rows) {
+    const version = row.version ?? 'latest';
+    const label = version === 'latest' ? 'latest' : `v1.${version.minor}`;
+    test(`${check} @ ${level}:${label}: ${row.name}`, (t) => {
+      const got = verdict(row.pod, level, version, check);
+      if (row.want === undefined) t.is(got, undefined, got ? `${got.reason} (${got.detail})` : '');
+      else t.deepEqual(got, { check, ...row.want });
+    });
+  }
 }

@@ -3,28 +3,8 @@
  * each change (registry.go OverrideCheckIDs; check_*_restricted.go MinimumVersion).
  */
 import test from 'ava';
-import type { PssVersion } from '../../../src/policy/pss/types.js';
 import { evaluatePss } from '../../../src/policy/pss/evaluate.js';
-import { restrictedPod, restrictedContainer, v, verdict, type Json } from './fixtures.js';
-
-interface Row {
-  name: string;
-  pod: Json;
-  version?: PssVersion;
-  want?: { reason: string; detail: string };
-}
-
-function table(check: string, rows: Row[]): void {
-  for (const row of rows) {
-    const version = row.version ?? 'latest';
-    const label = version === 'latest' ? 'latest' : `v1.${version.minor}`;
-    test(`${check} @ restricted:${label}: ${row.name}`, (t) => {
-      const got = verdict(row.pod, 'restricted', version, check);
-      if (row.want === undefined) t.is(got, undefined, got ? `${got.reason} (${got.detail})` : '');
-      else t.deepEqual(got, { check, ...row.want });
-    });
-  }
-}
+import { checkTable, restrictedPod, restrictedContainer, v, verdict, type Json } from './fixtures.js';
 
 const withSpec = (patch: (s: Json) => void) => restrictedPod((p) => patch(p.spec));
 const windows = (s: Json) => (s.os = { name: 'windows' });
@@ -35,7 +15,7 @@ test('the restricted fixture passes restricted at every version 1.0 .. 1.40 and 
   t.deepEqual(evaluatePss(restrictedPod(), 'restricted', 'latest'), []);
 });
 
-table('restrictedVolumes', [
+checkTable('restricted', 'restrictedVolumes', [
   {
     name: 'every allowed source, image included (PR #130394) even at v1.0',
     version: v(0),
@@ -90,7 +70,7 @@ test('restricted reports hostPath once, as a restricted volume type, at every ve
 
 const noApe = (s: Json) => delete s.containers[0].securityContext.allowPrivilegeEscalation;
 
-table('allowPrivilegeEscalation', [
+checkTable('restricted', 'allowPrivilegeEscalation', [
   { name: 'not a check before v1.8 (the field is from 1.8)', version: v(7), pod: withSpec(noApe) },
   {
     name: 'unset at v1.8',
@@ -138,7 +118,7 @@ table('allowPrivilegeEscalation', [
   },
 ]);
 
-table('runAsNonRoot', [
+checkTable('restricted', 'runAsNonRoot', [
   { name: 'set on every container instead of the pod', pod: withSpec((s) => {
     delete s.securityContext.runAsNonRoot;
     for (const c of [...s.initContainers, ...s.containers]) c.securityContext.runAsNonRoot = true;
@@ -186,7 +166,7 @@ table('runAsNonRoot', [
   },
 ]);
 
-table('runAsUser', [
+checkTable('restricted', 'runAsUser', [
   { name: 'root is not a check at v1.22', version: v(22), pod: withSpec((s) => (s.securityContext.runAsUser = 0)) },
   {
     name: 'pod runAsUser=0 at v1.23',
@@ -232,7 +212,7 @@ table('runAsUser', [
   },
 ]);
 
-table('seccompProfile_restricted', [
+checkTable('restricted', 'seccompProfile_restricted', [
   { name: 'not required before v1.19', version: v(18), pod: withSpec((s) => delete s.securityContext.seccompProfile) },
   {
     name: 'required from v1.19',
@@ -285,7 +265,7 @@ table('seccompProfile_restricted', [
   },
 ]);
 
-table('capabilities_restricted', [
+checkTable('restricted', 'capabilities_restricted', [
   { name: 'not a check at v1.21', version: v(21), pod: withSpec((s) => delete s.containers[0].securityContext.capabilities) },
   {
     name: 'drop ALL required from v1.22',
