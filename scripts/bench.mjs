@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bench');
 const only = process.argv[2];
 let failed = false;
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.mjs'))
+  .sort()) {
   if (only && !file.includes(only)) continue;
   // tsx lets a benchmark use the TypeScript test helpers (the simulated node).
   const r = spawnSync(process.execPath, ['--import=tsx', path.join(dir, file)], { stdio: 'inherit' });

@@ -27,7 +27,8 @@ function interruptSignal(): AbortSignal {
   return controller.signal;
 }
 
-const STEP_HELP = 'preflight, kubeadm-init, kubeconfig, pod-security, cni, control-plane-taint, ingress, tenants, verify';
+const STEP_HELP =
+  'preflight, kubeadm-init, kubeconfig, pod-security, cni, control-plane-taint, ingress, tenants, verify';
 
 function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command();
@@ -100,7 +101,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'list everything it would do')
     .option('--force', 'clean a host that does not look like a kubeadm node')
-    .option('--iptables <mode>', 'all: flush filter, nat and mangle; kube-only: remove only KUBE-, CNI- and FLANNEL rules', 'all')
+    .option(
+      '--iptables <mode>',
+      'all: flush filter, nat and mangle; kube-only: remove only KUBE-, CNI- and FLANNEL rules',
+      'all',
+    )
     .option('-q, --quiet', 'print only failures')
     .action(async (opts) => {
       const { resetCommand } = await import('./commands/reset.js');
@@ -143,11 +148,20 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('audit')
-    .description('judge every pod and workload of the live cluster with the offline engines, now and after a proposed change (--if); changes nothing')
-    .option('-c, --config <file>', 'cluster config (default level, privileged namespaces, custom policies); default: ./cluster.yaml if present')
+    .description(
+      'judge every pod and workload of the live cluster with the offline engines, now and after a proposed change (--if); changes nothing',
+    )
+    .option(
+      '-c, --config <file>',
+      'cluster config (default level, privileged namespaces, custom policies); default: ./cluster.yaml if present',
+    )
     .option('--kubeconfig <file>', 'default: /etc/kubernetes/admin.conf, else ~/.kube/config')
     .option('--mode <mode>', 'auto, psp or pss (default: auto, from the cluster version)')
-    .option('--if <change>', 'simulate a change: enable[=LEVEL], disable, disassociate, associate, level=NS:LEVEL, bind=NS:POLICY, unbind=NS:POLICY; repeatable', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+    .option(
+      '--if <change>',
+      'simulate a change: enable[=LEVEL], disable, disassociate, associate, level=NS:LEVEL, bind=NS:POLICY, unbind=NS:POLICY; repeatable',
+      (v: string, p: string[] | undefined) => [...(p ?? []), v],
+    )
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (opts) => {
       const { auditCommand } = await import('./commands/audit.js');
@@ -156,18 +170,37 @@ function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command('admission')
-    .description('on a control-plane node: turn pod security admission on or off in place (enable, disable), or show where it is configured (status)')
+    .description(
+      'on a control-plane node: turn pod security admission on or off in place (enable, disable), or show where it is configured (status)',
+    )
     .argument('<action>', 'enable, disable or status')
-    .option('-c, --config <file>', 'cluster config (default level, privileged namespaces); default: ./cluster.yaml if present')
+    .option(
+      '-c, --config <file>',
+      'cluster config (default level, privileged namespaces); default: ./cluster.yaml if present',
+    )
     .option('--kubeconfig <file>', 'default: /etc/kubernetes/admin.conf')
     .option('--mode <mode>', 'auto, psp or pss (default: auto, from the cluster version)')
-    .option('--level <level>', 'the default policy (PSP) or cluster default level (PSS): restricted, baseline or privileged (default: the config\'s podSecurity.default)')
-    .option('--privileged-namespace <ns>', 'also leave this namespace privileged (PSP: a privileged RoleBinding; PSS: exempt); repeatable', (v: string, p: string[] | undefined) => [...(p ?? []), v])
-    .option('--scope <scope>', 'PSS: cluster (admission configuration file, API server restart) or namespaces (namespace labels only)', 'cluster')
+    .option(
+      '--level <level>',
+      "the default policy (PSP) or cluster default level (PSS): restricted, baseline or privileged (default: the config's podSecurity.default)",
+    )
+    .option(
+      '--privileged-namespace <ns>',
+      'also leave this namespace privileged (PSP: a privileged RoleBinding; PSS: exempt); repeatable',
+      (v: string, p: string[] | undefined) => [...(p ?? []), v],
+    )
+    .option(
+      '--scope <scope>',
+      'PSS: cluster (admission configuration file, API server restart) or namespaces (namespace labels only)',
+      'cluster',
+    )
     .option('--force', 'enable even when running pods or workloads would be refused')
     .option('--dry-run', 'print the changes (objects, manifest and ClusterConfiguration diffs) and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--wait-seconds <n>', 'how long to wait for the API server to restart before restoring the backup (default: timeouts.waitSeconds)')
+    .option(
+      '--wait-seconds <n>',
+      'how long to wait for the API server to restart before restoring the backup (default: timeouts.waitSeconds)',
+    )
     .option('-o, --output <format>', 'status: text or json', 'text')
     .action(async (action: string, opts) => {
       const { admissionCommand } = await import('./commands/admission.js');

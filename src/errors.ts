@@ -25,7 +25,7 @@ export class UserError extends Error {
   /** `cluster.yaml:12:5: tenants[0].namespace: ...` — the form editors and CI logs link. */
   override toString(): string {
     const loc = this.where
-      ? [this.where.file, this.where.line, this.where.col].filter((p) => p !== undefined).join(':') + ': '
+      ? `${[this.where.file, this.where.line, this.where.col].filter((p) => p !== undefined).join(':')}: `
       : '';
     const field = this.field ? `${this.field}: ` : '';
     return `${loc}${field}${this.message}`;

@@ -15,7 +15,7 @@ export const processIo: Io = {
 };
 
 /** Asks a yes/no question on the terminal; anything but y/yes is no. */
-export async function confirm(io: Io, question: string): Promise<boolean> {
+export async function confirm(_io: Io, question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {

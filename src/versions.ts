@@ -72,9 +72,7 @@ export function resolveMode(mode: 'auto' | PodSecurityMode, minor: number): PodS
  * AdmissionConfiguration: v1beta1 in 1.23-1.24, v1 from 1.25.
  */
 export function podSecurityConfigApi(minor: number): string {
-  return minor >= 25
-    ? 'pod-security.admission.config.k8s.io/v1'
-    : 'pod-security.admission.config.k8s.io/v1beta1';
+  return minor >= 25 ? 'pod-security.admission.config.k8s.io/v1' : 'pod-security.admission.config.k8s.io/v1beta1';
 }
 
 /** The version a namespace's `enforce-version` label pins: the cluster's own minor. */

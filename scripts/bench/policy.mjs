@@ -30,9 +30,17 @@ const gc = runInNewContext('gc');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = (p) => path.resolve(here, '../../dist', p);
 const TARGET = 20_000;
-const POLICIES = ['baseline', 'ingress-nginx', 'privileged-restricted', 'privileged-root-volumes-restricted', 'restricted'];
+const POLICIES = [
+  'baseline',
+  'ingress-nginx',
+  'privileged-restricted',
+  'privileged-root-volumes-restricted',
+  'restricted',
+];
 
-const { values } = parseArgs({ options: { pods: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { pods: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } },
+});
 const PODS = Number(values.pods);
 const ROUNDS = Number(values.rounds);
 
@@ -72,8 +80,14 @@ function deployment(i, refused) {
             c('web', {
               ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP', ...(refused ? { hostPort: 8080 } : {}) }],
               env: [{ name: 'MODE', value: 'prod' }],
-              volumeMounts: [{ name: 'cache', mountPath: '/cache' }, { name: 'config', mountPath: '/etc/web' }],
-              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], ...(refused ? { add: ['SYS_ADMIN'] } : {}) } },
+              volumeMounts: [
+                { name: 'cache', mountPath: '/cache' },
+                { name: 'config', mountPath: '/etc/web' },
+              ],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'], ...(refused ? { add: ['SYS_ADMIN'] } : {}) },
+              },
             }),
             c('metrics', { ports: [{ containerPort: 9090, name: 'metrics' }] }),
           ],

@@ -44,7 +44,12 @@ function deployment(i) {
       template: {
         metadata: { labels: { app: `web-${i}` }, annotations: { 'prometheus.io/scrape': 'true' } },
         spec: {
-          securityContext: { runAsNonRoot: true, runAsUser: 1000 + (i % 7), fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000 + (i % 7),
+            fsGroup: 2000,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           initContainers: [c('migrate', { command: ['/migrate', '--once'] })],
           containers: [
             c('web', {
@@ -52,7 +57,10 @@ function deployment(i) {
               livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 10 },
               readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 5 },
               env: [{ name: 'MODE', value: 'prod' }],
-              volumeMounts: [{ name: 'cache', mountPath: '/cache' }, { name: 'config', mountPath: '/etc/web' }],
+              volumeMounts: [
+                { name: 'cache', mountPath: '/cache' },
+                { name: 'config', mountPath: '/etc/web' },
+              ],
             }),
             c('metrics', { ports: [{ containerPort: 9090, name: 'metrics' }] }),
           ],
@@ -99,7 +107,8 @@ export async function benchPss({ pods = 10_000, rounds = 5, level = 'restricted'
   const admitted = JSON.parse(JSON.stringify(Array.from({ length: pods }, (_, i) => deployment(i))));
   const denied = JSON.parse(JSON.stringify(Array.from({ length: pods }, (_, i) => refused(i))));
   const ok = measure(evaluatePss, admitted, level, v, rounds);
-  if (ok.violations !== 0) throw new Error(`the admitted fixture has ${ok.violations} violations at ${level}:${version}`);
+  if (ok.violations !== 0)
+    throw new Error(`the admitted fixture has ${ok.violations} violations at ${level}:${version}`);
   const bad = measure(evaluatePss, denied, level, v, rounds);
   return { pods, level, version, admitted: ok, refused: bad };
 }

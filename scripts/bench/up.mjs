@@ -23,7 +23,11 @@ for (let i = 0; i < runs; i++) {
     'kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\ntenants: [{namespace: demo, serviceAccounts: [app], policy: restricted}]\n',
   );
   const t0 = Date.now();
-  const r = await execa('node', [path.join(root, 'dist/cli.js'), 'up', '--yes', '--quiet'], { cwd: dir, env: { ...node.env, SUDO_USER: '' }, reject: false });
+  const r = await execa('node', [path.join(root, 'dist/cli.js'), 'up', '--yes', '--quiet'], {
+    cwd: dir,
+    env: { ...node.env, SUDO_USER: '' },
+    reject: false,
+  });
   const wall = Date.now() - t0;
   if (r.exitCode !== 0) throw new Error(`up failed:\n${r.stderr}`);
   const calls = node.calls();

@@ -35,7 +35,9 @@ export async function waitForJoinFile({ path, maxAgeSeconds }, timeout, say, pol
       );
     }
     if (Date.now() >= deadline) {
-      throw new LabError(`${path} did not appear within ${timeout}s: is cp up? \`vagrant up cp\` (or \`vagrant provision cp\`) writes it`);
+      throw new LabError(
+        `${path} did not appear within ${timeout}s: is cp up? \`vagrant up cp\` (or \`vagrant provision cp\`) writes it`,
+      );
     }
     if (Date.now() - told >= 60_000) {
       say(`waiting for ${path} (the control plane writes it once its cluster is up)`);
@@ -65,8 +67,10 @@ export async function executeSteps(steps, { $, dryRun, say, joinTimeout = 1800, 
     }
     count++;
     if (dryRun) {
-      if (step.waitFor) say(`the next command first waits for ${step.waitFor.path} (written by cp), at most ${joinTimeout}s`);
-      if (step.input !== undefined) say(`stdin of the next command:\n${step.input.replace(/\n$/, '').replace(/^/gm, '    | ')}`);
+      if (step.waitFor)
+        say(`the next command first waits for ${step.waitFor.path} (written by cp), at most ${joinTimeout}s`);
+      if (step.input !== undefined)
+        say(`stdin of the next command:\n${step.input.replace(/\n$/, '').replace(/^/gm, '    | ')}`);
       out.write(`${JSON.stringify(step.argv)}\n`);
       continue;
     }

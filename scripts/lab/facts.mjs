@@ -48,7 +48,9 @@ export function parseOsRelease(text) {
 export function sourceHash(dir) {
   const h = createHash('sha256');
   const walk = (rel) => {
-    const entries = readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const entries = readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    );
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (!rel && COPY_EXCLUDES.includes(e.name)) continue;
@@ -65,7 +67,10 @@ export function sourceHash(dir) {
 /** sha256 of package.json and package-lock.json: a change means `npm ci` again. */
 export function depsHash(dir) {
   const h = createHash('sha256');
-  for (const f of ['package.json', 'package-lock.json']) h.update(`${f}\0`).update(readText(path.join(dir, f)) ?? '').update('\0');
+  for (const f of ['package.json', 'package-lock.json'])
+    h.update(`${f}\0`)
+      .update(readText(path.join(dir, f)) ?? '')
+      .update('\0');
   return h.digest('hex').slice(0, 32);
 }
 
@@ -83,12 +88,17 @@ export async function gatherFacts($, opts) {
   const names = [...PREREQUISITES, 'containerd', 'containerd.io', ...KUBE_PACKAGES];
   facts.packages = {};
   // dpkg-query exits 1 when some package is unknown, but still prints the others.
-  const r = await $({ nothrow: true, quiet: true })`${['dpkg-query', '-W', '-f=${Package}\t${Status}\t${Version}\n', ...names]}`;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields, not JavaScript
+  const format = '-f=${Package}\t${Status}\t${Version}\n';
+  const r = await $({ nothrow: true, quiet: true })`${['dpkg-query', '-W', format, ...names]}`;
   for (const line of r.stdout.split('\n')) {
     const [name, status, version] = line.split('\t');
     if (name && status?.split(' ')[2] === 'installed') facts.packages[name] = version;
   }
-  facts.held = (await q(['apt-mark', 'showhold'])).split('\n').map((s) => s.trim()).filter(Boolean);
+  facts.held = (await q(['apt-mark', 'showhold']))
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   facts.modules = Object.fromEntries(MODULES.map((m) => [m, existsSync(`/sys/module/${m}`)]));
   facts.sysctl = {};
@@ -96,7 +106,10 @@ export async function gatherFacts($, opts) {
     const v = readText(`/proc/sys/${k.replaceAll('.', '/')}`);
     if (v !== undefined) facts.sysctl[k] = v.trim();
   }
-  facts.swap = (await q(['swapon', '--show=NAME', '--noheadings'])).split('\n').map((s) => s.trim()).filter(Boolean);
+  facts.swap = (await q(['swapon', '--show=NAME', '--noheadings']))
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
   // Files the plan compares by content, and the ones only whose existence matters.
   facts.files = {};
@@ -106,7 +119,14 @@ export async function gatherFacts($, opts) {
     const t = readText(p);
     if (t !== undefined) facts.files[p] = t;
   }
-  for (const p of [PATHS.keyrings, PATHS.kubeKey, PATHS.dockerKey, PATHS.labState, PATHS.adminConf, PATHS.kubeletConf]) {
+  for (const p of [
+    PATHS.keyrings,
+    PATHS.kubeKey,
+    PATHS.dockerKey,
+    PATHS.labState,
+    PATHS.adminConf,
+    PATHS.kubeletConf,
+  ]) {
     if (existsSync(p)) facts.files[p] = true;
   }
 

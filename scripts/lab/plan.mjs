@@ -35,7 +35,11 @@ export const PATHS = Object.freeze({
 
 export const KUBE_PACKAGES = ['kubelet', 'kubeadm', 'kubectl'];
 export const PREREQUISITES = ['ca-certificates', 'curl', 'rsync'];
-export const SYSCTLS = ['net.bridge.bridge-nf-call-iptables', 'net.bridge.bridge-nf-call-ip6tables', 'net.ipv4.ip_forward'];
+export const SYSCTLS = [
+  'net.bridge.bridge-nf-call-iptables',
+  'net.bridge.bridge-nf-call-ip6tables',
+  'net.ipv4.ip_forward',
+];
 export const MODULES = ['overlay', 'br_netfilter'];
 /** kubelet 1.36 and newer take the cgroup driver from the runtime (CRI RuntimeConfig): containerd 2.0 or newer. */
 export const FIRST_CONTAINERD2_MINOR = 36;
@@ -96,14 +100,21 @@ export function normalizeOptions(raw) {
   if (role !== 'cp' && role !== 'worker') bad('role', `must be cp or worker, got ${JSON.stringify(role)}`);
   const version = parseVersion(raw.kubernetesVersion);
   if (!version) bad('kubernetes-version', `${JSON.stringify(raw.kubernetesVersion)} is not a version such as v1.24.17`);
-  if (version.minor < OLDEST_MINOR) bad('kubernetes-version', `${version.text}: pkgs.k8s.io hosts v1.${OLDEST_MINOR} and newer only`);
-  if (version.minor > NEWEST_MINOR) bad('kubernetes-version', `${version.text}: kubestrap supports up to v1.${NEWEST_MINOR}`);
-  for (const [opt, v] of [['node-ip', raw.nodeIp], ['control-plane-ip', raw.controlPlaneIp ?? raw.nodeIp]]) {
+  if (version.minor < OLDEST_MINOR)
+    bad('kubernetes-version', `${version.text}: pkgs.k8s.io hosts v1.${OLDEST_MINOR} and newer only`);
+  if (version.minor > NEWEST_MINOR)
+    bad('kubernetes-version', `${version.text}: kubestrap supports up to v1.${NEWEST_MINOR}`);
+  for (const [opt, v] of [
+    ['node-ip', raw.nodeIp],
+    ['control-plane-ip', raw.controlPlaneIp ?? raw.nodeIp],
+  ]) {
     if (!IPV4.test(String(v ?? ''))) bad(opt, `${JSON.stringify(v)} is not an IPv4 address`);
   }
-  if (!DNS_LABEL.test(String(raw.nodeName ?? ''))) bad('node-name', `${JSON.stringify(raw.nodeName)} is not a DNS-1123 label`);
+  if (!DNS_LABEL.test(String(raw.nodeName ?? '')))
+    bad('node-name', `${JSON.stringify(raw.nodeName)} is not a DNS-1123 label`);
   const podSubnet = raw.podSubnet ?? '10.244.0.0/16';
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(podSubnet)) bad('pod-subnet', `${JSON.stringify(podSubnet)} is not an IPv4 CIDR`);
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(podSubnet))
+    bad('pod-subnet', `${JSON.stringify(podSubnet)} is not an IPv4 CIDR`);
   const bool = (opt, v, dflt) => {
     if (v === undefined) return dflt;
     if (v === true || v === 'true') return true;
@@ -135,7 +146,9 @@ export function normalizeOptions(raw) {
 /** The upstream part of a Debian version: `1.24.17-1.1` → `1.24.17`. */
 export function upstreamVersion(debVersion) {
   if (!debVersion) return undefined;
-  return String(debVersion).replace(/^\d+:/, '').replace(/-[^-]*$/, '');
+  return String(debVersion)
+    .replace(/^\d+:/, '')
+    .replace(/-[^-]*$/, '');
 }
 
 function versionAtLeast(text, [major, minor]) {
@@ -154,7 +167,8 @@ export function containerdSource(minor) {
 /** Lines of /etc/fstab that mount swap (the third field is `swap`); mirrors FSTAB_SED. */
 export const FSTAB_SWAP_LINE = /^[ \t]*[^#\s]+[ \t]+\S+[ \t]+swap([ \t].*)?$/m;
 /** Comments out every swap line of fstab (GNU sed -E), so swap stays off after a reboot. */
-export const FSTAB_SED = 's/^([[:space:]]*[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]].*)?)$/# \\1/';
+export const FSTAB_SED =
+  's/^([[:space:]]*[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]].*)?)$/# \\1/';
 
 /**
  * Every file the lab writes, with its content, for these options and facts.
@@ -166,14 +180,15 @@ export function labFiles(opts, facts = {}) {
   const minor = opts.version.minor;
   const os = facts.os ?? {};
   const files = {
-    [PATHS.modules]: MODULES.join('\n') + '\n',
-    [PATHS.sysctl]: SYSCTLS.map((k) => `${k} = 1`).join('\n') + '\n',
+    [PATHS.modules]: `${MODULES.join('\n')}\n`,
+    [PATHS.sysctl]: `${SYSCTLS.map((k) => `${k} = 1`).join('\n')}\n`,
     [PATHS.kubeList]: `deb [signed-by=${PATHS.kubeKey}] ${kubeRepo(minor)} /\n`,
     [PATHS.containerdConfig]: containerdConfig(containerdSource(minor)),
     [PATHS.kubeletDefaults]: `KUBELET_EXTRA_ARGS=--node-ip=${opts.nodeIp}\n`,
   };
   if (containerdSource(minor) === 'docker') {
-    files[PATHS.dockerList] = `deb [arch=${facts.arch ?? 'amd64'} signed-by=${PATHS.dockerKey}] ${dockerRepo(os.id)} ${os.versionCodename ?? ''} stable\n`;
+    files[PATHS.dockerList] =
+      `deb [arch=${facts.arch ?? 'amd64'} signed-by=${PATHS.dockerKey}] ${dockerRepo(os.id)} ${os.versionCodename ?? ''} stable\n`;
   }
   if (opts.role === 'cp') {
     const iface = privateInterface(facts, opts.nodeIp);
@@ -293,10 +308,14 @@ export function planProvision(opts, facts) {
   // The host must be one the lab knows, running a Node.js kubestrap can run on.
   const os = facts.os ?? {};
   const floor = SUPPORTED_OS[os.id];
-  if (floor === undefined) throw new LabError(`${os.id ?? 'unknown'} is not supported by the lab: use an Ubuntu (22.04+) or Debian (12+) box`);
-  if (!(Number(os.versionId) >= floor)) throw new LabError(`${os.id} ${os.versionId ?? '?'} is too old for the lab: use ${os.id} ${floor} or newer`);
+  if (floor === undefined)
+    throw new LabError(`${os.id ?? 'unknown'} is not supported by the lab: use an Ubuntu (22.04+) or Debian (12+) box`);
+  if (!(Number(os.versionId) >= floor))
+    throw new LabError(`${os.id} ${os.versionId ?? '?'} is too old for the lab: use ${os.id} ${floor} or newer`);
   if (!versionAtLeast(facts.node, MIN_NODE)) {
-    throw new LabError(`Node.js ${facts.node ?? '(none)'} is too old: kubestrap needs 20.19 or newer (scripts/lab/bootstrap.sh installs it)`);
+    throw new LabError(
+      `Node.js ${facts.node ?? '(none)'} is too old: kubestrap needs 20.19 or newer (scripts/lab/bootstrap.sh installs it)`,
+    );
   }
   const initialized = opts.role === 'cp' ? has(PATHS.adminConf) : has(PATHS.kubeletConf);
   const kubeadmNow = upstreamVersion(pkgs.kubeadm);
@@ -318,7 +337,8 @@ export function planProvision(opts, facts) {
   } else ok(`${PREREQUISITES.join(', ')} installed`);
 
   // 2. Kernel modules, now and at boot.
-  if (differs(PATHS.modules)) write(PATHS.modules, wanted[PATHS.modules], 'load overlay and br_netfilter at every boot');
+  if (differs(PATHS.modules))
+    write(PATHS.modules, wanted[PATHS.modules], 'load overlay and br_netfilter at every boot');
   else ok(`${PATHS.modules} lists ${MODULES.join(' and ')}`);
   for (const m of MODULES) {
     if (!facts.modules?.[m]) run(['modprobe', m], `load ${m} now`);
@@ -327,35 +347,49 @@ export function planProvision(opts, facts) {
   // 3. sysctls: bridged traffic through iptables, IPv4 forwarding.
   const wrongSysctls = SYSCTLS.filter((k) => String(facts.sysctl?.[k] ?? '') !== '1');
   if (differs(PATHS.sysctl)) write(PATHS.sysctl, wanted[PATHS.sysctl], 'persist the sysctls the pod network needs');
-  if (differs(PATHS.sysctl) || wrongSysctls.length) run(['sysctl', '-p', PATHS.sysctl], `apply ${SYSCTLS.join(', ')} = 1`);
+  if (differs(PATHS.sysctl) || wrongSysctls.length)
+    run(['sysctl', '-p', PATHS.sysctl], `apply ${SYSCTLS.join(', ')} = 1`);
   else ok('sysctls set');
 
   // 4. Swap off, now and after a reboot (the kubelet refuses to start with swap).
   const swaps = facts.swap ?? [];
   if (swaps.length) run(['swapoff', '-a'], `turn swap off (${swaps.join(', ')})`);
-  if (FSTAB_SWAP_LINE.test(files[PATHS.fstab] ?? '')) run(['sed', '-i', '-E', FSTAB_SED, PATHS.fstab], 'comment swap out of /etc/fstab');
+  if (FSTAB_SWAP_LINE.test(files[PATHS.fstab] ?? ''))
+    run(['sed', '-i', '-E', FSTAB_SED, PATHS.fstab], 'comment swap out of /etc/fstab');
   if (!swaps.length && !FSTAB_SWAP_LINE.test(files[PATHS.fstab] ?? '')) ok('swap is off, and not in /etc/fstab');
 
   // 5. Package repositories: pkgs.k8s.io for this minor; Docker's for containerd 2.x.
   let keyringsDir = false;
   const keyrings = () => {
-    if (!keyringsDir && !has(PATHS.keyrings)) run(['install', '-d', '-m', '0755', PATHS.keyrings], 'create the apt keyring directory');
+    if (!keyringsDir && !has(PATHS.keyrings))
+      run(['install', '-d', '-m', '0755', PATHS.keyrings], 'create the apt keyring directory');
     keyringsDir = true;
   };
   let reposChanged = false;
   if (differs(PATHS.kubeList) || !has(PATHS.kubeKey)) {
     keyrings();
-    run(['curl', '-fsSL', '-o', PATHS.kubeKey, `${kubeRepo(minor)}Release.key`], `fetch the signing key of ${kubeRepo(minor)}`);
+    run(
+      ['curl', '-fsSL', '-o', PATHS.kubeKey, `${kubeRepo(minor)}Release.key`],
+      `fetch the signing key of ${kubeRepo(minor)}`,
+    );
     write(PATHS.kubeList, wanted[PATHS.kubeList], `use the Kubernetes v1.${minor} package repository`);
     reposChanged = true;
   } else ok(`${PATHS.kubeList} points at v1.${minor}`);
   const source = containerdSource(minor);
   if (source === 'docker') {
-    if (!os.versionCodename) throw new LabError('the host facts have no VERSION_CODENAME (/etc/os-release): cannot pick Docker\'s repository');
+    if (!os.versionCodename)
+      throw new LabError("the host facts have no VERSION_CODENAME (/etc/os-release): cannot pick Docker's repository");
     if (differs(PATHS.dockerList) || !has(PATHS.dockerKey)) {
       keyrings();
-      run(['curl', '-fsSL', '-o', PATHS.dockerKey, `${dockerRepo(os.id)}/gpg`], "fetch the signing key of Docker's repository (containerd 2.x)");
-      write(PATHS.dockerList, wanted[PATHS.dockerList], `use Docker's repository for containerd.io (kubelet v1.${FIRST_CONTAINERD2_MINOR}+ needs containerd 2)`);
+      run(
+        ['curl', '-fsSL', '-o', PATHS.dockerKey, `${dockerRepo(os.id)}/gpg`],
+        "fetch the signing key of Docker's repository (containerd 2.x)",
+      );
+      write(
+        PATHS.dockerList,
+        wanted[PATHS.dockerList],
+        `use Docker's repository for containerd.io (kubelet v1.${FIRST_CONTAINERD2_MINOR}+ needs containerd 2)`,
+      );
       reposChanged = true;
     } else ok(`${PATHS.dockerList} in place`);
   }
@@ -371,13 +405,27 @@ export function planProvision(opts, facts) {
   if (install.length) {
     if (reposChanged || !listsFresh) run(['apt-get', 'update', '-q'], 'refresh the package lists');
     run(
-      ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades', '--allow-change-held-packages', ...install],
+      [
+        'apt-get',
+        'install',
+        '-y',
+        '-q',
+        '--no-install-recommends',
+        '--allow-downgrades',
+        '--allow-change-held-packages',
+        ...install,
+      ],
       `install ${install.join(' ')}`,
-      { hint: kubeStale.length ? `is ${opts.version.text} a released patch? \`apt-cache madison kubeadm\` lists what ${kubeRepo(minor)} has` : undefined },
+      {
+        hint: kubeStale.length
+          ? `is ${opts.version.text} a released patch? \`apt-cache madison kubeadm\` lists what ${kubeRepo(minor)} has`
+          : undefined,
+      },
     );
   }
   const held = new Set(facts.held ?? []);
-  if (kubeStale.length || KUBE_PACKAGES.some((p) => !held.has(p))) run(['apt-mark', 'hold', ...KUBE_PACKAGES], 'hold them at this version');
+  if (kubeStale.length || KUBE_PACKAGES.some((p) => !held.has(p)))
+    run(['apt-mark', 'hold', ...KUBE_PACKAGES], 'hold them at this version');
   else ok(`${KUBE_PACKAGES.join(', ')} held`);
 
   // 7. containerd with the systemd cgroup driver.
@@ -385,7 +433,11 @@ export function planProvision(opts, facts) {
   const configChanged = differs(PATHS.containerdConfig);
   if (configChanged) {
     run(['install', '-d', '-m', '0755', PATHS.containerdDir], 'create /etc/containerd');
-    write(PATHS.containerdConfig, wanted[PATHS.containerdConfig], 'configure containerd: runc with SystemdCgroup = true');
+    write(
+      PATHS.containerdConfig,
+      wanted[PATHS.containerdConfig],
+      'configure containerd: runc with SystemdCgroup = true',
+    );
     run(['systemctl', 'restart', 'containerd'], 'restart containerd with that config');
   } else ok(`${PATHS.containerdConfig} has SystemdCgroup = true`);
   if (!containerd.enabled) {
@@ -401,7 +453,8 @@ export function planProvision(opts, facts) {
   // 9. kubestrap from the synced folder, built in the VM.
   let labStateDir = false;
   const labState = () => {
-    if (!labStateDir && !has(PATHS.labState)) run(['install', '-d', '-m', '0700', PATHS.labState], 'create the lab state directory');
+    if (!labStateDir && !has(PATHS.labState))
+      run(['install', '-d', '-m', '0700', PATHS.labState], 'create the lab state directory');
     labStateDir = true;
   };
   const k = facts.kubestrap ?? {};
@@ -410,13 +463,27 @@ export function planProvision(opts, facts) {
   const depsChanged = !k.depsHash || stamp.deps !== k.depsHash || !k.nodeModules;
   if (sourceChanged || depsChanged) {
     run(
-      ['rsync', '-a', '--no-owner', '--no-group', '--delete', ...COPY_EXCLUDES.map((e) => `--exclude=/${e}`), `${opts.source}/`, `${PATHS.installDir}/`],
+      [
+        'rsync',
+        '-a',
+        '--no-owner',
+        '--no-group',
+        '--delete',
+        ...COPY_EXCLUDES.map((e) => `--exclude=/${e}`),
+        `${opts.source}/`,
+        `${PATHS.installDir}/`,
+      ],
       `copy kubestrap from ${opts.source} to ${PATHS.installDir} (without ${COPY_EXCLUDES.slice(0, 3).join(', ')}, ...)`,
     );
-    if (depsChanged) run(['env', '-C', PATHS.installDir, 'npm', 'ci', '--no-audit', '--no-fund'], "install kubestrap's dependencies");
+    if (depsChanged)
+      run(['env', '-C', PATHS.installDir, 'npm', 'ci', '--no-audit', '--no-fund'], "install kubestrap's dependencies");
     run(['env', '-C', PATHS.installDir, 'npm', 'run', 'build'], 'build kubestrap');
     labState();
-    write(PATHS.stamp, JSON.stringify({ source: k.sourceHash ?? null, deps: k.depsHash ?? null }) + '\n', 'remember which source was built');
+    write(
+      PATHS.stamp,
+      `${JSON.stringify({ source: k.sourceHash ?? null, deps: k.depsHash ?? null })}\n`,
+      'remember which source was built',
+    );
   } else ok(`kubestrap in ${PATHS.installDir} is built from the current source`);
   const cli = `${PATHS.installDir}/dist/cli.js`;
   if (k.link !== cli) run(['ln', '-sfn', cli, PATHS.bin], `put kubestrap on the PATH (${PATHS.bin})`);
@@ -426,31 +493,51 @@ export function planProvision(opts, facts) {
     // 10. The cluster: kubestrap up with the lab's config, then a join command for the workers.
     const iface = privateInterface(facts, opts.nodeIp);
     if (!iface) {
-      throw new LabError(`no network interface has ${opts.nodeIp}: is the private network up? (\`ip -4 addr\` shows the addresses)`);
+      throw new LabError(
+        `no network interface has ${opts.nodeIp}: is the private network up? (\`ip -4 addr\` shows the addresses)`,
+      );
     }
     const configChanged = differs(opts.clusterConfig);
-    if (configChanged) write(opts.clusterConfig, wanted[opts.clusterConfig], `write the cluster config (advertise ${opts.nodeIp}, flannel --iface=${iface})`);
+    if (configChanged)
+      write(
+        opts.clusterConfig,
+        wanted[opts.clusterConfig],
+        `write the cluster config (advertise ${opts.nodeIp}, flannel --iface=${iface})`,
+      );
     const upRuns = configChanged || !kubestrapUpDone(facts) || !has(PATHS.adminConf);
     if (upRuns) {
-      run(['env', `SUDO_USER=${opts.user}`, 'kubestrap', 'up', '-c', opts.clusterConfig, '--yes'], `kubestrap up: Kubernetes ${opts.version.text} with ${minor <= 24 ? 'PodSecurityPolicy' : 'the Pod Security Standards'}`);
+      run(
+        ['env', `SUDO_USER=${opts.user}`, 'kubestrap', 'up', '-c', opts.clusterConfig, '--yes'],
+        `kubestrap up: Kubernetes ${opts.version.text} with ${minor <= 24 ? 'PodSecurityPolicy' : 'the Pod Security Standards'}`,
+      );
     } else ok('the cluster is up (kubestrap finished every step) and its config is unchanged: no kubestrap up');
     // A new join command when up ran, when there is none, when its token is past half
     // its life, or when the cluster is newer than it (a `kubestrap rebuild` changed the CA).
     const age = facts.joinFile?.ageSeconds;
     if (upRuns || age === undefined || age === null || age > JOIN_REFRESH_SECONDS || facts.joinFile?.olderThanCluster) {
       labState();
-      run(['kubestrap', 'join-command', '--ttl', JOIN_TTL, '-o', PATHS.localJoin], `a join command for the workers (token valid ${JOIN_TTL})`);
+      run(
+        ['kubestrap', 'join-command', '--ttl', JOIN_TTL, '-o', PATHS.localJoin],
+        `a join command for the workers (token valid ${JOIN_TTL})`,
+      );
       const dir = opts.joinFile.replace(/\/[^/]*$/, '') || '/';
       if (!facts.joinFile?.dirExists) run(['mkdir', '-p', dir], `create ${dir}`);
-      run(['cp', PATHS.localJoin, opts.joinFile], `hand it to the workers through the synced folder (${opts.joinFile})`);
+      run(
+        ['cp', PATHS.localJoin, opts.joinFile],
+        `hand it to the workers through the synced folder (${opts.joinFile})`,
+      );
     } else ok(`${opts.joinFile} is ${Math.round(age / 60)} min old: its token is still good`);
   } else {
     // 10. Join the cluster once.
     if (has(PATHS.kubeletConf)) ok(`already joined (${PATHS.kubeletConf} exists): no join`);
     else {
-      run(['kubestrap', 'join', '--join-file', opts.joinFile, '--node-name', opts.nodeName], `join the cluster at ${opts.controlPlaneIp}:6443`, {
-        waitFor: { path: opts.joinFile, maxAgeSeconds: JOIN_MAX_AGE_SECONDS },
-      });
+      run(
+        ['kubestrap', 'join', '--join-file', opts.joinFile, '--node-name', opts.nodeName],
+        `join the cluster at ${opts.controlPlaneIp}:6443`,
+        {
+          waitFor: { path: opts.joinFile, maxAgeSeconds: JOIN_MAX_AGE_SECONDS },
+        },
+      );
     }
   }
   return steps;

@@ -51,7 +51,8 @@ function parse(argv) {
   } catch (e) {
     throw new LabError(e.message, 2);
   }
-  if (values.facts && !values['dry-run']) throw new LabError('--facts describes a host for --dry-run; add --dry-run', 2);
+  if (values.facts && !values['dry-run'])
+    throw new LabError('--facts describes a host for --dry-run; add --dry-run', 2);
   const opts = normalizeOptions({
     role: values.role,
     nodeName: values['node-name'],
@@ -67,7 +68,8 @@ function parse(argv) {
     user: values.user,
   });
   const joinTimeout = Number(values['join-timeout'] ?? 1800);
-  if (!Number.isInteger(joinTimeout) || joinTimeout < 0) throw new LabError('--join-timeout: whole seconds, e.g. 1800', 2);
+  if (!Number.isInteger(joinTimeout) || joinTimeout < 0)
+    throw new LabError('--join-timeout: whole seconds, e.g. 1800', 2);
   return { opts, dryRun: Boolean(values['dry-run']), factsFile: values.facts, joinTimeout };
 }
 
@@ -92,11 +94,18 @@ async function main() {
 
   const steps = planProvision(opts, facts);
   const lab = opts.version.minor <= 24 ? 'PodSecurityPolicy' : 'Pod Security Standards';
-  say(`${dryRun ? 'would provision' : 'provisioning'} ${opts.nodeName} (${opts.role === 'cp' ? 'control plane' : 'worker'}, ${opts.nodeIp}): Kubernetes ${opts.version.text}, a ${lab} lab, on ${facts.os?.id} ${facts.os?.versionId}`);
+  say(
+    `${dryRun ? 'would provision' : 'provisioning'} ${opts.nodeName} (${opts.role === 'cp' ? 'control plane' : 'worker'}, ${opts.nodeIp}): Kubernetes ${opts.version.text}, a ${lab} lab, on ${facts.os?.id} ${facts.os?.versionId}`,
+  );
 
   const ran = await executeSteps(steps, { $: zx.$, dryRun, say, joinTimeout });
   if (dryRun) say(`${ran} commands`);
-  else say(ran ? `${opts.nodeName} provisioned (${ran} commands)` : `${opts.nodeName} was already provisioned: nothing to change`);
+  else
+    say(
+      ran
+        ? `${opts.nodeName} provisioned (${ran} commands)`
+        : `${opts.nodeName} was already provisioned: nothing to change`,
+    );
 }
 
 await main().catch((e) => {

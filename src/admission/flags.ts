@@ -19,7 +19,10 @@ export function parseFlags(argv: readonly string[]): Map<string, string> {
 
 /** A comma-separated list flag (`NodeRestriction,PodSecurityPolicy`) as a list, blanks dropped. */
 export function listFlag(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export const ENABLE_PLUGINS = 'enable-admission-plugins';

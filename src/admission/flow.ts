@@ -51,7 +51,9 @@ export function writeHostFile(paths: HostPaths, hostPath: string, text: string, 
 }
 
 function ready(p: KObj): boolean {
-  return (p.status?.conditions ?? []).some((c: { type?: string; status?: string }) => c.type === 'Ready' && c.status === 'True');
+  return (p.status?.conditions ?? []).some(
+    (c: { type?: string; status?: string }) => c.type === 'Ready' && c.status === 'True',
+  );
 }
 
 /**
@@ -70,7 +72,12 @@ function matches(p: KObj, want: ApiServerIdentity): boolean {
   return Object.entries(want.annotations).every(([k, v]) => have[k] === v);
 }
 
-export async function waitForApiServer(kubectl: Kubectl, want: ApiServerIdentity, deadline: Deadline, signal?: AbortSignal): Promise<KObj> {
+export async function waitForApiServer(
+  kubectl: Kubectl,
+  want: ApiServerIdentity,
+  deadline: Deadline,
+  signal?: AbortSignal,
+): Promise<KObj> {
   return waitFor(
     async () => {
       if (!(await kubectl.readyz())) return undefined;
@@ -111,12 +118,17 @@ export async function restartApiServer(opts: {
   const backupPath = backup(opts.paths, opts.manifestPath, opts.before);
   opts.progress(`backed up ${opts.manifestPath} to ${backupPath}`);
   writeHostFile(opts.paths, opts.manifestPath, opts.after);
-  opts.progress(`wrote ${opts.manifestPath}; waiting up to ${opts.waitSeconds}s for the kubelet to restart the API server`);
+  opts.progress(
+    `wrote ${opts.manifestPath}; waiting up to ${opts.waitSeconds}s for the kubelet to restart the API server`,
+  );
   try {
     const mirror = await waitForApiServer(opts.kubectl, opts.afterId, opts.deadline(), opts.signal);
     return { mirror, backupPath };
   } catch (e) {
-    if (e instanceof Interrupted) opts.progress(`stopped while waiting: ${opts.manifestPath} has the new configuration, the previous one is ${backupPath}; \`kubestrap admission status\` shows where things stand`);
+    if (e instanceof Interrupted)
+      opts.progress(
+        `stopped while waiting: ${opts.manifestPath} has the new configuration, the previous one is ${backupPath}; \`kubestrap admission status\` shows where things stand`,
+      );
     if (!(e instanceof TimeoutError)) throw e;
   }
   opts.progress(`the API server did not come back within ${opts.waitSeconds}s: restoring ${backupPath}`);
@@ -146,11 +158,22 @@ export interface KubeadmConfigMap {
 
 /** The ClusterConfiguration in kube-system/kubeadm-config, or undefined (not a kubeadm cluster). */
 export async function readKubeadmConfigMap(kubectl: Kubectl): Promise<KubeadmConfigMap | undefined> {
-  const cm = await kubectl.getObject<KObj & { data?: Record<string, string> }>('configmap', KUBEADM_CONFIGMAP.name, KUBEADM_CONFIGMAP.namespace);
+  const cm = await kubectl.getObject<KObj & { data?: Record<string, string> }>(
+    'configmap',
+    KUBEADM_CONFIGMAP.name,
+    KUBEADM_CONFIGMAP.namespace,
+  );
   if (!cm || (cm as { items?: unknown }).items) return undefined;
   const key = clusterConfigurationKey(cm.data ?? {});
   if (!key) return undefined;
-  return { object: cm, key, config: ClusterConfiguration.parse(cm.data![key], `configmap ${KUBEADM_CONFIGMAP.namespace}/${KUBEADM_CONFIGMAP.name} (${key})`) };
+  return {
+    object: cm,
+    key,
+    config: ClusterConfiguration.parse(
+      cm.data![key],
+      `configmap ${KUBEADM_CONFIGMAP.namespace}/${KUBEADM_CONFIGMAP.name} (${key})`,
+    ),
+  };
 }
 
 /** Replaces the ConfigMap with the new ClusterConfiguration text (a concurrent change makes kubectl fail with Conflict). */

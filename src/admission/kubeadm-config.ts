@@ -26,7 +26,8 @@ export class ClusterConfiguration {
     readonly original: string,
   ) {
     const doc = parseDocument(original);
-    if (doc.errors.length) throw new UserError(`invalid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file: where });
+    if (doc.errors.length)
+      throw new UserError(`invalid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file: where });
     if (!isMap(doc.contents)) throw new UserError('the ClusterConfiguration is not a YAML mapping', { file: where });
     this.doc = doc;
     this.indentSeq = doc.toString({ lineWidth: 0, indentSeq: false }) !== original;
@@ -78,7 +79,10 @@ export class ClusterConfiguration {
     const node = this.argsNode(false);
     if (!node) return {};
     const js = node.toJSON() as unknown;
-    if (Array.isArray(js)) return Object.fromEntries(js.filter((e) => e && typeof e === 'object').map((e) => [String(e.name), String(e.value ?? '')]));
+    if (Array.isArray(js))
+      return Object.fromEntries(
+        js.filter((e) => e && typeof e === 'object').map((e) => [String(e.name), String(e.value ?? '')]),
+      );
     return Object.fromEntries(Object.entries(js as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
   }
 
@@ -97,7 +101,9 @@ export class ClusterConfiguration {
   }
 
   extraVolumes(): HostPathVolume[] {
-    const seq = this.legacy() ? this.doc.get('apiServerExtraVolumes', true) : this.apiServer(false)?.get('extraVolumes', true);
+    const seq = this.legacy()
+      ? this.doc.get('apiServerExtraVolumes', true)
+      : this.apiServer(false)?.get('extraVolumes', true);
     if (!isSeq(seq)) return [];
     return (seq.toJSON() as Record<string, unknown>[]).map((v) => ({
       name: String(v.name ?? ''),
@@ -128,8 +134,20 @@ export class ClusterConfiguration {
       return;
     }
     const body = legacy
-      ? { name: v.name, hostPath: v.hostPath, mountPath: v.mountPath, writable: !v.readOnly, ...(v.type ? { pathType: v.type } : {}) }
-      : { name: v.name, hostPath: v.hostPath, mountPath: v.mountPath, readOnly: v.readOnly, ...(v.type ? { pathType: v.type } : {}) };
+      ? {
+          name: v.name,
+          hostPath: v.hostPath,
+          mountPath: v.mountPath,
+          writable: !v.readOnly,
+          ...(v.type ? { pathType: v.type } : {}),
+        }
+      : {
+          name: v.name,
+          hostPath: v.hostPath,
+          mountPath: v.mountPath,
+          readOnly: v.readOnly,
+          ...(v.type ? { pathType: v.type } : {}),
+        };
     const node = this.doc.createNode(body);
     if (i >= 0) list.items[i] = node;
     else list.items.push(node);

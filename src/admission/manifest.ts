@@ -5,7 +5,17 @@
  * included, is written back as it was, so `--dry-run` shows a diff of only the lines
  * kubestrap changes.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Document,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../errors.js';
 import { parseFlags } from './flags.js';
@@ -49,7 +59,12 @@ export class ApiServerManifest {
     this.indentSeq = plain !== original;
     const container = this.container();
     if (!container) throw new UserError('no kube-apiserver container in spec.containers', { file }, 'spec.containers');
-    if (!this.flagList()) throw new UserError('the kube-apiserver container has no command or args list', { file }, 'spec.containers[0].command');
+    if (!this.flagList())
+      throw new UserError(
+        'the kube-apiserver container has no command or args list',
+        { file },
+        'spec.containers[0].command',
+      );
   }
 
   static parse(text: string, file: string): ApiServerManifest {
@@ -111,7 +126,8 @@ export class ApiServerManifest {
     if (i >= 0) {
       const item = seq.items[i] as Scalar;
       // The `--name value` form: the value is the next item.
-      const split = !String(item.value).includes('=') && i + 1 < seq.items.length && flagName(seq.items[i + 1]) === undefined;
+      const split =
+        !String(item.value).includes('=') && i + 1 < seq.items.length && flagName(seq.items[i + 1]) === undefined;
       if (value === undefined) {
         seq.items.splice(i, split ? 2 : 1);
         return;
@@ -164,9 +180,23 @@ export class ApiServerManifest {
       if (!isMap(v)) continue;
       const js = v.toJSON() as { name?: string; hostPath?: { path?: string; type?: string } };
       if (!js.name || !js.hostPath?.path) continue;
-      const m = isSeq(mounts) ? (mounts.items.filter(isMap).map((x) => x.toJSON()) as { name?: string; mountPath?: string; readOnly?: boolean }[]).find((x) => x.name === js.name) : undefined;
+      const m = isSeq(mounts)
+        ? (
+            mounts.items.filter(isMap).map((x) => x.toJSON()) as {
+              name?: string;
+              mountPath?: string;
+              readOnly?: boolean;
+            }[]
+          ).find((x) => x.name === js.name)
+        : undefined;
       if (!m?.mountPath) continue;
-      out.push({ name: js.name, hostPath: js.hostPath.path, mountPath: m.mountPath, readOnly: m.readOnly === true, type: js.hostPath.type });
+      out.push({
+        name: js.name,
+        hostPath: js.hostPath.path,
+        mountPath: m.mountPath,
+        readOnly: m.readOnly === true,
+        type: js.hostPath.type,
+      });
     }
     return out;
   }
@@ -180,14 +210,21 @@ export class ApiServerManifest {
       c.set('volumeMounts', this.doc.createNode([]));
       mounts = c.get('volumeMounts', true);
     }
-    const mount = this.doc.createNode({ mountPath: v.mountPath, name: v.name, ...(v.readOnly ? { readOnly: true } : {}) });
+    const mount = this.doc.createNode({
+      mountPath: v.mountPath,
+      name: v.name,
+      ...(v.readOnly ? { readOnly: true } : {}),
+    });
     insertByName(mounts as YAMLSeq, mount as YAMLMap, v.name);
     let vols = this.doc.getIn(['spec', 'volumes'], true);
     if (!isSeq(vols)) {
       (this.doc.get('spec') as YAMLMap).set('volumes', this.doc.createNode([]));
       vols = this.doc.getIn(['spec', 'volumes'], true);
     }
-    const vol = this.doc.createNode({ hostPath: { path: v.hostPath, ...(v.type ? { type: v.type } : {}) }, name: v.name });
+    const vol = this.doc.createNode({
+      hostPath: { path: v.hostPath, ...(v.type ? { type: v.type } : {}) },
+      name: v.name,
+    });
     insertByName(vols as YAMLSeq, vol as YAMLMap, v.name);
   }
 
@@ -212,7 +249,8 @@ export class ApiServerManifest {
   toString(): string {
     const text = this.doc.toString({ lineWidth: 0, indentSeq: this.indentSeq });
     const back = parseDocument(text).toJS();
-    if (!isDeepStrictEqual(back, this.doc.toJS())) throw new Error(`kubestrap: writing ${this.file} would change more than intended (YAML round trip)`);
+    if (!isDeepStrictEqual(back, this.doc.toJS()))
+      throw new Error(`kubestrap: writing ${this.file} would change more than intended (YAML round trip)`);
     return text;
   }
 }

@@ -22,7 +22,13 @@ import { podServiceAccount, type Pod } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
 import { evaluatePss, formatPssVersion, parsePssVersion } from '../policy/pss/evaluate.js';
 import type { PssVersion } from '../policy/pss/types.js';
-import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, type RbacObject, type UserInfo } from '../policy/rbac.js';
+import {
+  impersonatedUser,
+  policyUseAuthorizer,
+  RbacAuthorizer,
+  type RbacObject,
+  type UserInfo,
+} from '../policy/rbac.js';
 import type { Change } from '../changes/plan.js';
 import { isMirrorPod, WORKLOAD_KINDS, type ClusterSnapshot, type KObj, type PssLevelName } from './snapshot.js';
 
@@ -131,7 +137,10 @@ export function collectSubjects(snapshot: ClusterSnapshot): Subject[] {
     try {
       // Judged as the pod would be created again: without the policy that admitted it last time.
       const { [VALIDATED_PSP_ANNOTATION]: _, ...annotations } = o.metadata.annotations ?? {};
-      const fresh = isPod && o.metadata.annotations?.[VALIDATED_PSP_ANNOTATION] !== undefined ? { ...o, metadata: { ...o.metadata, annotations } } : o;
+      const fresh =
+        isPod && o.metadata.annotations?.[VALIDATED_PSP_ANNOTATION] !== undefined
+          ? { ...o, metadata: { ...o.metadata, annotations } }
+          : o;
       const c = classify({ obj: fresh, file: 'cluster', line: 0 });
       if (c.type !== 'pod') continue;
       input = c;
@@ -202,9 +211,16 @@ export function simulate(snapshot: ClusterSnapshot, changes: readonly Change[]):
       }
       byKey.set(k, { ...prev, metadata: { ...prev.metadata, labels } });
     } else if (c.type === 'admission') {
-      const flags = apiServer?.flags ?? { enabled: [], disabled: [], psp: false, podSecurity: snapshot.version.minor >= 23 };
+      const flags = apiServer?.flags ?? {
+        enabled: [],
+        disabled: [],
+        psp: false,
+        podSecurity: snapshot.version.minor >= 23,
+      };
       if (c.psp !== undefined) {
-        const enabled = c.psp ? [...flags.enabled.filter((p) => p !== 'PodSecurityPolicy'), 'PodSecurityPolicy'] : flags.enabled.filter((p) => p !== 'PodSecurityPolicy');
+        const enabled = c.psp
+          ? [...flags.enabled.filter((p) => p !== 'PodSecurityPolicy'), 'PodSecurityPolicy']
+          : flags.enabled.filter((p) => p !== 'PodSecurityPolicy');
         apiServer = { source: apiServer?.source ?? 'the change', flags: { ...flags, enabled, psp: c.psp } };
       }
       if (c.pss !== undefined) pss = c.pss;
@@ -214,7 +230,6 @@ export function simulate(snapshot: ClusterSnapshot, changes: readonly Change[]):
 }
 
 // ------------------------------------------------------------------ PodSecurityPolicy
-
 
 /**
  * A policy that forces runAsNonRoot on a container that names no user: the kubelet
@@ -227,8 +242,14 @@ function rootWarnings(input: Pod, admitted: Pod): string[] {
   };
   const n = (admitted.spec?.initContainers ?? []).length + (admitted.spec?.containers ?? []).length;
   for (let i = 0; i < n; i++) {
-    if (eff(admitted, i, 'runAsNonRoot') === true && eff(input, i, 'runAsNonRoot') !== true && eff(admitted, i, 'runAsUser') === null) {
-      return ['the policy sets runAsNonRoot: the kubelet will refuse to start a container whose image runs as root (CreateContainerConfigError); set runAsUser, or use an image with a non-root USER'];
+    if (
+      eff(admitted, i, 'runAsNonRoot') === true &&
+      eff(input, i, 'runAsNonRoot') !== true &&
+      eff(admitted, i, 'runAsUser') === null
+    ) {
+      return [
+        'the policy sets runAsNonRoot: the kubelet will refuse to start a container whose image runs as root (CreateContainerConfigError); set runAsUser, or use an image with a non-root USER',
+      ];
     }
   }
   return [];
@@ -238,7 +259,14 @@ export function pspJudge(snapshot: ClusterSnapshot): (s: Subject) => PspVerdict 
   const policies: PolicyObject[] = [];
   const rbac: RbacObject[] = [];
   for (const o of snapshot.objects) {
-    if (o.kind !== 'PodSecurityPolicy' && o.kind !== 'Role' && o.kind !== 'ClusterRole' && o.kind !== 'RoleBinding' && o.kind !== 'ClusterRoleBinding') continue;
+    if (
+      o.kind !== 'PodSecurityPolicy' &&
+      o.kind !== 'Role' &&
+      o.kind !== 'ClusterRole' &&
+      o.kind !== 'RoleBinding' &&
+      o.kind !== 'ClusterRoleBinding'
+    )
+      continue;
     try {
       const c = classify({ obj: o, file: 'cluster', line: 0 });
       if (c.type === 'psp') policies.push(c.policy);
@@ -261,7 +289,10 @@ export function pspJudge(snapshot: ClusterSnapshot): (s: Subject) => PspVerdict 
   return (s) => {
     const isAuthorized = authorizerFor(s.requester)(s.namespace, s.serviceAccount);
     const r = admission.admitView(s.input.view, { isAuthorized });
-    const diff = r.admitted && r.mutated ? podChanges(applyApiDefaults(s.input.pod), withoutPspAnnotation(r.pod, s.input.pod)) : [];
+    const diff =
+      r.admitted && r.mutated
+        ? podChanges(applyApiDefaults(s.input.pod), withoutPspAnnotation(r.pod, s.input.pod))
+        : [];
     return {
       mode: 'psp',
       enforced,
@@ -302,8 +333,10 @@ export function namespaceLevels(snapshot: ClusterSnapshot): Map<string, Namespac
     }
     const labels = o.metadata.labels ?? {};
     const label = labels['pod-security.kubernetes.io/enforce'];
-    const level = label === undefined ? d.enforce : LEVELS.includes(label as PssLevelName) ? (label as PssLevelName) : 'restricted';
-    const version = labels['pod-security.kubernetes.io/enforce-version'] ?? (label === undefined ? d.enforceVersion : 'latest');
+    const level =
+      label === undefined ? d.enforce : LEVELS.includes(label as PssLevelName) ? (label as PssLevelName) : 'restricted';
+    const version =
+      labels['pod-security.kubernetes.io/enforce-version'] ?? (label === undefined ? d.enforceVersion : 'latest');
     out.set(ns, { namespace: ns, level, version, source: label === undefined ? 'default' : 'label' });
   }
   return out;
@@ -314,9 +347,21 @@ export function pssJudge(snapshot: ClusterSnapshot): (s: Subject) => PssVerdict 
   const enforced = snapshot.apiServer?.flags.podSecurity ?? snapshot.version.minor >= 23;
   const minor = snapshot.version.minor;
   return (s) => {
-    const ns = levels.get(s.namespace) ?? { namespace: s.namespace, level: snapshot.pss.defaults.enforce, version: snapshot.pss.defaults.enforceVersion, source: 'default' as const };
-    const exempt = ns.source === 'exempt' || (s.requester !== undefined && snapshot.pss.exemptions.usernames.includes(s.requester.name)) || (typeof s.input.pod.spec?.runtimeClassName === 'string' && snapshot.pss.exemptions.runtimeClasses.includes(s.input.pod.spec.runtimeClassName));
-    const violations = exempt || ns.level === 'privileged' ? [] : evaluatePss(s.input.pod, ns.level, effectivePssVersion(ns.version, minor));
+    const ns = levels.get(s.namespace) ?? {
+      namespace: s.namespace,
+      level: snapshot.pss.defaults.enforce,
+      version: snapshot.pss.defaults.enforceVersion,
+      source: 'default' as const,
+    };
+    const exempt =
+      ns.source === 'exempt' ||
+      (s.requester !== undefined && snapshot.pss.exemptions.usernames.includes(s.requester.name)) ||
+      (typeof s.input.pod.spec?.runtimeClassName === 'string' &&
+        snapshot.pss.exemptions.runtimeClasses.includes(s.input.pod.spec.runtimeClassName));
+    const violations =
+      exempt || ns.level === 'privileged'
+        ? []
+        : evaluatePss(s.input.pod, ns.level, effectivePssVersion(ns.version, minor));
     return {
       mode: 'pss',
       enforced,
@@ -324,7 +369,10 @@ export function pssJudge(snapshot: ClusterSnapshot): (s: Subject) => PssVerdict 
       level: ns.level,
       version: ns.version,
       exempt,
-      violations: violations.map((v) => ({ check: v.check, message: v.detail ? `${v.reason} (${v.detail})` : v.reason })),
+      violations: violations.map((v) => ({
+        check: v.check,
+        message: v.detail ? `${v.reason} (${v.detail})` : v.reason,
+      })),
       warnings: [],
     };
   };

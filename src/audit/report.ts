@@ -6,7 +6,17 @@
  */
 import type { Io } from '../io.js';
 import type { Change } from '../changes/plan.js';
-import { collectSubjects, effectivelyAdmitted, judge, levelMet, namespaceLevels, simulate, type NamespaceLevel, type Subject, type Verdict } from './evaluate.js';
+import {
+  collectSubjects,
+  effectivelyAdmitted,
+  judge,
+  levelMet,
+  namespaceLevels,
+  simulate,
+  type NamespaceLevel,
+  type Subject,
+  type Verdict,
+} from './evaluate.js';
 import type { ClusterSnapshot, PssLevelName } from './snapshot.js';
 
 export interface AuditEntry {
@@ -46,7 +56,14 @@ export interface AuditReport {
   proposal: string[] | null;
   entries: AuditEntry[];
   namespaces: NamespaceEntry[];
-  summary: { pods: number; workloads: number; refusedNow: number; refusedAfter: number | null; newlyRefused: number | null; changedAfter: number | null };
+  summary: {
+    pods: number;
+    workloads: number;
+    refusedNow: number;
+    refusedAfter: number | null;
+    newlyRefused: number | null;
+    changedAfter: number | null;
+  };
   /** Subjects that get in now and would be refused after the change. */
   blockers: { kind: string; namespace: string; name: string; reasons: string[] }[];
   notes: string[];
@@ -65,7 +82,11 @@ function reasonsOf(v: Verdict): string[] {
   return v.violations.map((x) => x.message);
 }
 
-export function audit(snapshot: ClusterSnapshot, changes?: { labels: string[]; changes: readonly Change[] }, opts: AuditOptions = {}): AuditReport {
+export function audit(
+  snapshot: ClusterSnapshot,
+  changes?: { labels: string[]; changes: readonly Change[] },
+  opts: AuditOptions = {},
+): AuditReport {
   const subjects = collectSubjects(snapshot);
   const nowJudge = judge(snapshot);
   const afterSnap = changes ? simulate(snapshot, changes.changes) : undefined;
@@ -96,7 +117,11 @@ export function audit(snapshot: ClusterSnapshot, changes?: { labels: string[]; c
     for (const s of subjects) bySpace.set(s.namespace, [...(bySpace.get(s.namespace) ?? []), s]);
     for (const [ns, lvl] of [...nowLevels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const list = bySpace.get(ns) ?? [];
-      const e: NamespaceEntry = { namespace: ns, subjects: list.length, now: { ...lvl, meets: levelMet(list, lvl.version, snapshot.version.minor) } };
+      const e: NamespaceEntry = {
+        namespace: ns,
+        subjects: list.length,
+        now: { ...lvl, meets: levelMet(list, lvl.version, snapshot.version.minor) },
+      };
       const a = afterLevels?.get(ns);
       if (a) e.after = { ...a, meets: levelMet(list, a.version, snapshot.version.minor) };
       namespaces.push(e);
@@ -107,7 +132,9 @@ export function audit(snapshot: ClusterSnapshot, changes?: { labels: string[]; c
   const blockers = entries
     .filter((e) => e.after && effectivelyAdmitted(e.now) && !effectivelyAdmitted(e.after))
     .map((e) => ({ kind: e.kind, namespace: e.namespace, name: e.name, reasons: reasonsOf(e.after!) }));
-  const changedAfter = afterJudge ? entries.filter((e) => e.after?.mode === 'psp' && e.after.admitted && e.after.changes.length > 0).length : null;
+  const changedAfter = afterJudge
+    ? entries.filter((e) => e.after?.mode === 'psp' && e.after.admitted && e.after.changes.length > 0).length
+    : null;
   const flags = snapshot.apiServer?.flags;
   const notes = [...new Set([...snapshot.notes, ...(afterSnap?.notes ?? [])])];
   return {
@@ -119,7 +146,12 @@ export function audit(snapshot: ClusterSnapshot, changes?: { labels: string[]; c
       plugins: flags?.enabled ?? [],
       admissionConfigFile: flags?.configFile ?? null,
       source: snapshot.apiServer?.source ?? null,
-      pssDefaults: { enforce: snapshot.pss.defaults.enforce, enforceVersion: snapshot.pss.defaults.enforceVersion, exemptNamespaces: snapshot.pss.exemptions.namespaces, source: snapshot.pss.source },
+      pssDefaults: {
+        enforce: snapshot.pss.defaults.enforce,
+        enforceVersion: snapshot.pss.defaults.enforceVersion,
+        exemptNamespaces: snapshot.pss.exemptions.namespaces,
+        source: snapshot.pss.source,
+      },
     },
     proposal: changes ? changes.labels : null,
     entries,
@@ -170,23 +202,36 @@ function same(a: Verdict, b: Verdict): boolean {
 export function printAudit(io: Io, r: AuditReport): void {
   const a = r.admission;
   if (r.mode === 'psp') {
-    io.out(`Kubernetes ${r.kubernetesVersion}: PodSecurityPolicy admission is ${a.podSecurityPolicy ? 'on' : 'off'} (${a.source ?? 'unknown'}: --enable-admission-plugins=${a.plugins.join(',') || '(none)'})`);
+    io.out(
+      `Kubernetes ${r.kubernetesVersion}: PodSecurityPolicy admission is ${a.podSecurityPolicy ? 'on' : 'off'} (${a.source ?? 'unknown'}: --enable-admission-plugins=${a.plugins.join(',') || '(none)'})`,
+    );
   } else {
-    io.out(`Kubernetes ${r.kubernetesVersion}: Pod Security Standards; cluster default enforce=${a.pssDefaults.enforce}:${a.pssDefaults.enforceVersion} (${a.pssDefaults.source})${a.pssDefaults.exemptNamespaces.length ? `, exempt: ${a.pssDefaults.exemptNamespaces.join(', ')}` : ''}`);
+    io.out(
+      `Kubernetes ${r.kubernetesVersion}: Pod Security Standards; cluster default enforce=${a.pssDefaults.enforce}:${a.pssDefaults.enforceVersion} (${a.pssDefaults.source})${a.pssDefaults.exemptNamespaces.length ? `, exempt: ${a.pssDefaults.exemptNamespaces.join(', ')}` : ''}`,
+    );
   }
   if (r.proposal) io.out(`If: ${r.proposal.join(', ')}`);
   for (const n of r.notes) io.out(`note: ${n}`);
   if (r.mode === 'pss') {
     io.out('Namespaces:');
     for (const n of r.namespaces) {
-      const what = n.subjects === 0 ? 'no pods' : n.subjects === 1 ? 'its pod meets' : `its ${n.subjects} pods and templates meet`;
+      const what =
+        n.subjects === 0 ? 'no pods' : n.subjects === 1 ? 'its pod meets' : `its ${n.subjects} pods and templates meet`;
       let line = `  ${n.namespace}: enforce ${n.now.level}:${n.now.version} (${n.now.source}), ${n.subjects === 0 ? what : `${what} ${n.now.meets}`}`;
-      if (n.after && (n.after.level !== n.now.level || n.after.version !== n.now.version || n.after.source !== n.now.source)) line += `; after: enforce ${n.after.level}:${n.after.version} (${n.after.source})`;
+      if (
+        n.after &&
+        (n.after.level !== n.now.level || n.after.version !== n.now.version || n.after.source !== n.now.source)
+      )
+        line += `; after: enforce ${n.after.level}:${n.after.version} (${n.after.source})`;
       io.out(line);
     }
   }
   for (const e of r.entries) {
-    const who = e.mirror ? ` (${e.createdBy})` : e.kind === 'Pod' ? ` (sa ${e.serviceAccount}${e.owner ? `, ${e.owner}` : ''})` : ` (sa ${e.serviceAccount}, pods created by ${e.createdBy})`;
+    const who = e.mirror
+      ? ` (${e.createdBy})`
+      : e.kind === 'Pod'
+        ? ` (sa ${e.serviceAccount}${e.owner ? `, ${e.owner}` : ''})`
+        : ` (sa ${e.serviceAccount}, pods created by ${e.createdBy})`;
     const was = e.admittedBy ? `; running, admitted by ${e.admittedBy} when created` : '';
     if (!e.after) {
       io.out(`${title(e)}${who}: ${verdictLine(e.now)}${was}`);

@@ -61,7 +61,20 @@ export interface ClusterSnapshot {
 }
 
 export const WORKLOAD_KINDS = ['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job', 'CronJob'] as const;
-const BASE_TYPES = ['pods', 'deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs', 'namespaces', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'];
+const BASE_TYPES = [
+  'pods',
+  'deployments',
+  'daemonsets',
+  'statefulsets',
+  'replicasets',
+  'jobs',
+  'cronjobs',
+  'namespaces',
+  'roles',
+  'rolebindings',
+  'clusterroles',
+  'clusterrolebindings',
+];
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -71,7 +84,10 @@ export function isMirrorPod(o: KObj): boolean {
 
 /** The mirror pods of the API servers (one per control-plane node). */
 export function apiServerMirrorPods(objects: readonly KObj[]): KObj[] {
-  return objects.filter((o) => isMirrorPod(o) && o.metadata.namespace === 'kube-system' && o.metadata.labels?.component === 'kube-apiserver');
+  return objects.filter(
+    (o) =>
+      isMirrorPod(o) && o.metadata.namespace === 'kube-system' && o.metadata.labels?.component === 'kube-apiserver',
+  );
 }
 
 export function podArgv(o: KObj): string[] {
@@ -79,13 +95,23 @@ export function podArgv(o: KObj): string[] {
   return [...(c.command ?? []), ...(c.args ?? [])].map(String);
 }
 
-export async function readSnapshot(kubectl: Kubectl, version: KubeVersion, mode: PodSecurityMode, paths: HostPaths): Promise<ClusterSnapshot> {
+export async function readSnapshot(
+  kubectl: Kubectl,
+  version: KubeVersion,
+  mode: PodSecurityMode,
+  paths: HostPaths,
+): Promise<ClusterSnapshot> {
   const types = [...BASE_TYPES, ...(version.minor <= 24 ? ['podsecuritypolicies'] : [])];
   const list = await kubectl.getAll<KObj>(types);
   return snapshotFrom(list.items, version, mode, paths);
 }
 
-export function snapshotFrom(objects: KObj[], version: KubeVersion, mode: PodSecurityMode, paths: HostPaths): ClusterSnapshot {
+export function snapshotFrom(
+  objects: KObj[],
+  version: KubeVersion,
+  mode: PodSecurityMode,
+  paths: HostPaths,
+): ClusterSnapshot {
   const notes: string[] = [];
   const apiServer = readApiServer(objects, version.minor, paths, notes);
   const pss = readPssSettings(apiServer, paths, notes);
@@ -95,10 +121,15 @@ export function snapshotFrom(objects: KObj[], version: KubeVersion, mode: PodSec
 function readApiServer(objects: KObj[], minor: number, paths: HostPaths, notes: string[]): ApiServerView | undefined {
   const mirrors = apiServerMirrorPods(objects);
   if (mirrors.length > 0) {
-    const views = mirrors.map((m) => ({ source: `mirror pod kube-system/${m.metadata.name}`, flags: admissionFlags(parseFlags(podArgv(m)), minor) }));
+    const views = mirrors.map((m) => ({
+      source: `mirror pod kube-system/${m.metadata.name}`,
+      flags: admissionFlags(parseFlags(podArgv(m)), minor),
+    }));
     const key = (v: ApiServerView) => JSON.stringify([v.flags.enabled, v.flags.disabled, v.flags.configFile ?? '']);
     if (new Set(views.map(key)).size > 1) {
-      notes.push(`the API servers disagree on admission: ${views.map((v) => `${v.source}: ${v.flags.enabled.join(',') || '(none)'}`).join('; ')}`);
+      notes.push(
+        `the API servers disagree on admission: ${views.map((v) => `${v.source}: ${v.flags.enabled.join(',') || '(none)'}`).join('; ')}`,
+      );
     }
     return views[0];
   }
@@ -111,15 +142,23 @@ function readApiServer(objects: KObj[], minor: number, paths: HostPaths, notes: 
       /* reported below */
     }
   }
-  notes.push('no kube-apiserver mirror pod (and no readable static pod manifest here): the API server\'s admission plugins are unknown; PodSecurityPolicy is assumed off');
+  notes.push(
+    "no kube-apiserver mirror pod (and no readable static pod manifest here): the API server's admission plugins are unknown; PodSecurityPolicy is assumed off",
+  );
   return undefined;
 }
 
 const LEVELS: readonly PssLevelName[] = ['privileged', 'baseline', 'restricted'];
 
 /** The PodSecurity configuration in an AdmissionConfiguration (inline or by `path`), or undefined. */
-export function podSecurityConfiguration(text: string, fileDir: string, readFile: (p: string) => string): Record<string, any> | undefined {
-  const doc = parse(text) as { plugins?: { name?: string; configuration?: Record<string, any>; path?: string }[] } | null;
+export function podSecurityConfiguration(
+  text: string,
+  fileDir: string,
+  readFile: (p: string) => string,
+): Record<string, any> | undefined {
+  const doc = parse(text) as {
+    plugins?: { name?: string; configuration?: Record<string, any>; path?: string }[];
+  } | null;
   const plugin = (doc?.plugins ?? []).find((p) => p?.name === 'PodSecurity');
   if (!plugin) return undefined;
   if (plugin.configuration) return plugin.configuration;
@@ -136,17 +175,29 @@ function readPssSettings(api: ApiServerView | undefined, paths: HostPaths, notes
   const file = api?.flags.configFile;
   if (!file) return none;
   try {
-    const conf = podSecurityConfiguration(readFileSync(paths.at(file), 'utf8'), path.posix.dirname(file), (p) => readFileSync(paths.at(p), 'utf8'));
-    if (!conf) return { ...none, source: `${file} has no PodSecurity configuration: every namespace without labels is privileged` };
+    const conf = podSecurityConfiguration(readFileSync(paths.at(file), 'utf8'), path.posix.dirname(file), (p) =>
+      readFileSync(paths.at(p), 'utf8'),
+    );
+    if (!conf)
+      return {
+        ...none,
+        source: `${file} has no PodSecurity configuration: every namespace without labels is privileged`,
+      };
     const enforce = LEVELS.includes(conf.defaults?.enforce) ? (conf.defaults.enforce as PssLevelName) : 'privileged';
     const ex = conf.exemptions ?? {};
     return {
       defaults: { enforce, enforceVersion: String(conf.defaults?.['enforce-version'] ?? 'latest') },
-      exemptions: { namespaces: ex.namespaces ?? [], usernames: ex.usernames ?? [], runtimeClasses: ex.runtimeClasses ?? [] },
+      exemptions: {
+        namespaces: ex.namespaces ?? [],
+        usernames: ex.usernames ?? [],
+        runtimeClasses: ex.runtimeClasses ?? [],
+      },
       source: file,
     };
   } catch (e) {
-    notes.push(`the admission configuration file ${file} is not readable here (${(e as Error).message.split('\n')[0]}): namespaces without labels are assumed privileged; run the audit on a control-plane node to use its defaults`);
+    notes.push(
+      `the admission configuration file ${file} is not readable here (${(e as Error).message.split('\n')[0]}): namespaces without labels are assumed privileged; run the audit on a control-plane node to use its defaults`,
+    );
     return { ...none, source: `${file} (not readable here)` };
   }
 }

@@ -45,11 +45,25 @@ export function describeChanges(changes: readonly Change[]): string[] {
         out.push(`delete ${objRef(c.kind, c.name, c.namespace)}: ${c.reason}`);
         break;
       case 'label':
-        out.push(`label ${objRef(c.kind, c.name)} ${Object.entries(c.labels).map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`)).join(' ')}: ${c.reason}`);
+        out.push(
+          `label ${objRef(c.kind, c.name)} ${Object.entries(c.labels)
+            .map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`))
+            .join(' ')}: ${c.reason}`,
+        );
         break;
       case 'file':
         out.push(`${c.before === null ? 'create' : 'change'} ${c.path}: ${c.reason}`);
-        out.push(...indent(c.before === null ? c.after.trimEnd().split('\n').map((l) => `+${l}`).join('\n') : unifiedDiff(c.before, c.after, `${c.path}`, `${c.path} (new)`)));
+        out.push(
+          ...indent(
+            c.before === null
+              ? c.after
+                  .trimEnd()
+                  .split('\n')
+                  .map((l) => `+${l}`)
+                  .join('\n')
+              : unifiedDiff(c.before, c.after, `${c.path}`, `${c.path} (new)`),
+          ),
+        );
         break;
       case 'kubeadm-config':
         out.push(`change the ClusterConfiguration in configmap kube-system/kubeadm-config: ${c.reason}`);
@@ -77,7 +91,12 @@ export function printChanges(io: Io, title: string, changes: readonly Change[]):
  * one `kubectl apply`. File, ConfigMap and admission changes belong to the admission
  * flow and are skipped here.
  */
-export async function applyClusterChanges(kubectl: Kubectl, changes: readonly Change[], deadline: Deadline, io?: Io): Promise<void> {
+export async function applyClusterChanges(
+  kubectl: Kubectl,
+  changes: readonly Change[],
+  deadline: Deadline,
+  io?: Io,
+): Promise<void> {
   let batch: KObj[] = [];
   const flush = async () => {
     if (batch.length === 0) return;

@@ -80,7 +80,9 @@ export function unifiedDiff(before: string, after: string, from: string, to: str
     const hunk = all.slice(start, end);
     const oldCount = hunk.filter((o) => o.t !== '+').length;
     const newCount = hunk.filter((o) => o.t !== '-').length;
-    out.push(`@@ -${oldCount === 0 ? oldLine - 1 : oldLine},${oldCount} +${newCount === 0 ? newLine - 1 : newLine},${newCount} @@`);
+    out.push(
+      `@@ -${oldCount === 0 ? oldLine - 1 : oldLine},${oldCount} +${newCount === 0 ? newLine - 1 : newLine},${newCount} @@`,
+    );
     for (const o of hunk) out.push(`${o.t}${o.line}`);
     k = end;
     start = end;

@@ -27,14 +27,37 @@ import { LEVELS } from '../config/schema.js';
 import { acquireLock } from '../workflow/lock.js';
 import { ADMISSION_CONFIG_DIR, ADMISSION_CONFIG_PATH, renderAdmissionConfig } from '../render/admission-config.js';
 import { privilegedProbePod } from '../verify/probes.js';
-import { ADMISSION_CONFIG_FILE, DISABLE_PLUGINS, ENABLE_PLUGINS, admissionFlags, listFlag, parseFlags } from '../admission/flags.js';
+import {
+  ADMISSION_CONFIG_FILE,
+  DISABLE_PLUGINS,
+  ENABLE_PLUGINS,
+  admissionFlags,
+  listFlag,
+  parseFlags,
+} from '../admission/flags.js';
 import { APISERVER_MANIFEST, ApiServerManifest, type HostPathVolume } from '../admission/manifest.js';
-import { backup, readHostFile, readKubeadmConfigMap, restartApiServer, writeHostFile, writeKubeadmConfigMap, type ApiServerIdentity, type KubeadmConfigMap } from '../admission/flow.js';
+import {
+  backup,
+  readHostFile,
+  readKubeadmConfigMap,
+  restartApiServer,
+  writeHostFile,
+  writeKubeadmConfigMap,
+  type ApiServerIdentity,
+  type KubeadmConfigMap,
+} from '../admission/flow.js';
 import { audit } from '../audit/report.js';
 import { apiServerMirrorPods, podArgv, type ClusterSnapshot } from '../audit/snapshot.js';
 import { namespaceLevels } from '../audit/evaluate.js';
 import { applyClusterChanges, printChanges, type Change } from '../changes/plan.js';
-import { planDisablePsp, planDisablePss, planEnablePsp, planEnablePss, planPssNamespaceLabels, planRemovePssNamespaceLabels } from '../changes/pod-security.js';
+import {
+  planDisablePsp,
+  planDisablePss,
+  planEnablePsp,
+  planEnablePss,
+  planPssNamespaceLabels,
+  planRemovePssNamespaceLabels,
+} from '../changes/pod-security.js';
 import { confirmChanges, openClusterSession, reportFailures, type ClusterSession } from './cluster-session.js';
 
 export interface AdmissionOptions {
@@ -58,42 +81,80 @@ const PSP = 'PodSecurityPolicy';
  * the API server (which reads the file only when it starts).
  */
 export const CONFIG_HASH_ANNOTATION = 'kubestrap.io/pod-security-config-sha256';
-const PSS_VOLUME: HostPathVolume = { name: 'pod-security-config', hostPath: ADMISSION_CONFIG_DIR, mountPath: ADMISSION_CONFIG_DIR, readOnly: true, type: 'DirectoryOrCreate' };
+const PSS_VOLUME: HostPathVolume = {
+  name: 'pod-security-config',
+  hostPath: ADMISSION_CONFIG_DIR,
+  mountPath: ADMISSION_CONFIG_DIR,
+  readOnly: true,
+  type: 'DirectoryOrCreate',
+};
 
 function parseWait(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 86400) throw new UserError(`must be a whole number of seconds from 1 to 86400, not ${JSON.stringify(text)}`, undefined, '--wait-seconds');
+  if (!Number.isInteger(n) || n < 1 || n > 86400)
+    throw new UserError(
+      `must be a whole number of seconds from 1 to 86400, not ${JSON.stringify(text)}`,
+      undefined,
+      '--wait-seconds',
+    );
   return n;
 }
 
 function parseLevel(text: string | undefined, fallback: Level): Level {
   if (text === undefined) return fallback;
-  if (!(LEVELS as readonly string[]).includes(text)) throw new UserError(`must be restricted, baseline or privileged, not ${JSON.stringify(text)}`, undefined, '--level');
+  if (!(LEVELS as readonly string[]).includes(text))
+    throw new UserError(
+      `must be restricted, baseline or privileged, not ${JSON.stringify(text)}`,
+      undefined,
+      '--level',
+    );
   return text as Level;
 }
 
 function readManifest(session: ClusterSession): ApiServerManifest {
   const file = session.paths.at(APISERVER_MANIFEST);
   if (!existsSync(file)) {
-    throw new UserError(`no ${APISERVER_MANIFEST} here: run kubestrap admission on a control-plane node (as root)`, { file: APISERVER_MANIFEST });
+    throw new UserError(`no ${APISERVER_MANIFEST} here: run kubestrap admission on a control-plane node (as root)`, {
+      file: APISERVER_MANIFEST,
+    });
   }
   return ApiServerManifest.parse(readFileSync(file, 'utf8'), APISERVER_MANIFEST);
 }
 
-export async function admissionCommand(action: string, opts: AdmissionOptions, io: Io, signal: AbortSignal): Promise<number> {
+export async function admissionCommand(
+  action: string,
+  opts: AdmissionOptions,
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
   return reportFailures(io, () => admission(action, opts, io, signal));
 }
 
 async function admission(action: string, opts: AdmissionOptions, io: Io, signal: AbortSignal): Promise<number> {
-  if (!['enable', 'disable', 'status'].includes(action)) throw new UserError(`unknown action ${JSON.stringify(action)}: use enable, disable or status`);
-  if (opts.scope !== undefined && !['cluster', 'namespaces'].includes(opts.scope)) throw new UserError(`must be cluster or namespaces, not ${JSON.stringify(opts.scope)}`, undefined, '--scope');
-  if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json') throw new UserError(`-o must be text or json, not ${JSON.stringify(opts.output)}`, undefined, '-o');
-  const session = await openClusterSession({ config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode, log: action !== 'status' && !opts.dryRun, offline: action === 'status' }, io, signal);
+  if (!['enable', 'disable', 'status'].includes(action))
+    throw new UserError(`unknown action ${JSON.stringify(action)}: use enable, disable or status`);
+  if (opts.scope !== undefined && !['cluster', 'namespaces'].includes(opts.scope))
+    throw new UserError(`must be cluster or namespaces, not ${JSON.stringify(opts.scope)}`, undefined, '--scope');
+  if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json')
+    throw new UserError(`-o must be text or json, not ${JSON.stringify(opts.output)}`, undefined, '-o');
+  const session = await openClusterSession(
+    {
+      config: opts.config,
+      kubeconfig: opts.kubeconfig,
+      mode: opts.mode,
+      log: action !== 'status' && !opts.dryRun,
+      offline: action === 'status',
+    },
+    io,
+    signal,
+  );
   if (action === 'status') return status(session, opts);
   const waitSeconds = parseWait(opts.waitSeconds, session.config.timeouts.waitSeconds);
   const level = parseLevel(opts.level, session.config.podSecurity.default as Level);
-  const exempt = [...new Set([...session.config.podSecurity.privilegedNamespaces, ...(opts.privilegedNamespace ?? [])])];
+  const exempt = [
+    ...new Set([...session.config.podSecurity.privilegedNamespaces, ...(opts.privilegedNamespace ?? [])]),
+  ];
   if (session.mode === 'pss' && opts.scope === 'namespaces') return pssLabels(session, action, level, exempt, opts);
   const release = opts.dryRun ? () => {} : acquireLock(session.paths.stateDir);
   try {
@@ -126,7 +187,12 @@ function editFlags(m: ApiServerManifest, action: 'enable' | 'disable', mode: 'ps
   if (action === 'enable') {
     m.setFlag(ADMISSION_CONFIG_FILE, ADMISSION_CONFIG_PATH);
     m.setVolume(PSS_VOLUME);
-    m.setAnnotation(CONFIG_HASH_ANNOTATION, createHash('sha256').update(configText ?? '').digest('hex'));
+    m.setAnnotation(
+      CONFIG_HASH_ANNOTATION,
+      createHash('sha256')
+        .update(configText ?? '')
+        .digest('hex'),
+    );
   } else {
     m.setFlag(ADMISSION_CONFIG_FILE, undefined);
     m.removeVolume(PSS_VOLUME.name);
@@ -134,7 +200,12 @@ function editFlags(m: ApiServerManifest, action: 'enable' | 'disable', mode: 'ps
   }
 }
 
-function editClusterConfiguration(cm: KubeadmConfigMap, manifest: ApiServerManifest, mode: 'psp' | 'pss', action: 'enable' | 'disable'): string {
+function editClusterConfiguration(
+  cm: KubeadmConfigMap,
+  manifest: ApiServerManifest,
+  mode: 'psp' | 'pss',
+  action: 'enable' | 'disable',
+): string {
   const c = cm.config;
   const flags = manifest.flags();
   if (mode === 'psp') {
@@ -148,11 +219,21 @@ function editClusterConfiguration(cm: KubeadmConfigMap, manifest: ApiServerManif
   return c.toString();
 }
 
-async function apiServerChange(session: ClusterSession, action: 'enable' | 'disable', level: Level, exempt: string[], waitSeconds: number, opts: AdmissionOptions): Promise<number> {
+async function apiServerChange(
+  session: ClusterSession,
+  action: 'enable' | 'disable',
+  level: Level,
+  exempt: string[],
+  waitSeconds: number,
+  opts: AdmissionOptions,
+): Promise<number> {
   const { io, mode } = session;
   const manifest = readManifest(session);
   const beforeText = manifest.original;
-  const identity = (): ApiServerIdentity => ({ argv: manifest.argv(), annotations: { [CONFIG_HASH_ANNOTATION]: manifest.annotations()[CONFIG_HASH_ANNOTATION] } });
+  const identity = (): ApiServerIdentity => ({
+    argv: manifest.argv(),
+    annotations: { [CONFIG_HASH_ANNOTATION]: manifest.annotations()[CONFIG_HASH_ANNOTATION] },
+  });
   const beforeId = identity();
   if (mode === 'pss') {
     const current = manifest.flag(ADMISSION_CONFIG_FILE);
@@ -168,18 +249,25 @@ async function apiServerChange(session: ClusterSession, action: 'enable' | 'disa
   const edits: Edits = { manifest: undefined, kubeadm: undefined, file: undefined };
   let configText: string | undefined;
   if (mode === 'pss' && action === 'enable') {
-    configText = renderAdmissionConfig({ ...session.config, podSecurity: { ...session.config.podSecurity, default: level, privilegedNamespaces: exempt } });
+    configText = renderAdmissionConfig({
+      ...session.config,
+      podSecurity: { ...session.config.podSecurity, default: level, privilegedNamespaces: exempt },
+    });
     const have = readHostFile(session.paths, ADMISSION_CONFIG_PATH);
     if (have !== configText) edits.file = { path: ADMISSION_CONFIG_PATH, before: have, after: configText };
   }
   editFlags(manifest, action, mode, configText);
   const afterText = manifest.toString();
-  if (afterText !== beforeText) edits.manifest = { before: beforeText, after: afterText, beforeId, afterId: identity() };
+  if (afterText !== beforeText)
+    edits.manifest = { before: beforeText, after: afterText, beforeId, afterId: identity() };
   const cm = await readKubeadmConfigMap(session.kubectl);
   if (cm) {
     const after = editClusterConfiguration(cm, manifest, mode, action);
     if (after !== cm.config.original) edits.kubeadm = { cm, after };
-  } else io.err('warning: no ClusterConfiguration in kube-system/kubeadm-config (not a kubeadm cluster?): only the manifest changes, and a later `kubeadm upgrade` knows nothing of it');
+  } else
+    io.err(
+      'warning: no ClusterConfiguration in kube-system/kubeadm-config (not a kubeadm cluster?): only the manifest changes, and a later `kubeadm upgrade` knows nothing of it',
+    );
 
   // What the cluster looks like afterwards, and what that breaks.
   const cluster: Change[] =
@@ -191,21 +279,51 @@ async function apiServerChange(session: ClusterSession, action: 'enable' | 'disa
         ? planEnablePss({ snapshot, config: session.config }, level, exempt)
         : planDisablePss({ snapshot, config: session.config });
   const changes: Change[] = [...cluster.filter((c) => c.type !== 'admission')];
-  if (edits.file) changes.push({ type: 'file', ...edits.file, reason: `the PodSecurity admission configuration: enforce ${level}, exempt ${exempt.join(', ')}` });
-  if (edits.manifest) changes.push({ type: 'file', path: APISERVER_MANIFEST, before: edits.manifest.before, after: edits.manifest.after, reason: mode === 'psp' ? `${action === 'enable' ? 'add' : 'remove'} ${PSP} (every other plugin stays)` : `${action === 'enable' ? 'add' : 'remove'} --${ADMISSION_CONFIG_FILE} and the mount of ${ADMISSION_CONFIG_DIR}` });
-  if (edits.kubeadm) changes.push({ type: 'kubeadm-config', before: edits.kubeadm.cm.config.original, after: edits.kubeadm.after, reason: 'so that `kubeadm upgrade` keeps the change' });
+  if (edits.file)
+    changes.push({
+      type: 'file',
+      ...edits.file,
+      reason: `the PodSecurity admission configuration: enforce ${level}, exempt ${exempt.join(', ')}`,
+    });
+  if (edits.manifest)
+    changes.push({
+      type: 'file',
+      path: APISERVER_MANIFEST,
+      before: edits.manifest.before,
+      after: edits.manifest.after,
+      reason:
+        mode === 'psp'
+          ? `${action === 'enable' ? 'add' : 'remove'} ${PSP} (every other plugin stays)`
+          : `${action === 'enable' ? 'add' : 'remove'} --${ADMISSION_CONFIG_FILE} and the mount of ${ADMISSION_CONFIG_DIR}`,
+    });
+  if (edits.kubeadm)
+    changes.push({
+      type: 'kubeadm-config',
+      before: edits.kubeadm.cm.config.original,
+      after: edits.kubeadm.after,
+      reason: 'so that `kubeadm upgrade` keeps the change',
+    });
   changes.push(...cluster.filter((c) => c.type === 'admission'));
 
-  const what = mode === 'psp' ? 'PodSecurityPolicy admission' : action === 'enable' ? `Pod Security admission (cluster default ${level})` : 'the Pod Security admission configuration';
+  const what =
+    mode === 'psp'
+      ? 'PodSecurityPolicy admission'
+      : action === 'enable'
+        ? `Pod Security admission (cluster default ${level})`
+        : 'the Pod Security admission configuration';
   if (!edits.manifest && !edits.kubeadm && !edits.file && changes.every((c) => c.type === 'admission')) {
-    io.out(`${what} is already ${action === 'enable' ? 'on' : 'off'} here, and the kubeadm ConfigMap agrees: nothing to change.`);
+    io.out(
+      `${what} is already ${action === 'enable' ? 'on' : 'off'} here, and the kubeadm ConfigMap agrees: nothing to change.`,
+    );
     return 0;
   }
 
   const report = audit(snapshot, { labels: [action], changes: cluster }, { assumeEnforced: false });
   const blocked = action === 'enable' && report.blockers.length > 0;
   if (blocked) {
-    io.err(`${opts.force ? 'warning' : 'refusing'}: with ${what} on, ${report.blockers.length} running ${report.blockers.length === 1 ? 'pod or workload' : 'pods or workloads'} would be refused:`);
+    io.err(
+      `${opts.force ? 'warning' : 'refusing'}: with ${what} on, ${report.blockers.length} running ${report.blockers.length === 1 ? 'pod or workload' : 'pods or workloads'} would be refused:`,
+    );
     for (const b of report.blockers) {
       io.err(`  ${b.kind} ${b.namespace}/${b.name}`);
       for (const r of b.reasons) io.err(`      ${r}`);
@@ -220,11 +338,21 @@ async function apiServerChange(session: ClusterSession, action: 'enable' | 'disa
     }
   }
   if (opts.dryRun) {
-    printChanges(io, `kubestrap admission ${action} would make these changes (--dry-run: nothing was changed):`, changes);
+    printChanges(
+      io,
+      `kubestrap admission ${action} would make these changes (--dry-run: nothing was changed):`,
+      changes,
+    );
     return blocked && !opts.force ? 1 : 0;
   }
   printChanges(io, `kubestrap admission ${action}:`, changes);
-  if (!(await confirmChanges(io, opts.yes, `${action === 'enable' ? 'Turn on' : 'Turn off'} ${what} and restart the API server?`))) {
+  if (
+    !(await confirmChanges(
+      io,
+      opts.yes,
+      `${action === 'enable' ? 'Turn on' : 'Turn off'} ${what} and restart the API server?`,
+    ))
+  ) {
     io.err('Nothing changed.');
     return 1;
   }
@@ -232,7 +360,10 @@ async function apiServerChange(session: ClusterSession, action: 'enable' | 'disa
   const progress = (l: string) => io.err(`→ ${l}`);
   await applyClusterChanges(session.kubectl, cluster, session.deadline(waitSeconds), io);
   if (edits.file) {
-    if (edits.file.before !== null) progress(`backed up ${ADMISSION_CONFIG_PATH} to ${backup(session.paths, ADMISSION_CONFIG_PATH, edits.file.before)}`);
+    if (edits.file.before !== null)
+      progress(
+        `backed up ${ADMISSION_CONFIG_PATH} to ${backup(session.paths, ADMISSION_CONFIG_PATH, edits.file.before)}`,
+      );
     writeHostFile(session.paths, ADMISSION_CONFIG_PATH, edits.file.after, 0o600);
     progress(`wrote ${ADMISSION_CONFIG_PATH}`);
   }
@@ -247,7 +378,11 @@ async function apiServerChange(session: ClusterSession, action: 'enable' | 'disa
       waitSeconds,
       signal: session.signal,
       progress,
-      alreadyApplied: cluster.some((c) => c.type === 'apply') ? 'The policies and bindings applied before the restart stay (they decide nothing while the plugin is off). ' : edits.file ? `The new ${ADMISSION_CONFIG_PATH} stays on disk, unused. ` : '',
+      alreadyApplied: cluster.some((c) => c.type === 'apply')
+        ? 'The policies and bindings applied before the restart stay (they decide nothing while the plugin is off). '
+        : edits.file
+          ? `The new ${ADMISSION_CONFIG_PATH} stays on disk, unused. `
+          : '',
     });
     mirrorName = r.mirror.metadata.name;
     progress(`the API server is back (${mirrorName})`);
@@ -263,7 +398,9 @@ async function apiServerChange(session: ClusterSession, action: 'enable' | 'disa
         const fresh = (await readKubeadmConfigMap(session.kubectl)) ?? edits.kubeadm!.cm;
         const text = editClusterConfiguration(fresh, manifest, mode, action);
         if (text !== fresh.config.original) {
-          progress(`backed up the ClusterConfiguration to ${backup(session.paths, 'kubeadm-config.ClusterConfiguration.yaml', fresh.config.original)}`);
+          progress(
+            `backed up the ClusterConfiguration to ${backup(session.paths, 'kubeadm-config.ClusterConfiguration.yaml', fresh.config.original)}`,
+          );
           await writeKubeadmConfigMap(session.kubectl, fresh, text);
           progress('updated the ClusterConfiguration in kube-system/kubeadm-config');
         }
@@ -274,17 +411,28 @@ async function apiServerChange(session: ClusterSession, action: 'enable' | 'disa
     if (code !== 0) return code;
   }
   io.out(`${what} is ${action === 'enable' ? 'on' : 'off'}${mirrorName ? ` (verified on ${mirrorName})` : ''}.`);
-  if (action === 'disable' && mode === 'psp') io.out('The policies and their bindings stay in the cluster, unused; `kubestrap admission enable` turns it on again.');
+  if (action === 'disable' && mode === 'psp')
+    io.out(
+      'The policies and their bindings stay in the cluster, unused; `kubestrap admission enable` turns it on again.',
+    );
   return 0;
 }
 
 /** After the restart: the new admission really decides. undefined when it does. */
-async function verify(session: ClusterSession, action: 'enable' | 'disable', level: Level, mirrorAnnotations: Record<string, string>): Promise<string | undefined> {
+async function verify(
+  session: ClusterSession,
+  action: 'enable' | 'disable',
+  level: Level,
+  mirrorAnnotations: Record<string, string>,
+): Promise<string | undefined> {
   if (session.mode === 'psp') {
     const admittedBy = mirrorAnnotations['kubernetes.io/psp'];
-    if (action === 'enable' && !admittedBy) return 'its own mirror pod carries no kubernetes.io/psp annotation: PodSecurityPolicy admission did not run';
-    if (action === 'enable') session.io.err(`→ verified: the API server's mirror pod was admitted by the policy ${admittedBy}`);
-    if (action === 'disable' && admittedBy) return `its new mirror pod was still admitted by ${admittedBy}: PodSecurityPolicy admission is still on`;
+    if (action === 'enable' && !admittedBy)
+      return 'its own mirror pod carries no kubernetes.io/psp annotation: PodSecurityPolicy admission did not run';
+    if (action === 'enable')
+      session.io.err(`→ verified: the API server's mirror pod was admitted by the policy ${admittedBy}`);
+    if (action === 'disable' && admittedBy)
+      return `its new mirror pod was still admitted by ${admittedBy}: PodSecurityPolicy admission is still on`;
     return undefined;
   }
   if (action !== 'enable' || level === 'privileged') return undefined;
@@ -297,40 +445,68 @@ async function verify(session: ClusterSession, action: 'enable' | 'disable', lev
   const r = await session.kubectl.probeCreate(privilegedProbePod(), target.namespace);
   if (!r) return undefined;
   if (r.exitCode !== 0 && /violates PodSecurity/.test(r.stderr)) {
-    session.io.err(`→ verified: a privileged pod in ${target.namespace} is refused (${r.stderr.trim().split('\n').pop()?.replace(/^.*?(violates PodSecurity "[^"]*").*$/, '$1')})`);
+    session.io.err(
+      `→ verified: a privileged pod in ${target.namespace} is refused (${r.stderr
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^.*?(violates PodSecurity "[^"]*").*$/, '$1')})`,
+    );
     return undefined;
   }
   return `a privileged pod in ${target.namespace} (cluster default level) was not refused by PodSecurity: ${(r.stderr || r.stdout).trim()}`;
 }
 
 /** PSS with --scope namespaces: labels only, no restart. */
-async function pssLabels(session: ClusterSession, action: string, level: Level, exempt: string[], opts: AdmissionOptions): Promise<number> {
+async function pssLabels(
+  session: ClusterSession,
+  action: string,
+  level: Level,
+  exempt: string[],
+  opts: AdmissionOptions,
+): Promise<number> {
   const { io } = session;
   const snapshot = await session.snapshot();
   const inp = { snapshot, config: session.config };
   const changes = action === 'enable' ? planPssNamespaceLabels(inp, level, exempt) : planRemovePssNamespaceLabels(inp);
   if (changes.length === 0) {
-    io.out(action === 'enable' ? 'Every namespace already has an enforce level or is exempt: nothing to change.' : 'No namespace carries labels from `admission enable --scope namespaces`: nothing to change.');
+    io.out(
+      action === 'enable'
+        ? 'Every namespace already has an enforce level or is exempt: nothing to change.'
+        : 'No namespace carries labels from `admission enable --scope namespaces`: nothing to change.',
+    );
     return 0;
   }
   if (action === 'enable') {
     const report = audit(snapshot, { labels: ['enable --scope namespaces'], changes });
     if (report.blockers.length) {
-      io.err(`${opts.force ? 'warning' : 'refusing'}: with these namespace levels, ${report.blockers.length} running pods or workloads would be refused:`);
+      io.err(
+        `${opts.force ? 'warning' : 'refusing'}: with these namespace levels, ${report.blockers.length} running pods or workloads would be refused:`,
+      );
       for (const b of report.blockers) {
         io.err(`  ${b.kind} ${b.namespace}/${b.name}`);
         for (const r of b.reasons) io.err(`      ${r}`);
       }
       if (!opts.force) {
-        io.err('Give their namespaces a level they meet first (`kubestrap policy bind`), add them to --privileged-namespace, or pass --force.');
+        io.err(
+          'Give their namespaces a level they meet first (`kubestrap policy bind`), add them to --privileged-namespace, or pass --force.',
+        );
         if (!opts.dryRun) return 1;
-        printChanges(io, 'kubestrap admission enable --scope namespaces would make these changes (--dry-run: nothing was changed):', changes);
+        printChanges(
+          io,
+          'kubestrap admission enable --scope namespaces would make these changes (--dry-run: nothing was changed):',
+          changes,
+        );
         return 1;
       }
     }
   }
   if (opts.dryRun) {
-    printChanges(io, `kubestrap admission ${action} --scope namespaces would make these changes (--dry-run: nothing was changed):`, changes);
+    printChanges(
+      io,
+      `kubestrap admission ${action} --scope namespaces would make these changes (--dry-run: nothing was changed):`,
+      changes,
+    );
     return 0;
   }
   printChanges(io, `kubestrap admission ${action} --scope namespaces:`, changes);
@@ -339,7 +515,9 @@ async function pssLabels(session: ClusterSession, action: string, level: Level, 
     return 1;
   }
   await applyClusterChanges(session.kubectl, changes, session.deadline(), io);
-  io.out(`Pod Security levels ${action === 'enable' ? `set to ${level} on ${changes.length} namespaces` : `removed from ${changes.length} namespaces`}.`);
+  io.out(
+    `Pod Security levels ${action === 'enable' ? `set to ${level} on ${changes.length} namespaces` : `removed from ${changes.length} namespaces`}.`,
+  );
   return 0;
 }
 
@@ -368,7 +546,9 @@ async function status(session: ClusterSession, opts: AdmissionOptions): Promise<
       enabledPlugins: listFlag(f.get(ENABLE_PLUGINS)),
       disabledPlugins: listFlag(f.get(DISABLE_PLUGINS)),
       configFile: f.get(ADMISSION_CONFIG_FILE) ?? null,
-      mount: manifest.volumes().some((v) => f.get(ADMISSION_CONFIG_FILE)?.startsWith(`${v.mountPath.replace(/\/$/, '')}/`)),
+      mount: manifest
+        .volumes()
+        .some((v) => f.get(ADMISSION_CONFIG_FILE)?.startsWith(`${v.mountPath.replace(/\/$/, '')}/`)),
     });
   } else sources.push({ where: APISERVER_MANIFEST, detail: 'not on this host (not a control-plane node?)' });
 
@@ -382,7 +562,16 @@ async function status(session: ClusterSession, opts: AdmissionOptions): Promise<
     if (m) {
       running = podArgv(m);
       const f = admissionFlags(parseFlags(running), session.version.minor);
-      sources.push({ where: `running API server (mirror pod ${m.metadata.name})`, enabledPlugins: f.enabled, disabledPlugins: f.disabled, configFile: f.configFile ?? null, detail: mine || !manifest ? undefined : 'runs a different command line than the manifest: a restart is pending or failed' });
+      sources.push({
+        where: `running API server (mirror pod ${m.metadata.name})`,
+        enabledPlugins: f.enabled,
+        disabledPlugins: f.disabled,
+        configFile: f.configFile ?? null,
+        detail:
+          mine || !manifest
+            ? undefined
+            : 'runs a different command line than the manifest: a restart is pending or failed',
+      });
     }
     const cm = await readKubeadmConfigMap(session.kubectl);
     if (cm) {
@@ -392,23 +581,40 @@ async function status(session: ClusterSession, opts: AdmissionOptions): Promise<
         enabledPlugins: listFlag(a[ENABLE_PLUGINS]),
         disabledPlugins: listFlag(a[DISABLE_PLUGINS]),
         configFile: a[ADMISSION_CONFIG_FILE] ?? null,
-        mount: cm.config.extraVolumes().some((v) => a[ADMISSION_CONFIG_FILE]?.startsWith(`${v.mountPath.replace(/\/$/, '')}/`)),
+        mount: cm.config
+          .extraVolumes()
+          .some((v) => a[ADMISSION_CONFIG_FILE]?.startsWith(`${v.mountPath.replace(/\/$/, '')}/`)),
       });
     } else sources.push({ where: 'kube-system/kubeadm-config ClusterConfiguration', detail: 'not found' });
-  } else sources.push({ where: 'kube-system/kubeadm-config ClusterConfiguration', detail: 'the API server does not answer' });
+  } else
+    sources.push({
+      where: 'kube-system/kubeadm-config ClusterConfiguration',
+      detail: 'the API server does not answer',
+    });
 
   const readable = sources.filter((s) => s.enabledPlugins !== undefined);
-  const on = (s: Source) => (mode === 'psp' ? s.enabledPlugins!.includes(PSP) && !s.disabledPlugins!.includes(PSP) : !!s.configFile);
+  const on = (s: Source) =>
+    mode === 'psp' ? s.enabledPlugins!.includes(PSP) && !s.disabledPlugins!.includes(PSP) : !!s.configFile;
   const sameSet = (a: string[], b: string[]) => isDeepStrictEqual([...a].sort(), [...b].sort());
   const disagreements: string[] = [];
   for (let i = 1; i < readable.length; i++) {
     const a = readable[0];
     const b = readable[i];
-    if (!sameSet(a.enabledPlugins!, b.enabledPlugins!)) disagreements.push(`--${ENABLE_PLUGINS}: ${a.where} has ${a.enabledPlugins!.join(',') || '(none)'}, ${b.where} has ${b.enabledPlugins!.join(',') || '(none)'}`);
-    if (!sameSet(a.disabledPlugins!, b.disabledPlugins!)) disagreements.push(`--${DISABLE_PLUGINS}: ${a.where} has ${a.disabledPlugins!.join(',') || '(none)'}, ${b.where} has ${b.disabledPlugins!.join(',') || '(none)'}`);
-    if ((a.configFile ?? null) !== (b.configFile ?? null)) disagreements.push(`--${ADMISSION_CONFIG_FILE}: ${a.where} has ${a.configFile ?? '(none)'}, ${b.where} has ${b.configFile ?? '(none)'}`);
+    if (!sameSet(a.enabledPlugins!, b.enabledPlugins!))
+      disagreements.push(
+        `--${ENABLE_PLUGINS}: ${a.where} has ${a.enabledPlugins!.join(',') || '(none)'}, ${b.where} has ${b.enabledPlugins!.join(',') || '(none)'}`,
+      );
+    if (!sameSet(a.disabledPlugins!, b.disabledPlugins!))
+      disagreements.push(
+        `--${DISABLE_PLUGINS}: ${a.where} has ${a.disabledPlugins!.join(',') || '(none)'}, ${b.where} has ${b.disabledPlugins!.join(',') || '(none)'}`,
+      );
+    if ((a.configFile ?? null) !== (b.configFile ?? null))
+      disagreements.push(
+        `--${ADMISSION_CONFIG_FILE}: ${a.where} has ${a.configFile ?? '(none)'}, ${b.where} has ${b.configFile ?? '(none)'}`,
+      );
   }
-  for (const s of sources) if (s.detail && s.enabledPlugins !== undefined) disagreements.push(`${s.where}: ${s.detail}`);
+  for (const s of sources)
+    if (s.detail && s.enabledPlugins !== undefined) disagreements.push(`${s.where}: ${s.detail}`);
   const isOn = readable.length > 0 && on(readable[0]);
   // Without the API server (or without the manifest) there is nothing to hold the manifest against.
   const comparable = readable.length > 1;
@@ -423,13 +629,30 @@ async function status(session: ClusterSession, opts: AdmissionOptions): Promise<
         on: isOn,
         agree: comparable ? disagreements.length === 0 : null,
         disagreements,
-        sources: sources.map((s) => ({ where: s.where, readable: s.enabledPlugins !== undefined, on: s.enabledPlugins !== undefined ? on(s) : null, enabledPlugins: s.enabledPlugins ?? null, disabledPlugins: s.disabledPlugins ?? null, admissionConfigFile: s.configFile ?? null, detail: s.detail ?? null })),
-        ...(mode === 'pss' ? { podSecurity: snapshot ? { defaults: snapshot.pss.defaults, exemptions: snapshot.pss.exemptions, source: snapshot.pss.source } : null, namespaces } : {}),
+        sources: sources.map((s) => ({
+          where: s.where,
+          readable: s.enabledPlugins !== undefined,
+          on: s.enabledPlugins !== undefined ? on(s) : null,
+          enabledPlugins: s.enabledPlugins ?? null,
+          disabledPlugins: s.disabledPlugins ?? null,
+          admissionConfigFile: s.configFile ?? null,
+          detail: s.detail ?? null,
+        })),
+        ...(mode === 'pss'
+          ? {
+              podSecurity: snapshot
+                ? { defaults: snapshot.pss.defaults, exemptions: snapshot.pss.exemptions, source: snapshot.pss.source }
+                : null,
+              namespaces,
+            }
+          : {}),
       }),
     );
   } else {
     const name = mode === 'psp' ? 'PodSecurityPolicy admission' : 'Pod Security admission configuration';
-    io.out(`Kubernetes ${session.version.text}: ${name} is ${isOn ? 'on' : 'off'}${mode === 'pss' && pssFile ? ` (${pssFile})` : ''}`);
+    io.out(
+      `Kubernetes ${session.version.text}: ${name} is ${isOn ? 'on' : 'off'}${mode === 'pss' && pssFile ? ` (${pssFile})` : ''}`,
+    );
     for (const s of sources) {
       if (s.enabledPlugins === undefined) {
         io.out(`  ${s.where}: ${s.detail}`);
@@ -437,15 +660,33 @@ async function status(session: ClusterSession, opts: AdmissionOptions): Promise<
       }
       const parts = [`--${ENABLE_PLUGINS}=${s.enabledPlugins.join(',') || '(none)'}`];
       if (s.disabledPlugins!.length) parts.push(`--${DISABLE_PLUGINS}=${s.disabledPlugins!.join(',')}`);
-      if (mode === 'pss') parts.push(s.configFile ? `--${ADMISSION_CONFIG_FILE}=${s.configFile}${s.mount === false ? ' (its directory is not mounted!)' : ''}` : `no --${ADMISSION_CONFIG_FILE}`);
+      if (mode === 'pss')
+        parts.push(
+          s.configFile
+            ? `--${ADMISSION_CONFIG_FILE}=${s.configFile}${s.mount === false ? ' (its directory is not mounted!)' : ''}`
+            : `no --${ADMISSION_CONFIG_FILE}`,
+        );
       io.out(`  ${s.where}: ${on(s) ? 'on' : 'off'}; ${parts.join(' ')}`);
     }
     if (mode === 'pss' && snapshot) {
-      io.out(`  cluster default: enforce ${snapshot.pss.defaults.enforce}:${snapshot.pss.defaults.enforceVersion} (${snapshot.pss.source})${snapshot.pss.exemptions.namespaces.length ? `; exempt: ${snapshot.pss.exemptions.namespaces.join(', ')}` : ''}`);
-      for (const n of namespaces) if (n.source === 'label') io.out(`  namespace ${n.namespace}: enforce ${n.level}:${n.version} (label)`);
+      io.out(
+        `  cluster default: enforce ${snapshot.pss.defaults.enforce}:${snapshot.pss.defaults.enforceVersion} (${snapshot.pss.source})${snapshot.pss.exemptions.namespaces.length ? `; exempt: ${snapshot.pss.exemptions.namespaces.join(', ')}` : ''}`,
+      );
+      for (const n of namespaces)
+        if (n.source === 'label') io.out(`  namespace ${n.namespace}: enforce ${n.level}:${n.version} (label)`);
     }
-    if (!comparable) io.out(session.reachable ? 'Nothing to compare: only one of them could be read.' : 'Cannot compare: the API server does not answer, so the kubeadm ConfigMap and the running API server are unknown.');
-    else if (disagreements.length === 0) io.out(readable.length > 2 ? 'The manifest, the running API server and the kubeadm ConfigMap agree.' : `${readable.map((s) => s.where).join(' and ')} agree.`);
+    if (!comparable)
+      io.out(
+        session.reachable
+          ? 'Nothing to compare: only one of them could be read.'
+          : 'Cannot compare: the API server does not answer, so the kubeadm ConfigMap and the running API server are unknown.',
+      );
+    else if (disagreements.length === 0)
+      io.out(
+        readable.length > 2
+          ? 'The manifest, the running API server and the kubeadm ConfigMap agree.'
+          : `${readable.map((s) => s.where).join(' and ')} agree.`,
+      );
     else {
       io.out('They disagree:');
       for (const d of disagreements) io.out(`  ${d}`);

@@ -26,8 +26,13 @@ export async function auditCommand(opts: AuditOptions, io: Io, signal: AbortSign
 
 async function runAudit(opts: AuditOptions, io: Io, signal: AbortSignal): Promise<number> {
   const output = opts.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UserError(`-o must be text or json, not ${JSON.stringify(output)}`, undefined, '-o');
-  const session = await openClusterSession({ config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode }, io, signal);
+  if (output !== 'text' && output !== 'json')
+    throw new UserError(`-o must be text or json, not ${JSON.stringify(output)}`, undefined, '-o');
+  const session = await openClusterSession(
+    { config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode },
+    io,
+    signal,
+  );
   const snapshot = await session.snapshot();
   const ifs = opts.if ?? [];
   const changes = ifs.length
@@ -44,7 +49,9 @@ async function runAudit(opts: AuditOptions, io: Io, signal: AbortSignal): Promis
   else {
     printAudit(io, report);
     if (!changes && report.mode === 'psp' && !report.admission.podSecurityPolicy) {
-      io.err('hint: PodSecurityPolicy admission is off; `kubestrap audit --if enable` shows what turning it on would admit and refuse');
+      io.err(
+        'hint: PodSecurityPolicy admission is off; `kubestrap audit --if enable` shows what turning it on would admit and refuse',
+      );
     }
   }
   const refused = changes ? (report.summary.refusedAfter ?? 0) : report.summary.refusedNow;

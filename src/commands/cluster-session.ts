@@ -16,7 +16,15 @@ import { CommandError, ExecaRunner, Interrupted, type Runner } from '../exec/run
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';
 import { Kubectl } from '../kube/kubectl.js';
-import { flannelNamespace, isSupportedMinor, parseKubeVersion, pspServed, pssAvailable, type KubeVersion, type PodSecurityMode } from '../versions.js';
+import {
+  flannelNamespace,
+  isSupportedMinor,
+  parseKubeVersion,
+  pspServed,
+  pssAvailable,
+  type KubeVersion,
+  type PodSecurityMode,
+} from '../versions.js';
 import { APISERVER_MANIFEST, ApiServerManifest } from '../admission/manifest.js';
 import { readSnapshot, type ClusterSnapshot } from '../audit/snapshot.js';
 import { deadlineIn, TimeoutError, type Deadline } from '../workflow/wait.js';
@@ -63,8 +71,13 @@ async function chooseKubeconfig(given: string | undefined, paths: HostPaths, run
   throw new UserError(`no kubeconfig found (${paths.adminConf} or ${own}); pass --kubeconfig FILE`);
 }
 
-export async function openClusterSession(opts: ClusterSessionOptions, io: Io, signal: AbortSignal): Promise<ClusterSession> {
-  if (opts.mode !== undefined && !['auto', 'psp', 'pss'].includes(opts.mode)) throw new UserError(`--mode must be auto, psp or pss, not ${JSON.stringify(opts.mode)}`, undefined, '--mode');
+export async function openClusterSession(
+  opts: ClusterSessionOptions,
+  io: Io,
+  signal: AbortSignal,
+): Promise<ClusterSession> {
+  if (opts.mode !== undefined && !['auto', 'psp', 'pss'].includes(opts.mode))
+    throw new UserError(`--mode must be auto, psp or pss, not ${JSON.stringify(opts.mode)}`, undefined, '--mode');
   const loaded = loadConfig(opts.config);
   const paths = hostPaths();
   let log: Log = NO_LOG;
@@ -91,23 +104,49 @@ export async function openClusterSession(opts: ClusterSessionOptions, io: Io, si
       }
     }
     if (!opts.offline || !fromManifest) {
-      throw new CheckFailed(`cannot reach the API server with ${kubeconfig} (\`kubectl version\` got no server version); is the cluster up?`);
+      throw new CheckFailed(
+        `cannot reach the API server with ${kubeconfig} (\`kubectl version\` got no server version); is the cluster up?`,
+      );
     }
     version = parseKubeVersion(fromManifest)!;
-    io.err(`warning: the API server does not answer; Kubernetes ${version.text} from the image in ${APISERVER_MANIFEST}`);
+    io.err(
+      `warning: the API server does not answer; Kubernetes ${version.text} from the image in ${APISERVER_MANIFEST}`,
+    );
   }
-  if (!isSupportedMinor(version.minor)) throw new UserError(`the cluster runs Kubernetes ${version.text}, outside what kubestrap supports (v1.11 to v1.37)`);
+  if (!isSupportedMinor(version.minor))
+    throw new UserError(
+      `the cluster runs Kubernetes ${version.text}, outside what kubestrap supports (v1.11 to v1.37)`,
+    );
 
   const requested = (opts.mode ?? (loaded.source ? loaded.podSecurity.mode : 'auto')) as 'auto' | PodSecurityMode;
   const mode: PodSecurityMode = requested === 'auto' ? (pspServed(version.minor) ? 'psp' : 'pss') : requested;
-  if (mode === 'psp' && !pspServed(version.minor)) throw new UserError(`PodSecurityPolicy was removed in v1.25; the cluster runs ${version.text}: use --mode pss (or auto)`, undefined, '--mode');
-  if (mode === 'pss' && !pssAvailable(version.minor)) throw new UserError(`Pod Security admission arrived in v1.23; the cluster runs ${version.text}: use --mode psp (or auto)`, undefined, '--mode');
+  if (mode === 'psp' && !pspServed(version.minor))
+    throw new UserError(
+      `PodSecurityPolicy was removed in v1.25; the cluster runs ${version.text}: use --mode pss (or auto)`,
+      undefined,
+      '--mode',
+    );
+  if (mode === 'pss' && !pssAvailable(version.minor))
+    throw new UserError(
+      `Pod Security admission arrived in v1.23; the cluster runs ${version.text}: use --mode psp (or auto)`,
+      undefined,
+      '--mode',
+    );
   if (loaded.source && loaded.version.minor !== version.minor) {
-    io.err(`note: ${loaded.source} says ${loaded.version.text}; the cluster runs ${version.text}, which is what counts here`);
+    io.err(
+      `note: ${loaded.source} says ${loaded.version.text}; the cluster runs ${version.text}, which is what counts here`,
+    );
   }
   // The privileged namespaces default with the version (flannel's namespace moved in 1.17).
-  const privilegedNamespaces = loaded.source ? loaded.podSecurity.privilegedNamespaces : [...new Set(['kube-system', flannelNamespace(version.minor)])];
-  const config: ClusterConfig = { ...loaded, version, mode, podSecurity: { ...loaded.podSecurity, privilegedNamespaces } };
+  const privilegedNamespaces = loaded.source
+    ? loaded.podSecurity.privilegedNamespaces
+    : [...new Set(['kube-system', flannelNamespace(version.minor)])];
+  const config: ClusterConfig = {
+    ...loaded,
+    version,
+    mode,
+    podSecurity: { ...loaded.podSecurity, privilegedNamespaces },
+  };
   const kubectl = new Kubectl(runner, kubeconfig, version.minor, signal);
   return {
     kubectl,
@@ -127,7 +166,10 @@ export async function openClusterSession(opts: ClusterSessionOptions, io: Io, si
 /** `--yes`, or a yes on the terminal; without a terminal and without --yes: exit 2. */
 export async function confirmChanges(io: Io, yes: boolean | undefined, question: string): Promise<boolean> {
   if (yes) return true;
-  if (!io.tty) throw new UserError(`${question.replace(/\?$/, '')}: pass --yes to confirm when not on a terminal (or --dry-run to only see the changes)`);
+  if (!io.tty)
+    throw new UserError(
+      `${question.replace(/\?$/, '')}: pass --yes to confirm when not on a terminal (or --dry-run to only see the changes)`,
+    );
   const { confirm } = await import('../io.js');
   return confirm(io, question);
 }
@@ -159,7 +201,8 @@ export async function reportFailures(io: Io, body: () => Promise<number>, contex
       io.err(`interrupted${context ? `: ${context}` : ''}`);
       return 130;
     }
-    if (e instanceof CommandError || e instanceof TimeoutError) throw new CheckFailed(`${e.message}${context ? `\n${context}` : ''}`);
+    if (e instanceof CommandError || e instanceof TimeoutError)
+      throw new CheckFailed(`${e.message}${context ? `\n${context}` : ''}`);
     throw e;
   }
 }

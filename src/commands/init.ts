@@ -16,12 +16,22 @@ export interface InitOptions {
 export function starterConfig(versionText: string = DEFAULT_KUBERNETES_VERSION): string {
   const version = parseKubeVersion(versionText);
   if (!version) {
-    throw new UserError(`"${versionText}" is not a Kubernetes version; write it as v1.MINOR.PATCH, e.g. v1.24.17`, undefined, '--kubernetes-version');
+    throw new UserError(
+      `"${versionText}" is not a Kubernetes version; write it as v1.MINOR.PATCH, e.g. v1.24.17`,
+      undefined,
+      '--kubernetes-version',
+    );
   }
   if (!isSupportedMinor(version.minor)) {
-    throw new UserError(`${version.text} is outside the supported range v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR}`, undefined, '--kubernetes-version');
+    throw new UserError(
+      `${version.text} is outside the supported range v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR}`,
+      undefined,
+      '--kubernetes-version',
+    );
   }
-  const privilegedNamespaces = ['kube-system', flannelNamespace(version.minor)].filter((ns, i, all) => all.indexOf(ns) === i);
+  const privilegedNamespaces = ['kube-system', flannelNamespace(version.minor)].filter(
+    (ns, i, all) => all.indexOf(ns) === i,
+  );
   return renderTemplate('cluster.yaml.hbs', { kubernetesVersion: version.text, privilegedNamespaces });
 }
 

@@ -16,14 +16,22 @@ import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
 import { describeMisses } from '../steps/preflight.js';
 
-export async function joinCommandCommand(opts: { ttl?: string; output?: string }, io: Io, signal: AbortSignal): Promise<number> {
+export async function joinCommandCommand(
+  opts: { ttl?: string; output?: string },
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
   const ttl = opts.ttl ?? '1h';
   if (!validTtl(ttl)) throw new UserError(`"${ttl}" is not a duration such as 30m or 1h`, undefined, '--ttl');
   const paths = hostPaths();
-  if (!existsSync(paths.adminConf)) throw new UserError(`${paths.adminConf} not found: run join-command on the control plane, after \`kubestrap up\``);
+  if (!existsSync(paths.adminConf))
+    throw new UserError(`${paths.adminConf} not found: run join-command on the control plane, after \`kubestrap up\``);
   const runner = new ExecaRunner(new FileLog(paths.logFile));
   const r = await runner
-    .run('kubeadm', ['token', 'create', '--print-join-command', '--ttl', ttl, '--kubeconfig', paths.adminConf], { mutates: true, signal })
+    .run('kubeadm', ['token', 'create', '--print-join-command', '--ttl', ttl, '--kubeconfig', paths.adminConf], {
+      mutates: true,
+      signal,
+    })
     .catch((e) => {
       if (e instanceof CommandError) throw new CheckFailed(`could not create a join token:\n${e.result.stderr.trim()}`);
       throw e;
@@ -48,11 +56,15 @@ export interface JoinOptions {
 }
 
 export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal): Promise<number> {
-  if (!opts.joinFile) throw new UserError('--join-file is required (write one with `kubestrap join-command -o FILE` on the control plane)');
+  if (!opts.joinFile)
+    throw new UserError(
+      '--join-file is required (write one with `kubestrap join-command -o FILE` on the control plane)',
+    );
   if (!existsSync(opts.joinFile)) throw new UserError('file not found', { file: opts.joinFile });
   const line = parseJoinLine(readFileSync(opts.joinFile, 'utf8'), opts.joinFile);
   const waitSeconds = Number(opts.waitSeconds ?? 600);
-  if (!Number.isInteger(waitSeconds) || waitSeconds < 1) throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 1)
+    throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
   const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
   const paths = hostPaths();
   const runner = new ExecaRunner(new FileLog(paths.logFile));
@@ -60,7 +72,9 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   const release = acquireLock(paths.stateDir);
   try {
     if (existsSync(kubeletConf)) {
-      io.err(`This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`);
+      io.err(
+        `This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`,
+      );
     } else {
       const findings = await workerPreflight(runner, paths);
       const misses = findings.filter((f) => !f.ok);
@@ -70,7 +84,9 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
         await runner.run('kubeadm', [...joinArgv(line), '--node-name', nodeName], { mutates: true, signal });
       } catch (e) {
         if (e instanceof CommandError) {
-          throw new CheckFailed(`kubeadm join failed:\n${e.result.stderr.trim()}\n  → an expired token is the usual cause: run \`kubestrap join-command\` on the control plane again; then \`sudo kubestrap reset --yes\` here and retry`);
+          throw new CheckFailed(
+            `kubeadm join failed:\n${e.result.stderr.trim()}\n  → an expired token is the usual cause: run \`kubestrap join-command\` on the control plane again; then \`sudo kubestrap reset --yes\` here and retry`,
+          );
         }
         throw e;
       }

@@ -6,8 +6,13 @@ import { UP_STEPS } from '../steps/index.js';
 import { selectSteps } from '../workflow/engine.js';
 import { openSession } from './session.js';
 
-export async function planCommand(opts: { config?: string; output?: string }, io: Io, signal: AbortSignal): Promise<number> {
-  if (opts.output !== undefined && opts.output !== 'json') throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
+export async function planCommand(
+  opts: { config?: string; output?: string },
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
+  if (opts.output !== undefined && opts.output !== 'json')
+    throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
   // A dry-run session: nothing can change, even by mistake.
   const { ctx } = await openSession({ config: opts.config, dryRun: true }, io, signal);
   const steps = selectSteps(ctx, UP_STEPS, {}).map((s) => ({ name: s.id, title: s.title, commands: s.plan(ctx) }));
@@ -18,7 +23,8 @@ export async function planCommand(opts: { config?: string; output?: string }, io
   steps.forEach((s, i) => {
     io.out(`${i + 1}. ${s.name}: ${s.title}`);
     for (const c of s.commands) io.out(`     ${formatArgv(c)}`);
-    if (s.commands.length === 0) io.out(s.name === 'preflight' ? '     (read-only checks of the host)' : '     (read-only checks of the cluster)');
+    if (s.commands.length === 0)
+      io.out(s.name === 'preflight' ? '     (read-only checks of the host)' : '     (read-only checks of the cluster)');
   });
   return 0;
 }

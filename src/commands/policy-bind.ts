@@ -35,13 +35,31 @@ const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function target(opts: BindOptions): BindTarget {
   if (!opts.namespace) throw new UserError('is required', undefined, '--namespace');
-  if (!DNS1123.test(opts.namespace)) throw new UserError(`${JSON.stringify(opts.namespace)} is not a valid namespace name`, undefined, '--namespace');
+  if (!DNS1123.test(opts.namespace))
+    throw new UserError(`${JSON.stringify(opts.namespace)} is not a valid namespace name`, undefined, '--namespace');
   if (!opts.policy) throw new UserError('is required', undefined, '--policy');
   const sas = opts.serviceaccount ?? [];
-  if (sas.length === 0 && !opts.allServiceaccounts) throw new UserError('name the service accounts (--serviceaccount SA, repeatable) or give --all-serviceaccounts', undefined, '--serviceaccount');
-  if (sas.length > 0 && opts.allServiceaccounts) throw new UserError('give either --serviceaccount or --all-serviceaccounts, not both', undefined, '--all-serviceaccounts');
-  for (const sa of sas) if (!DNS1123.test(sa) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa)) throw new UserError(`${JSON.stringify(sa)} is not a valid service account name`, undefined, '--serviceaccount');
-  return { namespace: opts.namespace, serviceAccounts: [...new Set(sas)], all: Boolean(opts.allServiceaccounts), policy: opts.policy };
+  if (sas.length === 0 && !opts.allServiceaccounts)
+    throw new UserError(
+      'name the service accounts (--serviceaccount SA, repeatable) or give --all-serviceaccounts',
+      undefined,
+      '--serviceaccount',
+    );
+  if (sas.length > 0 && opts.allServiceaccounts)
+    throw new UserError(
+      'give either --serviceaccount or --all-serviceaccounts, not both',
+      undefined,
+      '--all-serviceaccounts',
+    );
+  for (const sa of sas)
+    if (!DNS1123.test(sa) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(sa))
+      throw new UserError(`${JSON.stringify(sa)} is not a valid service account name`, undefined, '--serviceaccount');
+  return {
+    namespace: opts.namespace,
+    serviceAccounts: [...new Set(sas)],
+    all: Boolean(opts.allServiceaccounts),
+    policy: opts.policy,
+  };
 }
 
 /** Runs a planned change: refuses on blockers (unless --force), prints, asks, applies. */
@@ -58,7 +76,9 @@ export async function runPlanned(
   if (report.blockers.length) {
     blocked = !opts.force;
     const spaces = [...new Set(report.blockers.map((b) => b.namespace))];
-    io.err(`${opts.force ? 'warning' : 'refusing'}: after ${text.label}, running pods and workloads in ${spaces.length === 1 ? 'namespace' : 'namespaces'} ${spaces.join(', ')} would be refused:`);
+    io.err(
+      `${opts.force ? 'warning' : 'refusing'}: after ${text.label}, running pods and workloads in ${spaces.length === 1 ? 'namespace' : 'namespaces'} ${spaces.join(', ')} would be refused:`,
+    );
     for (const b of report.blockers) {
       io.err(`  ${b.kind} ${b.namespace}/${b.name}`);
       for (const r of b.reasons) io.err(`      ${r}`);
@@ -80,18 +100,37 @@ export async function runPlanned(
   return 0;
 }
 
-export async function policyBindCommand(action: 'bind' | 'unbind', opts: BindOptions, io: Io, signal: AbortSignal): Promise<number> {
+export async function policyBindCommand(
+  action: 'bind' | 'unbind',
+  opts: BindOptions,
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
   return reportFailures(io, () => bindOrUnbind(action, opts, io, signal));
 }
 
-async function bindOrUnbind(action: 'bind' | 'unbind', opts: BindOptions, io: Io, signal: AbortSignal): Promise<number> {
+async function bindOrUnbind(
+  action: 'bind' | 'unbind',
+  opts: BindOptions,
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
   const t = target(opts);
-  const session = await openClusterSession({ config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode, log: !opts.dryRun }, io, signal);
+  const session = await openClusterSession(
+    { config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode, log: !opts.dryRun },
+    io,
+    signal,
+  );
   const snapshot = await session.snapshot();
   const inp = { snapshot, config: session.config };
   const changes = action === 'bind' ? planBind(inp, t) : planUnbind(inp, t);
-  const who = t.all ? `every service account of ${t.namespace}` : t.serviceAccounts.map((sa) => `serviceaccount ${t.namespace}/${sa}`).join(', ');
-  const what = session.mode === 'psp' ? `${who} ${action === 'bind' ? 'may use' : 'may not use'} the policy ${t.policy} in ${t.namespace}` : `namespace ${t.namespace} ${action === 'bind' ? `enforces the level of ${t.policy}` : `no longer enforces ${t.policy}`}`;
+  const who = t.all
+    ? `every service account of ${t.namespace}`
+    : t.serviceAccounts.map((sa) => `serviceaccount ${t.namespace}/${sa}`).join(', ');
+  const what =
+    session.mode === 'psp'
+      ? `${who} ${action === 'bind' ? 'may use' : 'may not use'} the policy ${t.policy} in ${t.namespace}`
+      : `namespace ${t.namespace} ${action === 'bind' ? `enforces the level of ${t.policy}` : `no longer enforces ${t.policy}`}`;
   if (changes.length === 0) {
     io.out(`Nothing to change: ${what} already.`);
     return 0;
@@ -100,7 +139,10 @@ async function bindOrUnbind(action: 'bind' | 'unbind', opts: BindOptions, io: Io
     command: `kubestrap policy ${action}`,
     question: action === 'bind' ? 'Bind?' : 'Unbind?',
     done: `Done: ${what}.`,
-    blockedHint: action === 'bind' ? 'Choose a policy or level they meet, or pass --force.' : 'Bind another policy they may use first (`kubestrap policy bind`), or pass --force.',
+    blockedHint:
+      action === 'bind'
+        ? 'Choose a policy or level they meet, or pass --force.'
+        : 'Bind another policy they may use first (`kubestrap policy bind`), or pass --force.',
     label: `${action} ${t.namespace}:${t.policy}`,
   });
 }
@@ -156,34 +198,61 @@ export function pspBindings(snapshot: ClusterSnapshot): BindingRow[] {
         policy,
         binding: { kind: b.kind, name: b.metadata.name },
         role: { kind: ref.kind ?? '', name: ref.name ?? '' },
-        subjects: ((b.subjects as { kind: string; name: string; namespace?: string }[] | undefined) ?? []).map((s) => ({ kind: s.kind, name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) })),
+        subjects: ((b.subjects as { kind: string; name: string; namespace?: string }[] | undefined) ?? []).map((s) => ({
+          kind: s.kind,
+          name: s.name,
+          ...(s.namespace ? { namespace: s.namespace } : {}),
+        })),
         managedByKubestrap: b.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kubestrap',
       });
     }
   }
-  const k = (r: BindingRow) => `${r.namespace === null ? '' : `~${r.namespace}`}\u0000${r.policy}\u0000${r.binding.name}`;
+  const k = (r: BindingRow) =>
+    `${r.namespace === null ? '' : `~${r.namespace}`}\u0000${r.policy}\u0000${r.binding.name}`;
   return rows.sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
 }
 
 function subjectText(s: { kind: string; name: string; namespace?: string }): string {
-  return s.kind === 'ServiceAccount' ? `ServiceAccount ${s.namespace ? `${s.namespace}/` : ''}${s.name}` : `${s.kind} ${s.name}`;
+  return s.kind === 'ServiceAccount'
+    ? `ServiceAccount ${s.namespace ? `${s.namespace}/` : ''}${s.name}`
+    : `${s.kind} ${s.name}`;
 }
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2))).join('').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 2)))
+      .join('')
+      .trimEnd(),
+  );
 }
 
-export async function policyBindingsCommand(opts: { config?: string; kubeconfig?: string; mode?: string; namespace?: string; output?: string }, io: Io, signal: AbortSignal): Promise<number> {
+export async function policyBindingsCommand(
+  opts: { config?: string; kubeconfig?: string; mode?: string; namespace?: string; output?: string },
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
   return reportFailures(io, () => listBindings(opts, io, signal));
 }
 
-async function listBindings(opts: { config?: string; kubeconfig?: string; mode?: string; namespace?: string; output?: string }, io: Io, signal: AbortSignal): Promise<number> {
-  if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json') throw new UserError(`-o must be text or json, not ${JSON.stringify(opts.output)}`, undefined, '-o');
-  const session = await openClusterSession({ config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode }, io, signal);
+async function listBindings(
+  opts: { config?: string; kubeconfig?: string; mode?: string; namespace?: string; output?: string },
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
+  if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json')
+    throw new UserError(`-o must be text or json, not ${JSON.stringify(opts.output)}`, undefined, '-o');
+  const session = await openClusterSession(
+    { config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode },
+    io,
+    signal,
+  );
   const snapshot = await session.snapshot();
   if (session.mode === 'psp') {
-    const rows = pspBindings(snapshot).filter((r) => !opts.namespace || r.namespace === null || r.namespace === opts.namespace);
+    const rows = pspBindings(snapshot).filter(
+      (r) => !opts.namespace || r.namespace === null || r.namespace === opts.namespace,
+    );
     if (opts.output === 'json') {
       io.out(JSON.stringify({ mode: 'psp', bindings: rows }));
       return 0;
@@ -194,17 +263,40 @@ async function listBindings(opts: { config?: string; kubeconfig?: string; mode?:
     }
     const lines = table([
       ['NAMESPACE', 'POLICY', 'BINDING', 'SUBJECTS', 'MANAGED'],
-      ...rows.map((r) => [r.namespace ?? '(cluster-wide)', r.policy, `${r.binding.kind}/${r.binding.name}`, r.subjects.map(subjectText).join(', ') || '(none)', r.managedByKubestrap ? 'kubestrap' : '-']),
+      ...rows.map((r) => [
+        r.namespace ?? '(cluster-wide)',
+        r.policy,
+        `${r.binding.kind}/${r.binding.name}`,
+        r.subjects.map(subjectText).join(', ') || '(none)',
+        r.managedByKubestrap ? 'kubestrap' : '-',
+      ]),
     ]);
     for (const l of lines) io.out(l);
     return 0;
   }
-  const levels = [...namespaceLevels(snapshot).values()].filter((n) => !opts.namespace || n.namespace === opts.namespace).sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
+  const levels = [...namespaceLevels(snapshot).values()]
+    .filter((n) => !opts.namespace || n.namespace === opts.namespace)
+    .sort((a, b) => (a.namespace < b.namespace ? -1 : 1));
   if (opts.output === 'json') {
     io.out(JSON.stringify({ mode: 'pss', default: snapshot.pss.defaults, namespaces: levels }));
     return 0;
   }
-  io.out(`Cluster default: enforce ${snapshot.pss.defaults.enforce}:${snapshot.pss.defaults.enforceVersion} (${snapshot.pss.source})`);
-  for (const l of table([['NAMESPACE', 'ENFORCE', 'VERSION', 'FROM'], ...levels.map((n) => [n.namespace, n.level, n.version, n.source === 'label' ? 'namespace label' : n.source === 'exempt' ? 'exempt (admission config)' : 'cluster default'])])) io.out(l);
+  io.out(
+    `Cluster default: enforce ${snapshot.pss.defaults.enforce}:${snapshot.pss.defaults.enforceVersion} (${snapshot.pss.source})`,
+  );
+  for (const l of table([
+    ['NAMESPACE', 'ENFORCE', 'VERSION', 'FROM'],
+    ...levels.map((n) => [
+      n.namespace,
+      n.level,
+      n.version,
+      n.source === 'label'
+        ? 'namespace label'
+        : n.source === 'exempt'
+          ? 'exempt (admission config)'
+          : 'cluster default',
+    ]),
+  ]))
+    io.out(l);
   return 0;
 }

@@ -26,11 +26,20 @@ const PSP_RESOURCE = /^(podsecuritypolicy|podsecuritypolicies|psp)(?:\.(policy|e
 /** `psp/restricted`, `podsecuritypolicies.extensions/x`, `podsecuritypolicy`. */
 export function parsePspResource(text: string): { group: string; name: string } {
   const m = PSP_RESOURCE.exec(text);
-  if (!m) throw new UserError(`can-i answers only for podsecuritypolicies offline, not ${JSON.stringify(text)} (use podsecuritypolicy/NAME)`);
+  if (!m)
+    throw new UserError(
+      `can-i answers only for podsecuritypolicies offline, not ${JSON.stringify(text)} (use podsecuritypolicy/NAME)`,
+    );
   return { group: m[2] ?? 'policy', name: m[3] ?? '' };
 }
 
-export async function policyCanICommand(verb: string, resource: string, opts: PolicyCanIOptions, io: Io, stdin?: Readable): Promise<number> {
+export async function policyCanICommand(
+  verb: string,
+  resource: string,
+  opts: PolicyCanIOptions,
+  io: Io,
+  stdin?: Readable,
+): Promise<number> {
   if (!opts.as) throw new UserError('--as USER is required: offline there is no current user to ask for');
   const files = opts.filename ?? [];
   if (files.length === 0) throw new UserError('give the RBAC objects to decide with: -f FILE ("-" reads stdin)');
@@ -44,7 +53,8 @@ export async function policyCanICommand(verb: string, resource: string, opts: Po
   const rbac = new RbacAuthorizer(objects);
   const user = impersonatedUser(opts.as, opts.asGroup ?? []);
   const namespace = opts.allNamespaces ? '' : (opts.namespace ?? 'default');
-  if (!opts.allNamespaces) io.err(`Warning: resource 'podsecuritypolicies' is not namespace scoped in group '${group}'`);
+  if (!opts.allNamespaces)
+    io.err(`Warning: resource 'podsecuritypolicies' is not namespace scoped in group '${group}'`);
   const allowed = rbac.allows(user, { verb, apiGroup: group, resource: 'podsecuritypolicies', name, namespace });
   if (!opts.quiet) io.out(allowed ? 'yes' : 'no');
   return allowed ? 0 : 1;

@@ -16,9 +16,9 @@ import type { Io } from '../io.js';
 import { changes } from '../policy/diff.js';
 import { InputSet } from '../policy/input-set.js';
 import { classify, type PodInput } from '../policy/objects.js';
-import { NO_PROVIDERS_MESSAGE, PspAdmission, VALIDATED_PSP_ANNOTATION, withoutPspAnnotation, type AdmitResult } from '../policy/psp/admission.js';
+import { NO_PROVIDERS_MESSAGE, PspAdmission, withoutPspAnnotation, type AdmitResult } from '../policy/psp/admission.js';
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
-import { podServiceAccount, type Pod } from '../policy/psp/pod.js';
+import { podServiceAccount } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
 import type { PssLevel, PssVersion, PssViolation } from '../policy/pss/types.js';
 import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, type RbacObject } from '../policy/rbac.js';
@@ -45,15 +45,20 @@ export async function policyCheckCommand(opts: PolicyCheckOptions, io: Io, stdin
   const files = opts.filename ?? [];
   if (files.length === 0) throw new UserError('give the objects to check with -f FILE (YAML or JSON; "-" reads stdin)');
   const output = opts.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new UserError(`-o must be text or json, not ${JSON.stringify(output)}`);
+  if (output !== 'text' && output !== 'json')
+    throw new UserError(`-o must be text or json, not ${JSON.stringify(output)}`);
   if (opts.level !== undefined && !LEVELS.includes(opts.level as PssLevel)) {
     throw new UserError(`--level must be one of ${LEVELS.join(', ')}, not ${JSON.stringify(opts.level)}`);
   }
   if (opts.pssVersion !== undefined && opts.level === undefined) throw new UserError('--pss-version needs --level');
-  if ((opts.asGroup ?? []).length > 0 && !opts.as) throw new UserError('--as-group needs --as (a user to add the groups to)');
+  if ((opts.asGroup ?? []).length > 0 && !opts.as)
+    throw new UserError('--as-group needs --as (a user to add the groups to)');
 
   // Checked before reading anything, so a typo fails fast.
-  const pssVersion = opts.level !== undefined ? (await import('../policy/pss/evaluate.js')).parsePssVersion(opts.pssVersion ?? 'latest') : undefined;
+  const pssVersion =
+    opts.level !== undefined
+      ? (await import('../policy/pss/evaluate.js')).parsePssVersion(opts.pssVersion ?? 'latest')
+      : undefined;
 
   const inputs = new InputSet(files, stdin);
   try {
@@ -61,8 +66,12 @@ export async function policyCheckCommand(opts: PolicyCheckOptions, io: Io, stdin
     const emit = output === 'json' ? jsonEmitter(io) : textEmitter(io, opts.as);
     let refused: number;
     if (opts.level !== undefined) {
-      if (collected.policies.size > 0) io.err(`note: --level given: checking Pod Security Standards; the ${collected.policies.size} PodSecurityPolicies in the input are not used`);
-      if (opts.as || (opts.allow ?? []).length > 0) io.err('note: --as and --allow choose PodSecurityPolicies; Pod Security Standards do not use them');
+      if (collected.policies.size > 0)
+        io.err(
+          `note: --level given: checking Pod Security Standards; the ${collected.policies.size} PodSecurityPolicies in the input are not used`,
+        );
+      if (opts.as || (opts.allow ?? []).length > 0)
+        io.err('note: --as and --allow choose PodSecurityPolicies; Pod Security Standards do not use them');
       refused = await checkPss(inputs, opts.level as PssLevel, pssVersion!, emit);
     } else {
       if (collected.policies.size === 0) {
@@ -104,7 +113,13 @@ async function collect(inputs: InputSet, io: Io): Promise<Collected> {
   return { policies, rbac, pods };
 }
 
-async function checkPsp(inputs: InputSet, collected: Collected, opts: PolicyCheckOptions, io: Io, emit: Emitter): Promise<number> {
+async function checkPsp(
+  inputs: InputSet,
+  collected: Collected,
+  opts: PolicyCheckOptions,
+  io: Io,
+  emit: Emitter,
+): Promise<number> {
   const admission = new PspAdmission([...collected.policies.values()]);
   warnAboutPolicies(admission, collected, opts, io);
   const rbac = new RbacAuthorizer(collected.rbac);
@@ -125,26 +140,35 @@ async function checkPsp(inputs: InputSet, collected: Collected, opts: PolicyChec
 /** What makes policies behave unlike their author expects, on stderr. */
 function warnAboutPolicies(admission: PspAdmission, collected: Collected, opts: PolicyCheckOptions, io: Io): void {
   for (const skipped of admission.skipped) {
-    io.err(`warning: PodSecurityPolicy ${skipped.policy} cannot be used (${skipped.reasons.join('; ')}); the admission controller skips it`);
+    io.err(
+      `warning: PodSecurityPolicy ${skipped.policy} cannot be used (${skipped.reasons.join('; ')}); the admission controller skips it`,
+    );
   }
   for (const p of collected.policies.values()) {
     // Kubernetes splits these lists on "," and does not trim, so " runtime/default" is
     // a different (unknown) profile: a classic reason for pods refused "for no reason".
     for (const [key, value] of Object.entries(p.metadata.annotations ?? {})) {
       if (key.endsWith('/allowedProfileNames') && value.split(',').some((n) => n !== n.trim())) {
-        io.err(`warning: PodSecurityPolicy ${p.metadata.name}: ${key} has spaces around a name; Kubernetes does not trim them, so that name matches no profile`);
+        io.err(
+          `warning: PodSecurityPolicy ${p.metadata.name}: ${key} has spaces around a name; Kubernetes does not trim them, so that name matches no profile`,
+        );
       }
     }
   }
   for (const name of opts.allow ?? []) {
-    if (!collected.policies.has(name)) io.err(`warning: --allow ${name}: no PodSecurityPolicy of that name in the input`);
+    if (!collected.policies.has(name))
+      io.err(`warning: --allow ${name}: no PodSecurityPolicy of that name in the input`);
   }
 }
 
 async function checkPss(inputs: InputSet, level: PssLevel, version: PssVersion, emit: Emitter): Promise<number> {
   // Imported here so PSP mode never loads the PSS checks.
   const pss = await import('../policy/pss/evaluate.js');
-  const label: PssLabel = { level, version: pss.formatPssVersion(version), levelVersion: pss.formatLevelVersion(level, version) };
+  const label: PssLabel = {
+    level,
+    version: pss.formatPssVersion(version),
+    levelVersion: pss.formatLevelVersion(level, version),
+  };
   let refused = 0;
   for await (const src of inputs.second()) {
     const c = classify(src);
@@ -197,8 +221,13 @@ function textEmitter(io: Io, requester?: string): Emitter {
         // No field errors: no policy was usable (or, on update, none admitted it unchanged).
         io.out(`    ${r.message}`);
         if (r.message !== NO_PROVIDERS_MESSAGE && usable().length === 0) {
-          const who = [`serviceaccount ${p.namespace}/${podServiceAccount(p.pod.spec)}`, ...(requester ? [requester] : [])].join(' or ');
-          io.out(`    no PodSecurityPolicy may be used by ${who} in namespace ${p.namespace} (see the RBAC input, --as and --allow)`);
+          const who = [
+            `serviceaccount ${p.namespace}/${podServiceAccount(p.pod.spec)}`,
+            ...(requester ? [requester] : []),
+          ].join(' or ');
+          io.out(
+            `    no PodSecurityPolicy may be used by ${who} in namespace ${p.namespace} (see the RBAC input, --as and --allow)`,
+          );
         }
       }
     },
@@ -219,7 +248,6 @@ function textEmitter(io: Io, requester?: string): Emitter {
     },
   };
 }
-
 
 /** `reason (detail)`, as the PodSecurity plugin joins them. */
 function pssMessage(v: PssViolation): string {
@@ -243,7 +271,15 @@ function jsonEmitter(io: Io): Emitter {
   };
   return {
     psp(p, r) {
-      put({ kind: p.kind, namespace: p.namespace, name: p.name, admitted: r.admitted, policy: r.policy, pod: r.pod, reasons: r.reasons });
+      put({
+        kind: p.kind,
+        namespace: p.namespace,
+        name: p.name,
+        admitted: r.admitted,
+        policy: r.policy,
+        pod: r.pod,
+        reasons: r.reasons,
+      });
     },
     pss(p, label, violations) {
       put({

@@ -29,10 +29,17 @@ export async function policyDefaultCommand(opts: DefaultOptions, io: Io, signal:
 }
 
 async function defaultBinding(opts: DefaultOptions, io: Io, signal: AbortSignal): Promise<number> {
-  if (opts.disassociate === opts.associate) throw new UserError('give exactly one of --disassociate and --associate', undefined, '--disassociate');
-  const session = await openClusterSession({ config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode, log: !opts.dryRun }, io, signal);
+  if (opts.disassociate === opts.associate)
+    throw new UserError('give exactly one of --disassociate and --associate', undefined, '--disassociate');
+  const session = await openClusterSession(
+    { config: opts.config, kubeconfig: opts.kubeconfig, mode: opts.mode, log: !opts.dryRun },
+    io,
+    signal,
+  );
   if (session.mode !== 'psp') {
-    throw new UserError(`the cluster (Kubernetes ${session.version.text}) uses Pod Security Standards, which have no default policy binding: the cluster default level is set with \`kubestrap admission enable --level L\``);
+    throw new UserError(
+      `the cluster (Kubernetes ${session.version.text}) uses Pod Security Standards, which have no default policy binding: the cluster default level is set with \`kubestrap admission enable --level L\``,
+    );
   }
   const policy = opts.policy ?? session.config.podSecurity.default;
   const snapshot = await session.snapshot();
@@ -40,7 +47,11 @@ async function defaultBinding(opts: DefaultOptions, io: Io, signal: AbortSignal)
   const { changes, already } = opts.disassociate ? planDisassociate(inp, policy) : planAssociate(inp, policy);
   const binding = `ClusterRoleBinding psp:${policy}`;
   if (already) {
-    io.out(opts.disassociate ? `Nothing to change: there is no ${binding}; the default policy ${policy} is not associated cluster-wide.` : `Nothing to change: ${binding} binds ${policy} cluster-wide already.`);
+    io.out(
+      opts.disassociate
+        ? `Nothing to change: there is no ${binding}; the default policy ${policy} is not associated cluster-wide.`
+        : `Nothing to change: ${binding} binds ${policy} cluster-wide already.`,
+    );
     return 0;
   }
   return runPlanned(session, snapshot, changes, opts, {
@@ -49,7 +60,8 @@ async function defaultBinding(opts: DefaultOptions, io: Io, signal: AbortSignal)
     done: opts.disassociate
       ? `The default policy ${policy} is disassociated: only the namespace bindings apply (see \`kubestrap policy bindings\`).`
       : `The default policy ${policy} applies cluster-wide again.`,
-    blockedHint: 'Bind a policy to those namespaces first (`kubestrap policy bind --namespace NS --all-serviceaccounts --policy P`), or pass --force.',
+    blockedHint:
+      'Bind a policy to those namespaces first (`kubestrap policy bind --namespace NS --all-serviceaccounts --policy P`), or pass --force.',
     label: opts.disassociate ? `disassociate ${policy}` : `associate ${policy}`,
   });
 }

@@ -14,7 +14,13 @@ import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { readInputs } from '../policy/input.js';
-import { buildMigration, type MigrateTarget, type MigrationReport, type NamespaceReport, type PolicyReport } from '../policy/migrate/report.js';
+import {
+  buildMigration,
+  type MigrateTarget,
+  type MigrationReport,
+  type NamespaceReport,
+  type PolicyReport,
+} from '../policy/migrate/report.js';
 import { FIRST_VAP_MINOR } from '../policy/migrate/vap.js';
 import { ALL_NAMESPACES } from '../policy/migrate/usage.js';
 import { classify } from '../policy/objects.js';
@@ -35,19 +41,30 @@ const FORMATS = ['text', 'json', 'yaml'] as const;
 /** `v1.30`, `1.30` or `v1.30.4` -> 30. */
 export function parseTargetMinor(text: string): number {
   const m = /^v?1\.(\d{1,2})(?:\.\d{1,3})?$/.exec(text.trim());
-  if (!m) throw new UserError(`--kubernetes-version: "${text}" is not a Kubernetes version; write it as v1.MINOR, e.g. v1.30`);
+  if (!m)
+    throw new UserError(
+      `--kubernetes-version: "${text}" is not a Kubernetes version; write it as v1.MINOR, e.g. v1.30`,
+    );
   const minor = Number(m[1]);
-  if (minor < OLDEST_MINOR || minor > NEWEST_MINOR) throw new UserError(`--kubernetes-version: v1.${minor} is outside the supported range v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR}`);
+  if (minor < OLDEST_MINOR || minor > NEWEST_MINOR)
+    throw new UserError(
+      `--kubernetes-version: v1.${minor} is outside the supported range v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR}`,
+    );
   return minor;
 }
 
 export async function policyMigrateCommand(opts: PolicyMigrateOptions, io: Io, stdin?: Readable): Promise<number> {
   const files = opts.filename ?? [];
-  if (files.length === 0) throw new UserError('give the PodSecurityPolicies (and the RBAC that grants them) with -f FILE (YAML or JSON; "-" reads stdin)');
+  if (files.length === 0)
+    throw new UserError(
+      'give the PodSecurityPolicies (and the RBAC that grants them) with -f FILE (YAML or JSON; "-" reads stdin)',
+    );
   const to = (opts.to ?? 'all') as MigrateTarget;
-  if (!TARGETS.includes(to)) throw new UserError(`--to must be one of ${TARGETS.join(', ')}, not ${JSON.stringify(opts.to)}`);
+  if (!TARGETS.includes(to))
+    throw new UserError(`--to must be one of ${TARGETS.join(', ')}, not ${JSON.stringify(opts.to)}`);
   const output = opts.output ?? 'text';
-  if (!(FORMATS as readonly string[]).includes(output)) throw new UserError(`-o must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(output)}`);
+  if (!(FORMATS as readonly string[]).includes(output))
+    throw new UserError(`-o must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(output)}`);
   const minor = opts.kubernetesVersion !== undefined ? parseTargetMinor(opts.kubernetesVersion) : NEWEST_MINOR;
   if (to !== 'pss' && minor < FIRST_VAP_MINOR) {
     throw new UserError(
@@ -55,7 +72,9 @@ export async function policyMigrateCommand(opts: PolicyMigrateOptions, io: Io, s
     );
   }
   if (to === 'pss' && minor < FIRST_PSS_MINOR) {
-    throw new UserError(`--kubernetes-version v1.${minor}: Pod Security admission needs v1.${FIRST_PSS_MINOR} or newer (beta in v1.23-v1.24, GA from v1.25)`);
+    throw new UserError(
+      `--kubernetes-version v1.${minor}: Pod Security admission needs v1.${FIRST_PSS_MINOR} or newer (beta in v1.23-v1.24, GA from v1.25)`,
+    );
   }
 
   const policies = new Map<string, PolicyObject>();
@@ -67,19 +86,30 @@ export async function policyMigrateCommand(opts: PolicyMigrateOptions, io: Io, s
     else if (c.type === 'rbac') rbac.push(c.object);
     else skipped.set(c.kind, (skipped.get(c.kind) ?? 0) + 1);
   }
-  if (skipped.size > 0) io.err(`note: skipped ${[...skipped].map(([k, n]) => `${n} ${k}`).join(', ')} (migrate reads PodSecurityPolicies and RBAC)`);
+  if (skipped.size > 0)
+    io.err(
+      `note: skipped ${[...skipped].map(([k, n]) => `${n} ${k}`).join(', ')} (migrate reads PodSecurityPolicies and RBAC)`,
+    );
   const usable: PolicyObject[] = [];
-  for (const p of [...policies.values()].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))) {
+  for (const p of [...policies.values()].sort((a, b) =>
+    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+  )) {
     try {
       new PspProvider(p);
       usable.push(p);
     } catch (e) {
       if (!(e instanceof ProviderBuildError)) throw e;
-      io.err(`warning: PodSecurityPolicy ${p.metadata.name} admitted no pod (${e.reasons.join('; ')}): the admission controller skipped it, so there is nothing to carry over`);
+      io.err(
+        `warning: PodSecurityPolicy ${p.metadata.name} admitted no pod (${e.reasons.join('; ')}): the admission controller skipped it, so there is nothing to carry over`,
+      );
     }
   }
   if (usable.length === 0) {
-    throw new UserError(policies.size === 0 ? 'the input has no PodSecurityPolicy to migrate (kubectl get psp -o yaml, plus the RBAC: kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A -o yaml)' : 'no PodSecurityPolicy in the input can be used');
+    throw new UserError(
+      policies.size === 0
+        ? 'the input has no PodSecurityPolicy to migrate (kubectl get psp -o yaml, plus the RBAC: kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A -o yaml)'
+        : 'no PodSecurityPolicy in the input can be used',
+    );
   }
 
   const report = buildMigration(usable, rbac, minor, to);
@@ -113,16 +143,23 @@ function nsName(ns: string): string {
 
 function policyLines(p: PolicyReport, report: MigrationReport): string[] {
   const out: string[] = [`PodSecurityPolicy ${p.name}`];
-  const used = p.namespaces.length === 0 ? 'no namespace (no RBAC in the input grants it to service accounts)' : p.namespaces.map(nsName).join(', ');
+  const used =
+    p.namespaces.length === 0
+      ? 'no namespace (no RBAC in the input grants it to service accounts)'
+      : p.namespaces.map(nsName).join(', ');
   out.push(`  used in: ${used}`);
   for (const g of p.grants) out.push(`    ${g.subject} via ${g.binding}`);
-  for (const g of p.notCarried) out.push(`    not carried over: ${g.subject} via ${g.binding} (a namespace-wide rule cannot follow one requester)`);
+  for (const g of p.notCarried)
+    out.push(`    not carried over: ${g.subject} via ${g.binding} (a namespace-wide rule cannot follow one requester)`);
   if (p.pss) {
     const s = p.pss;
     if (s.level === s.target) out.push(`  Pod Security Standards: ${s.target} (admits everything the policy admits)`);
     else {
-      out.push(`  Pod Security Standards: ${s.target}; only ${s.level} admits everything the policy admits, because of:`);
-      for (const r of s.rows.filter((r) => r.level === s.level && r.level !== s.target)) out.push(`    ${r.row} ${r.value}: ${r.note ?? ''}`);
+      out.push(
+        `  Pod Security Standards: ${s.target}; only ${s.level} admits everything the policy admits, because of:`,
+      );
+      for (const r of s.rows.filter((r) => r.level === s.level && r.level !== s.target))
+        out.push(`    ${r.row} ${r.value}: ${r.note ?? ''}`);
       out.push(`    ${s.target} refuses ${s.newlyRefused.join('; ')}`);
     }
     const tighter = s.rows.filter((r) => r.target === s.target && s.target !== 'restricted' && r.note);
@@ -131,7 +168,9 @@ function policyLines(p: PolicyReport, report: MigrationReport): string[] {
       for (const r of tighter) out.push(`    ${r.row} ${r.value}: ${r.note}`);
     }
     if (s.notEnforced.length > 0) {
-      out.push(`  ${s.target} admits what the policy refused${report.to === 'all' ? ' (the ValidatingAdmissionPolicy below keeps refusing it)' : ''}:`);
+      out.push(
+        `  ${s.target} admits what the policy refused${report.to === 'all' ? ' (the ValidatingAdmissionPolicy below keeps refusing it)' : ''}:`,
+      );
       for (const g of s.notEnforced) out.push(`    ${g.policyField}: ${g.lost}`);
     }
   }
@@ -143,8 +182,15 @@ function policyLines(p: PolicyReport, report: MigrationReport): string[] {
     const v = p.vap;
     if (!v.emitted) out.push(`  ValidatingAdmissionPolicy: none needed (the policy refuses nothing)`);
     else {
-      const bound = v.namespaces.length === 0 ? 'not bound (no namespace known to use the policy)' : v.namespaces.includes(ALL_NAMESPACES) ? 'bound to every namespace' : `bound to namespaces ${v.namespaces.join(', ')}`;
-      out.push(`  ValidatingAdmissionPolicy ${v.name} (${v.apiVersion}), ${v.validations.length} rules, ${bound}${v.orWith.length ? `; a pod that ${v.orWith.join(' or ')} admits passes too, where that policy was usable` : ''}:`);
+      const bound =
+        v.namespaces.length === 0
+          ? 'not bound (no namespace known to use the policy)'
+          : v.namespaces.includes(ALL_NAMESPACES)
+            ? 'bound to every namespace'
+            : `bound to namespaces ${v.namespaces.join(', ')}`;
+      out.push(
+        `  ValidatingAdmissionPolicy ${v.name} (${v.apiVersion}), ${v.validations.length} rules, ${bound}${v.orWith.length ? `; a pod that ${v.orWith.join(' or ')} admits passes too, where that policy was usable` : ''}:`,
+      );
       for (const r of v.validations) out.push(`    ${r.id}: ${r.message}`);
       for (const a of v.approximations) out.push(`    approximation: ${a}`);
     }
@@ -156,7 +202,10 @@ function namespaceLines(n: NamespaceReport): string[] {
   const out = [`  ${nsName(n.namespace)}: ${n.target} (policies: ${n.policies.join(', ')})`];
   out.push(`    check first: ${shellLine(n.dryRun)}`);
   out.push(`    then:        ${shellLine(n.apply)}`);
-  if (n.level !== n.target) out.push(`    if the dry run lists pods you cannot change: enforce=${n.level} admits every pod the policies admitted (keep audit and warn at ${n.target})`);
+  if (n.level !== n.target)
+    out.push(
+      `    if the dry run lists pods you cannot change: enforce=${n.level} admits every pod the policies admitted (keep audit and warn at ${n.target})`,
+    );
   return out;
 }
 
@@ -173,7 +222,9 @@ export function textReport(report: MigrationReport): string[] {
   }
   for (const n of report.notes) out.push(`note: ${n}`);
   if (report.to !== 'pss') {
-    out.push(`${report.objects.length} Kubernetes objects: kubestrap policy migrate ... --to vap -o yaml | kubectl apply -f -`);
+    out.push(
+      `${report.objects.length} Kubernetes objects: kubestrap policy migrate ... --to vap -o yaml | kubectl apply -f -`,
+    );
   }
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
   return out;

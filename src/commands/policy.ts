@@ -12,7 +12,13 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** Repeatable and comma-separated: `--allow a,b --allow c`. */
 function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function registerPolicyCommands(program: Command, setExit: (code: number) => void): void {
@@ -20,12 +26,31 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
 
   policy
     .command('check')
-    .description('admit pods and pod templates offline: PodSecurityPolicy (as Kubernetes 1.24) or Pod Security Standards (--level)')
-    .requiredOption('-f, --filename <file>', 'YAML or JSON with pods, workloads, PodSecurityPolicies and RBAC ("-" for stdin); repeatable', collect)
-    .option('--as <user>', 'the user creating the pods (e.g. system:serviceaccount:ns:name); its RBAC counts besides the pod service account')
+    .description(
+      'admit pods and pod templates offline: PodSecurityPolicy (as Kubernetes 1.24) or Pod Security Standards (--level)',
+    )
+    .requiredOption(
+      '-f, --filename <file>',
+      'YAML or JSON with pods, workloads, PodSecurityPolicies and RBAC ("-" for stdin); repeatable',
+      collect,
+    )
+    .option(
+      '--as <user>',
+      'the user creating the pods (e.g. system:serviceaccount:ns:name); its RBAC counts besides the pod service account',
+    )
     .option('--as-group <group>', 'a group for --as; repeatable', collect)
-    .option('--allow <policy>', 'treat this PodSecurityPolicy as usable regardless of RBAC; repeatable or comma-separated', collectList)
-    .addOption(new Option('--level <level>', 'check the Pod Security Standards of this level instead').choices(['privileged', 'baseline', 'restricted']))
+    .option(
+      '--allow <policy>',
+      'treat this PodSecurityPolicy as usable regardless of RBAC; repeatable or comma-separated',
+      collectList,
+    )
+    .addOption(
+      new Option('--level <level>', 'check the Pod Security Standards of this level instead').choices([
+        'privileged',
+        'baseline',
+        'restricted',
+      ]),
+    )
     .option('--pss-version <version>', 'Pod Security Standards version: v1.N or latest (default: latest)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts) => {
@@ -38,7 +63,11 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
     .description('answer `kubectl auth can-i VERB podsecuritypolicy/NAME` offline from RBAC objects')
     .argument('<verb>', 'e.g. use')
     .argument('<resource>', 'podsecuritypolicy/NAME (also psp/NAME, podsecuritypolicies.extensions/NAME)')
-    .requiredOption('-f, --filename <file>', 'YAML or JSON with Roles, ClusterRoles and bindings ("-" for stdin); repeatable', collect)
+    .requiredOption(
+      '-f, --filename <file>',
+      'YAML or JSON with Roles, ClusterRoles and bindings ("-" for stdin); repeatable',
+      collect,
+    )
     .option('--as <user>', 'the user to ask for (required)')
     .option('--as-group <group>', 'a group for --as; repeatable', collect)
     .option('-n, --namespace <namespace>', 'the namespace to ask in', 'default')
@@ -51,7 +80,10 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
 
   const live = (cmd: Command) =>
     cmd
-      .option('-c, --config <file>', 'cluster config (custom policies, default policy); default: ./cluster.yaml if present')
+      .option(
+        '-c, --config <file>',
+        'cluster config (custom policies, default policy); default: ./cluster.yaml if present',
+      )
       .option('--kubeconfig <file>', 'default: /etc/kubernetes/admin.conf, else ~/.kube/config')
       .option('--mode <mode>', 'auto, psp or pss (default: auto, from the cluster version)');
 
@@ -77,7 +109,9 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
   }
 
   live(policy.command('bindings'))
-    .description('on a live cluster: list the association rules (which policy who may use where; PSS: each namespace level)')
+    .description(
+      'on a live cluster: list the association rules (which policy who may use where; PSS: each namespace level)',
+    )
     .option('-n, --namespace <namespace>', 'only this namespace (and the cluster-wide bindings)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts) => {
@@ -87,10 +121,12 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
     });
 
   live(policy.command('default'))
-    .description('on a live cluster: remove (--disassociate) or restore (--associate) the cluster-wide binding of the default policy')
+    .description(
+      'on a live cluster: remove (--disassociate) or restore (--associate) the cluster-wide binding of the default policy',
+    )
     .option('--disassociate', 'remove ClusterRoleBinding psp:POLICY: only the namespace bindings apply')
     .option('--associate', 'restore it')
-    .option('--policy <policy>', 'the default policy (default: the config\'s podSecurity.default)')
+    .option('--policy <policy>', "the default policy (default: the config's podSecurity.default)")
     .option('--force', 'even when running pods would be left without a policy')
     .option('--dry-run', 'print the objects to apply or delete and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -103,10 +139,28 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
   policy
     .command('migrate')
     .description('carry PodSecurityPolicies over to Pod Security Standards labels and ValidatingAdmissionPolicies')
-    .requiredOption('-f, --filename <file>', 'YAML or JSON with PodSecurityPolicies and the RBAC that grants them ("-" for stdin); repeatable', collect)
-    .addOption(new Option('--to <target>', 'pss: levels and namespace labels; vap: ValidatingAdmissionPolicies; all: both').choices(['pss', 'vap', 'all']).default('all'))
-    .addOption(new Option('-o, --output <format>', 'text, json, or yaml (with --to vap|all: only the objects, for kubectl apply -f -)').choices(['text', 'json', 'yaml']).default('text'))
-    .option('--kubernetes-version <version>', 'the version you are moving to, e.g. v1.30 (default: the newest supported)')
+    .requiredOption(
+      '-f, --filename <file>',
+      'YAML or JSON with PodSecurityPolicies and the RBAC that grants them ("-" for stdin); repeatable',
+      collect,
+    )
+    .addOption(
+      new Option('--to <target>', 'pss: levels and namespace labels; vap: ValidatingAdmissionPolicies; all: both')
+        .choices(['pss', 'vap', 'all'])
+        .default('all'),
+    )
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'text, json, or yaml (with --to vap|all: only the objects, for kubectl apply -f -)',
+      )
+        .choices(['text', 'json', 'yaml'])
+        .default('text'),
+    )
+    .option(
+      '--kubernetes-version <version>',
+      'the version you are moving to, e.g. v1.30 (default: the newest supported)',
+    )
     .action(async (opts) => {
       const { policyMigrateCommand } = await import('./policy-migrate.js');
       setExit(await policyMigrateCommand(opts, processIo));

@@ -21,7 +21,8 @@ export async function rebuildCommand(opts: RebuildOptions, io: Io, signal: Abort
   // A bad config must stop the rebuild before the old cluster is torn down.
   render(loadConfig(opts.config));
   if (!opts.yes) {
-    if (!io.tty) throw new UserError('rebuild destroys this node\'s cluster first; pass --yes to confirm when not on a terminal');
+    if (!io.tty)
+      throw new UserError("rebuild destroys this node's cluster first; pass --yes to confirm when not on a terminal");
     if (!(await confirm(io, `Tear down the cluster on ${os.hostname()} and build it again?`))) {
       io.err('Nothing changed.');
       return 1;

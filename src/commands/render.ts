@@ -14,7 +14,9 @@ export function renderCommand(opts: RenderOptions, io: Io): number {
   const result = render(cfg);
   for (const w of result.warnings) io.err(`warning: ${w}`);
   const written = writeRender(opts.output, result.artifacts);
-  io.err(`Rendered ${cfg.version.text} (${cfg.mode === 'psp' ? 'PodSecurityPolicy' : 'Pod Security Standards'}, default ${cfg.podSecurity.default}) to ${opts.output}/`);
+  io.err(
+    `Rendered ${cfg.version.text} (${cfg.mode === 'psp' ? 'PodSecurityPolicy' : 'Pod Security Standards'}, default ${cfg.podSecurity.default}) to ${opts.output}/`,
+  );
   for (const f of written) io.out(f);
   return 0;
 }

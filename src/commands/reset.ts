@@ -25,9 +25,12 @@ export interface ResetOptions {
 
 /** Is this a node kubeadm set up (or kubestrap started to)? */
 export function isKubeadmNode(paths: HostPaths): boolean {
-  return ['/etc/kubernetes/kubelet.conf', '/etc/kubernetes/admin.conf', '/etc/kubernetes/manifests', '/var/lib/kubestrap/state.json'].some((p) =>
-    existsSync(paths.at(p)),
-  );
+  return [
+    '/etc/kubernetes/kubelet.conf',
+    '/etc/kubernetes/admin.conf',
+    '/etc/kubernetes/manifests',
+    '/var/lib/kubestrap/state.json',
+  ].some((p) => existsSync(paths.at(p)));
 }
 
 export async function planReset(runner: Runner, paths: HostPaths, mode: IptablesMode): Promise<NetworkPlanStep[]> {
@@ -44,12 +47,20 @@ export async function planReset(runner: Runner, paths: HostPaths, mode: Iptables
   return plan;
 }
 
-export async function resetCommand(opts: ResetOptions, io: Io, signal: AbortSignal, alreadyConfirmed = false): Promise<number> {
+export async function resetCommand(
+  opts: ResetOptions,
+  io: Io,
+  signal: AbortSignal,
+  alreadyConfirmed = false,
+): Promise<number> {
   const mode = (opts.iptables ?? 'all') as IptablesMode;
-  if (mode !== 'all' && mode !== 'kube-only') throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
+  if (mode !== 'all' && mode !== 'kube-only')
+    throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
   const paths = hostPaths();
   if (!isKubeadmNode(paths) && !opts.force) {
-    throw new UserError(`this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state); pass --force to clean it anyway`);
+    throw new UserError(
+      `this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state); pass --force to clean it anyway`,
+    );
   }
   const base = new ExecaRunner(opts.dryRun ? { write() {}, output() {} } : new FileLog(paths.logFile));
   const runner = opts.dryRun ? new DryRunRunner(base) : base;
@@ -57,12 +68,18 @@ export async function resetCommand(opts: ResetOptions, io: Io, signal: AbortSign
 
   if (opts.dryRun) {
     io.out(`kubestrap reset would run on ${os.hostname()}:`);
-    for (const s of plan) io.out(`  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without KUBE-, CNI- and FLANNEL ones)' : ''}`);
+    for (const s of plan)
+      io.out(
+        `  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without KUBE-, CNI- and FLANNEL ones)' : ''}`,
+      );
     return 0;
   }
   if (!alreadyConfirmed && !opts.yes) {
-    if (!io.tty) throw new UserError('reset destroys this node\'s cluster; pass --yes to confirm when not on a terminal');
-    io.err(`This tears down the Kubernetes node on ${os.hostname()}:\n${plan.map((s) => `  ${formatArgv(s.argv)}`).join('\n')}`);
+    if (!io.tty)
+      throw new UserError("reset destroys this node's cluster; pass --yes to confirm when not on a terminal");
+    io.err(
+      `This tears down the Kubernetes node on ${os.hostname()}:\n${plan.map((s) => `  ${formatArgv(s.argv)}`).join('\n')}`,
+    );
     if (!(await confirm(io, 'Reset this node?'))) {
       io.err('Nothing changed.');
       return 1;

@@ -20,23 +20,33 @@ export interface UpOptions {
 }
 
 export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): Promise<number> {
-  if (opts.output !== undefined && opts.output !== 'json') throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
+  if (opts.output !== undefined && opts.output !== 'json')
+    throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
   if (opts.from && opts.only) throw new UserError('use either --from or --only, not both');
   const { ctx, paths } = await openSession({ ...opts, log: true }, io, signal);
   const release = ctx.dryRun ? () => {} : acquireLock(paths.stateDir);
   try {
     if (!ctx.dryRun) writeRender(paths.renderDir, ctx.rendered.artifacts);
     const reporter = chooseReporter(io, opts);
-    const result = await runSteps(ctx, UP_STEPS, { from: opts.from as StepId | undefined, only: opts.only as StepId | undefined }, reporter);
+    const result = await runSteps(
+      ctx,
+      UP_STEPS,
+      { from: opts.from as StepId | undefined, only: opts.only as StepId | undefined },
+      reporter,
+    );
     if (ctx.dryRun && result.ok) {
       // The manifests the planned steps would apply, so a reviewer sees everything.
       for (const a of ctx.rendered.artifacts) {
-        const planned = result.outcomes.some((o) => o.status === 'planned' && (o.name === a.step || (a.kind !== 'manifest' && o.name === 'kubeadm-init')));
+        const planned = result.outcomes.some(
+          (o) => o.status === 'planned' && (o.name === a.step || (a.kind !== 'manifest' && o.name === 'kubeadm-init')),
+        );
         if (planned && opts.output !== 'json') io.out(`# --- ${a.path} ---\n${a.text.trimEnd()}`);
       }
     }
-    if (result.ok && result.unchanged && !ctx.dryRun) reporter.note('Nothing to change: every step was already done, and the cluster verifies.');
-    if (result.ok && !ctx.dryRun && !result.unchanged) reporter.note(`Cluster ${ctx.config.version.text} is up. kubectl uses ${ctx.kubeconfig}.`);
+    if (result.ok && result.unchanged && !ctx.dryRun)
+      reporter.note('Nothing to change: every step was already done, and the cluster verifies.');
+    if (result.ok && !ctx.dryRun && !result.unchanged)
+      reporter.note(`Cluster ${ctx.config.version.text} is up. kubectl uses ${ctx.kubeconfig}.`);
     reporter.end();
     if (result.interrupted) return 130;
     return result.ok ? 0 : 1;

@@ -5,11 +5,18 @@ import { UserError } from '../errors.js';
 import { runChecks } from '../verify/checks.js';
 import { openSession } from './session.js';
 
-export async function verifyCommand(opts: { config?: string; output?: string }, io: Io, signal: AbortSignal): Promise<number> {
-  if (opts.output !== undefined && opts.output !== 'json') throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
+export async function verifyCommand(
+  opts: { config?: string; output?: string },
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
+  if (opts.output !== undefined && opts.output !== 'json')
+    throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
   const { ctx } = await openSession({ config: opts.config }, io, signal);
   if (!existsSync(ctx.kubeconfig)) {
-    throw new UserError(`no kubeconfig at ${ctx.kubeconfig}: run \`sudo kubestrap up\` first (it installs one for you)`);
+    throw new UserError(
+      `no kubeconfig at ${ctx.kubeconfig}: run \`sudo kubestrap up\` first (it installs one for you)`,
+    );
   }
   const report = await runChecks(ctx);
   if (opts.output === 'json') {

@@ -33,12 +33,14 @@ export type CidrResult = { ok: true; cidr: Cidr } | { ok: false; reason: string 
 export function parseCidr(text: string): CidrResult {
   const m = /^([^/]+)\/(\d{1,2})$/.exec(text.trim());
   if (!m) {
-    if (text.includes(':')) return { ok: false, reason: 'IPv6 subnets are not supported yet; use an IPv4 CIDR such as 10.244.0.0/16' };
+    if (text.includes(':'))
+      return { ok: false, reason: 'IPv6 subnets are not supported yet; use an IPv4 CIDR such as 10.244.0.0/16' };
     return { ok: false, reason: 'not a CIDR; expected an IPv4 block such as 10.244.0.0/16' };
   }
   const addr = parseIPv4(m[1]);
   if (addr === undefined) {
-    if (m[1].includes(':')) return { ok: false, reason: 'IPv6 subnets are not supported yet; use an IPv4 CIDR such as 10.244.0.0/16' };
+    if (m[1].includes(':'))
+      return { ok: false, reason: 'IPv6 subnets are not supported yet; use an IPv4 CIDR such as 10.244.0.0/16' };
     return { ok: false, reason: `"${m[1]}" is not an IPv4 address` };
   }
   const prefix = Number(m[2]);

@@ -10,7 +10,14 @@ import { UserError, UserErrors } from '../errors.js';
 import { clusterConfigSchema, type ClusterConfigFields, type ClusterConfigInput } from './schema.js';
 import { validateConfig } from './validate.js';
 import { formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
-import { NEWEST_MINOR, flannelNamespace, parseKubeVersion, resolveMode, type KubeVersion, type PodSecurityMode } from '../versions.js';
+import {
+  NEWEST_MINOR,
+  flannelNamespace,
+  parseKubeVersion,
+  resolveMode,
+  type KubeVersion,
+  type PodSecurityMode,
+} from '../versions.js';
 
 export const DEFAULT_CONFIG_FILE = 'cluster.yaml';
 
@@ -43,7 +50,11 @@ export function parseConfig(text: string, file: string, baseDir: string): Cluste
   const src = parseYamlSource(text, file);
   const raw = src.doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new UserError('the config must be a YAML mapping (apiVersion, kind, kubernetesVersion, ...)', { file, line: 1, col: 1 });
+    throw new UserError('the config must be a YAML mapping (apiVersion, kind, kubernetesVersion, ...)', {
+      file,
+      line: 1,
+      col: 1,
+    });
   }
   const parsed = clusterConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -71,7 +82,8 @@ function resolve(input: ClusterConfigFields, source: string | undefined, baseDir
   if (source === undefined) {
     // The defaults must pass the same checks a file does.
     const problems = validateConfig(input);
-    if (problems.length > 0) throw new UserErrors(problems.map((p) => new UserError(p.message, undefined, formatPath(p.path))));
+    if (problems.length > 0)
+      throw new UserErrors(problems.map((p) => new UserError(p.message, undefined, formatPath(p.path))));
   }
   const version = parseKubeVersion(input.kubernetesVersion)!;
   return { ...input, version, mode: resolveMode(input.podSecurity.mode, version.minor), source, baseDir };
@@ -111,10 +123,19 @@ function zodIssueToErrors(issue: ZodIssue, raw: unknown, src: YamlSource): UserE
       if (got === undefined) return [errorAt(src, p, `is required (${issue.expected})`)];
       return [errorAt(src, p, `expected ${expectedName(issue.expected)}, got ${describe(got)}`)];
     case 'invalid_value':
-      if (issue.values.length === 1) return [errorAt(src, p, `must be ${JSON.stringify(issue.values[0])}, got ${describe(got)}`)];
+      if (issue.values.length === 1)
+        return [errorAt(src, p, `must be ${JSON.stringify(issue.values[0])}, got ${describe(got)}`)];
       return [errorAt(src, p, `must be one of ${issue.values.map((v) => String(v)).join(', ')}; got ${describe(got)}`)];
     case 'too_small':
-      return [errorAt(src, p, issue.origin === 'string' || issue.origin === 'array' ? 'must not be empty' : `must be at least ${issue.minimum}`)];
+      return [
+        errorAt(
+          src,
+          p,
+          issue.origin === 'string' || issue.origin === 'array'
+            ? 'must not be empty'
+            : `must be at least ${issue.minimum}`,
+        ),
+      ];
     case 'too_big':
       return [errorAt(src, p, `must be at most ${issue.maximum}`)];
     default:

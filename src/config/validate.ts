@@ -39,9 +39,15 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
   const version = parseKubeVersion(cfg.kubernetesVersion);
   let minor: number | undefined;
   if (!version) {
-    add(['kubernetesVersion'], `"${cfg.kubernetesVersion}" is not a Kubernetes version; write it as v1.MINOR.PATCH, e.g. v1.24.17`);
+    add(
+      ['kubernetesVersion'],
+      `"${cfg.kubernetesVersion}" is not a Kubernetes version; write it as v1.MINOR.PATCH, e.g. v1.24.17`,
+    );
   } else if (!isSupportedMinor(version.minor)) {
-    add(['kubernetesVersion'], `${version.text} is outside the supported range v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR}`);
+    add(
+      ['kubernetesVersion'],
+      `${version.text} is outside the supported range v1.${OLDEST_MINOR} to v1.${NEWEST_MINOR}`,
+    );
   } else {
     minor = version.minor;
   }
@@ -49,12 +55,21 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
   if (minor !== undefined) {
     const mode = cfg.podSecurity.mode;
     if (mode === 'psp' && !pspServed(minor)) {
-      add(['podSecurity', 'mode'], `psp is not available on v1.${minor}: PodSecurityPolicy was removed in v1.25; use pss (or auto)`);
+      add(
+        ['podSecurity', 'mode'],
+        `psp is not available on v1.${minor}: PodSecurityPolicy was removed in v1.25; use pss (or auto)`,
+      );
     }
     if (mode === 'pss' && !pssAvailable(minor)) {
-      add(['podSecurity', 'mode'], `pss needs Kubernetes v1.${FIRST_PSS_MINOR} or newer (PodSecurity admission); use psp on v1.${minor} (psp works up to v1.${LAST_PSP_MINOR})`);
+      add(
+        ['podSecurity', 'mode'],
+        `pss needs Kubernetes v1.${FIRST_PSS_MINOR} or newer (PodSecurity admission); use psp on v1.${minor} (psp works up to v1.${LAST_PSP_MINOR})`,
+      );
     }
-    if (cfg.podSecurity.customPolicies === 'vap' && (resolveMode(mode, minor) !== 'pss' || minor < FIRST_VAP_GA_MINOR)) {
+    if (
+      cfg.podSecurity.customPolicies === 'vap' &&
+      (resolveMode(mode, minor) !== 'pss' || minor < FIRST_VAP_GA_MINOR)
+    ) {
       add(
         ['podSecurity', 'customPolicies'],
         `vap needs Pod Security Standards mode on v1.${FIRST_VAP_GA_MINOR} or newer (ValidatingAdmissionPolicy is GA there); v1.${minor}${resolveMode(mode, minor) === 'psp' ? ' runs PodSecurityPolicy, which enforces the policies itself: use psp' : ' serves it only as a disabled beta'}`,
@@ -69,11 +84,15 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
   cfg.policies.forEach((p, i) => {
     const nameProblem = dns1123SubdomainProblem(p.name);
     if (nameProblem) add(['policies', i, 'name'], nameProblem);
-    if (isBuiltinPolicy(p.name)) add(['policies', i, 'name'], `"${p.name}" is a built-in template; give your policy its own name`);
+    if (isBuiltinPolicy(p.name))
+      add(['policies', i, 'name'], `"${p.name}" is a built-in template; give your policy its own name`);
     if (customNames.has(p.name)) add(['policies', i, 'name'], `"${p.name}" is defined twice`);
     customNames.add(p.name);
     if (!isBuiltinPolicy(p.template)) {
-      add(['policies', i, 'template'], `unknown template "${p.template}"; built-in templates: ${BUILTIN_POLICY_TEMPLATES.join(', ')}`);
+      add(
+        ['policies', i, 'template'],
+        `unknown template "${p.template}"; built-in templates: ${BUILTIN_POLICY_TEMPLATES.join(', ')}`,
+      );
     }
   });
   if (minor !== undefined) {
@@ -97,11 +116,19 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
   cfg.tenants.forEach((t, i) => {
     const nsProblem = dns1123LabelProblem(t.namespace);
     if (nsProblem) add(['tenants', i, 'namespace'], nsProblem);
-    else if (SYSTEM_NAMESPACES.has(t.namespace)) add(['tenants', i, 'namespace'], `"${t.namespace}" belongs to Kubernetes itself; tenants need their own namespace`);
+    else if (SYSTEM_NAMESPACES.has(t.namespace))
+      add(
+        ['tenants', i, 'namespace'],
+        `"${t.namespace}" belongs to Kubernetes itself; tenants need their own namespace`,
+      );
     else if (cfg.podSecurity.privilegedNamespaces.includes(t.namespace)) {
-      add(['tenants', i, 'namespace'], `"${t.namespace}" is listed in podSecurity.privilegedNamespaces; a tenant namespace gets its own policy`);
+      add(
+        ['tenants', i, 'namespace'],
+        `"${t.namespace}" is listed in podSecurity.privilegedNamespaces; a tenant namespace gets its own policy`,
+      );
     }
-    if (tenantNamespaces.has(t.namespace)) add(['tenants', i, 'namespace'], `namespace "${t.namespace}" is used by two tenants; merge them`);
+    if (tenantNamespaces.has(t.namespace))
+      add(['tenants', i, 'namespace'], `namespace "${t.namespace}" is used by two tenants; merge them`);
     tenantNamespaces.add(t.namespace);
     const seen = new Set<string>();
     t.serviceAccounts.forEach((sa, j) => {
@@ -124,21 +151,32 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
     const ns = cfg.ingress.namespace;
     const p = dns1123LabelProblem(ns);
     if (p) add(['ingress', 'namespace'], p);
-    else if (SYSTEM_NAMESPACES.has(ns)) add(['ingress', 'namespace'], `"${ns}" belongs to Kubernetes itself; ingress-nginx needs its own namespace`);
-    else if (tenantNamespaces.has(ns)) add(['ingress', 'namespace'], `"${ns}" is also a tenant namespace; ingress-nginx needs its own`);
+    else if (SYSTEM_NAMESPACES.has(ns))
+      add(['ingress', 'namespace'], `"${ns}" belongs to Kubernetes itself; ingress-nginx needs its own namespace`);
+    else if (tenantNamespaces.has(ns))
+      add(['ingress', 'namespace'], `"${ns}" is also a tenant namespace; ingress-nginx needs its own`);
     else if (cfg.podSecurity.privilegedNamespaces.includes(ns)) {
-      add(['ingress', 'namespace'], `"${ns}" is listed in podSecurity.privilegedNamespaces; ingress-nginx passes the restricted level and should not run privileged`);
+      add(
+        ['ingress', 'namespace'],
+        `"${ns}" is listed in podSecurity.privilegedNamespaces; ingress-nginx passes the restricted level and should not run privileged`,
+      );
     }
   }
 
   if (minor !== undefined) {
     const privileged = cfg.podSecurity.privilegedNamespaces;
     if (!privileged.includes('kube-system')) {
-      add(['podSecurity', 'privilegedNamespaces'], 'must include kube-system: the control plane, kube-proxy and CoreDNS run there and are refused otherwise');
+      add(
+        ['podSecurity', 'privilegedNamespaces'],
+        'must include kube-system: the control plane, kube-proxy and CoreDNS run there and are refused otherwise',
+      );
     }
     const cniNs = flannelNamespace(minor);
     if (cfg.cni.manifest === '' && !privileged.includes(cniNs)) {
-      add(['podSecurity', 'privilegedNamespaces'], `must include ${cniNs}: flannel runs there on v1.${minor} and needs host networking`);
+      add(
+        ['podSecurity', 'privilegedNamespaces'],
+        `must include ${cniNs}: flannel runs there on v1.${minor} and needs host networking`,
+      );
     }
   }
 
@@ -159,16 +197,28 @@ function validateNetworking(cfg: ClusterConfigFields, add: Add) {
   const pod = cidr('podSubnet');
   const svc = cidr('serviceSubnet');
   if (pod && pod.prefix > 24) {
-    add(['networking', 'podSubnet'], `/${pod.prefix} is smaller than one node's /24 pod range; use /24 or larger (e.g. 10.244.0.0/16)`);
+    add(
+      ['networking', 'podSubnet'],
+      `/${pod.prefix} is smaller than one node's /24 pod range; use /24 or larger (e.g. 10.244.0.0/16)`,
+    );
   }
   if (svc && svc.prefix < 12) {
-    add(['networking', 'serviceSubnet'], `/${svc.prefix} is too large: kube-apiserver accepts at most /12 for IPv4 service ranges`);
+    add(
+      ['networking', 'serviceSubnet'],
+      `/${svc.prefix} is too large: kube-apiserver accepts at most /12 for IPv4 service ranges`,
+    );
   }
   if (svc && svc.prefix > 28) {
-    add(['networking', 'serviceSubnet'], `/${svc.prefix} is too small: the API server and cluster DNS need their addresses in it; use /28 or larger`);
+    add(
+      ['networking', 'serviceSubnet'],
+      `/${svc.prefix} is too small: the API server and cluster DNS need their addresses in it; use /28 or larger`,
+    );
   }
   if (pod && svc && cidrsOverlap(pod, svc)) {
-    add(['networking', 'serviceSubnet'], `${svc.text} overlaps podSubnet ${pod.text}; pods and services need separate ranges`);
+    add(
+      ['networking', 'serviceSubnet'],
+      `${svc.text} overlaps podSubnet ${pod.text}; pods and services need separate ranges`,
+    );
   }
   const dnsProblem = dns1123SubdomainProblem(cfg.networking.dnsDomain);
   if (dnsProblem) add(['networking', 'dnsDomain'], dnsProblem);
@@ -177,14 +227,20 @@ function validateNetworking(cfg: ClusterConfigFields, add: Add) {
   if (addr !== '') {
     const ip = parseIPv4(addr);
     if (ip === undefined) {
-      add(['controlPlane', 'advertiseAddress'], `"${addr}" is not an IPv4 address (leave it empty to let kubeadm choose)`);
+      add(
+        ['controlPlane', 'advertiseAddress'],
+        `"${addr}" is not an IPv4 address (leave it empty to let kubeadm choose)`,
+      );
     } else {
       for (const [name, block] of [
         ['podSubnet', pod],
         ['serviceSubnet', svc],
       ] as const) {
         if (block && cidrContains(block, ip)) {
-          add(['controlPlane', 'advertiseAddress'], `${formatIPv4(ip)} lies inside networking.${name} ${block.text}; the node's own address must be outside it`);
+          add(
+            ['controlPlane', 'advertiseAddress'],
+            `${formatIPv4(ip)} lies inside networking.${name} ${block.text}; the node's own address must be outside it`,
+          );
         }
       }
     }

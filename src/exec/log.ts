@@ -24,7 +24,11 @@ export class FileLog implements Log {
   }
 
   output(r: RunResult): void {
-    const indent = (s: string) => redact(s.trimEnd()).split('\n').map((l) => `    ${l}`).join('\n');
+    const indent = (s: string) =>
+      redact(s.trimEnd())
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n');
     let text = `  exit ${r.exitCode} after ${Math.round(r.durationMs)} ms\n`;
     if (r.stdout.trim()) text += `  stdout:\n${indent(r.stdout)}\n`;
     if (r.stderr.trim()) text += `  stderr:\n${indent(r.stderr)}\n`;

@@ -28,7 +28,8 @@ export function parseJoinLine(text: string, file: string): JoinLine {
     .split(/\s+/);
   const at = { file, line: firstLine >= 0 ? firstLine + 1 : 1 };
   const bad = (message: string) => new UserError(message, at);
-  if (words[0] !== 'kubeadm' || words[1] !== 'join') throw bad('expected a `kubeadm join` command (as `kubestrap join-command` writes it)');
+  if (words[0] !== 'kubeadm' || words[1] !== 'join')
+    throw bad('expected a `kubeadm join` command (as `kubestrap join-command` writes it)');
   const endpoint = words[2];
   if (!endpoint || !ENDPOINT.test(endpoint)) throw bad(`"${endpoint ?? ''}" is not an API server address (host:port)`);
   let token: string | undefined;
@@ -51,12 +52,19 @@ export function parseJoinLine(text: string, file: string): JoinLine {
     }
   }
   if (!token) throw bad('the join command has no --token');
-  if (caCertHashes.length === 0) throw bad('the join command has no --discovery-token-ca-cert-hash (kubestrap never joins without pinning the CA)');
+  if (caCertHashes.length === 0)
+    throw bad('the join command has no --discovery-token-ca-cert-hash (kubestrap never joins without pinning the CA)');
   return { endpoint, token, caCertHashes };
 }
 
 export function joinArgv(line: JoinLine): string[] {
-  return ['join', line.endpoint, '--token', line.token, ...line.caCertHashes.flatMap((h) => ['--discovery-token-ca-cert-hash', h])];
+  return [
+    'join',
+    line.endpoint,
+    '--token',
+    line.token,
+    ...line.caCertHashes.flatMap((h) => ['--discovery-token-ca-cert-hash', h]),
+  ];
 }
 
 /** Go duration as kubeadm's --ttl reads it: 30m, 1h, 1h30m, 90s. */

@@ -7,18 +7,38 @@ import type { Finding } from '../steps/preflight.js';
 export async function workerPreflight(runner: Runner, paths: HostPaths): Promise<Finding[]> {
   const out: Finding[] = [];
   const uid = process.getuid?.() ?? 0;
-  out.push({ name: 'root', ok: uid === 0, message: uid === 0 ? 'running as root' : 'kubestrap join changes the host: run it with sudo' });
+  out.push({
+    name: 'root',
+    ok: uid === 0,
+    message: uid === 0 ? 'running as root' : 'kubestrap join changes the host: run it with sudo',
+  });
   const swap = await runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
-  out.push({ name: 'swap', ok: !(swap.exitCode === 0 && swap.stdout.trim() !== ''), message: 'swap must be off (swapoff -a, and remove it from /etc/fstab)' });
+  out.push({
+    name: 'swap',
+    ok: !(swap.exitCode === 0 && swap.stdout.trim() !== ''),
+    message: 'swap must be off (swapoff -a, and remove it from /etc/fstab)',
+  });
   for (const key of ['net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_forward']) {
     const r = await runner.run('sysctl', ['-n', key], { allowFailure: true });
-    out.push({ name: key, ok: r.exitCode === 0 && r.stdout.trim() === '1', message: `${key} must be 1 (modprobe br_netfilter; sysctl -w ${key}=1)` });
+    out.push({
+      name: key,
+      ok: r.exitCode === 0 && r.stdout.trim() === '1',
+      message: `${key} must be 1 (modprobe br_netfilter; sysctl -w ${key}=1)`,
+    });
   }
   for (const tool of ['kubeadm', 'kubelet']) {
-    const r = await runner.run(tool, tool === 'kubeadm' ? ['version', '-o', 'short'] : ['--version'], { allowFailure: true });
-    out.push({ name: tool, ok: r.exitCode === 0, message: `${tool} must be installed (the control plane's version, from pkgs.k8s.io)` });
+    const r = await runner.run(tool, tool === 'kubeadm' ? ['version', '-o', 'short'] : ['--version'], {
+      allowFailure: true,
+    });
+    out.push({
+      name: tool,
+      ok: r.exitCode === 0,
+      message: `${tool} must be installed (the control plane's version, from pkgs.k8s.io)`,
+    });
   }
-  const socket = existsSync(paths.at('/run/containerd/containerd.sock')) || existsSync(paths.at('/var/run/containerd/containerd.sock'));
+  const socket =
+    existsSync(paths.at('/run/containerd/containerd.sock')) ||
+    existsSync(paths.at('/var/run/containerd/containerd.sock'));
   out.push({ name: 'container-runtime', ok: socket, message: 'containerd must be installed and running' });
   const ss = await runner.run('ss', ['-Htln'], { allowFailure: true });
   out.push({ name: 'ports', ok: !/[:.]10250\s/.test(`${ss.stdout}\n`), message: 'port 10250 (kubelet) is in use' });

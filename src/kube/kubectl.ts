@@ -53,7 +53,10 @@ export class Kubectl {
     return ['--kubeconfig', this.kubeconfig, ...args];
   }
 
-  private run(args: string[], opts: { mutates?: boolean; input?: string; allowFailure?: boolean } = {}): Promise<RunResult> {
+  private run(
+    args: string[],
+    opts: { mutates?: boolean; input?: string; allowFailure?: boolean } = {},
+  ): Promise<RunResult> {
     return this.runner.run('kubectl', this.argv(args), { ...opts, signal: this.signal });
   }
 

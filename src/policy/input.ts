@@ -82,7 +82,8 @@ export async function* readObjects(stream: AsyncIterable<string | Buffer>, file:
     if (!mode) return; // empty or blank input: no objects
     yield* emit(mode, splitter!.end(), file);
   } catch (e) {
-    if (e instanceof JsonSplitError) throw new UserError(`invalid JSON: ${e.message}`, { file, line: e.line, col: e.col });
+    if (e instanceof JsonSplitError)
+      throw new UserError(`invalid JSON: ${e.message}`, { file, line: e.line, col: e.col });
     if ((e as NodeJS.ErrnoException)?.code && !(e instanceof UserError)) inputError(e, file);
     throw e;
   }
@@ -90,7 +91,8 @@ export async function* readObjects(stream: AsyncIterable<string | Buffer>, file:
 
 function* emit(mode: 'json' | 'yaml', pieces: unknown[], file: string): Generator<SourceObject> {
   if (mode === 'json') {
-    for (const p of pieces as JsonPiece[]) yield* expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
+    for (const p of pieces as JsonPiece[])
+      yield* expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
   } else {
     for (const p of pieces as { text: string; line: number; lineMap?: number[]; listWrapper?: boolean }[]) {
       const obj = parseYaml(p.text, p.line, p.lineMap, file);
@@ -117,8 +119,10 @@ function parseJson(text: string, line: number, col: number, file: string): unkno
     return JSON.parse(text);
   } catch (e) {
     const offset = jsonErrorOffset(text);
-    const pos = positionIn(text, offset < 0 ? 0 : offset, line, col);
-    const reason = (e as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/, [\s\S]* is not valid JSON$/, '');
+    const pos = positionIn(text, Math.max(offset, 0), line, col);
+    const reason = (e as Error).message
+      .replace(/ in JSON at position \d+.*$/, '')
+      .replace(/, [\s\S]* is not valid JSON$/, '');
     throw new UserError(`invalid JSON: ${reason}`, { file, line: pos.line, col: pos.col });
   }
 }

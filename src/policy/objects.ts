@@ -60,7 +60,12 @@ function fail(src: SourceObject, message: string): never {
 
 function label(kind: string, o: Obj): string {
   const meta = isObj(o.metadata) ? o.metadata : {};
-  const name = typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '(unnamed)';
+  const name =
+    typeof meta.name === 'string'
+      ? meta.name
+      : typeof meta.generateName === 'string'
+        ? `${meta.generateName}*`
+        : '(unnamed)';
   return `${kind} ${name}`;
 }
 
@@ -70,7 +75,8 @@ export function classify(src: SourceObject): Classified {
   const kind = typeof o.kind === 'string' ? o.kind : '';
   if (kind === '') fail(src, 'object has no kind');
   const meta = isObj(o.metadata) ? o.metadata : {};
-  const name = typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? meta.generateName : '';
+  const name =
+    typeof meta.name === 'string' ? meta.name : typeof meta.generateName === 'string' ? meta.generateName : '';
   const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : 'default';
 
   if (kind === 'Pod') {
@@ -126,5 +132,8 @@ function toPolicy(o: Obj, src: SourceObject): PolicyObject {
     const where = ['spec', ...issue.path.map(String)].join('.');
     fail(src, `PodSecurityPolicy ${name}: ${where}: ${issue.message}`);
   }
-  return { metadata: { name, annotations: (annotations as Record<string, string> | undefined) ?? undefined }, spec: parsed.data };
+  return {
+    metadata: { name, annotations: (annotations as Record<string, string> | undefined) ?? undefined },
+    spec: parsed.data,
+  };
 }

@@ -76,7 +76,10 @@ export const ANONYMOUS = 'system:anonymous';
  * groups, not system:authenticated.
  */
 export function serviceAccountUser(namespace: string, name: string): UserInfo {
-  return { name: `${SA_PREFIX}${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`] };
+  return {
+    name: `${SA_PREFIX}${namespace}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`],
+  };
 }
 
 /**
@@ -259,7 +262,9 @@ export interface PolicyUseOptions {
  * the pod's service account or the requester may use it in the pod's namespace, or
  * it is explicitly allowed. Answers are cached per namespace, service account and policy.
  */
-export function policyUseAuthorizer(opts: PolicyUseOptions): (namespace: string, serviceAccount: string) => (policy: string) => boolean {
+export function policyUseAuthorizer(
+  opts: PolicyUseOptions,
+): (namespace: string, serviceAccount: string) => (policy: string) => boolean {
   const allow = new Set(opts.allow ?? []);
   const cache = new Map<string, boolean>();
   const requesterCache = new Map<string, boolean>();

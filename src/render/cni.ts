@@ -45,8 +45,8 @@ export function renderCni(cfg: ClusterConfig): CniRender {
     cniPluginImage: FLANNEL.cniPluginImage,
     flanneldArgs: args,
     data: {
-      'cni-conf.json': JSON.stringify(CNI_CONF, null, 2) + '\n',
-      'net-conf.json': JSON.stringify(flannelNetConf(cfg), null, 2) + '\n',
+      'cni-conf.json': `${JSON.stringify(CNI_CONF, null, 2)}\n`,
+      'net-conf.json': `${JSON.stringify(flannelNetConf(cfg), null, 2)}\n`,
     },
   });
   const ns = privilegedNamespaceDoc(cfg, namespace);
@@ -62,10 +62,13 @@ function customManifest(cfg: ClusterConfig): CniRender {
   const objects = parseManifest(text, cfg.cni.manifest);
   const warnings: string[] = [];
   const netConfs = objects.filter(
-    (o) => o.kind === 'ConfigMap' && typeof (o.data as Record<string, unknown> | undefined)?.['net-conf.json'] === 'string',
+    (o) =>
+      o.kind === 'ConfigMap' && typeof (o.data as Record<string, unknown> | undefined)?.['net-conf.json'] === 'string',
   );
   if (netConfs.length === 0) {
-    warnings.push(`${cfg.cni.manifest}: no ConfigMap with net-conf.json found; make sure its pod network is ${cfg.networking.podSubnet} (networking.podSubnet)`);
+    warnings.push(
+      `${cfg.cni.manifest}: no ConfigMap with net-conf.json found; make sure its pod network is ${cfg.networking.podSubnet} (networking.podSubnet)`,
+    );
   }
   for (const cm of netConfs) {
     const raw = (cm.data as Record<string, string>)['net-conf.json'];
@@ -73,7 +76,9 @@ function customManifest(cfg: ClusterConfig): CniRender {
     try {
       network = (JSON.parse(raw) as { Network?: unknown }).Network;
     } catch {
-      warnings.push(`${cfg.cni.manifest}: net-conf.json in ConfigMap ${String((cm.metadata as { name?: string })?.name)} is not valid JSON`);
+      warnings.push(
+        `${cfg.cni.manifest}: net-conf.json in ConfigMap ${String((cm.metadata as { name?: string })?.name)} is not valid JSON`,
+      );
       continue;
     }
     if (network !== cfg.networking.podSubnet) {

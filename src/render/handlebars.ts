@@ -27,7 +27,8 @@ export function yamlScalar(value: unknown): string {
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value !== 'string') throw new Error(`{{q}} takes a scalar, got ${typeof value}; use {{yaml}} for lists and maps`);
+  if (typeof value !== 'string')
+    throw new Error(`{{q}} takes a scalar, got ${typeof value}; use {{yaml}} for lists and maps`);
   const text = stringify(value, STRINGIFY).replace(/\n$/, '');
   // Block scalars (multi-line strings) cannot sit inline after a key.
   return text.includes('\n') ? JSON.stringify(value) : text;
@@ -47,13 +48,19 @@ type HelperOptions = { loc?: { start: { line: number } } };
 
 // Strict mode does not cover helper arguments, so the printing helpers check for missing values themselves.
 function defined(value: unknown, options: HelperOptions, helper: string): unknown {
-  if (value === undefined) throw new Error(`{{${helper}}} at template line ${options.loc?.start.line ?? '?'} got a missing value`);
+  if (value === undefined)
+    throw new Error(`{{${helper}}} at template line ${options.loc?.start.line ?? '?'} got a missing value`);
   return value;
 }
 
-hbs.registerHelper('q', (value: unknown, options: HelperOptions) => new hbs.SafeString(yamlScalar(defined(value, options, 'q'))));
-hbs.registerHelper('yaml', (value: unknown, indent: unknown, options: HelperOptions) =>
-  new hbs.SafeString(yamlBlock(defined(value, options, 'yaml'), typeof indent === 'number' ? indent : 0)),
+hbs.registerHelper(
+  'q',
+  (value: unknown, options: HelperOptions) => new hbs.SafeString(yamlScalar(defined(value, options, 'q'))),
+);
+hbs.registerHelper(
+  'yaml',
+  (value: unknown, indent: unknown, options: HelperOptions) =>
+    new hbs.SafeString(yamlBlock(defined(value, options, 'yaml'), typeof indent === 'number' ? indent : 0)),
 );
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('gte', (a: unknown, b: unknown) => Number(a) >= Number(b));
@@ -74,9 +81,12 @@ export function assertSafeTemplate(source: string, name: string): void {
       const p = n.path as { original?: string };
       const params = (n.params as unknown[]) ?? [];
       const line = (n.loc as { start: { line: number } } | undefined)?.start.line;
-      if (n.escaped === false) throw new Error(`${name}:${line}: triple-stash {{{...}}} is not allowed; use {{q ...}} or {{yaml ...}}`);
+      if (n.escaped === false)
+        throw new Error(`${name}:${line}: triple-stash {{{...}}} is not allowed; use {{q ...}} or {{yaml ...}}`);
       if (!PRINTING_HELPERS.has(p.original ?? '') || params.length === 0) {
-        throw new Error(`${name}:${line}: {{${p.original}}} prints a raw value; use {{q ${p.original}}} or {{yaml ${p.original} N}}`);
+        throw new Error(
+          `${name}:${line}: {{${p.original}}} prints a raw value; use {{q ${p.original}}} or {{yaml ${p.original} N}}`,
+        );
       }
     }
     for (const value of Object.values(n)) {

@@ -40,12 +40,23 @@ export function render(cfg: ClusterConfig): RenderResult {
   const warnings: string[] = [];
 
   const kubeadmText = renderKubeadmConfig(cfg);
-  artifacts.push({ path: KUBEADM_CONFIG_FILE, kind: 'kubeadm-config', text: kubeadmText, objects: parseManifestLoose(kubeadmText, KUBEADM_CONFIG_FILE) });
+  artifacts.push({
+    path: KUBEADM_CONFIG_FILE,
+    kind: 'kubeadm-config',
+    text: kubeadmText,
+    objects: parseManifestLoose(kubeadmText, KUBEADM_CONFIG_FILE),
+  });
 
   if (cfg.mode === 'pss') {
     const text = renderAdmissionConfig(cfg);
     const rel = `host${ADMISSION_CONFIG_PATH}`;
-    artifacts.push({ path: rel, kind: 'host-file', hostPath: ADMISSION_CONFIG_PATH, text, objects: parseManifestLoose(text, rel) });
+    artifacts.push({
+      path: rel,
+      kind: 'host-file',
+      hostPath: ADMISSION_CONFIG_PATH,
+      text,
+      objects: parseManifestLoose(text, rel),
+    });
   }
 
   const manifests: { step: ManifestStep; name: string; text: string }[] = [];

@@ -21,7 +21,13 @@ export function renderIngress(cfg: ClusterConfig): string[] {
   return [
     pspDoc(buildPolicy(INGRESS_POLICY, minor, cfg.policies)),
     namespaceDoc(ns),
-    pspUseRoleDoc({ kind: 'Role', name: `psp:${INGRESS_POLICY}`, namespace: ns, policy: INGRESS_POLICY, apiGroups: pspRbacGroups(minor) }),
+    pspUseRoleDoc({
+      kind: 'Role',
+      name: `psp:${INGRESS_POLICY}`,
+      namespace: ns,
+      policy: INGRESS_POLICY,
+      apiGroups: pspRbacGroups(minor),
+    }),
     bindingDoc({
       kind: 'RoleBinding',
       name: `psp:${INGRESS_POLICY}`,

@@ -31,7 +31,14 @@ export function apiServerExtraArgs(cfg: ClusterConfig): NameValue[] {
 export function apiServerExtraVolumes(cfg: ClusterConfig): HostMount[] {
   if (cfg.mode === 'psp') return [];
   // The API server runs as a static pod: the config file is only visible to it through a mount.
-  return [{ name: 'pod-security-config', hostPath: ADMISSION_CONFIG_DIR, mountPath: ADMISSION_CONFIG_DIR, pathType: 'DirectoryOrCreate' }];
+  return [
+    {
+      name: 'pod-security-config',
+      hostPath: ADMISSION_CONFIG_DIR,
+      mountPath: ADMISSION_CONFIG_DIR,
+      pathType: 'DirectoryOrCreate',
+    },
+  ];
 }
 
 export function renderKubeadmConfig(cfg: ClusterConfig): string {

@@ -34,7 +34,13 @@ export function serviceAccountDoc(namespace: string, name: string): string {
   return renderTemplate('common/service-account.yaml.hbs', { namespace, name, labels: { ...MANAGED_BY } });
 }
 
-export function pspUseRoleDoc(opts: { kind: 'Role' | 'ClusterRole'; name: string; namespace?: string; policy: string; apiGroups: string[] }): string {
+export function pspUseRoleDoc(opts: {
+  kind: 'Role' | 'ClusterRole';
+  name: string;
+  namespace?: string;
+  policy: string;
+  apiGroups: string[];
+}): string {
   return renderTemplate('rbac/psp-use-role.yaml.hbs', { namespace: '', ...opts, labels: { ...MANAGED_BY } });
 }
 

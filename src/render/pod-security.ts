@@ -58,7 +58,8 @@ export function renderPodSecurity(cfg: ClusterConfig): string[] {
   const apiGroups = pspRbacGroups(minor);
   const names = podSecurityPolicyNames(cfg);
   for (const name of names) docs.push(pspDoc(buildPolicy(name, minor, cfg.policies)));
-  for (const name of names) docs.push(pspUseRoleDoc({ kind: 'ClusterRole', name: `psp:${name}`, policy: name, apiGroups }));
+  for (const name of names)
+    docs.push(pspUseRoleDoc({ kind: 'ClusterRole', name: `psp:${name}`, policy: name, apiGroups }));
 
   const def = defaultPolicyName(cfg);
   docs.push(

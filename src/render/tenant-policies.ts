@@ -15,7 +15,14 @@ import { renderTemplate } from './handlebars.js';
 
 function doc(o: KubeDoc): string {
   const meta = o.metadata as { name: string; labels: Record<string, string>; annotations: Record<string, string> };
-  return renderTemplate('admission/admission-policy.yaml.hbs', { apiVersion: o.apiVersion, kind: o.kind, name: meta.name, labels: meta.labels, annotations: meta.annotations, spec: o.spec });
+  return renderTemplate('admission/admission-policy.yaml.hbs', {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    name: meta.name,
+    labels: meta.labels,
+    annotations: meta.annotations,
+    spec: o.spec,
+  });
 }
 
 /** The policies (by name, sorted) that get a ValidatingAdmissionPolicy, with their tenants' namespaces. */

@@ -9,7 +9,14 @@ import type { ClusterConfig } from '../config/load.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
 import { pspRbacGroups } from '../versions.js';
-import { bindingDoc, namespaceDoc, pspDoc, pspUseRoleDoc, serviceAccountDoc, serviceAccountSubject } from './objects.js';
+import {
+  bindingDoc,
+  namespaceDoc,
+  pspDoc,
+  pspUseRoleDoc,
+  serviceAccountDoc,
+  serviceAccountSubject,
+} from './objects.js';
 import { pssLabels } from './pss-labels.js';
 
 /** `alreadyDefined`: policies an earlier manifest defines, so each PSP object appears once. */
@@ -39,7 +46,9 @@ export function renderTenants(cfg: ClusterConfig, alreadyDefined: Set<string>): 
     }
     if (cfg.mode === 'psp') {
       const role = `psp:${t.policy}`;
-      docs.push(pspUseRoleDoc({ kind: 'Role', name: role, namespace: ns, policy: t.policy, apiGroups: pspRbacGroups(minor) }));
+      docs.push(
+        pspUseRoleDoc({ kind: 'Role', name: role, namespace: ns, policy: t.policy, apiGroups: pspRbacGroups(minor) }),
+      );
       docs.push(
         bindingDoc({
           kind: 'RoleBinding',

@@ -16,7 +16,10 @@ export function writeRender(dir: string, artifacts: Artifact[]): string[] {
   if (existsSync(target)) {
     const entries = readdirSync(target);
     if (entries.length > 0 && !entries.includes(RENDER_MARKER)) {
-      throw new UserError(`${dir} is not empty and was not written by kubestrap render; choose another -o directory or empty it`, { file: dir });
+      throw new UserError(
+        `${dir} is not empty and was not written by kubestrap render; choose another -o directory or empty it`,
+        { file: dir },
+      );
     }
   }
   // Write next to the target and swap it in, so a failure leaves the previous render intact.
@@ -25,7 +28,10 @@ export function writeRender(dir: string, artifacts: Artifact[]): string[] {
   mkdirSync(staging, { recursive: true });
   const written: string[] = [];
   try {
-    writeFileSync(path.join(staging, RENDER_MARKER), 'Written by `kubestrap render`; the whole directory is replaced on the next render.\n');
+    writeFileSync(
+      path.join(staging, RENDER_MARKER),
+      'Written by `kubestrap render`; the whole directory is replaced on the next render.\n',
+    );
     for (const a of artifacts) {
       const file = path.join(staging, a.path);
       mkdirSync(path.dirname(file), { recursive: true });

@@ -82,7 +82,13 @@ export function withoutKubeRules(dump: string): string {
       const chain = words[1];
       const target = words[words.indexOf('-j') + 1] ?? '';
       const gotoTarget = words.includes('-g') ? words[words.indexOf('-g') + 1] : '';
-      if (KUBE_CHAIN.test(chain) || KUBE_CHAIN.test(target) || KUBE_CHAIN.test(gotoTarget) || /--comment "?(kubernetes|flannel)/i.test(line)) continue;
+      if (
+        KUBE_CHAIN.test(chain) ||
+        KUBE_CHAIN.test(target) ||
+        KUBE_CHAIN.test(gotoTarget) ||
+        /--comment "?(kubernetes|flannel)/i.test(line)
+      )
+        continue;
     }
     out.push(line);
   }

@@ -20,7 +20,10 @@ export const cni = applyManifestStep('cni', 'Install the pod network (flannel)',
     const t = ctx.config.timeouts.waitSeconds;
     return [
       ctx.kubectl.applyArgs(manifestPath(ctx, 'cni')!),
-      ...daemonSets(ctx).map((d) => ['kubectl', ...ctx.kubectl.argv(ctx.kubectl.rolloutStatusArgs('daemonset', d.name, d.namespace, t))]),
+      ...daemonSets(ctx).map((d) => [
+        'kubectl',
+        ...ctx.kubectl.argv(ctx.kubectl.rolloutStatusArgs('daemonset', d.name, d.namespace, t)),
+      ]),
       ['kubectl', ...ctx.kubectl.argv(ctx.kubectl.waitNodesReadyArgs(t))],
     ];
   },
@@ -38,7 +41,10 @@ export const cni = applyManifestStep('cni', 'Install the pod network (flannel)',
     }
     const ready = await ctx.kubectl.waitNodesReady(secondsLeft(deadline));
     if (ready.exitCode !== 0) {
-      throw new StepFailed(`the node did not turn Ready: ${ready.stderr.trim()}`, 'see `kubectl describe nodes` (the Ready condition says why)');
+      throw new StepFailed(
+        `the node did not turn Ready: ${ready.stderr.trim()}`,
+        'see `kubectl describe nodes` (the Ready condition says why)',
+      );
     }
   },
 });

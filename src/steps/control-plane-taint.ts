@@ -31,7 +31,14 @@ export const controlPlaneTaint: Step = {
   id: 'control-plane-taint',
   title: 'Allow workloads on the control plane',
   enabled: (ctx) => ctx.config.controlPlane.allowWorkloads,
-  plan: (ctx) => [['kubectl', ...ctx.kubectl.argv(ctx.kubectl.taintRemoveArgs(expectedNodeName(ctx), controlPlaneTaints(ctx.config.version.minor)))]],
+  plan: (ctx) => [
+    [
+      'kubectl',
+      ...ctx.kubectl.argv(
+        ctx.kubectl.taintRemoveArgs(expectedNodeName(ctx), controlPlaneTaints(ctx.config.version.minor)),
+      ),
+    ],
+  ],
   async check(ctx) {
     const tainted = await taintedNodes(ctx);
     return tainted !== undefined && tainted.length === 0 ? 'done' : 'pending';

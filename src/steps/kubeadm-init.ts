@@ -35,20 +35,27 @@ export const kubeadmInit: Step = {
   },
   async apply(ctx) {
     const all = commands(ctx);
-    for (const argv of all.slice(0, -1)) await ctx.runner.run(argv[0], argv.slice(1), { mutates: true, signal: ctx.signal });
+    for (const argv of all.slice(0, -1))
+      await ctx.runner.run(argv[0], argv.slice(1), { mutates: true, signal: ctx.signal });
     const [file, ...args] = all[all.length - 1];
     try {
       await ctx.runner.run(file, args, { mutates: true, signal: ctx.signal });
     } catch (e) {
       if (e instanceof CommandError) {
-        throw new StepFailed(`kubeadm init failed:\n${kubeadmError(e.result.stderr || e.result.stdout)}`, 'fix the cause above, run `sudo kubestrap reset`, then `sudo kubestrap up`');
+        throw new StepFailed(
+          `kubeadm init failed:\n${kubeadmError(e.result.stderr || e.result.stdout)}`,
+          'fix the cause above, run `sudo kubestrap reset`, then `sudo kubestrap up`',
+        );
       }
       throw e;
     }
   },
   async verify(ctx) {
     if (!ctx.dryRun && !existsSync(ctx.paths.adminConf)) {
-      throw new StepFailed(`kubeadm init finished but ${ctx.paths.adminConf} is missing`, 'run `sudo kubestrap reset`, then `sudo kubestrap up`');
+      throw new StepFailed(
+        `kubeadm init finished but ${ctx.paths.adminConf} is missing`,
+        'run `sudo kubestrap reset`, then `sudo kubestrap up`',
+      );
     }
   },
 };

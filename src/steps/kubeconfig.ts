@@ -12,7 +12,14 @@ function commands(ctx: Context): string[][] {
   const owner = ctx.user.uid === (process.getuid?.() ?? 0) ? undefined : { uid: ctx.user.uid, gid: ctx.user.gid };
   const dir = path.dirname(ctx.kubeconfig);
   // The directory first, owned by the user: kubectl keeps its cache there.
-  const mkdir = ['install', '-d', '-m', '0700', ...(owner ? ['-o', String(owner.uid), '-g', String(owner.gid)] : []), dir];
+  const mkdir = [
+    'install',
+    '-d',
+    '-m',
+    '0700',
+    ...(owner ? ['-o', String(owner.uid), '-g', String(owner.gid)] : []),
+    dir,
+  ];
   return [mkdir, installArgs(ctx.paths.adminConf, ctx.kubeconfig, '0600', owner)];
 }
 
@@ -25,7 +32,8 @@ export const kubeconfig: Step = {
     return readFileSync(ctx.kubeconfig, 'utf8') === readFileSync(ctx.paths.adminConf, 'utf8') ? 'done' : 'pending';
   },
   async apply(ctx) {
-    for (const argv of commands(ctx)) await ctx.runner.run(argv[0], argv.slice(1), { mutates: true, signal: ctx.signal });
+    for (const argv of commands(ctx))
+      await ctx.runner.run(argv[0], argv.slice(1), { mutates: true, signal: ctx.signal });
   },
   async verify(ctx) {
     if (ctx.dryRun) return;

@@ -35,9 +35,14 @@ function minorIn(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-async function toolMinor(ctx: Context, tool: string, args: string[], pick: (out: string) => string): Promise<{ found: boolean; minor?: number; raw: string }> {
+async function toolMinor(
+  ctx: Context,
+  tool: string,
+  args: string[],
+  pick: (out: string) => string,
+): Promise<{ found: boolean; minor?: number; raw: string }> {
   const r = await ctx.runner.run(tool, args, { allowFailure: true });
-  if (r.exitCode === 127 || /ENOENT|not found/i.test(r.stderr) && r.exitCode !== 0) return { found: false, raw: '' };
+  if (r.exitCode === 127 || (/ENOENT|not found/i.test(r.stderr) && r.exitCode !== 0)) return { found: false, raw: '' };
   const text = r.exitCode === 0 ? pick(r.stdout) : '';
   return { found: true, minor: minorIn(text), raw: text.trim() };
 }
@@ -48,7 +53,11 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   const out: Finding[] = [];
 
   const uid = process.getuid?.() ?? 0;
-  out.push({ name: 'root', ok: uid === 0, message: uid === 0 ? 'running as root' : 'kubestrap up changes the host: run it with sudo' });
+  out.push({
+    name: 'root',
+    ok: uid === 0,
+    message: uid === 0 ? 'running as root' : 'kubestrap up changes the host: run it with sudo',
+  });
 
   const swap = await ctx.runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
   const swapOn = swap.exitCode === 0 && swap.stdout.trim() !== '';
@@ -72,7 +81,12 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
           ? 'bridged traffic passes iptables'
           : 'net.bridge.bridge-nf-call-iptables is 0: bridged pod traffic would bypass iptables (Services break)',
     fix: [
-      ...(bridge === undefined ? [{ argv: ['modprobe', 'br_netfilter'] }, { argv: ['tee', ctx.paths.at(PERSIST_MODULES)], input: 'overlay\nbr_netfilter\n' }] : []),
+      ...(bridge === undefined
+        ? [
+            { argv: ['modprobe', 'br_netfilter'] },
+            { argv: ['tee', ctx.paths.at(PERSIST_MODULES)], input: 'overlay\nbr_netfilter\n' },
+          ]
+        : []),
       { argv: ['sysctl', '-w', 'net.bridge.bridge-nf-call-iptables=1'] },
     ],
   });
@@ -81,17 +95,31 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   out.push({
     name: 'ip_forward',
     ok: forward === '1',
-    message: forward === '1' ? 'IPv4 forwarding is on' : 'net.ipv4.ip_forward is not 1: pods could not reach anything beyond the node',
+    message:
+      forward === '1'
+        ? 'IPv4 forwarding is on'
+        : 'net.ipv4.ip_forward is not 1: pods could not reach anything beyond the node',
     fix: [{ argv: ['sysctl', '-w', 'net.ipv4.ip_forward=1'] }],
   });
   if (bridge !== '1' || forward !== '1') {
     // Persist both settings so a reboot does not undo the fix.
-    const persist = { argv: ['tee', ctx.paths.at(PERSIST_SYSCTL)], input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n' };
+    const persist = {
+      argv: ['tee', ctx.paths.at(PERSIST_SYSCTL)],
+      input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n',
+    };
     for (const f of out) if ((f.name === 'br_netfilter' || f.name === 'ip_forward') && !f.ok) f.fix!.push(persist);
   }
 
   const kubeadm = await toolMinor(ctx, 'kubeadm', ['version', '-o', 'short'], (s) => s);
-  out.push(skewFinding('kubeadm', kubeadm, target, (m) => m >= target && m <= target + SKEW.kubeadmMayBeNewerBy, `kubeadm v1.${target} (or v1.${target + 1})`));
+  out.push(
+    skewFinding(
+      'kubeadm',
+      kubeadm,
+      target,
+      (m) => m >= target && m <= target + SKEW.kubeadmMayBeNewerBy,
+      `kubeadm v1.${target} (or v1.${target + 1})`,
+    ),
+  );
   const kubelet = await toolMinor(ctx, 'kubelet', ['--version'], (s) => s);
   const older = SKEW.kubeletOlder(target);
   out.push(skewFinding('kubelet', kubelet, target, (m) => m <= target && m >= target - older, `kubelet v1.${target}`));
@@ -102,14 +130,18 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
       return '';
     }
   });
-  out.push(skewFinding('kubectl', kubectl, target, (m) => Math.abs(m - target) <= SKEW.kubectl, `kubectl v1.${target}`));
+  out.push(
+    skewFinding('kubectl', kubectl, target, (m) => Math.abs(m - target) <= SKEW.kubectl, `kubectl v1.${target}`),
+  );
 
   const socket = criSocket(target).replace(/^unix:\/\//, '');
   const socketOk = existsSync(ctx.paths.at(socket));
   out.push({
     name: 'container-runtime',
     ok: socketOk,
-    message: socketOk ? `containerd answers at ${socket}` : `no container runtime socket at ${socket}: install containerd, set SystemdCgroup = true, and start it`,
+    message: socketOk
+      ? `containerd answers at ${socket}`
+      : `no container runtime socket at ${socket}: install containerd, set SystemdCgroup = true, and start it`,
   });
 
   const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
@@ -117,7 +149,9 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   out.push({
     name: 'kubelet-service',
     ok: kubeletEnabled,
-    message: kubeletEnabled ? 'the kubelet service is enabled' : 'the kubelet service is not enabled: it would not come back after a reboot',
+    message: kubeletEnabled
+      ? 'the kubelet service is enabled'
+      : 'the kubelet service is not enabled: it would not come back after a reboot',
     fix: [{ argv: ['systemctl', 'enable', 'kubelet'] }],
   });
 
@@ -136,15 +170,22 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   out.push({
     name: 'leftovers',
     ok: !leftovers,
-    message: leftovers ? `${ctx.paths.manifestsDir} is not empty: an earlier cluster's files remain (sudo kubestrap reset)` : 'no earlier cluster on this host',
+    message: leftovers
+      ? `${ctx.paths.manifestsDir} is not empty: an earlier cluster's files remain (sudo kubestrap reset)`
+      : 'no earlier cluster on this host',
   });
 
   if (kubeadm.found && kubeadm.minor !== undefined && hasKubeadmConfigValidate(kubeadm.minor) && !ctx.dryRun) {
-    const v = await ctx.runner.run('kubeadm', ['config', 'validate', '--config', kubeadmConfigPath(ctx)], { allowFailure: true });
+    const v = await ctx.runner.run('kubeadm', ['config', 'validate', '--config', kubeadmConfigPath(ctx)], {
+      allowFailure: true,
+    });
     out.push({
       name: 'kubeadm-config',
       ok: v.exitCode === 0,
-      message: v.exitCode === 0 ? 'kubeadm accepts the rendered config' : `kubeadm rejects the rendered config: ${v.stderr.trim().split('\n')[0]}`,
+      message:
+        v.exitCode === 0
+          ? 'kubeadm accepts the rendered config'
+          : `kubeadm rejects the rendered config: ${v.stderr.trim().split('\n')[0]}`,
     });
   }
   return out;
@@ -157,8 +198,14 @@ function skewFinding(
   fits: (minor: number) => boolean,
   want: string,
 ): Finding {
-  if (!found.found) return { name: tool, ok: false, message: `${tool} is not installed: install ${want} from pkgs.k8s.io (the v1.${target} repository)` };
-  if (found.minor === undefined) return { name: tool, ok: false, message: `could not read ${tool}'s version (${found.raw || 'no output'})` };
+  if (!found.found)
+    return {
+      name: tool,
+      ok: false,
+      message: `${tool} is not installed: install ${want} from pkgs.k8s.io (the v1.${target} repository)`,
+    };
+  if (found.minor === undefined)
+    return { name: tool, ok: false, message: `could not read ${tool}'s version (${found.raw || 'no output'})` };
   const ok = fits(found.minor);
   return {
     name: tool,
@@ -172,7 +219,10 @@ function skewFinding(
 export function describeMisses(findings: Finding[]): string {
   return findings
     .filter((f) => !f.ok)
-    .map((f) => `  ✗ ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`)
+    .map(
+      (f) =>
+        `  ✗ ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
+    )
     .join('\n');
 }
 
@@ -191,7 +241,9 @@ export const preflight: Step = {
       ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
       const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
       if (go) {
-        for (const f of fixable) for (const c of f.fix!) await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
+        for (const f of fixable)
+          for (const c of f.fix!)
+            await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
         findings = await preflightFindings(ctx);
       }
     }
@@ -200,7 +252,9 @@ export const preflight: Step = {
       const canFix = misses.some((f) => f.fix);
       throw new StepFailed(
         `the host is not ready for kubeadm:\n${describeMisses(misses)}`,
-        canFix ? 'run `sudo kubestrap up --yes` to apply the fixes shown, or apply them yourself' : 'fix the items above, then run `sudo kubestrap up` again',
+        canFix
+          ? 'run `sudo kubestrap up --yes` to apply the fixes shown, or apply them yourself'
+          : 'fix the items above, then run `sudo kubestrap up` again',
       );
     }
   },

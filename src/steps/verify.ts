@@ -15,7 +15,10 @@ export const verifyStep: Step = {
     const report = await runChecks(ctx);
     const failed = report.checks.filter((c) => !c.ok);
     if (failed.length > 0) {
-      throw new StepFailed(`verification failed:\n${failed.map((c) => `  ✗ ${c.name}: ${c.detail}`).join('\n')}`, 'run `kubestrap verify` for the full report');
+      throw new StepFailed(
+        `verification failed:\n${failed.map((c) => `  ✗ ${c.name}: ${c.detail}`).join('\n')}`,
+        'run `kubestrap verify` for the full report',
+      );
     }
   },
 };

@@ -41,30 +41,67 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
     add('api-server', false, `the API server does not answer with ${ctx.kubeconfig}`);
     return { ok: false, checks };
   }
-  const notReady = nodes.items.filter((n) => !isTrue(n, 'Ready')).map((n) => `${n.metadata.name}: ${condition(n, 'Ready')?.message ?? 'no Ready condition'}`);
-  add('node-ready', nodes.items.length > 0 && notReady.length === 0, notReady.length ? notReady.join('; ') : `${nodes.items.length} node(s) Ready`);
+  const notReady = nodes.items
+    .filter((n) => !isTrue(n, 'Ready'))
+    .map((n) => `${n.metadata.name}: ${condition(n, 'Ready')?.message ?? 'no Ready condition'}`);
+  add(
+    'node-ready',
+    nodes.items.length > 0 && notReady.length === 0,
+    notReady.length ? notReady.join('; ') : `${nodes.items.length} node(s) Ready`,
+  );
 
-  const systemNamespaces = [...new Set(['kube-system', ...(cfg.cni.manifest === '' ? [flannelNamespace(cfg.version.minor)] : [])])];
+  const systemNamespaces = [
+    ...new Set(['kube-system', ...(cfg.cni.manifest === '' ? [flannelNamespace(cfg.version.minor)] : [])]),
+  ];
   const systemPods: KubeObjectJson[] = [];
   for (const ns of systemNamespaces) systemPods.push(...((await k.tryGetJson('pods', ns))?.items ?? []));
-  const notRunning = systemPods.filter((p) => p.status?.phase !== 'Running' && p.status?.phase !== 'Succeeded').map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status?.phase ?? 'Unknown'}`);
-  add('system-pods-running', systemPods.length > 0 && notRunning.length === 0, notRunning.length ? notRunning.join(', ') : `${systemPods.length} pods Running`);
+  const notRunning = systemPods
+    .filter((p) => p.status?.phase !== 'Running' && p.status?.phase !== 'Succeeded')
+    .map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status?.phase ?? 'Unknown'}`);
+  add(
+    'system-pods-running',
+    systemPods.length > 0 && notRunning.length === 0,
+    notRunning.length ? notRunning.join(', ') : `${systemPods.length} pods Running`,
+  );
 
-  const coredns = systemPods.filter((p) => p.metadata.namespace === 'kube-system' && p.metadata.labels?.['k8s-app'] === 'kube-dns');
+  const coredns = systemPods.filter(
+    (p) => p.metadata.namespace === 'kube-system' && p.metadata.labels?.['k8s-app'] === 'kube-dns',
+  );
   const corednsReady = coredns.filter((p) => isTrue(p, 'Ready'));
-  add('coredns-ready', coredns.length > 0 && corednsReady.length === coredns.length, `${corednsReady.length}/${coredns.length} coredns pods Ready`);
+  add(
+    'coredns-ready',
+    coredns.length > 0 && corednsReady.length === coredns.length,
+    `${corednsReady.length}/${coredns.length} coredns pods Ready`,
+  );
 
   if (cfg.mode === 'psp') {
     // Everything in the privileged namespaces must have been admitted by `privileged`, never by a looser accident.
     const wrong = systemPods
       .filter((p) => cfg.podSecurity.privilegedNamespaces.includes(p.metadata.namespace ?? ''))
       .filter((p) => p.metadata.annotations?.['kubernetes.io/psp'] !== 'privileged')
-      .map((p) => `${p.metadata.namespace}/${p.metadata.name} admitted by ${p.metadata.annotations?.['kubernetes.io/psp'] ?? 'no policy'}`);
-    add('system-pods-policy', wrong.length === 0, wrong.length ? wrong.join(', ') : 'every system pod admitted by privileged');
+      .map(
+        (p) =>
+          `${p.metadata.namespace}/${p.metadata.name} admitted by ${p.metadata.annotations?.['kubernetes.io/psp'] ?? 'no policy'}`,
+      );
+    add(
+      'system-pods-policy',
+      wrong.length === 0,
+      wrong.length ? wrong.join(', ') : 'every system pod admitted by privileged',
+    );
 
     for (const b of pspBindings(ctx)) {
       const ok = (await k.canI('use', `podsecuritypolicy/${b.policy}`, b.as, b.namespace)) === b.expect;
-      add(`can-i use psp/${b.policy} as ${b.as} -n ${b.namespace}`, ok, ok ? (b.expect ? 'yes' : 'no, as intended') : b.expect ? 'no: the binding is missing' : 'yes: granted more than intended');
+      add(
+        `can-i use psp/${b.policy} as ${b.as} -n ${b.namespace}`,
+        ok,
+        ok
+          ? b.expect
+            ? 'yes'
+            : 'no, as intended'
+          : b.expect
+            ? 'no: the binding is missing'
+            : 'yes: granted more than intended',
+      );
     }
   } else {
     const namespaces = await k.tryGetJson('namespaces');
@@ -73,7 +110,11 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
       const got = labels['pod-security.kubernetes.io/enforce'];
       const version = labels['pod-security.kubernetes.io/enforce-version'];
       const ok = got === level && version === pssVersionLabel(cfg.version.minor);
-      add(`namespace ${ns} enforces ${level}`, ok, ok ? `${level}:${version}` : `enforce=${got ?? '(unset)'} enforce-version=${version ?? '(unset)'}`);
+      add(
+        `namespace ${ns} enforces ${level}`,
+        ok,
+        ok ? `${level}:${version}` : `enforce=${got ?? '(unset)'} enforce-version=${version ?? '(unset)'}`,
+      );
     }
   }
 
@@ -91,10 +132,19 @@ interface Binding {
 /** Every grant of `use` kubestrap made, and the one it must not have made (tenants using privileged). */
 export function pspBindings(ctx: Context): Binding[] {
   const cfg = ctx.config;
-  const out: Binding[] = [{ policy: defaultPolicyName(ctx.config), as: sa('default', 'default'), namespace: 'default', expect: true }];
-  for (const ns of cfg.podSecurity.privilegedNamespaces) out.push({ policy: 'privileged', as: sa(ns, 'default'), namespace: ns, expect: true });
+  const out: Binding[] = [
+    { policy: defaultPolicyName(ctx.config), as: sa('default', 'default'), namespace: 'default', expect: true },
+  ];
+  for (const ns of cfg.podSecurity.privilegedNamespaces)
+    out.push({ policy: 'privileged', as: sa(ns, 'default'), namespace: ns, expect: true });
   if (cfg.ingress.enabled) {
-    for (const name of INGRESS_SERVICE_ACCOUNTS) out.push({ policy: INGRESS_POLICY, as: sa(cfg.ingress.namespace, name), namespace: cfg.ingress.namespace, expect: true });
+    for (const name of INGRESS_SERVICE_ACCOUNTS)
+      out.push({
+        policy: INGRESS_POLICY,
+        as: sa(cfg.ingress.namespace, name),
+        namespace: cfg.ingress.namespace,
+        expect: true,
+      });
   }
   for (const t of cfg.tenants) {
     for (const name of [...new Set([...t.serviceAccounts, 'default'])]) {
@@ -145,7 +195,11 @@ async function testYourLimits(ctx: Context, add: (name: string, ok: boolean, det
         privRefused === wantRefused,
         privRefused ? firstLine(priv!.stderr) : 'accepted',
       );
-      add(`${label}: restricted pod accepted`, fine!.exitCode === 0, fine!.exitCode === 0 ? 'accepted' : firstLine(fine!.stderr));
+      add(
+        `${label}: restricted pod accepted`,
+        fine!.exitCode === 0,
+        fine!.exitCode === 0 ? 'accepted' : firstLine(fine!.stderr),
+      );
     }
   }
 }
@@ -155,7 +209,9 @@ function firstLine(s: string): string {
 }
 
 function condition(o: KubeObjectJson, type: string): { status: string; message?: string } | undefined {
-  return (o.status?.conditions as { type: string; status: string; message?: string }[] | undefined)?.find((c) => c.type === type);
+  return (o.status?.conditions as { type: string; status: string; message?: string }[] | undefined)?.find(
+    (c) => c.type === type,
+  );
 }
 
 function isTrue(o: KubeObjectJson, type: string): boolean {

@@ -26,7 +26,13 @@ export function restrictedProbePod(minor: number): string {
     metadata: { name: 'kubestrap-limits-restricted', labels: { 'app.kubernetes.io/managed-by': 'kubestrap' } },
     spec: {
       securityContext: podSecurity,
-      containers: [{ name: 'probe', image: IMAGE, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+      containers: [
+        {
+          name: 'probe',
+          image: IMAGE,
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
+      ],
     },
   });
 }

@@ -43,7 +43,11 @@ export function selectSteps(ctx: Context, steps: Step[], opts: EngineOptions): S
   const enabled = steps.filter((s) => s.enabled?.(ctx) ?? true);
   for (const name of [opts.from, opts.only]) {
     if (name && !steps.some((s) => s.id === name)) {
-      throw new UserError(`unknown step "${name}"; steps: ${steps.map((s) => s.id).join(', ')}`, undefined, opts.only ? '--only' : '--from');
+      throw new UserError(
+        `unknown step "${name}"; steps: ${steps.map((s) => s.id).join(', ')}`,
+        undefined,
+        opts.only ? '--only' : '--from',
+      );
     }
     if (name && !enabled.some((s) => s.id === name)) {
       throw new UserError(`step "${name}" is switched off by the config`, undefined, opts.only ? '--only' : '--from');
@@ -54,7 +58,12 @@ export function selectSteps(ctx: Context, steps: Step[], opts: EngineOptions): S
   return enabled;
 }
 
-export async function runSteps(ctx: Context, steps: Step[], opts: EngineOptions, reporter: Reporter): Promise<EngineResult> {
+export async function runSteps(
+  ctx: Context,
+  steps: Step[],
+  opts: EngineOptions,
+  reporter: Reporter,
+): Promise<EngineResult> {
   const selected = selectSteps(ctx, steps, opts);
   const forced = new Set<StepId>(opts.only || opts.from ? selected.map((s) => s.id) : []);
   const state = readState(ctx.paths.stateFile);
@@ -77,7 +86,8 @@ export async function runSteps(ctx: Context, steps: Step[], opts: EngineOptions,
         continue;
       }
       if (REBUILD_ON_CHANGE.has(step.id)) {
-        const detail = 'the kubeadm config changed since the cluster was initialised; `sudo kubestrap rebuild` applies it';
+        const detail =
+          'the kubeadm config changed since the cluster was initialised; `sudo kubestrap rebuild` applies it';
         outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail });
         reporter.skip(step, detail);
         continue;
@@ -142,9 +152,16 @@ function record(state: UpState, step: Step, inputs: string | undefined, duration
 function describeFailure(e: unknown): { message: string; hint?: string } {
   if (e instanceof StepFailed) return { message: e.message, hint: e.hint };
   if (e instanceof CommandError) {
-    return { message: e.message, hint: 'the full output is in the log; fix the cause and run `sudo kubestrap up` again' };
+    return {
+      message: e.message,
+      hint: 'the full output is in the log; fix the cause and run `sudo kubestrap up` again',
+    };
   }
-  if (e instanceof TimeoutError) return { message: e.message, hint: 'raise timeouts.waitSeconds if the host is slow, or look at the pods that are not ready' };
+  if (e instanceof TimeoutError)
+    return {
+      message: e.message,
+      hint: 'raise timeouts.waitSeconds if the host is slow, or look at the pods that are not ready',
+    };
   if (e instanceof UserError) return { message: e.toString() };
   throw e;
 }

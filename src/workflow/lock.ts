@@ -27,7 +27,9 @@ export function acquireLock(stateDir: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(file, 'utf8'));
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new UserError(`another kubestrap run (pid ${pid}) is working on this host; wait for it or stop it`, { file });
+        throw new UserError(`another kubestrap run (pid ${pid}) is working on this host; wait for it or stop it`, {
+          file,
+        });
       }
       rmSync(file, { force: true });
     }

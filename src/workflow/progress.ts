@@ -89,7 +89,12 @@ export class JsonReporter implements Reporter {
     this.steps.push({ name: step.id, status: 'skipped', durationMs: 0, detail: reason });
   }
   done(step: Step, ms: number, note?: string) {
-    this.steps.push({ name: step.id, status: note ? 'already-done' : 'applied', durationMs: Math.round(ms), ...(note ? { detail: note } : {}) });
+    this.steps.push({
+      name: step.id,
+      status: note ? 'already-done' : 'applied',
+      durationMs: Math.round(ms),
+      ...(note ? { detail: note } : {}),
+    });
   }
   planned(step: Step, commands: string[][]) {
     this.steps.push({ name: step.id, status: 'planned', durationMs: 0, commands });
@@ -162,14 +167,21 @@ export class TtyReporter implements Reporter {
   }
   private draw() {
     const glyph = (state: string) =>
-      ({ pending: '·', running: SPINNER[this.frame % SPINNER.length], done: '\x1b[32m✔\x1b[0m', skipped: '↷', planned: '»', failed: '\x1b[31m✘\x1b[0m' })[state] ?? '?';
+      ({
+        pending: '·',
+        running: SPINNER[this.frame % SPINNER.length],
+        done: '\x1b[32m✔\x1b[0m',
+        skipped: '↷',
+        planned: '»',
+        failed: '\x1b[31m✘\x1b[0m',
+      })[state] ?? '?';
     const lines = this.rows.map((r) => {
       const running = r.state === 'running' && r.started ? ` ${secs(Date.now() - r.started)}` : '';
       return `${glyph(r.state)} ${r.step.title}${r.detail ? ` \x1b[2m(${r.detail})\x1b[0m` : ''}${running}`;
     });
     lines.push(...this.tail);
     let out = this.drawn > 0 ? `\x1b[${this.drawn}F` : '';
-    out += lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n';
+    out += `${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`;
     this.stream.write(out);
     this.drawn = lines.join('\n').split('\n').length;
   }

@@ -36,7 +36,11 @@ export interface WaitOptions {
 }
 
 /** Resolves with the first value `probe` returns that is not undefined. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, deadline: Deadline, opts: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  deadline: Deadline,
+  opts: WaitOptions,
+): Promise<T> {
   let delay = opts.minDelayMs ?? 100;
   const max = opts.maxDelayMs ?? 2000;
   for (;;) {

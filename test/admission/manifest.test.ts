@@ -64,7 +64,13 @@ test('adding PodSecurityPolicy keeps every other plugin and changes exactly one 
   const out = m.toString();
   t.is(plugins(ApiServerManifest.parse(out, 'x')), 'NodeRestriction,EventRateLimit,PodSecurityPolicy');
   const diff = unifiedDiff(KUBEADM, out, 'a', 'b');
-  t.deepEqual(diff.split('\n').filter((l) => /^[-+][^-+]/.test(l)), ['-    - --enable-admission-plugins=NodeRestriction,EventRateLimit', '+    - --enable-admission-plugins=NodeRestriction,EventRateLimit,PodSecurityPolicy']);
+  t.deepEqual(
+    diff.split('\n').filter((l) => /^[-+][^-+]/.test(l)),
+    [
+      '-    - --enable-admission-plugins=NodeRestriction,EventRateLimit',
+      '+    - --enable-admission-plugins=NodeRestriction,EventRateLimit,PodSecurityPolicy',
+    ],
+  );
 });
 
 test('a new flag goes in name order, a removed one leaves no trace, and the `--name value` form is understood', (t) => {
@@ -74,7 +80,10 @@ test('a new flag goes in name order, a removed one leaves no trace, and the `--n
   m.setFlag('admission-control-config-file', undefined);
   t.is(m.toString(), KUBEADM);
 
-  const split = KUBEADM.replace('    - --enable-admission-plugins=NodeRestriction,EventRateLimit\n', '    - --enable-admission-plugins\n    - NodeRestriction\n');
+  const split = KUBEADM.replace(
+    '    - --enable-admission-plugins=NodeRestriction,EventRateLimit\n',
+    '    - --enable-admission-plugins\n    - NodeRestriction\n',
+  );
   const s = ApiServerManifest.parse(split, 'x');
   t.is(plugins(s), 'NodeRestriction');
   s.setFlag('enable-admission-plugins', 'NodeRestriction,PodSecurityPolicy');
@@ -84,14 +93,27 @@ test('a new flag goes in name order, a removed one leaves no trace, and the `--n
 
 test('a hostPath volume and its mount are added in name order and removed again', (t) => {
   const m = ApiServerManifest.parse(KUBEADM, 'x');
-  m.setVolume({ name: 'pod-security-config', hostPath: '/etc/kubernetes/pod-security', mountPath: '/etc/kubernetes/pod-security', readOnly: true, type: 'DirectoryOrCreate' });
+  m.setVolume({
+    name: 'pod-security-config',
+    hostPath: '/etc/kubernetes/pod-security',
+    mountPath: '/etc/kubernetes/pod-security',
+    readOnly: true,
+    type: 'DirectoryOrCreate',
+  });
   t.deepEqual(
     m.volumes().map((v) => v.name),
     ['k8s-certs', 'pod-security-config'],
   );
   const js = m.toJS() as any;
-  t.deepEqual(js.spec.containers[0].volumeMounts[1], { mountPath: '/etc/kubernetes/pod-security', name: 'pod-security-config', readOnly: true });
-  t.deepEqual(js.spec.volumes[1], { hostPath: { path: '/etc/kubernetes/pod-security', type: 'DirectoryOrCreate' }, name: 'pod-security-config' });
+  t.deepEqual(js.spec.containers[0].volumeMounts[1], {
+    mountPath: '/etc/kubernetes/pod-security',
+    name: 'pod-security-config',
+    readOnly: true,
+  });
+  t.deepEqual(js.spec.volumes[1], {
+    hostPath: { path: '/etc/kubernetes/pod-security', type: 'DirectoryOrCreate' },
+    name: 'pod-security-config',
+  });
   m.removeVolume('pod-security-config');
   t.is(m.toString(), KUBEADM);
 });
@@ -123,11 +145,20 @@ spec:
 });
 
 test('broken input names the file, line and field', (t) => {
-  const bad = t.throws(() => ApiServerManifest.parse('apiVersion: v1\nspec:\n  containers: [\n', '/etc/kubernetes/manifests/kube-apiserver.yaml'), { instanceOf: UserError });
+  const bad = t.throws(
+    () =>
+      ApiServerManifest.parse(
+        'apiVersion: v1\nspec:\n  containers: [\n',
+        '/etc/kubernetes/manifests/kube-apiserver.yaml',
+      ),
+    { instanceOf: UserError },
+  );
   t.regex(bad.toString(), /^\/etc\/kubernetes\/manifests\/kube-apiserver\.yaml:\d+:\d+: invalid YAML/);
   const dup = t.throws(() => ApiServerManifest.parse('a: 1\na: 2\n', 'm.yaml'), { instanceOf: UserError });
   t.regex(dup.toString(), /^m\.yaml:2:1: /);
-  const none = t.throws(() => ApiServerManifest.parse('apiVersion: v1\nkind: Pod\nspec: {}\n', 'm.yaml'), { instanceOf: UserError });
+  const none = t.throws(() => ApiServerManifest.parse('apiVersion: v1\nkind: Pod\nspec: {}\n', 'm.yaml'), {
+    instanceOf: UserError,
+  });
   t.is(none.toString(), 'm.yaml: spec.containers: no kube-apiserver container in spec.containers');
 });
 
@@ -164,18 +195,41 @@ test('ClusterConfiguration v1beta3: extraArgs is a map', (t) => {
 test('ClusterConfiguration v1beta4: extraArgs is a list of name/value pairs; volumes come and go', (t) => {
   const c = ClusterConfiguration.parse(V1BETA4, 'cm');
   c.setExtraArg('admission-control-config-file', '/etc/kubernetes/pod-security/admission-config.yaml');
-  c.setExtraVolume({ name: 'pod-security-config', hostPath: '/etc/kubernetes/pod-security', mountPath: '/etc/kubernetes/pod-security', readOnly: true, type: 'DirectoryOrCreate' });
+  c.setExtraVolume({
+    name: 'pod-security-config',
+    hostPath: '/etc/kubernetes/pod-security',
+    mountPath: '/etc/kubernetes/pod-security',
+    readOnly: true,
+    type: 'DirectoryOrCreate',
+  });
   const again = ClusterConfiguration.parse(c.toString(), 'cm');
-  t.deepEqual(again.extraArgs(), { 'enable-admission-plugins': 'NodeRestriction', 'admission-control-config-file': '/etc/kubernetes/pod-security/admission-config.yaml' });
-  t.deepEqual(again.extraVolumes(), [{ name: 'pod-security-config', hostPath: '/etc/kubernetes/pod-security', mountPath: '/etc/kubernetes/pod-security', readOnly: true, type: 'DirectoryOrCreate' }]);
-  t.regex(c.toString(), /  - name: admission-control-config-file\n    value: \/etc\/kubernetes\/pod-security\/admission-config.yaml\n/);
+  t.deepEqual(again.extraArgs(), {
+    'enable-admission-plugins': 'NodeRestriction',
+    'admission-control-config-file': '/etc/kubernetes/pod-security/admission-config.yaml',
+  });
+  t.deepEqual(again.extraVolumes(), [
+    {
+      name: 'pod-security-config',
+      hostPath: '/etc/kubernetes/pod-security',
+      mountPath: '/etc/kubernetes/pod-security',
+      readOnly: true,
+      type: 'DirectoryOrCreate',
+    },
+  ]);
+  t.regex(
+    c.toString(),
+    /  - name: admission-control-config-file\n    value: \/etc\/kubernetes\/pod-security\/admission-config.yaml\n/,
+  );
   c.setExtraArg('admission-control-config-file', undefined);
   c.setExtraVolume({ name: 'pod-security-config', remove: true });
   t.is(c.toString(), V1BETA4);
 });
 
 test('ClusterConfiguration of 1.11-1.12 (v1alpha2/3) keeps API server settings at the top level', (t) => {
-  const c = ClusterConfiguration.parse('apiServerExtraArgs:\n  enable-admission-plugins: NodeRestriction\napiVersion: kubeadm.k8s.io/v1alpha2\nkind: MasterConfiguration\n', 'cm');
+  const c = ClusterConfiguration.parse(
+    'apiServerExtraArgs:\n  enable-admission-plugins: NodeRestriction\napiVersion: kubeadm.k8s.io/v1alpha2\nkind: MasterConfiguration\n',
+    'cm',
+  );
   c.setExtraArg('enable-admission-plugins', 'NodeRestriction,PodSecurityPolicy');
   c.setExtraVolume({ name: 'v', hostPath: '/a', mountPath: '/a', readOnly: true });
   const js = ClusterConfiguration.parse(c.toString(), 'cm');

@@ -25,7 +25,10 @@ function seed000(flags: string[]): KObj[] {
     ns('kube-system'),
     ...fixtureObjects('seed-000.yaml'),
     // The admin (system:masters may use every policy) created it, so `privileged` admitted it.
-    running(priv, flags.some((f) => f.includes('PodSecurityPolicy')) ? { annotations: { 'kubernetes.io/psp': 'privileged' } } : {}),
+    running(
+      priv,
+      flags.some((f) => f.includes('PodSecurityPolicy')) ? { annotations: { 'kubernetes.io/psp': 'privileged' } } : {},
+    ),
     running(plain),
     apiServerMirror(flags),
   ];
@@ -42,14 +45,20 @@ test('seed 000: the privileged pod runs (its creator could use `privileged`) but
   const e = r.entries.find((x) => x.name === 'privileged')!;
   t.is(e.admittedBy, 'privileged');
   t.like(e.now, { mode: 'psp', enforced: true, admitted: false, policy: null });
-  t.deepEqual(e.now.mode === 'psp' && e.now.reasons, ['spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed']);
+  t.deepEqual(e.now.mode === 'psp' && e.now.reasons, [
+    'spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed',
+  ]);
   t.is(e.createdBy, 'its creator (not recorded: only the service account counts)');
   t.like(r.entries.find((x) => x.name === 'plain')!.now, { admitted: true, policy: 'unprivileged' });
   t.like(r.summary, { pods: 3, workloads: 0, refusedNow: 1, refusedAfter: null });
   t.true(r.admission.podSecurityPolicy);
   const text = lines(r);
   t.true(text.includes('Pod demo/privileged (sa app): refused; running, admitted by privileged when created'));
-  t.true(text.includes('    spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed'));
+  t.true(
+    text.includes(
+      '    spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed',
+    ),
+  );
   t.true(text.includes('Pod demo/plain (sa app): admitted by unprivileged'));
   t.is(text.at(-1), '3 pods and 0 workload templates, 1 refused now');
   // The JSON document is the same report.
@@ -64,11 +73,20 @@ test('seed 000 with the plugin off: `--if enable` names exactly the pod that tur
   t.false(now.admission.podSecurityPolicy);
   t.like(now.summary, { refusedNow: 0 });
   t.like(now.entries.find((x) => x.name === 'privileged')!.now, { enforced: false, admitted: false });
-  const changes = changesForIf({ snapshot: s, config: config() }, ['enable'], { level: 'restricted', exempt: ['kube-system'] });
+  const changes = changesForIf({ snapshot: s, config: config() }, ['enable'], {
+    level: 'restricted',
+    exempt: ['kube-system'],
+  });
   // kubestrap's default policy and what kube-system needs, then the plugin.
   t.deepEqual(
     changes.map((c) => (c.type === 'apply' ? `${c.object.kind}/${c.object.metadata.name}` : c.type)),
-    ['PodSecurityPolicy/restricted', 'ClusterRole/psp:restricted', 'ClusterRoleBinding/psp:restricted', 'RoleBinding/psp:privileged', 'admission'],
+    [
+      'PodSecurityPolicy/restricted',
+      'ClusterRole/psp:restricted',
+      'ClusterRoleBinding/psp:restricted',
+      'RoleBinding/psp:privileged',
+      'admission',
+    ],
   );
   const r = audit(s, { labels: ['enable'], changes });
   t.deepEqual(
@@ -76,41 +94,90 @@ test('seed 000 with the plugin off: `--if enable` names exactly the pod that tur
     ['Pod demo/privileged'],
   );
   t.like(r.summary, { refusedNow: 0, refusedAfter: 1, newlyRefused: 1 });
-  t.true(lines(r).includes('Pod demo/privileged (sa app): now PodSecurityPolicy off (when on: refused); after: REFUSED'), lines(r).join('\n'));
+  t.true(
+    lines(r).includes('Pod demo/privileged (sa app): now PodSecurityPolicy off (when on: refused); after: REFUSED'),
+    lines(r).join('\n'),
+  );
 });
 
 test('seed 002: a pod that names no user is admitted by privileged-root-volumes-restricted with runAsNonRoot forced, and warned about', (t) => {
-  const cfg = config('v1.24.17', 'tenants: [{namespace: ops, serviceAccounts: [runner], policy: privileged-root-volumes-restricted}]\n');
-  const rendered = render(cfg).artifacts.filter((a) => a.kind === 'manifest').flatMap((a) => a.objects) as unknown as KObj[];
+  const cfg = config(
+    'v1.24.17',
+    'tenants: [{namespace: ops, serviceAccounts: [runner], policy: privileged-root-volumes-restricted}]\n',
+  );
+  const rendered = render(cfg)
+    .artifacts.filter((a) => a.kind === 'manifest')
+    .flatMap((a) => a.objects) as unknown as KObj[];
   const [plain] = fixtureObjects('plain-pod.yaml');
-  const pod = running({ ...plain, metadata: { ...plain.metadata, namespace: 'ops' }, spec: { ...plain.spec, serviceAccountName: 'runner' } });
+  const pod = running({
+    ...plain,
+    metadata: { ...plain.metadata, namespace: 'ops' },
+    spec: { ...plain.spec, serviceAccountName: 'runner' },
+  });
   const r = audit(snapshot([ns('kube-system'), ...rendered, pod, apiServerMirror(PSP_ON)]));
   const e = r.entries.find((x) => x.namespace === 'ops')!;
   t.like(e.now, { admitted: true, policy: 'privileged-root-volumes-restricted' });
-  t.true(e.now.mode === 'psp' && e.now.changes.includes('spec.containers[0].securityContext: {"runAsNonRoot":true,"allowPrivilegeEscalation":false}'));
+  t.true(
+    e.now.mode === 'psp' &&
+      e.now.changes.includes(
+        'spec.containers[0].securityContext: {"runAsNonRoot":true,"allowPrivilegeEscalation":false}',
+      ),
+  );
   t.regex(e.now.warnings[0], /runAsNonRoot: the kubelet will refuse to start a container whose image runs as root/);
   const text = lines(r);
-  const at = text.indexOf('Pod ops/plain (sa runner): admitted by privileged-root-volumes-restricted, which changes it');
+  const at = text.indexOf(
+    'Pod ops/plain (sa runner): admitted by privileged-root-volumes-restricted, which changes it',
+  );
   t.true(at >= 0, text.join('\n'));
   t.is(text[at + 1], '    spec.containers[0].securityContext: {"runAsNonRoot":true,"allowPrivilegeEscalation":false}');
   t.regex(text.slice(at).find((l) => l.includes('warning:'))!, /^    warning: the policy sets runAsNonRoot/);
 });
 
 test('who creates a pod: controllers, the node for mirror pods; owned workloads and finished pods are not judged twice', (t) => {
-  const dep: KObj = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo', uid: 'd1' }, spec: { template: { metadata: {}, spec: { containers: [{ name: 'c', image: 'nginx' }] } } } };
-  const rs: KObj = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'demo', uid: 'r1', ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }] }, spec: dep.spec };
-  const pod: KObj = running({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1-x', namespace: 'demo', ownerReferences: [{ kind: 'ReplicaSet', name: 'web-1', controller: true }] }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+  const dep: KObj = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'demo', uid: 'd1' },
+    spec: { template: { metadata: {}, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  };
+  const rs: KObj = {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: 'web-1',
+      namespace: 'demo',
+      uid: 'r1',
+      ownerReferences: [{ kind: 'Deployment', name: 'web', controller: true }],
+    },
+    spec: dep.spec,
+  };
+  const pod: KObj = running({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'web-1-x',
+      namespace: 'demo',
+      ownerReferences: [{ kind: 'ReplicaSet', name: 'web-1', controller: true }],
+    },
+    spec: { containers: [{ name: 'c', image: 'nginx' }] },
+  });
   const done: KObj = { ...pod, metadata: { ...pod.metadata, name: 'job-x' }, status: { phase: 'Succeeded' } };
   const subjects = collectSubjects(snapshot([ns('demo'), dep, rs, pod, done, apiServerMirror(PSP_ON)]));
   t.deepEqual(
     subjects.map((s) => `${s.kind} ${s.name} ${s.createdBy}${s.requester ? ` as ${s.requester.name}` : ''}`),
-    ['Deployment web replicaset-controller as system:serviceaccount:kube-system:replicaset-controller', 'Pod web-1-x replicaset-controller as system:serviceaccount:kube-system:replicaset-controller', 'Pod kube-apiserver-cp node cp (mirror pod) as system:node:cp'],
+    [
+      'Deployment web replicaset-controller as system:serviceaccount:kube-system:replicaset-controller',
+      'Pod web-1-x replicaset-controller as system:serviceaccount:kube-system:replicaset-controller',
+      'Pod kube-apiserver-cp node cp (mirror pod) as system:node:cp',
+    ],
   );
 });
 
 test('disassociating the default policy: pods that relied on it are named by namespace; kube-system keeps privileged', (t) => {
   const cfg = config();
-  const rendered = render(cfg).artifacts.filter((a) => a.step === 'pod-security').flatMap((a) => a.objects) as unknown as KObj[];
+  const rendered = render(cfg)
+    .artifacts.filter((a) => a.step === 'pod-security')
+    .flatMap((a) => a.objects) as unknown as KObj[];
   const [plain] = fixtureObjects('plain-pod.yaml');
   const s = snapshot([ns('demo'), ns('kube-system'), ...rendered, running(plain), apiServerMirror(PSP_ON)]);
   const { changes } = planDisassociate({ snapshot: s, config: cfg }, 'restricted');
@@ -119,19 +186,35 @@ test('disassociating the default policy: pods that relied on it are named by nam
     ['delete psp:restricted', 'label psp:restricted'],
   );
   const r = audit(s, { labels: ['disassociate'], changes }, { assumeEnforced: true });
-  t.deepEqual(r.blockers, [{ kind: 'Pod', namespace: 'demo', name: 'plain', reasons: ['PodSecurityPolicy: unable to admit pod: []'] }]);
+  t.deepEqual(r.blockers, [
+    { kind: 'Pod', namespace: 'demo', name: 'plain', reasons: ['PodSecurityPolicy: unable to admit pod: []'] },
+  ]);
   t.like(r.entries.find((e) => e.name === 'kube-apiserver-cp')!.after, { admitted: true, policy: 'privileged' });
 
   // Bound in its namespace first, the same disassociation breaks nothing.
   const inp = { snapshot: s, config: cfg };
   const bind = planBind(inp, { namespace: 'demo', serviceAccounts: ['app'], all: false, policy: 'restricted' });
   const bound = simulate(s, bind);
-  t.deepEqual(planBind({ snapshot: bound, config: cfg }, { namespace: 'demo', serviceAccounts: ['app'], all: false, policy: 'restricted' }), [], 'bind is idempotent');
-  const after = audit(bound, { labels: ['disassociate'], changes: planDisassociate({ snapshot: bound, config: cfg }, 'restricted').changes }, { assumeEnforced: true });
+  t.deepEqual(
+    planBind(
+      { snapshot: bound, config: cfg },
+      { namespace: 'demo', serviceAccounts: ['app'], all: false, policy: 'restricted' },
+    ),
+    [],
+    'bind is idempotent',
+  );
+  const after = audit(
+    bound,
+    { labels: ['disassociate'], changes: planDisassociate({ snapshot: bound, config: cfg }, 'restricted').changes },
+    { assumeEnforced: true },
+  );
   t.deepEqual(after.blockers, []);
   // Unbinding the only subject deletes the binding and kubestrap's Role.
   t.deepEqual(
-    planUnbind({ snapshot: bound, config: cfg }, { namespace: 'demo', serviceAccounts: ['app'], all: false, policy: 'restricted' }).map((c) => `${c.type} ${'kind' in c ? c.kind : ''}`),
+    planUnbind(
+      { snapshot: bound, config: cfg },
+      { namespace: 'demo', serviceAccounts: ['app'], all: false, policy: 'restricted' },
+    ).map((c) => `${c.type} ${'kind' in c ? c.kind : ''}`),
     ['delete RoleBinding', 'delete Role'],
   );
 });
@@ -151,17 +234,36 @@ test('Pod Security Standards: each namespace level (label, default, exempt), wha
   const r = audit(s);
   t.deepEqual(
     r.namespaces.map((n) => `${n.namespace} ${n.now.level}:${n.now.version} ${n.now.source} meets ${n.now.meets}`),
-    ['apps privileged:latest default meets privileged', 'demo restricted:latest label meets baseline', 'kube-system privileged:latest default meets privileged'],
+    [
+      'apps privileged:latest default meets privileged',
+      'demo restricted:latest label meets baseline',
+      'kube-system privileged:latest default meets privileged',
+    ],
   );
   const plainVerdict = r.entries.find((e) => e.name === 'plain')!.now;
   t.like(plainVerdict, { mode: 'pss', admitted: false, level: 'restricted' });
   t.is(r.summary.refusedNow, 1);
   const inp = { snapshot: s, config: config('v1.31.4') };
-  const baseline = audit(s, { labels: ['level=apps:baseline'], changes: changesForIf(inp, ['level=apps:baseline'], { level: 'restricted', exempt: [] }) });
-  t.deepEqual(baseline.blockers.map((b) => b.name), ['privileged']);
-  t.regex(baseline.blockers[0].reasons[0], /^privileged \(container "c" must not set securityContext\.privileged=true\)$/);
-  const enable = audit(s, { labels: ['enable'], changes: changesForIf(inp, ['enable=baseline'], { level: 'restricted', exempt: ['kube-system'] }) });
-  t.deepEqual(enable.blockers.map((b) => `${b.namespace}/${b.name}`), ['apps/privileged']);
+  const baseline = audit(s, {
+    labels: ['level=apps:baseline'],
+    changes: changesForIf(inp, ['level=apps:baseline'], { level: 'restricted', exempt: [] }),
+  });
+  t.deepEqual(
+    baseline.blockers.map((b) => b.name),
+    ['privileged'],
+  );
+  t.regex(
+    baseline.blockers[0].reasons[0],
+    /^privileged \(container "c" must not set securityContext\.privileged=true\)$/,
+  );
+  const enable = audit(s, {
+    labels: ['enable'],
+    changes: changesForIf(inp, ['enable=baseline'], { level: 'restricted', exempt: ['kube-system'] }),
+  });
+  t.deepEqual(
+    enable.blockers.map((b) => `${b.namespace}/${b.name}`),
+    ['apps/privileged'],
+  );
   t.like(enable.namespaces.find((n) => n.namespace === 'kube-system')!.after, { source: 'exempt' });
 });
 

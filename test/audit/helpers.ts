@@ -16,7 +16,11 @@ export function fixtureObjects(file: string): KObj[] {
 }
 
 export function ns(name: string, labels: Record<string, string> = {}): KObj {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+  };
 }
 
 /** A running pod as the API returns it. */
@@ -36,12 +40,27 @@ export function apiServerMirror(flags: string[]): KObj {
       annotations: { 'kubernetes.io/config.mirror': 'abc', 'kubernetes.io/config.source': 'file' },
       ownerReferences: [{ kind: 'Node', name: 'cp', controller: true }],
     },
-    spec: { nodeName: 'cp', hostNetwork: true, containers: [{ name: 'kube-apiserver', image: 'registry.k8s.io/kube-apiserver:v1.24.17', command: ['kube-apiserver', ...flags] }] },
+    spec: {
+      nodeName: 'cp',
+      hostNetwork: true,
+      containers: [
+        {
+          name: 'kube-apiserver',
+          image: 'registry.k8s.io/kube-apiserver:v1.24.17',
+          command: ['kube-apiserver', ...flags],
+        },
+      ],
+    },
     status: { phase: 'Running' },
   };
 }
 
-export function snapshot(objects: KObj[], version = 'v1.24.17', mode: 'psp' | 'pss' = 'psp', root = mkdtempSync(path.join(tmpdir(), 'ks-audit-'))): ClusterSnapshot {
+export function snapshot(
+  objects: KObj[],
+  version = 'v1.24.17',
+  mode: 'psp' | 'pss' = 'psp',
+  root = mkdtempSync(path.join(tmpdir(), 'ks-audit-')),
+): ClusterSnapshot {
   return snapshotFrom(objects, parseKubeVersion(version)!, mode, hostPaths(root));
 }
 

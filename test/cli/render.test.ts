@@ -10,9 +10,16 @@ test('render with no config at all writes the default cluster', async (t) => {
   const dir = tmp();
   const r = await runCli(['render'], { cwd: dir });
   t.is(r.exitCode, 0, r.stderr);
-  t.deepEqual(r.stdout.trim().split('\n'), ['rendered/kubeadm-config.yaml', 'rendered/manifests/01-pod-security.yaml', 'rendered/manifests/02-cni.yaml']);
+  t.deepEqual(r.stdout.trim().split('\n'), [
+    'rendered/kubeadm-config.yaml',
+    'rendered/manifests/01-pod-security.yaml',
+    'rendered/manifests/02-cni.yaml',
+  ]);
   t.regex(r.stderr, /Rendered v1\.24\.17 \(PodSecurityPolicy, default restricted\) to rendered\//);
-  t.regex(readFileSync(path.join(dir, 'rendered/kubeadm-config.yaml'), 'utf8'), /enable-admission-plugins: NodeRestriction,PodSecurityPolicy/);
+  t.regex(
+    readFileSync(path.join(dir, 'rendered/kubeadm-config.yaml'), 'utf8'),
+    /enable-admission-plugins: NodeRestriction,PodSecurityPolicy/,
+  );
 });
 
 test('render -c -o writes host files under host/ at their absolute paths', async (t) => {
@@ -29,7 +36,10 @@ test('a bad config exits 2, names file, line and field, and writes nothing', asy
   const r = await runCli(['render'], { cwd: dir });
   t.is(r.exitCode, 2);
   t.is(r.stdout, '');
-  t.is(r.stderr.trim(), 'error: cluster.yaml:3:9: podSecurity.mode: psp is not available on v1.25: PodSecurityPolicy was removed in v1.25; use pss (or auto)');
+  t.is(
+    r.stderr.trim(),
+    'error: cluster.yaml:3:9: podSecurity.mode: psp is not available on v1.25: PodSecurityPolicy was removed in v1.25; use pss (or auto)',
+  );
   t.false(existsSync(path.join(dir, 'rendered')));
 });
 

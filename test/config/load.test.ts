@@ -46,12 +46,26 @@ test('pss is accepted on 1.23 and 1.24 when asked for', (t) => {
 });
 
 test('unknown fields are named with their line, at every level', (t) => {
-  const errors = configErrors(['kubernetesVersion: v1.24.17', 'networking:', '  podSubnett: 10.244.0.0/16', 'extra: 1', ''].join('\n'));
-  t.deepEqual(errors, ['cluster.yaml:3:3: networking.podSubnett: unknown field', 'cluster.yaml:4:1: extra: unknown field']);
+  const errors = configErrors(
+    ['kubernetesVersion: v1.24.17', 'networking:', '  podSubnett: 10.244.0.0/16', 'extra: 1', ''].join('\n'),
+  );
+  t.deepEqual(errors, [
+    'cluster.yaml:3:3: networking.podSubnett: unknown field',
+    'cluster.yaml:4:1: extra: unknown field',
+  ]);
 });
 
 test('wrong types say what was expected and what was found', (t) => {
-  const errors = configErrors(['controlPlane:', '  allowWorkloads: "yes"', 'tenants:', '  - namespace: demo', '    serviceAccounts: app', ''].join('\n'));
+  const errors = configErrors(
+    [
+      'controlPlane:',
+      '  allowWorkloads: "yes"',
+      'tenants:',
+      '  - namespace: demo',
+      '    serviceAccounts: app',
+      '',
+    ].join('\n'),
+  );
   t.deepEqual(errors, [
     'cluster.yaml:2:19: controlPlane.allowWorkloads: expected true or false, got the string "yes"',
     'cluster.yaml:5:22: tenants[0].serviceAccounts: expected a list, got the string "app"',
@@ -65,7 +79,9 @@ test('enum values list the choices', (t) => {
 });
 
 test('duplicate keys are refused with the line of the repeat', (t) => {
-  const errors = configErrors('kubernetesVersion: v1.24.17\nnetworking:\n  podSubnet: 10.244.0.0/16\n  podSubnet: 10.32.0.0/12\n');
+  const errors = configErrors(
+    'kubernetesVersion: v1.24.17\nnetworking:\n  podSubnet: 10.244.0.0/16\n  podSubnet: 10.32.0.0/12\n',
+  );
   t.is(errors.length, 1);
   t.regex(errors[0], /^cluster\.yaml:4:3: duplicate key/);
 });
@@ -77,7 +93,9 @@ test('malformed YAML names the line and column', (t) => {
 });
 
 test('a config that is not a mapping is refused', (t) => {
-  t.deepEqual(configErrors('- a\n- b\n'), ['cluster.yaml:1:1: the config must be a YAML mapping (apiVersion, kind, kubernetesVersion, ...)']);
+  t.deepEqual(configErrors('- a\n- b\n'), [
+    'cluster.yaml:1:1: the config must be a YAML mapping (apiVersion, kind, kubernetesVersion, ...)',
+  ]);
 });
 
 test('apiVersion and kind must be the kubestrap ones when given', (t) => {
@@ -88,5 +106,8 @@ test('apiVersion and kind must be the kubestrap ones when given', (t) => {
 
 test('left out, the privileged namespaces are kube-system and wherever flannel runs on that minor', (t) => {
   t.deepEqual(configFrom('kubernetesVersion: v1.16.15\n').podSecurity.privilegedNamespaces, ['kube-system']);
-  t.deepEqual(configFrom('kubernetesVersion: v1.17.17\n').podSecurity.privilegedNamespaces, ['kube-system', 'kube-flannel']);
+  t.deepEqual(configFrom('kubernetesVersion: v1.17.17\n').podSecurity.privilegedNamespaces, [
+    'kube-system',
+    'kube-flannel',
+  ]);
 });

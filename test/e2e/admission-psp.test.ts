@@ -5,7 +5,15 @@
 import test from 'ava';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { changesMade, clusterConfiguration, DEMO, existingCluster, listedPods, objectsOf, type Existing } from './existing.js';
+import {
+  changesMade,
+  clusterConfiguration,
+  DEMO,
+  existingCluster,
+  listedPods,
+  objectsOf,
+  type Existing,
+} from './existing.js';
 
 const FIX = path.resolve('test/fixtures/pods');
 /** Seed 000 without its own `privileged` policy: kubestrap brings its built-in one. */
@@ -33,7 +41,10 @@ test('enabling without a usable policy for a running pod is refused, naming exac
   t.is(r.exitCode, 1, r.stderr);
   t.regex(r.stderr, /^refusing: with PodSecurityPolicy admission on, 1 running pod or workload would be refused:$/m);
   t.deepEqual(listedPods(r.stderr), ['Pod demo/privileged']);
-  t.regex(r.stderr, /^ {6}spec\.containers\[0\]\.securityContext\.privileged: Invalid value: true: Privileged containers are not allowed$/m);
+  t.regex(
+    r.stderr,
+    /^ {6}spec\.containers\[0\]\.securityContext\.privileged: Invalid value: true: Privileged containers are not allowed$/m,
+  );
   t.regex(r.stderr, /kubestrap policy bind --namespace NS --all-serviceaccounts --policy P/);
   t.is(readFileSync(c.manifestPath, 'utf8'), before);
   t.is(clusterConfiguration(c), cm);
@@ -64,12 +75,25 @@ test('with usable policies: enable turns PodSecurityPolicy on, verifies it, reco
   const c = await seedCluster();
   t.teardown(() => c.node.cleanup());
   const original = readFileSync(c.manifestPath, 'utf8');
-  const bind = await c.kubestrap(['policy', 'bind', '-n', 'demo', '--serviceaccount', 'app', '--policy', 'privileged', '--yes']);
+  const bind = await c.kubestrap([
+    'policy',
+    'bind',
+    '-n',
+    'demo',
+    '--serviceaccount',
+    'app',
+    '--policy',
+    'privileged',
+    '--yes',
+  ]);
   t.is(bind.exitCode, 0, bind.stderr);
   const r = await c.kubestrap(['admission', 'enable', '--yes']);
   t.is(r.exitCode, 0, r.stderr);
   t.is(r.stdout.trim().split('\n').at(-1), 'PodSecurityPolicy admission is on (verified on kube-apiserver-cp).');
-  t.regex(r.stderr, /→ backed up \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml to \/var\/lib\/kubestrap\/backups\/kube-apiserver\.yaml\.\d{8}T\d{6}\.\d{3}Z/);
+  t.regex(
+    r.stderr,
+    /→ backed up \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml to \/var\/lib\/kubestrap\/backups\/kube-apiserver\.yaml\.\d{8}T\d{6}\.\d{3}Z/,
+  );
   t.regex(r.stderr, /→ verified: the API server's mirror pod was admitted by the policy privileged/);
   t.regex(r.stderr, /→ updated the ClusterConfiguration in kube-system\/kubeadm-config/);
   // The cluster runs with the plugin; the backup is the old manifest, outside the kubelet's directory.
@@ -77,10 +101,24 @@ test('with usable policies: enable turns PodSecurityPolicy on, verifies it, reco
   t.true(s.psp);
   t.deepEqual(s.admissionPlugins, ['NodeRestriction', 'PodSecurityPolicy']);
   const backups = readdirSync(c.node.at('/var/lib/kubestrap/backups'));
-  t.is(readFileSync(c.node.at(`/var/lib/kubestrap/backups/${backups.find((b) => b.startsWith('kube-apiserver.yaml.'))}`), 'utf8'), original);
-  t.deepEqual(readdirSync(c.node.at('/etc/kubernetes/manifests')).sort(), ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']);
+  t.is(
+    readFileSync(
+      c.node.at(`/var/lib/kubestrap/backups/${backups.find((b) => b.startsWith('kube-apiserver.yaml.'))}`),
+      'utf8',
+    ),
+    original,
+  );
+  t.deepEqual(readdirSync(c.node.at('/etc/kubernetes/manifests')).sort(), [
+    'etcd.yaml',
+    'kube-apiserver.yaml',
+    'kube-controller-manager.yaml',
+    'kube-scheduler.yaml',
+  ]);
   t.regex(clusterConfiguration(c), /enable-admission-plugins: NodeRestriction,PodSecurityPolicy\n/);
-  t.is(objectsOf(c, 'Pod').find((p) => p.metadata.name === 'kube-apiserver-cp').metadata.annotations['kubernetes.io/psp'], 'privileged');
+  t.is(
+    objectsOf(c, 'Pod').find((p) => p.metadata.name === 'kube-apiserver-cp').metadata.annotations['kubernetes.io/psp'],
+    'privileged',
+  );
 
   const status = await c.kubestrap(['admission', 'status']);
   t.is(status.exitCode, 0, status.stdout);
@@ -88,7 +126,10 @@ test('with usable policies: enable turns PodSecurityPolicy on, verifies it, reco
   t.regex(status.stdout, /^The manifest, the running API server and the kubeadm ConfigMap agree\.$/m);
   const again = await c.kubestrap(['admission', 'enable', '--yes']);
   t.is(again.exitCode, 0);
-  t.regex(again.stdout, /PodSecurityPolicy admission is already on here, and the kubeadm ConfigMap agrees: nothing to change\./);
+  t.regex(
+    again.stdout,
+    /PodSecurityPolicy admission is already on here, and the kubeadm ConfigMap agrees: nothing to change\./,
+  );
 
   const off = await c.kubestrap(['admission', 'disable', '--yes']);
   t.is(off.exitCode, 0, off.stderr);
@@ -110,7 +151,11 @@ test('--force enables it anyway, keeping every plugin the manifest already lists
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stderr, /^warning: with PodSecurityPolicy admission on, 1 running pod or workload would be refused:$/m);
   t.deepEqual(listedPods(r.stderr), ['Pod demo/privileged']);
-  t.true(readFileSync(c.manifestPath, 'utf8').includes("'--enable-admission-plugins=NodeRestriction,AlwaysPullImages,PodSecurityPolicy'"));
+  t.true(
+    readFileSync(c.manifestPath, 'utf8').includes(
+      "'--enable-admission-plugins=NodeRestriction,AlwaysPullImages,PodSecurityPolicy'",
+    ),
+  );
   t.deepEqual(c.node.state().cluster!.admissionPlugins, ['NodeRestriction', 'AlwaysPullImages', 'PodSecurityPolicy']);
   t.regex(clusterConfiguration(c), /enable-admission-plugins: NodeRestriction,AlwaysPullImages,PodSecurityPolicy\n/);
   // The running pod keeps running; only a re-created one would be refused.
@@ -125,8 +170,14 @@ test('an API server that does not come back is rolled back to the backup, and sa
   const cm = clusterConfiguration(c);
   const r = await c.kubestrap(['admission', 'enable', '--yes', '--wait-seconds', '2']);
   t.is(r.exitCode, 1, r.stderr);
-  t.regex(r.stderr, /→ the API server did not come back within 2s: restoring \/var\/lib\/kubestrap\/backups\/kube-apiserver\.yaml\./);
-  t.regex(r.stderr, /^the API server did not come back healthy within 2s with the new configuration; kubestrap restored the backup \/var\/lib\/kubestrap\/backups\/kube-apiserver\.yaml\.\S+ to \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml and the API server runs the previous configuration again; the kubeadm ConfigMap was not changed\./m);
+  t.regex(
+    r.stderr,
+    /→ the API server did not come back within 2s: restoring \/var\/lib\/kubestrap\/backups\/kube-apiserver\.yaml\./,
+  );
+  t.regex(
+    r.stderr,
+    /^the API server did not come back healthy within 2s with the new configuration; kubestrap restored the backup \/var\/lib\/kubestrap\/backups\/kube-apiserver\.yaml\.\S+ to \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml and the API server runs the previous configuration again; the kubeadm ConfigMap was not changed\./m,
+  );
   t.is(readFileSync(c.manifestPath, 'utf8'), before);
   t.is(clusterConfiguration(c), cm);
   t.false(c.node.state().cluster!.psp);
@@ -141,7 +192,13 @@ test('status finds the manifest and the kubeadm ConfigMap disagreeing; enable br
   t.teardown(() => c.node.cleanup());
   await c.kubestrap(['policy', 'bind', '-n', 'demo', '--serviceaccount', 'app', '--policy', 'privileged', '--yes']);
   // Someone edited the manifest by hand, as the seed article does.
-  writeFileSync(c.manifestPath, readFileSync(c.manifestPath, 'utf8').replace("'--enable-admission-plugins=NodeRestriction'", "'--enable-admission-plugins=NodeRestriction,PodSecurityPolicy'"));
+  writeFileSync(
+    c.manifestPath,
+    readFileSync(c.manifestPath, 'utf8').replace(
+      "'--enable-admission-plugins=NodeRestriction'",
+      "'--enable-admission-plugins=NodeRestriction,PodSecurityPolicy'",
+    ),
+  );
   const away = await c.kubestrap(['admission', 'status']);
   t.is(away.exitCode, 1);
   t.regex(away.stdout, /Cannot compare: the API server does not answer/);
@@ -149,7 +206,10 @@ test('status finds the manifest and the kubeadm ConfigMap disagreeing; enable br
   const status = await c.kubestrap(['admission', 'status']);
   t.is(status.exitCode, 1, status.stdout + status.stderr);
   t.regex(status.stdout, /^They disagree:$/m);
-  t.regex(status.stdout, /--enable-admission-plugins: \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml has NodeRestriction,PodSecurityPolicy, kube-system\/kubeadm-config ClusterConfiguration has NodeRestriction/);
+  t.regex(
+    status.stdout,
+    /--enable-admission-plugins: \/etc\/kubernetes\/manifests\/kube-apiserver\.yaml has NodeRestriction,PodSecurityPolicy, kube-system\/kubeadm-config ClusterConfiguration has NodeRestriction/,
+  );
   const json = JSON.parse((await c.kubestrap(['admission', 'status', '-o', 'json'])).stdout);
   t.false(json.agree);
 
@@ -175,7 +235,10 @@ test('input errors exit 2 and name the flag; no terminal and no --yes is exit 2 
   t.is(action.exitCode, 2);
   const ask = await c.kubestrap(['admission', 'enable']);
   t.is(ask.exitCode, 2, ask.stderr);
-  t.regex(ask.stderr, /error: Turn on PodSecurityPolicy admission and restart the API server: pass --yes to confirm when not on a terminal \(or --dry-run to only see the changes\)/);
+  t.regex(
+    ask.stderr,
+    /error: Turn on PodSecurityPolicy admission and restart the API server: pass --yes to confirm when not on a terminal \(or --dry-run to only see the changes\)/,
+  );
   t.false(c.node.state().cluster!.psp);
   // Pod Security admission is beta on 1.24: --mode pss audits against restricted, and the demo pods fail it.
   const pss = await c.kubestrap(['admission', 'enable', '--mode', 'pss', '--dry-run']);

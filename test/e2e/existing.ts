@@ -30,8 +30,12 @@ function kubeadmConfig(version: string, args: Record<string, string>): string {
   const api = minor >= 31 ? 'v1beta4' : 'v1beta3';
   const extra =
     api === 'v1beta4'
-      ? `  extraArgs:\n${Object.entries(args).map(([name, value]) => `    - name: ${name}\n      value: "${value}"\n`).join('')}`
-      : `  extraArgs:\n${Object.entries(args).map(([k, v]) => `    ${k}: "${v}"\n`).join('')}`;
+      ? `  extraArgs:\n${Object.entries(args)
+          .map(([name, value]) => `    - name: ${name}\n      value: "${value}"\n`)
+          .join('')}`
+      : `  extraArgs:\n${Object.entries(args)
+          .map(([k, v]) => `    ${k}: "${v}"\n`)
+          .join('')}`;
   return `apiVersion: kubeadm.k8s.io/${api}
 kind: InitConfiguration
 nodeRegistration:
@@ -92,12 +96,19 @@ metadata: {name: app, namespace: demo}
 export function changesMade(calls: { tool: string; argv: string[] }[]): string[] {
   return calls
     .map((c) => [c.tool, ...c.argv].join(' '))
-    .filter((c) => /^kubectl .*\b(apply|replace|delete|label|taint|patch)\b/.test(c) || (/^kubectl .*\bcreate\b/.test(c) && !c.includes('--dry-run')) || /^(tee|kubeadm (init|reset))/.test(c));
+    .filter(
+      (c) =>
+        /^kubectl .*\b(apply|replace|delete|label|taint|patch)\b/.test(c) ||
+        (/^kubectl .*\bcreate\b/.test(c) && !c.includes('--dry-run')) ||
+        /^(tee|kubeadm (init|reset))/.test(c),
+    );
 }
 
 /** The kube-system/kubeadm-config ClusterConfiguration as the cluster stores it. */
 export function clusterConfiguration(l: Lab): string {
-  const cm = Object.values(l.node.state().cluster!.objects).find((o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'kubeadm-config') as any;
+  const cm = Object.values(l.node.state().cluster!.objects).find(
+    (o: any) => o.kind === 'ConfigMap' && o.metadata.name === 'kubeadm-config',
+  ) as any;
   return cm.data.ClusterConfiguration;
 }
 
@@ -108,5 +119,8 @@ export function objectsOf(l: Lab, kind: string): any[] {
 
 /** The pods `admission enable|disable` lists as refused (stderr lines `  Kind ns/name`). */
 export function listedPods(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /^ {2}(Pod|Deployment|DaemonSet|StatefulSet|ReplicaSet|Job|CronJob) \S+\/\S+$/.test(l)).map((l) => l.trim());
+  return stderr
+    .split('\n')
+    .filter((l) => /^ {2}(Pod|Deployment|DaemonSet|StatefulSet|ReplicaSet|Job|CronJob) \S+\/\S+$/.test(l))
+    .map((l) => l.trim());
 }

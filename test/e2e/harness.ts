@@ -18,7 +18,9 @@ export interface Lab {
   /** Starts `kubestrap ARGS` without waiting (for kill tests). */
   spawn(args: string[]): ResultPromise;
   /** Calls of the fakes made since `mark` (or all). */
-  callsSince(mark?: number): { tool: string; argv: string[]; exitCode: number | null; start: number; end: number | null }[];
+  callsSince(
+    mark?: number,
+  ): { tool: string; argv: string[]; exitCode: number | null; start: number; end: number | null }[];
   mark(): number;
 }
 
@@ -31,7 +33,13 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
     node,
     dir,
     async kubestrap(args, o = {}) {
-      const r = await execa('node', [CLI, ...args], { cwd: dir, env, input: o.input ?? '', reject: false, timeout: 120_000 });
+      const r = await execa('node', [CLI, ...args], {
+        cwd: dir,
+        env,
+        input: o.input ?? '',
+        reject: false,
+        timeout: 120_000,
+      });
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     spawn(args) {
@@ -50,7 +58,11 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
 export function mutations(calls: { tool: string; argv: string[] }[]): string[] {
   return calls
     .map((c) => [c.tool, ...c.argv].join(' '))
-    .filter((c) => /^kubeadm (init|reset|join|token create)|^kubectl .* (apply|taint|delete|create(?! --dry-run))|^(swapoff|modprobe|tee)|sysctl -w|systemctl (enable|start|stop)|ip6?tables.* -[FXPD]|-restore|^ip link delete/.test(c));
+    .filter((c) =>
+      /^kubeadm (init|reset|join|token create)|^kubectl .* (apply|taint|delete|create(?! --dry-run))|^(swapoff|modprobe|tee)|sysctl -w|systemctl (enable|start|stop)|ip6?tables.* -[FXPD]|-restore|^ip link delete/.test(
+        c,
+      ),
+    );
 }
 
 export function stepNames(jsonOut: string): string[] {

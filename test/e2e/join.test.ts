@@ -13,7 +13,10 @@ test('a worker joins with the command the control plane hands out, and a second 
 
   const printed = await cp.kubestrap(['join-command', '--ttl', '30m']);
   t.is(printed.exitCode, 0, printed.stderr);
-  t.regex(printed.stdout, /^kubeadm join \S+:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[a-f0-9]{64}$/);
+  t.regex(
+    printed.stdout,
+    /^kubeadm join \S+:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[a-f0-9]{64}$/,
+  );
   const file = path.join(cp.dir, 'join-command');
   t.is((await cp.kubestrap(['join-command', '-o', file])).exitCode, 0);
   t.is(statSync(file).mode & 0o777, 0o600);
@@ -22,12 +25,17 @@ test('a worker joins with the command the control plane hands out, and a second 
   t.false(readFileSync(cp.node.at('/var/log/kubestrap.log'), 'utf8').includes(secret));
 
   // The worker: its own root and fakes, the same cluster.
-  const worker = await createSimNode({ kubernetesVersion: 'v1.31.4', host: { hostname: 'w1', brNetfilter: true, ipForward: true } });
+  const worker = await createSimNode({
+    kubernetesVersion: 'v1.31.4',
+    host: { hostname: 'w1', brNetfilter: true, ipForward: true },
+  });
   const env = { ...worker.env, SIM_STATE: cp.node.statePath };
   const join = await execa('node', [CLI, 'join', '--join-file', file, '--node-name', 'w1'], { env, reject: false });
   t.is(join.exitCode, 0, String(join.stderr));
   t.regex(String(join.stderr), /Node w1 is Ready\./);
-  const nodes = Object.values(cp.node.state().cluster!.objects).filter((o: any) => o.kind === 'Node').map((o: any) => o.metadata.name);
+  const nodes = Object.values(cp.node.state().cluster!.objects)
+    .filter((o: any) => o.kind === 'Node')
+    .map((o: any) => o.metadata.name);
   t.deepEqual(nodes.sort(), ['cp', 'w1']);
 
   const again = await execa('node', [CLI, 'join', '--join-file', file, '--node-name', 'w1'], { env, reject: false });
@@ -41,7 +49,10 @@ test('join refuses a tampered join file with its line, and changes nothing', asy
   const worker = await createSimNode({ host: { brNetfilter: true, ipForward: true } });
   const file = path.join(worker.root, 'join');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(file, '# from cp\nkubeadm join 10.0.2.15:6443 --token abcdef.0123456789abcdef --discovery-token-unsafe-skip-ca-verification\n');
+  writeFileSync(
+    file,
+    '# from cp\nkubeadm join 10.0.2.15:6443 --token abcdef.0123456789abcdef --discovery-token-unsafe-skip-ca-verification\n',
+  );
   const r = await execa('node', [CLI, 'join', '--join-file', file], { env: worker.env, reject: false });
   t.is(r.exitCode, 2);
   t.regex(String(r.stderr), /join:2: unexpected "--discovery-token-unsafe-skip-ca-verification" in the join command/);

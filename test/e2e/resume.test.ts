@@ -4,12 +4,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lab, mutations } from './harness.js';
 
 const CONFIG = 'kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\n';
-const initCount = (calls: { tool: string; argv: string[] }[]) => mutations(calls).filter((c) => c.startsWith('kubeadm init')).length;
+const initCount = (calls: { tool: string; argv: string[] }[]) =>
+  mutations(calls).filter((c) => c.startsWith('kubeadm init')).length;
 
 test('a failure in the middle stops with the step, the command and its error; up again resumes there', async (t) => {
   const l = await lab(CONFIG);
   const cniManifest = l.node.at('/var/lib/kubestrap/rendered/manifests/02-cni.yaml');
-  l.node.faults.add({ tool: 'kubectl', match: `apply -f ${cniManifest}`, count: 1, action: 'fail', exitCode: 1, stderr: 'error: error parsing 02-cni.yaml: error converting YAML to JSON\n' });
+  l.node.faults.add({
+    tool: 'kubectl',
+    match: `apply -f ${cniManifest}`,
+    count: 1,
+    action: 'fail',
+    exitCode: 1,
+    stderr: 'error: error parsing 02-cni.yaml: error converting YAML to JSON\n',
+  });
   const first = await l.kubestrap(['up', '--yes']);
   t.is(first.exitCode, 1);
   t.regex(first.stderr, /\[5\/7\] cni: FAILED/);
@@ -30,18 +38,22 @@ test('a failure in the middle stops with the step, the command and its error; up
 
 test('a transient API error during apply is retried with backoff and the run succeeds', async (t) => {
   const l = await lab(CONFIG);
-  l.node.faults.add(
-      {
-        tool: 'kubectl',
-        match: `apply -f ${l.node.at('/var/lib/kubestrap/rendered/manifests/01-pod-security.yaml')}`,
-        count: 2,
-        action: 'fail',
-        exitCode: 1,
-        stderr: 'The connection to the server 10.0.2.15:6443 was refused - did you specify the right host or port?\n',
-      });
+  l.node.faults.add({
+    tool: 'kubectl',
+    match: `apply -f ${l.node.at('/var/lib/kubestrap/rendered/manifests/01-pod-security.yaml')}`,
+    count: 2,
+    action: 'fail',
+    exitCode: 1,
+    stderr: 'The connection to the server 10.0.2.15:6443 was refused - did you specify the right host or port?\n',
+  });
   const r = await l.kubestrap(['up', '--yes']);
   t.is(r.exitCode, 0, r.stderr);
-  const applies = l.callsSince().filter((c) => c.tool === 'kubectl' && c.argv.join(' ').includes('apply -f') && c.argv.join(' ').includes('01-pod-security'));
+  const applies = l
+    .callsSince()
+    .filter(
+      (c) =>
+        c.tool === 'kubectl' && c.argv.join(' ').includes('apply -f') && c.argv.join(' ').includes('01-pod-security'),
+    );
   t.is(applies.length, 3, 'two refused, the third applied');
   l.node.cleanup();
 });
@@ -61,7 +73,12 @@ test('a permanent API error is not retried', async (t) => {
   const r = await l.kubestrap(['up', '--yes']);
   t.is(r.exitCode, 1);
   t.regex(r.stderr, /pod-security: FAILED/);
-  const applies = l.callsSince().filter((c) => c.tool === 'kubectl' && c.argv.join(' ').includes('apply -f') && c.argv.join(' ').includes('01-pod-security'));
+  const applies = l
+    .callsSince()
+    .filter(
+      (c) =>
+        c.tool === 'kubectl' && c.argv.join(' ').includes('apply -f') && c.argv.join(' ').includes('01-pod-security'),
+    );
   t.is(applies.length, 1);
   l.node.cleanup();
 });
@@ -70,7 +87,8 @@ test('killed during a step: the step is not recorded, and up again finishes it w
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
   // Wait until kubestrap is inside the CNI step's wait, then kill it without warning.
-  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++)
+    await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGKILL');
   await child;
   const state = JSON.parse(readFileSync(l.node.at('/var/lib/kubestrap/state.json'), 'utf8'));
@@ -89,18 +107,31 @@ test('killed during a step: the step is not recorded, and up again finishes it w
 test('Ctrl-C during a step exits 130 and says how to continue', async (t) => {
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
-  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++)
+    await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGINT');
   const r = await child;
   t.is(r.exitCode, 130);
-  t.regex(String(r.stderr), /cni: FAILED\n\s+interrupted\n\s+→ run `sudo kubestrap up` again to continue from this step/);
+  t.regex(
+    String(r.stderr),
+    /cni: FAILED\n\s+interrupted\n\s+→ run `sudo kubestrap up` again to continue from this step/,
+  );
   const again = await l.kubestrap(['up']);
   t.is(again.exitCode, 0, again.stderr);
   l.node.cleanup();
 });
 
-test('kubeadm init failing shows kubeadm\'s own error and points to reset', async (t) => {
-  const l = await lab(CONFIG, { faults: [{ tool: 'kubeadm', match: 'init', action: 'preflight', errors: [{ name: 'NumCPU', message: 'the number of available CPUs 1 is less than the required 2' }] }] });
+test("kubeadm init failing shows kubeadm's own error and points to reset", async (t) => {
+  const l = await lab(CONFIG, {
+    faults: [
+      {
+        tool: 'kubeadm',
+        match: 'init',
+        action: 'preflight',
+        errors: [{ name: 'NumCPU', message: 'the number of available CPUs 1 is less than the required 2' }],
+      },
+    ],
+  });
   const r = await l.kubestrap(['up', '--yes']);
   t.is(r.exitCode, 1);
   t.regex(r.stderr, /kubeadm init failed:/);

@@ -23,14 +23,23 @@ test('PSP cluster on 1.24: up brings a fresh node to a verified cluster, and aga
   const calls = l.callsSince();
   const order = mutations(calls);
   // The host fixes (offered, applied with --yes), then init, then policies before the CNI.
-  t.true(order.indexOf('modprobe br_netfilter') >= 0 && order.indexOf('modprobe br_netfilter') < order.findIndex((c) => c.startsWith('kubeadm init')));
+  t.true(
+    order.indexOf('modprobe br_netfilter') >= 0 &&
+      order.indexOf('modprobe br_netfilter') < order.findIndex((c) => c.startsWith('kubeadm init')),
+  );
   const podSecurity = order.findIndex((c) => /apply -f .*01-pod-security\.yaml/.test(c));
   const cni = order.findIndex((c) => /apply -f .*02-cni\.yaml/.test(c));
   t.true(order.findIndex((c) => c.startsWith('kubeadm init')) < podSecurity && podSecurity < cni, order.join('\n'));
-  t.true(order.some((c) => /taint nodes cp node-role\.kubernetes\.io\/master- node-role\.kubernetes\.io\/control-plane-/.test(c)));
+  t.true(
+    order.some((c) =>
+      /taint nodes cp node-role\.kubernetes\.io\/master- node-role\.kubernetes\.io\/control-plane-/.test(c),
+    ),
+  );
 
   // The control plane's mirror pods were admitted by privileged, once the policies existed.
-  const pods = Object.values(l.node.state().cluster!.objects).filter((o: any) => o.kind === 'Pod' && o.metadata.namespace === 'kube-system');
+  const pods = Object.values(l.node.state().cluster!.objects).filter(
+    (o: any) => o.kind === 'Pod' && o.metadata.namespace === 'kube-system',
+  );
   t.true(pods.length >= 6);
   for (const p of pods as any[]) t.is(p.metadata.annotations?.['kubernetes.io/psp'], 'privileged', p.metadata.name);
 
@@ -63,7 +72,10 @@ test('kubestrap verify on the finished cluster: every check passes, in text and 
   t.regex(text.stdout, /✔ node-ready/);
   t.regex(text.stdout, /✔ can-i use psp\/restricted as system:serviceaccount:demo:app -n demo: yes/);
   t.regex(text.stdout, /✔ can-i use psp\/privileged as system:serviceaccount:demo:app -n demo: no, as intended/);
-  t.regex(text.stdout, /✔ limits as system:serviceaccount:demo:app: privileged pod refused: .*PodSecurityPolicy: unable to admit pod/);
+  t.regex(
+    text.stdout,
+    /✔ limits as system:serviceaccount:demo:app: privileged pod refused: .*PodSecurityPolicy: unable to admit pod/,
+  );
   t.regex(text.stdout, /✔ limits as system:serviceaccount:ops:runner: privileged pod refused/);
   t.regex(text.stdout, /All checks passed\./);
   const json = await l.kubestrap(['verify', '-o', 'json']);
@@ -94,7 +106,10 @@ test('preflight names what it cannot fix: ports in use, missing runtime, version
   t.is(r.exitCode, 1);
   t.regex(r.stderr, /ports: port 6443 in use/);
   t.regex(r.stderr, /container-runtime: no container runtime socket at \/var\/run\/containerd\/containerd\.sock/);
-  t.regex(r.stderr, /kubelet: kubelet v1\.25\.16 is outside the supported skew for Kubernetes v1\.24: install kubelet v1\.24/);
+  t.regex(
+    r.stderr,
+    /kubelet: kubelet v1\.25\.16 is outside the supported skew for Kubernetes v1\.24: install kubelet v1\.24/,
+  );
   t.deepEqual(mutations(l.callsSince()), []);
   l.node.cleanup();
 });

@@ -5,20 +5,33 @@ import { lab, mutations } from './harness.js';
 
 for (const version of ['v1.31.4', 'v1.37.1']) {
   test(`PSS cluster on ${version}: up, the admission config in place, namespaces labelled, limits enforced`, async (t) => {
-    const l = await lab(`kubernetesVersion: ${version}
+    const l = await lab(
+      `kubernetesVersion: ${version}
 controlPlane: {nodeName: cp}
 ingress: {enabled: true}
 tenants:
   - {namespace: demo, serviceAccounts: [app], role: edit, policy: restricted}
   - {namespace: ops, serviceAccounts: [runner], role: admin, policy: privileged}
-`, { kubernetesVersion: version });
+`,
+      { kubernetesVersion: version },
+    );
     const r = await l.kubestrap(['up', '--yes', '-o', 'json']);
     t.is(r.exitCode, 0, r.stdout + r.stderr);
     const doc = JSON.parse(r.stdout);
     t.true(doc.ok);
     t.deepEqual(
       doc.steps.map((s: any) => `${s.name}:${s.status}`),
-      ['preflight:applied', 'kubeadm-init:applied', 'kubeconfig:applied', 'pod-security:applied', 'cni:applied', 'control-plane-taint:applied', 'ingress:applied', 'tenants:applied', 'verify:applied'],
+      [
+        'preflight:applied',
+        'kubeadm-init:applied',
+        'kubeconfig:applied',
+        'pod-security:applied',
+        'cni:applied',
+        'control-plane-taint:applied',
+        'ingress:applied',
+        'tenants:applied',
+        'verify:applied',
+      ],
     );
     // The host file kubeadm mounts into the API server, at its absolute path.
     const admission = readFileSync(l.node.at('/etc/kubernetes/pod-security/admission-config.yaml'), 'utf8');
@@ -34,7 +47,10 @@ tenants:
 
     const v = await l.kubestrap(['verify']);
     t.is(v.exitCode, 0, v.stdout);
-    t.regex(v.stdout, /✔ limits as system:serviceaccount:demo:app: privileged pod refused: .*violates PodSecurity "restricted:v1\.\d+"/);
+    t.regex(
+      v.stdout,
+      /✔ limits as system:serviceaccount:demo:app: privileged pod refused: .*violates PodSecurity "restricted:v1\.\d+"/,
+    );
     t.regex(v.stdout, /✔ limits as system:serviceaccount:ops:runner: privileged pod accepted/);
     l.node.cleanup();
   });

@@ -10,26 +10,36 @@ tenants:
 `;
 
 test('verify catches a missing binding (the tenant cannot use its policy)', async (t) => {
-  const l = await lab(`${CONFIG}  - {namespace: ops, serviceAccounts: [runner], role: edit, policy: privileged-restricted}\n`);
+  const l = await lab(
+    `${CONFIG}  - {namespace: ops, serviceAccounts: [runner], role: edit, policy: privileged-restricted}\n`,
+  );
   // The binding of the ops tenant's policy never reaches the server.
   l.node.faults.add({ action: 'dropObject', kind: 'RoleBinding', name: 'psp:privileged-restricted', namespace: 'ops' });
   const up = await l.kubestrap(['up', '--yes']);
   t.is(up.exitCode, 1);
   t.regex(up.stderr, /verify: FAILED/);
-  t.regex(up.stderr, /✗ can-i use psp\/privileged-restricted as system:serviceaccount:ops:runner -n ops: no: the binding is missing/);
+  t.regex(
+    up.stderr,
+    /✗ can-i use psp\/privileged-restricted as system:serviceaccount:ops:runner -n ops: no: the binding is missing/,
+  );
   const r = await l.kubestrap(['verify', '-o', 'json']);
   t.is(r.exitCode, 1);
   const report = JSON.parse(r.stdout);
   t.false(report.ok);
   t.deepEqual(
     report.checks.filter((c: any) => !c.ok).map((c: any) => c.name),
-    ['can-i use psp/privileged-restricted as system:serviceaccount:ops:runner -n ops', 'can-i use psp/privileged-restricted as system:serviceaccount:ops:default -n ops'],
+    [
+      'can-i use psp/privileged-restricted as system:serviceaccount:ops:runner -n ops',
+      'can-i use psp/privileged-restricted as system:serviceaccount:ops:default -n ops',
+    ],
   );
   l.node.cleanup();
 });
 
 test('verify catches a system pod admitted by the wrong policy', async (t) => {
-  const l = await lab(CONFIG, { faults: [{ action: 'wrongPolicy', podPrefix: 'kube-proxy-', namespace: 'kube-system', policy: 'restricted' }] });
+  const l = await lab(CONFIG, {
+    faults: [{ action: 'wrongPolicy', podPrefix: 'kube-proxy-', namespace: 'kube-system', policy: 'restricted' }],
+  });
   t.is((await l.kubestrap(['up', '--yes'])).exitCode, 1);
   const r = await l.kubestrap(['verify', '-o', 'json']);
   t.is(r.exitCode, 1);
@@ -42,7 +52,13 @@ test('verify catches a system pod admitted by the wrong policy', async (t) => {
 test('reset on a half-built node: kubeadm reset, iptables, CNI leftovers, kubeconfig and state, then up works again', async (t) => {
   const l = await lab(CONFIG);
   const cni = l.node.at('/var/lib/kubestrap/rendered/manifests/02-cni.yaml');
-  l.node.faults.add({ tool: 'kubectl', match: `rollout status`, action: 'fail', exitCode: 1, stderr: 'error: timed out waiting for the condition\n' });
+  l.node.faults.add({
+    tool: 'kubectl',
+    match: `rollout status`,
+    action: 'fail',
+    exitCode: 1,
+    stderr: 'error: timed out waiting for the condition\n',
+  });
   const up = await l.kubestrap(['up', '--yes']);
   t.is(up.exitCode, 1);
   t.true(existsSync(cni));
@@ -64,7 +80,8 @@ test('reset on a half-built node: kubeadm reset, iptables, CNI leftovers, kubeco
   t.is(done[0], 'kubeadm reset -f');
   t.true(done.indexOf('iptables -t filter -P FORWARD ACCEPT') < done.indexOf('iptables -t filter -F'));
   t.true(done.includes('ip6tables -t nat -X'));
-  for (const p of ['/etc/kubernetes/admin.conf', '/root/.kube/config', '/var/lib/kubestrap', '/etc/cni/net.d']) t.false(existsSync(l.node.at(p)), p);
+  for (const p of ['/etc/kubernetes/admin.conf', '/root/.kube/config', '/var/lib/kubestrap', '/etc/cni/net.d'])
+    t.false(existsSync(l.node.at(p)), p);
   t.true(existsSync(l.node.at('/var/log/kubestrap.log')), 'the log stays for diagnosis');
 
   l.node.faults.clear();
@@ -107,7 +124,10 @@ test('plan -o json lists exactly the mutating commands up then runs on a fresh n
   const plan = await l.kubestrap(['plan', '-o', 'json']);
   t.is(plan.exitCode, 0, plan.stderr);
   const doc = JSON.parse(plan.stdout);
-  t.deepEqual(doc.steps.map((s: any) => s.name), ['preflight', 'kubeadm-init', 'kubeconfig', 'pod-security', 'cni', 'control-plane-taint', 'tenants', 'verify']);
+  t.deepEqual(
+    doc.steps.map((s: any) => s.name),
+    ['preflight', 'kubeadm-init', 'kubeconfig', 'pod-security', 'cni', 'control-plane-taint', 'tenants', 'verify'],
+  );
   const planned = doc.steps.flatMap((s: any) => s.commands as string[][]).map((c: string[]) => c.join(' '));
   t.is((await l.kubestrap(['up', '--yes'])).exitCode, 0);
   const ran = l.callsSince().map((c) => [c.tool, ...c.argv].join(' '));
@@ -120,7 +140,10 @@ test('plan -o json lists exactly the mutating commands up then runs on a fresh n
     at = i;
   }
   // And nothing that changes the cluster ran that the plan did not show (preflight's offered fixes aside).
-  t.deepEqual(mutations(l.callsSince()).filter((c) => !planned.includes(c)), []);
+  t.deepEqual(
+    mutations(l.callsSince()).filter((c) => !planned.includes(c)),
+    [],
+  );
   l.node.cleanup();
 });
 

@@ -3,7 +3,8 @@ import { redact } from '../../src/exec/redact.js';
 import { formatArgv } from '../../src/exec/runner.js';
 
 test('bootstrap tokens and certificate keys never appear in clear', (t) => {
-  const join = 'kubeadm join 10.0.2.10:6443 --token cjpeqg.yvf2lka5i5epqcis \\\n\t--discovery-token-ca-cert-hash sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5 \\\n\t--control-plane --certificate-key 55befb249a01aca7be98b3e7209628f4c4f04c6a05c250c4bb084af722452c36';
+  const join =
+    'kubeadm join 10.0.2.10:6443 --token cjpeqg.yvf2lka5i5epqcis \\\n\t--discovery-token-ca-cert-hash sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5 \\\n\t--control-plane --certificate-key 55befb249a01aca7be98b3e7209628f4c4f04c6a05c250c4bb084af722452c36';
   const out = redact(join);
   t.false(out.includes('yvf2lka5i5epqcis'));
   t.false(out.includes('55befb249a01aca7be98b3e7209628f4c4f04c6a05c250c4bb084af722452c36'));
@@ -11,7 +12,10 @@ test('bootstrap tokens and certificate keys never appear in clear', (t) => {
   t.true(out.includes('--certificate-key <redacted>'));
   // The CA hash is public (it pins the CA) and stays readable for debugging.
   t.true(out.includes('sha256:2c662bcc'));
-  t.is(redact('certificateKey: "55befb249a01aca7be98b3e7209628f4c4f04c6a05c250c4bb084af722452c36"'), 'certificateKey: <redacted>');
+  t.is(
+    redact('certificateKey: "55befb249a01aca7be98b3e7209628f4c4f04c6a05c250c4bb084af722452c36"'),
+    'certificateKey: <redacted>',
+  );
 });
 
 test('ordinary text is left alone', (t) => {

@@ -11,8 +11,16 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (npm test builds it first) as a user would, in `cwd`. */
-export async function runCli(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  opts: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` (npm test does it)');
-  const r = await execa('node', [CLI, ...args], { cwd: opts.cwd, input: opts.input ?? '', reject: false, env: opts.env });
+  const r = await execa('node', [CLI, ...args], {
+    cwd: opts.cwd,
+    input: opts.input ?? '',
+    reject: false,
+    env: opts.env,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }

@@ -22,7 +22,11 @@ export class RecordingRunner implements Runner {
 
 export const silentIo: Io = { out() {}, err() {} };
 
-export function testContext(configText: string, runner: Runner = new RecordingRunner(), opts: { dryRun?: boolean } = {}): Context {
+export function testContext(
+  configText: string,
+  runner: Runner = new RecordingRunner(),
+  opts: { dryRun?: boolean } = {},
+): Context {
   const root = mkdtempSync(path.join(tmpdir(), 'ks-ctx-'));
   const config = configFrom(configText);
   return createContext({

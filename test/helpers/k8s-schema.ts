@@ -31,9 +31,9 @@ const ifaceCache = new Map<string, Iface>();
 
 function resolveImport(from: string, spec: string): string {
   if (spec.startsWith('@kubernetes-models/apimachinery/')) {
-    return path.join(APIMACHINERY, spec.slice('@kubernetes-models/apimachinery/'.length) + '.d.ts');
+    return path.join(APIMACHINERY, `${spec.slice('@kubernetes-models/apimachinery/'.length)}.d.ts`);
   }
-  return path.resolve(path.dirname(from), spec + '.d.ts');
+  return path.resolve(path.dirname(from), `${spec}.d.ts`);
 }
 
 function loadIface(file: string): Iface {
@@ -50,7 +50,7 @@ function loadIface(file: string): Iface {
   const body = text.slice(text.indexOf('{', start) + 1, text.indexOf('\n}', start));
   const fields = new Map<string, Field>();
   // Strip doc comments, then read `"name"?: type;` (types may span lines for inline maps).
-  const code = body.replace(/\/\*\*[\s\S]*?\*\//g, '') + '\n';
+  const code = `${body.replace(/\/\*\*[\s\S]*?\*\//g, '')}\n`;
   for (const m of code.matchAll(/"([^"]+)"\??: ([\s\S]*?);\n/g)) fields.set(m[1], { type: m[2].trim() });
   const iface = { fields, imports };
   ifaceCache.set(file, iface);
@@ -94,8 +94,12 @@ export function schemaProblems(obj: Record<string, unknown>): string[] {
   try {
     new mod[kind](obj).validate();
   } catch (e) {
-    problems.push(`${apiVersion} ${kind} ${String((obj.metadata as { name?: string })?.name)}: ${(e as Error).message}`);
+    problems.push(
+      `${apiVersion} ${kind} ${String((obj.metadata as { name?: string })?.name)}: ${(e as Error).message}`,
+    );
   }
   checkFields(obj, loadIface(dts), '', problems);
-  return problems.map((p) => (p.startsWith(apiVersion) ? p : `${kind}/${String((obj.metadata as { name?: string })?.name)}: ${p}`));
+  return problems.map((p) =>
+    p.startsWith(apiVersion) ? p : `${kind}/${String((obj.metadata as { name?: string })?.name)}: ${p}`,
+  );
 }

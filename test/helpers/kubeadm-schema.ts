@@ -11,15 +11,40 @@ import { z } from 'zod';
 const map = z.record(z.string(), z.string());
 const nameValues = z.array(z.strictObject({ name: z.string(), value: z.string() }));
 const endpoint = z.strictObject({ advertiseAddress: z.string().optional(), bindPort: z.int().optional() });
-const pathType = z.enum(['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']);
+const pathType = z.enum([
+  '',
+  'DirectoryOrCreate',
+  'Directory',
+  'FileOrCreate',
+  'File',
+  'Socket',
+  'CharDevice',
+  'BlockDevice',
+]);
 
-const writableMount = z.strictObject({ name: z.string(), hostPath: z.string(), mountPath: z.string(), writable: z.boolean().optional(), pathType: pathType.optional() });
-const readOnlyMount = z.strictObject({ name: z.string(), hostPath: z.string(), mountPath: z.string(), readOnly: z.boolean().optional(), pathType: pathType.optional() });
+const writableMount = z.strictObject({
+  name: z.string(),
+  hostPath: z.string(),
+  mountPath: z.string(),
+  writable: z.boolean().optional(),
+  pathType: pathType.optional(),
+});
+const readOnlyMount = z.strictObject({
+  name: z.string(),
+  hostPath: z.string(),
+  mountPath: z.string(),
+  readOnly: z.boolean().optional(),
+  pathType: pathType.optional(),
+});
 
 const networking = z.strictObject({ podSubnet: z.string(), serviceSubnet: z.string(), dnsDomain: z.string() });
 
 const nodeRegistration = (kubeletArgs: z.ZodType) =>
-  z.strictObject({ name: z.string().optional(), criSocket: z.string().optional(), kubeletExtraArgs: kubeletArgs.optional() });
+  z.strictObject({
+    name: z.string().optional(),
+    criSocket: z.string().optional(),
+    kubeletExtraArgs: kubeletArgs.optional(),
+  });
 
 const kubeletConfiguration = z.strictObject({
   apiVersion: z.literal('kubelet.config.k8s.io/v1beta1'),
@@ -36,7 +61,9 @@ const v1alpha2Master = z.strictObject({
   networking,
   apiServerExtraArgs: map.optional(),
   apiServerExtraVolumes: z.array(writableMount).optional(),
-  kubeletConfiguration: z.strictObject({ baseConfig: z.strictObject({ cgroupDriver: z.enum(['systemd', 'cgroupfs']) }) }),
+  kubeletConfiguration: z.strictObject({
+    baseConfig: z.strictObject({ cgroupDriver: z.enum(['systemd', 'cgroupfs']) }),
+  }),
 });
 
 const v1alpha3Init = z.strictObject({
@@ -67,7 +94,9 @@ const betaCluster = (version: string, args: z.ZodType) =>
     kind: z.literal('ClusterConfiguration'),
     kubernetesVersion: z.string(),
     networking,
-    apiServer: z.strictObject({ extraArgs: args.optional(), extraVolumes: z.array(readOnlyMount).optional() }).optional(),
+    apiServer: z
+      .strictObject({ extraArgs: args.optional(), extraVolumes: z.array(readOnlyMount).optional() })
+      .optional(),
   });
 
 /** The documents a kubeadm config file of that API version must contain, in order. */

@@ -12,7 +12,10 @@ export function netnsAvailable(): boolean {
   const add = spawnSync('ip', ['netns', 'add', name]);
   if (add.status !== 0) return false;
   spawnSync('ip', ['netns', 'del', name]);
-  return spawnSync('ip', ['netns', 'exec', 'ks-none', 'true']).error === undefined && spawnSync('iptables', ['--version']).status === 0;
+  return (
+    spawnSync('ip', ['netns', 'exec', 'ks-none', 'true']).error === undefined &&
+    spawnSync('iptables', ['--version']).status === 0
+  );
 }
 
 export class NetnsRunner implements Runner {
@@ -21,7 +24,8 @@ export class NetnsRunner implements Runner {
   async run(file: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
     // `ip netns exec` exits 255 when the program is missing; report that as the 127 a shell would.
     const probe = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', file]);
-    if (probe.status !== 0) return { argv: [file, ...args], exitCode: 127, stdout: '', stderr: `${file}: not found`, durationMs: 0 };
+    if (probe.status !== 0)
+      return { argv: [file, ...args], exitCode: 127, stdout: '', stderr: `${file}: not found`, durationMs: 0 };
     const r = await this.inner.run('ip', ['netns', 'exec', this.ns, file, ...args], opts);
     return { ...r, argv: [file, ...args] };
   }

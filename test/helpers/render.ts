@@ -25,7 +25,12 @@ export function renderText(configText: string): Rendered {
       return a;
     },
     find(kind, name, namespace) {
-      return objects.find((o) => o.kind === kind && o.metadata?.name === name && (namespace === undefined || o.metadata?.namespace === namespace));
+      return objects.find(
+        (o) =>
+          o.kind === kind &&
+          o.metadata?.name === name &&
+          (namespace === undefined || o.metadata?.namespace === namespace),
+      );
     },
     all(kind) {
       return objects.filter((o) => o.kind === kind);

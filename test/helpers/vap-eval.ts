@@ -49,7 +49,11 @@ interface VapSpec {
   validations: { expression: string; message?: string; messageExpression?: string }[];
 }
 
-export function evaluateVap(vap: { spec: unknown }, object: unknown, request: { namespace: string; operation?: string } = { namespace: 'demo' }): VapVerdict {
+export function evaluateVap(
+  vap: { spec: unknown },
+  object: unknown,
+  request: { namespace: string; operation?: string } = { namespace: 'demo' },
+): VapVerdict {
   const spec = vap.spec as VapSpec;
   const variables: Record<string, unknown> = {};
   const base = { object: toCel(object), oldObject: null, request: { operation: 'CREATE', ...request } };
@@ -60,11 +64,13 @@ export function evaluateVap(vap: { spec: unknown }, object: unknown, request: { 
   const messages: string[] = [];
   for (const v of spec.validations) {
     const ok = run(v.expression, ctx, 'validation');
-    if (typeof ok !== 'boolean') throw new CelEvaluationError(`validation returned ${String(ok)}, not a bool: ${v.expression}`);
+    if (typeof ok !== 'boolean')
+      throw new CelEvaluationError(`validation returned ${String(ok)}, not a bool: ${v.expression}`);
     if (ok) continue;
     if (v.messageExpression) {
       const m = run(v.messageExpression, ctx, 'messageExpression');
-      if (typeof m !== 'string') throw new CelEvaluationError(`messageExpression returned ${String(m)}: ${v.messageExpression}`);
+      if (typeof m !== 'string')
+        throw new CelEvaluationError(`messageExpression returned ${String(m)}: ${v.messageExpression}`);
       messages.push(m);
     } else messages.push(v.message ?? '');
   }

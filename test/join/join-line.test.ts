@@ -4,12 +4,25 @@ import { joinArgv, parseJoinLine, validTtl } from '../../src/join/join-line.js';
 const HASH = 'sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5';
 
 test('reads the one-line form kubeadm token create prints (with its trailing space)', (t) => {
-  const line = parseJoinLine(`kubeadm join 192.168.56.10:6443 --token r8ydn9.nkbo1b94w7a6s8em --discovery-token-ca-cert-hash ${HASH} \n`, 'f');
-  t.deepEqual(joinArgv(line), ['join', '192.168.56.10:6443', '--token', 'r8ydn9.nkbo1b94w7a6s8em', '--discovery-token-ca-cert-hash', HASH]);
+  const line = parseJoinLine(
+    `kubeadm join 192.168.56.10:6443 --token r8ydn9.nkbo1b94w7a6s8em --discovery-token-ca-cert-hash ${HASH} \n`,
+    'f',
+  );
+  t.deepEqual(joinArgv(line), [
+    'join',
+    '192.168.56.10:6443',
+    '--token',
+    'r8ydn9.nkbo1b94w7a6s8em',
+    '--discovery-token-ca-cert-hash',
+    HASH,
+  ]);
 });
 
-test("reads the multi-line form kubeadm init prints (backslash, tab)", (t) => {
-  const line = parseJoinLine(`kubeadm join 10.0.2.10:6443 --token cjpeqg.yvf2lka5i5epqcis \\\n\t--discovery-token-ca-cert-hash ${HASH} \n`, 'f');
+test('reads the multi-line form kubeadm init prints (backslash, tab)', (t) => {
+  const line = parseJoinLine(
+    `kubeadm join 10.0.2.10:6443 --token cjpeqg.yvf2lka5i5epqcis \\\n\t--discovery-token-ca-cert-hash ${HASH} \n`,
+    'f',
+  );
   t.is(line.endpoint, '10.0.2.10:6443');
   t.deepEqual(line.caCertHashes, [HASH]);
 });
@@ -17,11 +30,27 @@ test("reads the multi-line form kubeadm init prints (backslash, tab)", (t) => {
 const bad: [string, string, RegExp][] = [
   ['not kubeadm', 'rm -rf / --token x', /expected a `kubeadm join` command/],
   ['no address', 'kubeadm join --token abcdef.0123456789abcdef', /is not an API server address/],
-  ['bad token', `kubeadm join a:6443 --token nope --discovery-token-ca-cert-hash ${HASH}`, /--token is not a bootstrap token/],
+  [
+    'bad token',
+    `kubeadm join a:6443 --token nope --discovery-token-ca-cert-hash ${HASH}`,
+    /--token is not a bootstrap token/,
+  ],
   ['no CA pin', 'kubeadm join a:6443 --token abcdef.0123456789abcdef', /no --discovery-token-ca-cert-hash/],
-  ['unsafe skip', `kubeadm join a:6443 --token abcdef.0123456789abcdef --discovery-token-unsafe-skip-ca-verification`, /unexpected "--discovery-token-unsafe-skip-ca-verification"/],
-  ['smuggled flag', `kubeadm join a:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${HASH} --config /etc/shadow`, /unexpected "--config"/],
-  ['control plane', `kubeadm join a:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${HASH} --control-plane`, /control-plane nodes is not supported/],
+  [
+    'unsafe skip',
+    `kubeadm join a:6443 --token abcdef.0123456789abcdef --discovery-token-unsafe-skip-ca-verification`,
+    /unexpected "--discovery-token-unsafe-skip-ca-verification"/,
+  ],
+  [
+    'smuggled flag',
+    `kubeadm join a:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${HASH} --config /etc/shadow`,
+    /unexpected "--config"/,
+  ],
+  [
+    'control plane',
+    `kubeadm join a:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${HASH} --control-plane`,
+    /control-plane nodes is not supported/,
+  ],
 ];
 
 for (const [name, text, message] of bad) {

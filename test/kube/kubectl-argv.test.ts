@@ -16,7 +16,9 @@ import { privilegedProbePod } from '../../src/verify/probes.js';
 import { RecordingRunner, testContext } from '../helpers/context.js';
 
 const SDK = '/usr/lib/google-cloud-sdk/bin';
-const builds = [27, 28, 29, 30, 31, 32, 33].map((m) => ({ minor: m, bin: path.join(SDK, `kubectl.1.${m}`) })).filter((b) => existsSync(b.bin));
+const builds = [27, 28, 29, 30, 31, 32, 33]
+  .map((m) => ({ minor: m, bin: path.join(SDK, `kubectl.1.${m}`) }))
+  .filter((b) => existsSync(b.bin));
 const kubectlTest = builds.length ? test : test.skip;
 if (!builds.length) console.log(`no kubectl builds in ${SDK}: the kubectl argv checks are skipped`);
 
@@ -37,10 +39,13 @@ writeFileSync(MANIFEST, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n'
 
 /** Every kubectl argv of a full `up` (plans, probes, waits, verify) for a config, with paths pointed at test files. */
 async function kubectlArgvs(configText: string): Promise<{ args: string[]; input?: string }[]> {
-  const runner = new RecordingRunner((argv) => (argv[0] === 'kubectl' && argv.includes('auth') ? { stdout: 'yes\n' } : {}));
+  const runner = new RecordingRunner((argv) =>
+    argv[0] === 'kubectl' && argv.includes('auth') ? { stdout: 'yes\n' } : {},
+  );
   const ctx = testContext(configText, runner);
   const out: { args: string[]; input?: string }[] = [];
-  for (const step of selectSteps(ctx, UP_STEPS, {})) for (const c of step.plan(ctx)) if (c[0] === 'kubectl') out.push({ args: c.slice(1) });
+  for (const step of selectSteps(ctx, UP_STEPS, {}))
+    for (const c of step.plan(ctx)) if (c[0] === 'kubectl') out.push({ args: c.slice(1) });
   const k = ctx.kubectl;
   await k.allExist(MANIFEST);
   await k.tryGetJson('nodes');
@@ -56,24 +61,48 @@ async function kubectlArgvs(configText: string): Promise<{ args: string[]; input
   const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n';
   for (const [args, input] of [
     [k.versionArgs()],
-    [k.getAllArgs(['pods', 'deployments', 'daemonsets', 'statefulsets', 'replicasets', 'jobs', 'cronjobs', 'namespaces', 'roles', 'rolebindings', 'clusterroles', 'clusterrolebindings'])],
+    [
+      k.getAllArgs([
+        'pods',
+        'deployments',
+        'daemonsets',
+        'statefulsets',
+        'replicasets',
+        'jobs',
+        'cronjobs',
+        'namespaces',
+        'roles',
+        'rolebindings',
+        'clusterroles',
+        'clusterrolebindings',
+      ]),
+    ],
     [k.getObjectArgs('configmap', 'kubeadm-config', 'kube-system')],
     [k.applyStdinArgs(), ns],
     [k.replaceStdinArgs(), ns],
     [k.deleteArgs('clusterrolebinding', 'psp:restricted')],
     [k.deleteArgs('rolebinding', 'psp:privileged', 'demo')],
-    [k.labelArgs('namespace', 'demo', { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.31', 'kubestrap.io/pod-security': null })],
+    [
+      k.labelArgs('namespace', 'demo', {
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'v1.31',
+        'kubestrap.io/pod-security': null,
+      }),
+    ],
     [k.labelArgs('clusterrole', 'psp:restricted', { 'kubestrap.io/default-binding': 'disassociated' })],
     [k.readyzArgs()],
     [k.probeCreateArgs('default')!, privilegedProbePod()],
-  ] as [string[], string?][]) out.push({ args: k.argv(args), input });
+  ] as [string[], string?][])
+    out.push({ args: k.argv(args), input });
   // kubestrap join waits with the kubelet's own credentials.
   out.push({ args: ['--kubeconfig', KUBECONFIG, 'wait', '--for=condition=Ready', 'node/w1', '--timeout=600s'] });
   out.push({ args: ['version', '--client', '-o', 'json'] });
   return out.map((a) => ({
     ...a,
     // Point every kubeconfig at the closed port and every manifest at a file that exists.
-    args: a.args.map((x, i) => (a.args[i - 1] === '--kubeconfig' ? KUBECONFIG : a.args[i - 1] === '-f' && x !== '-' ? MANIFEST : x)),
+    args: a.args.map((x, i) =>
+      a.args[i - 1] === '--kubeconfig' ? KUBECONFIG : a.args[i - 1] === '-f' && x !== '-' ? MANIFEST : x,
+    ),
   }));
 }
 
@@ -90,15 +119,23 @@ kubectlTest('every kubectl argv of up and verify parses in kubectl 1.27 to 1.33'
     for (const a of argvs) {
       const r = await execa(b.bin, a.args, { input: a.input ?? '', reject: false, timeout: 20000 });
       const said = `${r.stderr}`;
-      const ok = r.exitCode === 0 ? a.args.includes('version') : /connect: connection refused|was refused|Unable to connect/.test(said);
-      t.true(ok, `kubectl 1.${b.minor} ${a.args.join(' ')}\n  exit ${r.exitCode}: ${said.split('\n').slice(-2).join(' | ')}`);
+      const ok =
+        r.exitCode === 0
+          ? a.args.includes('version')
+          : /connect: connection refused|was refused|Unable to connect/.test(said);
+      t.true(
+        ok,
+        `kubectl 1.${b.minor} ${a.args.join(' ')}\n  exit ${r.exitCode}: ${said.split('\n').slice(-2).join(' | ')}`,
+      );
     }
   }
 });
 
 kubectlTest('the check itself fails on an argv kubectl does not accept', async (t) => {
   const b = builds[0];
-  const r = await execa(b.bin, ['--kubeconfig', KUBECONFIG, 'apply', '-f', MANIFEST, '--no-such-flag'], { reject: false });
+  const r = await execa(b.bin, ['--kubeconfig', KUBECONFIG, 'apply', '-f', MANIFEST, '--no-such-flag'], {
+    reject: false,
+  });
   t.is(r.exitCode, 1);
   t.notRegex(`${r.stderr}`, /connection refused|was refused/);
 });

@@ -54,7 +54,10 @@ export function vagrantEnv(): Record<string, string> {
   const dir = tmpDir('vagrant');
   const bin = path.join(dir, 'bin');
   mkdirSync(bin);
-  writeFileSync(path.join(bin, 'VBoxManage'), '#!/bin/sh\n# stand-in for the tests: vagrant only asks for the version during validate\necho 7.0.20r163906\n');
+  writeFileSync(
+    path.join(bin, 'VBoxManage'),
+    '#!/bin/sh\n# stand-in for the tests: vagrant only asks for the version during validate\necho 7.0.20r163906\n',
+  );
   chmodSync(path.join(bin, 'VBoxManage'), 0o755);
   vagrantEnvCache = {
     PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
@@ -100,7 +103,11 @@ async function limited<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** A vagrant command on the repository's Vagrantfile with these settings (timed without the wait for a slot). */
-export async function vagrant(command: string, yaml: string | undefined, extraEnv: Record<string, string> = {}): Promise<Run> {
+export async function vagrant(
+  command: string,
+  yaml: string | undefined,
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   return limited(async () => {
     const start = Date.now();
     const r = await execa('vagrant', [command], {
@@ -119,7 +126,8 @@ export function vagrantValidate(yaml: string | undefined): Promise<Run> {
 
 /** Ruby: vagrant's embedded one when this is HashiCorp's package, else the system's (Debian's vagrant uses it). */
 export function ruby(): string {
-  for (const candidate of ['/opt/vagrant/embedded/bin/ruby', 'ruby']) if (hasTool(candidate, ['-e', 'exit 0'])) return candidate;
+  for (const candidate of ['/opt/vagrant/embedded/bin/ruby', 'ruby'])
+    if (hasTool(candidate, ['-e', 'exit 0'])) return candidate;
   return 'ruby';
 }
 
@@ -133,7 +141,14 @@ export async function runRuby(args: string[], env: Record<string, string> = {}, 
 
 export interface Rec {
   attrs: Record<string, Rec>;
-  log: { set?: string; value?: unknown; call?: string; args?: unknown[]; kw?: Record<string, unknown>; block?: Rec[] | null }[];
+  log: {
+    set?: string;
+    value?: unknown;
+    call?: string;
+    args?: unknown[];
+    kw?: Record<string, unknown>;
+    block?: Rec[] | null;
+  }[];
 }
 
 export interface Provisioner {
@@ -150,7 +165,14 @@ export interface Machine {
   hostname?: unknown;
   networks: { kind: string; options: Record<string, unknown> }[];
   provisioners: Provisioner[];
-  providers: Record<string, { settings: Record<string, unknown>; calls: { call: string; args: unknown[]; kw: Record<string, unknown> }[]; override: Rec }>;
+  providers: Record<
+    string,
+    {
+      settings: Record<string, unknown>;
+      calls: { call: string; args: unknown[]; kw: Record<string, unknown> }[];
+      override: Rec;
+    }
+  >;
   rec: Rec;
 }
 
@@ -163,7 +185,12 @@ export interface VagrantfileDump {
 
 const settingsOf = (r: Rec) => Object.fromEntries(r.log.filter((e) => e.set).map((e) => [e.set!, e.value]));
 const callsOf = (r: Rec, name?: string) =>
-  r.log.filter((e) => e.call && (!name || e.call === name)) as { call: string; args: unknown[]; kw: Record<string, unknown>; block?: Rec[] | null }[];
+  r.log.filter((e) => e.call && (!name || e.call === name)) as {
+    call: string;
+    args: unknown[];
+    kw: Record<string, unknown>;
+    block?: Rec[] | null;
+  }[];
 
 function provisionersOf(vm: Rec | undefined): Provisioner[] {
   if (!vm) return [];
@@ -200,8 +227,13 @@ function collectInline(r: Rec, where: string, out: { where: string; script: stri
 }
 
 /** Loads the Vagrantfile with these settings through test/lab/vagrantfile-dump.rb. */
-export async function dumpVagrantfile(yaml: string | undefined, vagrantfile = path.join(REPO, 'Vagrantfile')): Promise<VagrantfileDump> {
-  const r = await runRuby([path.join(REPO, 'test/lab/vagrantfile-dump.rb'), vagrantfile], { KUBESTRAP_LAB: settingsFile(yaml) });
+export async function dumpVagrantfile(
+  yaml: string | undefined,
+  vagrantfile = path.join(REPO, 'Vagrantfile'),
+): Promise<VagrantfileDump> {
+  const r = await runRuby([path.join(REPO, 'test/lab/vagrantfile-dump.rb'), vagrantfile], {
+    KUBESTRAP_LAB: settingsFile(yaml),
+  });
   if (r.exitCode !== 0) throw new Error(`vagrantfile-dump.rb failed (${r.exitCode}): ${r.stderr}${r.stdout}`);
   const configs = JSON.parse(r.stdout) as { version: string; config: Rec }[];
   if (configs.length !== 1) throw new Error(`expected one Vagrant.configure block, got ${configs.length}`);
@@ -213,7 +245,11 @@ export async function dumpVagrantfile(yaml: string | undefined, vagrantfile = pa
     const providers: Machine['providers'] = {};
     for (const p of callsOf(mvm, 'provider')) {
       const [settings, override] = p.block ?? [];
-      providers[String(p.args[0])] = { settings: settingsOf(settings), calls: callsOf(settings), override: override ?? { attrs: {}, log: [] } };
+      providers[String(p.args[0])] = {
+        settings: settingsOf(settings),
+        calls: callsOf(settings),
+        override: override ?? { attrs: {}, log: [] },
+      };
     }
     return {
       name: String(d.args[0]),
@@ -246,7 +282,11 @@ export async function dryRun(args: string[], facts: unknown): Promise<DryRun> {
   const file = path.join(tmpDir('facts'), 'facts.json');
   writeFileSync(file, JSON.stringify(facts));
   const start = Date.now();
-  const r = await execa('node', [PROVISION, ...args, '--dry-run', '--facts', file], { reject: false, cwd: REPO, input: '' });
+  const r = await execa('node', [PROVISION, ...args, '--dry-run', '--facts', file], {
+    reject: false,
+    cwd: REPO,
+    input: '',
+  });
   const stdout = String(r.stdout);
   const commands = stdout
     .split('\n')

@@ -44,7 +44,10 @@ const ubuntu: Facts = {
   modules: { overlay: true, br_netfilter: false },
   sysctl: { 'net.ipv4.ip_forward': '0' },
   swap: ['/swap.img'],
-  files: { '/etc/fstab': 'UUID=0a1b / ext4 defaults 0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n', '/etc/apt/keyrings': true },
+  files: {
+    '/etc/fstab': 'UUID=0a1b / ext4 defaults 0 1\n/swap.img\tnone\tswap\tsw\t0\t0\n',
+    '/etc/apt/keyrings': true,
+  },
   services: { containerd: { enabled: false, active: false } },
   interfaces: { lo: ['127.0.0.1'], eth0: ['10.0.2.15'], eth1: ['192.168.56.10'] },
   kubestrap: { sourceHash: 'src-1', depsHash: 'deps-1', nodeModules: false },
@@ -75,7 +78,12 @@ const debian: Facts = {
 
 /** The same host as a worker: its own address on the private NIC. */
 function asWorker(f: Facts): Facts {
-  const interfaces = Object.fromEntries(Object.entries(f.interfaces).map(([k, v]) => [k, (v as string[]).map((a) => (a === '192.168.56.10' ? '192.168.56.11' : a))]));
+  const interfaces = Object.fromEntries(
+    Object.entries(f.interfaces).map(([k, v]) => [
+      k,
+      (v as string[]).map((a) => (a === '192.168.56.10' ? '192.168.56.11' : a)),
+    ]),
+  );
   const { joinFile: _, ...rest } = f;
   return { ...rest, interfaces };
 }
@@ -85,16 +93,26 @@ const PSS = 'v1.37.1';
 
 function args(role: 'cp' | 'worker', version: string, extra: string[] = []): string[] {
   return [
-    '--role', role,
-    '--node-name', role === 'cp' ? 'cp' : 'worker-1',
-    '--node-ip', role === 'cp' ? '192.168.56.10' : '192.168.56.11',
-    '--control-plane-ip', '192.168.56.10',
-    '--kubernetes-version', version,
-    '--pod-subnet', '10.244.0.0/16',
-    '--ingress', 'false',
-    '--allow-workloads', 'false',
-    '--join-file', '/vagrant/.lab/join-command',
-    '--source', '/vagrant',
+    '--role',
+    role,
+    '--node-name',
+    role === 'cp' ? 'cp' : 'worker-1',
+    '--node-ip',
+    role === 'cp' ? '192.168.56.10' : '192.168.56.11',
+    '--control-plane-ip',
+    '192.168.56.10',
+    '--kubernetes-version',
+    version,
+    '--pod-subnet',
+    '10.244.0.0/16',
+    '--ingress',
+    'false',
+    '--allow-workloads',
+    'false',
+    '--join-file',
+    '/vagrant/.lab/join-command',
+    '--source',
+    '/vagrant',
     ...extra,
   ];
 }
@@ -135,7 +153,13 @@ const hostPrep = (os: 'ubuntu' | 'debian') => [
 ];
 
 const repos = (os: 'ubuntu' | 'debian', minor: number) => [
-  ['curl', '-fsSL', '-o', '/etc/apt/keyrings/kubernetes-apt-keyring.asc', `https://pkgs.k8s.io/core:/stable:/v1.${minor}/deb/Release.key`],
+  [
+    'curl',
+    '-fsSL',
+    '-o',
+    '/etc/apt/keyrings/kubernetes-apt-keyring.asc',
+    `https://pkgs.k8s.io/core:/stable:/v1.${minor}/deb/Release.key`,
+  ],
   ['tee', '/etc/apt/sources.list.d/kubernetes.list'],
   ...(minor >= 36
     ? [
@@ -147,7 +171,19 @@ const repos = (os: 'ubuntu' | 'debian', minor: number) => [
 
 const packages = (deb: string, containerd: string) => [
   ['apt-get', 'update', '-q'],
-  ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades', '--allow-change-held-packages', containerd, `kubelet=${deb}-*`, `kubeadm=${deb}-*`, `kubectl=${deb}-*`],
+  [
+    'apt-get',
+    'install',
+    '-y',
+    '-q',
+    '--no-install-recommends',
+    '--allow-downgrades',
+    '--allow-change-held-packages',
+    containerd,
+    `kubelet=${deb}-*`,
+    `kubeadm=${deb}-*`,
+    `kubectl=${deb}-*`,
+  ],
   ['apt-mark', 'hold', 'kubelet', 'kubeadm', 'kubectl'],
   ['install', '-d', '-m', '0755', '/etc/containerd'],
   ['tee', '/etc/containerd/config.toml'],
@@ -157,14 +193,33 @@ const packages = (deb: string, containerd: string) => [
 ];
 
 const RSYNC = [
-  'rsync', '-a', '--no-owner', '--no-group', '--delete',
-  '--exclude=/node_modules', '--exclude=/dist', '--exclude=/.git', '--exclude=/.vagrant', '--exclude=/.lab', '--exclude=/lab.yaml', '--exclude=/rendered', '--exclude=/out',
-  '/vagrant/', '/opt/kubestrap/',
+  'rsync',
+  '-a',
+  '--no-owner',
+  '--no-group',
+  '--delete',
+  '--exclude=/node_modules',
+  '--exclude=/dist',
+  '--exclude=/.git',
+  '--exclude=/.vagrant',
+  '--exclude=/.lab',
+  '--exclude=/lab.yaml',
+  '--exclude=/rendered',
+  '--exclude=/out',
+  '/vagrant/',
+  '/opt/kubestrap/',
 ];
 const NPM_CI = ['env', '-C', '/opt/kubestrap', 'npm', 'ci', '--no-audit', '--no-fund'];
 const BUILD = ['env', '-C', '/opt/kubestrap', 'npm', 'run', 'build'];
 const STAMP = ['tee', '/var/lib/kubestrap-lab/kubestrap.json'];
-const kubestrapInstall = [RSYNC, NPM_CI, BUILD, ['install', '-d', '-m', '0700', '/var/lib/kubestrap-lab'], STAMP, ['ln', '-sfn', '/opt/kubestrap/dist/cli.js', '/usr/local/bin/kubestrap']];
+const kubestrapInstall = [
+  RSYNC,
+  NPM_CI,
+  BUILD,
+  ['install', '-d', '-m', '0700', '/var/lib/kubestrap-lab'],
+  STAMP,
+  ['ln', '-sfn', '/opt/kubestrap/dist/cli.js', '/usr/local/bin/kubestrap'],
+];
 
 const UP = ['env', 'SUDO_USER=vagrant', 'kubestrap', 'up', '-c', '/home/vagrant/cluster.yaml', '--yes'];
 const JOIN_COMMAND = ['kubestrap', 'join-command', '--ttl', '1h', '-o', '/var/lib/kubestrap-lab/join-command'];
@@ -180,11 +235,35 @@ test('a fresh Ubuntu control plane, PSP lab (v1.24.17): the whole sequence', asy
     ['tee', '/etc/sysctl.d/k8s.conf'],
     ['sysctl', '-p', '/etc/sysctl.d/k8s.conf'],
     ['swapoff', '-a'],
-    ['sed', '-i', '-E', 's/^([[:space:]]*[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]].*)?)$/# \\1/', '/etc/fstab'],
-    ['curl', '-fsSL', '-o', '/etc/apt/keyrings/kubernetes-apt-keyring.asc', 'https://pkgs.k8s.io/core:/stable:/v1.24/deb/Release.key'],
+    [
+      'sed',
+      '-i',
+      '-E',
+      's/^([[:space:]]*[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]].*)?)$/# \\1/',
+      '/etc/fstab',
+    ],
+    [
+      'curl',
+      '-fsSL',
+      '-o',
+      '/etc/apt/keyrings/kubernetes-apt-keyring.asc',
+      'https://pkgs.k8s.io/core:/stable:/v1.24/deb/Release.key',
+    ],
     ['tee', '/etc/apt/sources.list.d/kubernetes.list'],
     ['apt-get', 'update', '-q'],
-    ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades', '--allow-change-held-packages', 'containerd', 'kubelet=1.24.17-*', 'kubeadm=1.24.17-*', 'kubectl=1.24.17-*'],
+    [
+      'apt-get',
+      'install',
+      '-y',
+      '-q',
+      '--no-install-recommends',
+      '--allow-downgrades',
+      '--allow-change-held-packages',
+      'containerd',
+      'kubelet=1.24.17-*',
+      'kubeadm=1.24.17-*',
+      'kubectl=1.24.17-*',
+    ],
     ['apt-mark', 'hold', 'kubelet', 'kubeadm', 'kubectl'],
     ['install', '-d', '-m', '0755', '/etc/containerd'],
     ['tee', '/etc/containerd/config.toml'],
@@ -203,14 +282,20 @@ test('a fresh Ubuntu control plane, PSP lab (v1.24.17): the whole sequence', asy
     ['cp', '/var/lib/kubestrap-lab/join-command', '/vagrant/.lab/join-command'],
   ]);
   // Notes (what is already fine, what each stdin holds) go to stderr; stdout is argv lines only.
-  t.regex(r.stderr, /would provision cp \(control plane, 192\.168\.56\.10\): Kubernetes v1\.24\.17, a PodSecurityPolicy lab, on ubuntu 24\.04/);
+  t.regex(
+    r.stderr,
+    /would provision cp \(control plane, 192\.168\.56\.10\): Kubernetes v1\.24\.17, a PodSecurityPolicy lab, on ubuntu 24\.04/,
+  );
   t.regex(r.stderr, /ok: ca-certificates, curl, rsync installed/);
   t.regex(r.stderr, /^ {4}\| +SystemdCgroup = true$/m);
   t.regex(r.stderr, /26 commands/);
 });
 
 for (const os of ['ubuntu', 'debian'] as const) {
-  for (const [version, minor, deb] of [[PSP, 24, '1.24.17'], [PSS, 37, '1.37.1']] as const) {
+  for (const [version, minor, deb] of [
+    [PSP, 24, '1.24.17'],
+    [PSS, 37, '1.37.1'],
+  ] as const) {
     const containerd = minor >= 36 ? 'containerd.io' : 'containerd';
     const base = os === 'ubuntu' ? ubuntu : debian;
     const lab = minor <= 24 ? 'PSP' : 'PSS';
@@ -228,13 +313,25 @@ for (const os of ['ubuntu', 'debian'] as const) {
         ...(os === 'debian' ? [['mkdir', '-p', '/vagrant/.lab']] : []),
         HAND_OVER,
       ]);
-      t.false(r.commands.some((c) => c.includes('join')), 'the control plane never joins');
+      t.false(
+        r.commands.some((c) => c.includes('join')),
+        'the control plane never joins',
+      );
     });
     test(`a fresh ${os} worker, ${lab} lab (${version})`, async (t) => {
       const r = await dryRun(args('worker', version), asWorker(base));
       t.is(r.exitCode, 0, r.stderr);
-      t.deepEqual(r.commands, [...hostPrep(os), ...repos(os, minor), ...packages(deb, containerd), ...kubestrapInstall, JOIN]);
-      t.false(r.commands.some((c) => c.includes('up') || c.includes('join-command')), 'a worker never runs up');
+      t.deepEqual(r.commands, [
+        ...hostPrep(os),
+        ...repos(os, minor),
+        ...packages(deb, containerd),
+        ...kubestrapInstall,
+        JOIN,
+      ]);
+      t.false(
+        r.commands.some((c) => c.includes('up') || c.includes('join-command')),
+        'a worker never runs up',
+      );
       t.regex(r.stderr, /waits for \/vagrant\/\.lab\/join-command \(written by cp\)/);
     });
   }
@@ -245,23 +342,41 @@ for (const os of ['ubuntu', 'debian'] as const) {
 test('the files the lab writes: modules, sysctls, repositories, containerd, kubelet --node-ip', (t) => {
   const psp = labFiles(opts('worker', PSP), asWorker(ubuntu));
   t.is(psp['/etc/modules-load.d/k8s.conf'], 'overlay\nbr_netfilter\n');
-  t.is(psp['/etc/sysctl.d/k8s.conf'], 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n');
-  t.is(psp['/etc/apt/sources.list.d/kubernetes.list'], 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.asc] https://pkgs.k8s.io/core:/stable:/v1.24/deb/ /\n');
+  t.is(
+    psp['/etc/sysctl.d/k8s.conf'],
+    'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n',
+  );
+  t.is(
+    psp['/etc/apt/sources.list.d/kubernetes.list'],
+    'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.asc] https://pkgs.k8s.io/core:/stable:/v1.24/deb/ /\n',
+  );
   t.is(psp['/etc/default/kubelet'], 'KUBELET_EXTRA_ARGS=--node-ip=192.168.56.11\n');
   t.false('/etc/apt/sources.list.d/docker.list' in psp);
   // containerd 1.x (distribution package): config version 2, runc with the systemd cgroup driver.
   const c1 = psp['/etc/containerd/config.toml'];
   t.regex(c1, /^version = 2$/m);
-  t.regex(c1, /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true/);
+  t.regex(
+    c1,
+    /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true/,
+  );
   t.regex(c1, /bin_dir = "\/opt\/cni\/bin"/);
 
   const pss = labFiles(opts('worker', PSS), asWorker(debian));
-  t.is(pss['/etc/apt/sources.list.d/kubernetes.list'], 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.asc] https://pkgs.k8s.io/core:/stable:/v1.37/deb/ /\n');
-  t.is(pss['/etc/apt/sources.list.d/docker.list'], 'deb [arch=arm64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable\n');
+  t.is(
+    pss['/etc/apt/sources.list.d/kubernetes.list'],
+    'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.asc] https://pkgs.k8s.io/core:/stable:/v1.37/deb/ /\n',
+  );
+  t.is(
+    pss['/etc/apt/sources.list.d/docker.list'],
+    'deb [arch=arm64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/debian bookworm stable\n',
+  );
   // containerd 2.x (Docker's containerd.io, which kubelet 1.36+ needs): config version 3.
   const c2 = pss['/etc/containerd/config.toml'];
   t.regex(c2, /^version = 3$/m);
-  t.regex(c2, /\[plugins\.'io\.containerd\.cri\.v1\.runtime'\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true/);
+  t.regex(
+    c2,
+    /\[plugins\.'io\.containerd\.cri\.v1\.runtime'\.containerd\.runtimes\.runc\.options\]\n {2}SystemdCgroup = true/,
+  );
 });
 
 test("cp's cluster.yaml: advertise and node name, flannel on the private NIC, ingress; values are quoted", (t) => {
@@ -290,22 +405,28 @@ test("cp's cluster.yaml: advertise and node name, flannel on the private NIC, in
 });
 
 const cli = existsSync(path.join(REPO, 'dist/cli.js')) ? test : test.skip;
-cli("kubestrap accepts cp's cluster.yaml: node-ip and advertise address in kubeadm's config, flannel --iface", async (t) => {
-  for (const [version, facts, iface] of [[PSP, ubuntu, 'eth1'], [PSS, debian, 'enp0s8']] as const) {
-    const dir = tmpDir('render');
-    const file = path.join(dir, 'cluster.yaml');
-    writeFileSync(file, clusterConfig(opts('cp', version, { ingress: 'true' }), iface));
-    const r = await runCli(['render', '-c', file, '-o', path.join(dir, 'out')]);
-    t.is(r.exitCode, 0, `${version}: ${r.stderr}`);
-    const kubeadm = readFileSync(path.join(dir, 'out/kubeadm-config.yaml'), 'utf8');
-    t.regex(kubeadm, /advertiseAddress: "?192\.168\.56\.10"?/);
-    t.regex(kubeadm, /node-ip/);
-    t.regex(kubeadm, /192\.168\.56\.10/);
-    const cni = readFileSync(path.join(dir, 'out/manifests/02-cni.yaml'), 'utf8');
-    t.regex(cni, new RegExp(`--iface=${iface}`));
-    t.truthy(facts);
-  }
-});
+cli(
+  "kubestrap accepts cp's cluster.yaml: node-ip and advertise address in kubeadm's config, flannel --iface",
+  async (t) => {
+    for (const [version, facts, iface] of [
+      [PSP, ubuntu, 'eth1'],
+      [PSS, debian, 'enp0s8'],
+    ] as const) {
+      const dir = tmpDir('render');
+      const file = path.join(dir, 'cluster.yaml');
+      writeFileSync(file, clusterConfig(opts('cp', version, { ingress: 'true' }), iface));
+      const r = await runCli(['render', '-c', file, '-o', path.join(dir, 'out')]);
+      t.is(r.exitCode, 0, `${version}: ${r.stderr}`);
+      const kubeadm = readFileSync(path.join(dir, 'out/kubeadm-config.yaml'), 'utf8');
+      t.regex(kubeadm, /advertiseAddress: "?192\.168\.56\.10"?/);
+      t.regex(kubeadm, /node-ip/);
+      t.regex(kubeadm, /192\.168\.56\.10/);
+      const cni = readFileSync(path.join(dir, 'out/manifests/02-cni.yaml'), 'utf8');
+      t.regex(cni, new RegExp(`--iface=${iface}`));
+      t.truthy(facts);
+    }
+  },
+);
 
 // ---- re-provisioning ----
 
@@ -318,16 +439,37 @@ function commentedFstab(text: string): string {
 /** The host after a successful provisioning with these options. */
 function provisioned(base: Facts, o: ReturnType<typeof opts>): Facts {
   const deb = o.version.deb;
-  const containerd = o.version.minor >= 36 ? { 'containerd.io': '2.2.1-1~ubuntu.24.04~noble' } : { containerd: '1.7.28-0ubuntu1~24.04.1' };
+  const containerd =
+    o.version.minor >= 36
+      ? { 'containerd.io': '2.2.1-1~ubuntu.24.04~noble' }
+      : { containerd: '1.7.28-0ubuntu1~24.04.1' };
   const f: Facts = {
     ...base,
-    packages: { 'ca-certificates': '1', curl: '1', rsync: '1', ...containerd, kubelet: `${deb}-1.1`, kubeadm: `${deb}-1.1`, kubectl: `${deb}-1.1` },
+    packages: {
+      'ca-certificates': '1',
+      curl: '1',
+      rsync: '1',
+      ...containerd,
+      kubelet: `${deb}-1.1`,
+      kubeadm: `${deb}-1.1`,
+      kubectl: `${deb}-1.1`,
+    },
     held: ['kubeadm', 'kubectl', 'kubelet'],
     modules: { overlay: true, br_netfilter: true },
-    sysctl: { 'net.bridge.bridge-nf-call-iptables': '1', 'net.bridge.bridge-nf-call-ip6tables': '1', 'net.ipv4.ip_forward': '1' },
+    sysctl: {
+      'net.bridge.bridge-nf-call-iptables': '1',
+      'net.bridge.bridge-nf-call-ip6tables': '1',
+      'net.ipv4.ip_forward': '1',
+    },
     swap: [],
     services: { containerd: { enabled: true, active: true } },
-    kubestrap: { sourceHash: 'src-1', depsHash: 'deps-1', stamp: { source: 'src-1', deps: 'deps-1' }, nodeModules: true, link: '/opt/kubestrap/dist/cli.js' },
+    kubestrap: {
+      sourceHash: 'src-1',
+      depsHash: 'deps-1',
+      stamp: { source: 'src-1', deps: 'deps-1' },
+      nodeModules: true,
+      link: '/opt/kubestrap/dist/cli.js',
+    },
   };
   f.files = {
     ...base.files,
@@ -340,7 +482,10 @@ function provisioned(base: Facts, o: ReturnType<typeof opts>): Facts {
     ...(o.role === 'cp' ? { [PATHS.adminConf]: true } : { [PATHS.kubeletConf]: true }),
   };
   if (o.role === 'cp') {
-    f.kubestrapState = { steps: ['preflight', 'kubeadm-init', 'kubeconfig', 'pod-security', 'cni', 'control-plane-taint', 'verify'], lastFailure: null };
+    f.kubestrapState = {
+      steps: ['preflight', 'kubeadm-init', 'kubeconfig', 'pod-security', 'cni', 'control-plane-taint', 'verify'],
+      lastFailure: null,
+    };
     f.joinFile = { ageSeconds: 600, dirExists: true };
   }
   return f;
@@ -356,7 +501,12 @@ for (const os of ['ubuntu', 'debian'] as const) {
         t.is(r.exitCode, 0, r.stderr);
         t.deepEqual(r.commands, []);
         t.regex(r.stderr, /0 commands/);
-        t.regex(r.stderr, role === 'cp' ? /ok: the cluster is up .* no kubestrap up/ : /ok: already joined \(\/etc\/kubernetes\/kubelet\.conf exists\): no join/);
+        t.regex(
+          r.stderr,
+          role === 'cp'
+            ? /ok: the cluster is up .* no kubestrap up/
+            : /ok: already joined \(\/etc\/kubernetes\/kubelet\.conf exists\): no join/,
+        );
         t.regex(r.stderr, /ok: kubelet, kubeadm, kubectl .* installed/);
       });
     }
@@ -393,7 +543,10 @@ test('re-provisioning cp after lab.yaml changed (ingress on): new config, kubest
 
 test('re-provisioning cp after an interrupted kubestrap up: up again (it resumes), no reinstall', (t) => {
   const facts = provisioned(debian, opts('cp', PSS));
-  facts.kubestrapState = { steps: ['preflight', 'kubeadm-init'], lastFailure: { step: 'kubeconfig', at: 'x', message: 'interrupted' } };
+  facts.kubestrapState = {
+    steps: ['preflight', 'kubeadm-init'],
+    lastFailure: { step: 'kubeconfig', at: 'x', message: 'interrupted' },
+  };
   t.deepEqual(commandsOf(planProvision(opts('cp', PSS), facts)), [UP, JOIN_COMMAND, HAND_OVER]);
 });
 
@@ -414,7 +567,18 @@ test('a node not yet initialised with other Kubernetes packages: reinstall pinne
   facts.packages = { ...facts.packages, kubelet: '1.24.16-1.1', kubeadm: '1.24.16-1.1', kubectl: '1.24.16-1.1' };
   t.deepEqual(commandsOf(planProvision(opts('worker', PSP), facts)), [
     ['apt-get', 'update', '-q'],
-    ['apt-get', 'install', '-y', '-q', '--no-install-recommends', '--allow-downgrades', '--allow-change-held-packages', 'kubelet=1.24.17-*', 'kubeadm=1.24.17-*', 'kubectl=1.24.17-*'],
+    [
+      'apt-get',
+      'install',
+      '-y',
+      '-q',
+      '--no-install-recommends',
+      '--allow-downgrades',
+      '--allow-change-held-packages',
+      'kubelet=1.24.17-*',
+      'kubeadm=1.24.17-*',
+      'kubectl=1.24.17-*',
+    ],
     ['apt-mark', 'hold', 'kubelet', 'kubeadm', 'kubectl'],
     JOIN,
   ]);
@@ -425,19 +589,64 @@ test('an initialised node is never upgraded in place: the plan stops and says to
   const r = await dryRun(args('cp', 'v1.31.4'), facts);
   t.is(r.exitCode, 1);
   t.deepEqual(r.commands, []);
-  t.regex(r.stderr, /already runs Kubernetes 1\.24\.17 and the lab now asks for v1\.31\.4.*vagrant destroy -f cp && vagrant up cp/);
+  t.regex(
+    r.stderr,
+    /already runs Kubernetes 1\.24\.17 and the lab now asks for v1\.31\.4.*vagrant destroy -f cp && vagrant up cp/,
+  );
 });
 
 // ---- bad hosts and options ----
 
 const badCases: [string, string[], Facts, number, RegExp][] = [
-  ['an unsupported distribution', args('worker', PSP), { ...asWorker(ubuntu), os: { id: 'centos', versionId: '9' } }, 1, /centos is not supported by the lab: use an Ubuntu \(22\.04\+\) or Debian \(12\+\) box/],
-  ['an old Ubuntu', args('worker', PSP), { ...asWorker(ubuntu), os: { id: 'ubuntu', versionId: '20.04', versionCodename: 'focal' } }, 1, /ubuntu 20\.04 is too old for the lab: use ubuntu 22\.04 or newer/],
-  ['Node.js too old', args('worker', PSP), { ...asWorker(ubuntu), node: '18.19.1' }, 1, /Node\.js 18\.19\.1 is too old: kubestrap needs 20\.19 or newer/],
-  ['no NIC with the node address (cp)', args('cp', PSP), { ...ubuntu, interfaces: { eth0: ['10.0.2.15'] } }, 1, /no network interface has 192\.168\.56\.10: is the private network up\?/],
-  ['a minor pkgs.k8s.io does not host', ['--role', 'cp', '--node-name', 'cp', '--node-ip', '192.168.56.10', '--kubernetes-version', 'v1.23.17'], ubuntu, 2, /--kubernetes-version: v1\.23\.17: pkgs\.k8s\.io hosts v1\.24 and newer only/],
-  ['a role that does not exist', args('worker', PSP).map((a) => (a === 'worker' ? 'master' : a)), ubuntu, 2, /--role: must be cp or worker, got "master"/],
-  ['a bad address', args('worker', PSP).map((a) => (a === '192.168.56.11' ? '192.168.56' : a)), ubuntu, 2, /--node-ip: "192\.168\.56" is not an IPv4 address/],
+  [
+    'an unsupported distribution',
+    args('worker', PSP),
+    { ...asWorker(ubuntu), os: { id: 'centos', versionId: '9' } },
+    1,
+    /centos is not supported by the lab: use an Ubuntu \(22\.04\+\) or Debian \(12\+\) box/,
+  ],
+  [
+    'an old Ubuntu',
+    args('worker', PSP),
+    { ...asWorker(ubuntu), os: { id: 'ubuntu', versionId: '20.04', versionCodename: 'focal' } },
+    1,
+    /ubuntu 20\.04 is too old for the lab: use ubuntu 22\.04 or newer/,
+  ],
+  [
+    'Node.js too old',
+    args('worker', PSP),
+    { ...asWorker(ubuntu), node: '18.19.1' },
+    1,
+    /Node\.js 18\.19\.1 is too old: kubestrap needs 20\.19 or newer/,
+  ],
+  [
+    'no NIC with the node address (cp)',
+    args('cp', PSP),
+    { ...ubuntu, interfaces: { eth0: ['10.0.2.15'] } },
+    1,
+    /no network interface has 192\.168\.56\.10: is the private network up\?/,
+  ],
+  [
+    'a minor pkgs.k8s.io does not host',
+    ['--role', 'cp', '--node-name', 'cp', '--node-ip', '192.168.56.10', '--kubernetes-version', 'v1.23.17'],
+    ubuntu,
+    2,
+    /--kubernetes-version: v1\.23\.17: pkgs\.k8s\.io hosts v1\.24 and newer only/,
+  ],
+  [
+    'a role that does not exist',
+    args('worker', PSP).map((a) => (a === 'worker' ? 'master' : a)),
+    ubuntu,
+    2,
+    /--role: must be cp or worker, got "master"/,
+  ],
+  [
+    'a bad address',
+    args('worker', PSP).map((a) => (a === '192.168.56.11' ? '192.168.56' : a)),
+    ubuntu,
+    2,
+    /--node-ip: "192\.168\.56" is not an IPv4 address/,
+  ],
   ['an unknown option', [...args('worker', PSP), '--token', 'abc'], ubuntu, 2, /Unknown option '--token'/],
 ];
 
@@ -451,7 +660,11 @@ for (const [title, a, facts, code, message] of badCases) {
 }
 
 test('--facts without --dry-run is refused: facts only describe a host for a dry run', async (t) => {
-  const r = await execa('node', ['scripts/lab/provision.mjs', ...args('worker', PSP), '--facts', '/dev/null'], { cwd: REPO, reject: false, input: '' });
+  const r = await execa('node', ['scripts/lab/provision.mjs', ...args('worker', PSP), '--facts', '/dev/null'], {
+    cwd: REPO,
+    reject: false,
+    input: '',
+  });
   t.is(r.exitCode, 2);
   t.regex(String(r.stderr), /--facts describes a host for --dry-run/);
 });
@@ -459,19 +672,22 @@ test('--facts without --dry-run is refused: facts only describe a host for a dry
 // ---- the Vagrantfile and the script agree ----
 
 const rubyTool = needs('ruby', ['-e', 'exit 0']);
-(rubyTool.available ? test : test.skip)("every machine's provisioner arguments from the Vagrantfile are accepted by provision.mjs", async (t) => {
-  const d = await dumpVagrantfile('workers: {count: 2}\nkubernetesVersion: v1.37.1\ningress: true\n');
-  for (const m of d.machines) {
-    const [source, ...rest] = m.provisioners[0].args!;
-    const ip = String(m.networks[0].options.ip);
-    const facts = { ...ubuntu, interfaces: { lo: ['127.0.0.1'], eth0: ['10.0.2.15'], eth1: [ip] } };
-    const r = await dryRun([...rest, '--source', source], facts);
-    t.is(r.exitCode, 0, `${m.name}: ${r.stderr}`);
-    const last = r.commands.at(-1)!;
-    if (m.name === 'cp') t.deepEqual(last, HAND_OVER);
-    else t.deepEqual(last, ['kubestrap', 'join', '--join-file', '/vagrant/.lab/join-command', '--node-name', m.name]);
-  }
-});
+(rubyTool.available ? test : test.skip)(
+  "every machine's provisioner arguments from the Vagrantfile are accepted by provision.mjs",
+  async (t) => {
+    const d = await dumpVagrantfile('workers: {count: 2}\nkubernetesVersion: v1.37.1\ningress: true\n');
+    for (const m of d.machines) {
+      const [source, ...rest] = m.provisioners[0].args!;
+      const ip = String(m.networks[0].options.ip);
+      const facts = { ...ubuntu, interfaces: { lo: ['127.0.0.1'], eth0: ['10.0.2.15'], eth1: [ip] } };
+      const r = await dryRun([...rest, '--source', source], facts);
+      t.is(r.exitCode, 0, `${m.name}: ${r.stderr}`);
+      const last = r.commands.at(-1)!;
+      if (m.name === 'cp') t.deepEqual(last, HAND_OVER);
+      else t.deepEqual(last, ['kubestrap', 'join', '--join-file', '/vagrant/.lab/join-command', '--node-name', m.name]);
+    }
+  },
+);
 
 // ---- under the plan ----
 
@@ -543,7 +759,10 @@ test('the executor in dry-run mode prints argv lines and runs nothing', async (t
     { $: undefined, dryRun: true, say: (s: string) => said.push(s), out: sink },
   );
   t.is(n, 2);
-  t.deepEqual(out, [`${JSON.stringify(['touch', path.join(dir, 'x')])}\n`, `${JSON.stringify(['tee', path.join(dir, 'y')])}\n`]);
+  t.deepEqual(out, [
+    `${JSON.stringify(['touch', path.join(dir, 'x')])}\n`,
+    `${JSON.stringify(['tee', path.join(dir, 'y')])}\n`,
+  ]);
   t.deepEqual(said, ['stdin of the next command:\n    | a\n    | b']);
   t.false(existsSync(path.join(dir, 'x')));
 });
@@ -558,7 +777,9 @@ test('a worker waits for the join file, refuses a stale one, and gives up after 
   utimesSync(file, old, old);
   const stale = await t.throwsAsync(waitForJoinFile({ path: file, maxAgeSeconds: 3300 }, 5, say, 20));
   t.regex(stale!.message, /is 120 min old: its token has expired .*`vagrant provision cp`/);
-  const missing = await t.throwsAsync(waitForJoinFile({ path: path.join(dir, 'none'), maxAgeSeconds: 3300 }, 0, say, 20));
+  const missing = await t.throwsAsync(
+    waitForJoinFile({ path: path.join(dir, 'none'), maxAgeSeconds: 3300 }, 0, say, 20),
+  );
   t.regex(missing!.message, /did not appear within 0s: is cp up\?/);
 });
 
@@ -584,12 +805,21 @@ test('the source hash covers what is copied and ignores what is not', (t) => {
 });
 
 test('os-release parsing', (t) => {
-  t.deepEqual(parseOsRelease('PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n'), {
-    id: 'ubuntu',
-    versionId: '24.04',
-    versionCodename: 'noble',
+  t.deepEqual(
+    parseOsRelease(
+      'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\n',
+    ),
+    {
+      id: 'ubuntu',
+      versionId: '24.04',
+      versionCodename: 'noble',
+    },
+  );
+  t.deepEqual(parseOsRelease('ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'), {
+    id: 'debian',
+    versionId: '12',
+    versionCodename: 'bookworm',
   });
-  t.deepEqual(parseOsRelease('ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'), { id: 'debian', versionId: '12', versionCodename: 'bookworm' });
 });
 
 test('the fact gatherer reads this host without changing it, in the shape the plan reads', async (t) => {

@@ -36,13 +36,18 @@ function shellFiles(dir = REPO, rel = ''): string[] {
 }
 
 async function check(file: string, extra: string[] = []) {
-  const r = await execa('shellcheck', ['--format=gcc', '--external-sources', ...extra, file], { reject: false, cwd: REPO });
+  const r = await execa('shellcheck', ['--format=gcc', '--external-sources', ...extra, file], {
+    reject: false,
+    cwd: REPO,
+  });
   return { exitCode: r.exitCode ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
-stest('the Vagrantfile\'s shell provisioners and inline snippets pass shellcheck', async (t) => {
+stest("the Vagrantfile's shell provisioners and inline snippets pass shellcheck", async (t) => {
   const d = await dumpVagrantfile('workers: {count: 2}\n');
-  const paths = new Set(d.machines.flatMap((m) => m.provisioners.filter((p) => p.type === 'shell' && p.path).map((p) => p.path!)));
+  const paths = new Set(
+    d.machines.flatMap((m) => m.provisioners.filter((p) => p.type === 'shell' && p.path).map((p) => p.path!)),
+  );
   t.deepEqual([...paths], ['scripts/lab/bootstrap.sh']);
   for (const p of paths) {
     const r = await check(p);
@@ -71,7 +76,7 @@ stest('inline shell snippets are found wherever a Vagrantfile puts them', async 
       "    m.vm.provision 'two', type: 'shell' do |s|",
       "      s.inline = 'echo $UNQUOTED'",
       '    end',
-      "    m.trigger.after :up do |t|",
+      '    m.trigger.after :up do |t|',
       "      t.run = { inline: 'echo up' }",
       "      t.run_remote = { inline: 'uptime' }",
       '    end',

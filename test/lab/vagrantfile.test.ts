@@ -8,7 +8,15 @@
 import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO, dumpVagrantfile, needs, runRuby, syncedFolders, vagrant as vagrant_, vagrantValidate } from './helpers.js';
+import {
+  REPO,
+  dumpVagrantfile,
+  needs,
+  runRuby,
+  syncedFolders,
+  vagrant as vagrant_,
+  vagrantValidate,
+} from './helpers.js';
 
 const vagrant = needs('vagrant');
 const rubyTool = needs('ruby', ['-e', 'exit 0']);
@@ -26,7 +34,10 @@ const good: [string, string | undefined][] = [
   ['0 workers', 'workers:\n  count: 0\n'],
   ['3 workers', 'workers:\n  count: 3\n  cpus: 2\n  memory: 2048\n'],
   ['a PSS lab (v1.31.4) on Debian with ingress', 'kubernetesVersion: v1.31.4\nbox: bento/debian-12\ningress: true\n'],
-  ['the newest minor (v1.37.1), libvirt over virtiofs', 'kubernetesVersion: v1.37.1\nlibvirt:\n  box: cloud-image/ubuntu-24.04\n  syncedFolder: virtiofs\n'],
+  [
+    'the newest minor (v1.37.1), libvirt over virtiofs',
+    'kubernetesVersion: v1.37.1\nlibvirt:\n  box: cloud-image/ubuntu-24.04\n  syncedFolder: virtiofs\n',
+  ],
 ];
 
 for (const [title, yaml] of good) {
@@ -47,33 +58,110 @@ for (const [title, yaml] of good) {
  * `vagrant validate` itself.
  */
 const bad: [string, string, RegExp[], boolean?][] = [
-  ['a negative worker count', 'workers:\n  count: -1\n', [/lab\.yaml:2: workers\.count: must be 0 or more, got -1/], true],
+  [
+    'a negative worker count',
+    'workers:\n  count: -1\n',
+    [/lab\.yaml:2: workers\.count: must be 0 or more, got -1/],
+    true,
+  ],
   ['too many workers', 'workers:\n  count: 40\n', [/workers\.count: at most 20 workers/]],
   ['an unknown key', 'worker:\n  count: 2\n', [/lab\.yaml:1: worker: unknown setting \(known here: .*workers/], true],
-  ['an unknown nested key', 'network:\n  controlPlaneIP: 192.168.56.10\n', [/lab\.yaml:2: network\.controlPlaneIP: unknown setting \(known here: controlPlaneIp, checkVirtualBoxRange\)/]],
+  [
+    'an unknown nested key',
+    'network:\n  controlPlaneIP: 192.168.56.10\n',
+    [/lab\.yaml:2: network\.controlPlaneIP: unknown setting \(known here: controlPlaneIp, checkVirtualBoxRange\)/],
+  ],
   ['a wrong type', 'workers:\n  count: two\n', [/workers\.count: must be a whole number, got "two"/], true],
-  ['a version that YAML reads as a number', 'kubernetesVersion: 1.30\n', [/kubernetesVersion: must be a string, got 1\.3 \(quote it\)/]],
-  ['a scalar where a mapping belongs', 'workers: 3\n', [/lab\.yaml:1: workers: must be a mapping of count, cpus, memory/]],
-  ['a version older than pkgs.k8s.io', 'kubernetesVersion: v1.23.17\n', [/kubernetesVersion: v1\.23\.17: the lab installs Kubernetes from pkgs\.k8s\.io, which hosts v1\.24 and newer/], true],
-  ['a version newer than kubestrap supports', 'kubernetesVersion: v1.38.0\n', [/kubernetesVersion: v1\.38\.0: kubestrap supports Kubernetes up to v1\.37/]],
-  ['a version that is not one', 'kubernetesVersion: latest\n', [/kubernetesVersion: "latest" is not a Kubernetes version/]],
-  ['a bad IP', 'network:\n  controlPlaneIp: 192.168.56.300\n', [/network\.controlPlaneIp: "192\.168\.56\.300" is not an IPv4 address/], true],
-  ['the host-only network address', 'network:\n  controlPlaneIp: 192.168.56.1\n', [/network\.controlPlaneIp: 192\.168\.56\.1: \.0 and \.1 are the network and the host's own address/]],
+  [
+    'a version that YAML reads as a number',
+    'kubernetesVersion: 1.30\n',
+    [/kubernetesVersion: must be a string, got 1\.3 \(quote it\)/],
+  ],
+  [
+    'a scalar where a mapping belongs',
+    'workers: 3\n',
+    [/lab\.yaml:1: workers: must be a mapping of count, cpus, memory/],
+  ],
+  [
+    'a version older than pkgs.k8s.io',
+    'kubernetesVersion: v1.23.17\n',
+    [/kubernetesVersion: v1\.23\.17: the lab installs Kubernetes from pkgs\.k8s\.io, which hosts v1\.24 and newer/],
+    true,
+  ],
+  [
+    'a version newer than kubestrap supports',
+    'kubernetesVersion: v1.38.0\n',
+    [/kubernetesVersion: v1\.38\.0: kubestrap supports Kubernetes up to v1\.37/],
+  ],
+  [
+    'a version that is not one',
+    'kubernetesVersion: latest\n',
+    [/kubernetesVersion: "latest" is not a Kubernetes version/],
+  ],
+  [
+    'a bad IP',
+    'network:\n  controlPlaneIp: 192.168.56.300\n',
+    [/network\.controlPlaneIp: "192\.168\.56\.300" is not an IPv4 address/],
+    true,
+  ],
+  [
+    'the host-only network address',
+    'network:\n  controlPlaneIp: 192.168.56.1\n',
+    [/network\.controlPlaneIp: 192\.168\.56\.1: \.0 and \.1 are the network and the host's own address/],
+  ],
   [
     'an address outside VirtualBox host-only range',
     'network:\n  controlPlaneIp: 172.28.0.10\n',
-    [/network\.controlPlaneIp: 172\.28\.0\.10 .*must be inside 192\.168\.56\.0\/21/, /\/etc\/vbox\/networks\.conf/, /checkVirtualBoxRange: false/],
+    [
+      /network\.controlPlaneIp: 172\.28\.0\.10 .*must be inside 192\.168\.56\.0\/21/,
+      /\/etc\/vbox\/networks\.conf/,
+      /checkVirtualBoxRange: false/,
+    ],
   ],
-  ['workers running past .254', 'network:\n  controlPlaneIp: 192.168.56.252\nworkers:\n  count: 3\n', [/network\.controlPlaneIp: 192\.168\.56\.252: the workers take the next 3 addresses/]],
+  [
+    'workers running past .254',
+    'network:\n  controlPlaneIp: 192.168.56.252\nworkers:\n  count: 3\n',
+    [/network\.controlPlaneIp: 192\.168\.56\.252: the workers take the next 3 addresses/],
+  ],
   ['a bad CIDR', 'podSubnet: 10.244.0.0\n', [/podSubnet: "10\.244\.0\.0" is not an IPv4 CIDR/]],
-  ['a CIDR with host bits', 'podSubnet: 10.244.1.0/16\n', [/podSubnet: 10\.244\.1\.0\/16 has host bits set; did you mean 10\.244\.0\.0\/16\?/], true],
-  ['a pod subnet too small for the nodes', 'podSubnet: 10.244.0.0/24\nworkers:\n  count: 3\n', [/podSubnet: 10\.244\.0\.0\/24 is too small: .*4 nodes need \/22 or larger/]],
-  ['a pod subnet over the service subnet', 'podSubnet: 10.96.0.0/16\n', [/podSubnet: 10\.96\.0\.0\/16 overlaps the service subnet \(10\.96\.0\.0\/12\)/]],
-  ['a pod subnet over the lab network', 'podSubnet: 192.168.0.0/16\n', [/podSubnet: 192\.168\.0\.0\/16 overlaps the lab's private network \(192\.168\.56\.0\/24\)/]],
-  ['too little memory for the control plane', 'controlPlane:\n  memory: 1024\n', [/controlPlane\.memory: kubeadm needs about 2 GiB .* got 1024/], true],
-  ['one CPU for the control plane', 'controlPlane:\n  cpus: 1\n', [/controlPlane\.cpus: kubeadm needs at least 2 CPUs/]],
+  [
+    'a CIDR with host bits',
+    'podSubnet: 10.244.1.0/16\n',
+    [/podSubnet: 10\.244\.1\.0\/16 has host bits set; did you mean 10\.244\.0\.0\/16\?/],
+    true,
+  ],
+  [
+    'a pod subnet too small for the nodes',
+    'podSubnet: 10.244.0.0/24\nworkers:\n  count: 3\n',
+    [/podSubnet: 10\.244\.0\.0\/24 is too small: .*4 nodes need \/22 or larger/],
+  ],
+  [
+    'a pod subnet over the service subnet',
+    'podSubnet: 10.96.0.0/16\n',
+    [/podSubnet: 10\.96\.0\.0\/16 overlaps the service subnet \(10\.96\.0\.0\/12\)/],
+  ],
+  [
+    'a pod subnet over the lab network',
+    'podSubnet: 192.168.0.0/16\n',
+    [/podSubnet: 192\.168\.0\.0\/16 overlaps the lab's private network \(192\.168\.56\.0\/24\)/],
+  ],
+  [
+    'too little memory for the control plane',
+    'controlPlane:\n  memory: 1024\n',
+    [/controlPlane\.memory: kubeadm needs about 2 GiB .* got 1024/],
+    true,
+  ],
+  [
+    'one CPU for the control plane',
+    'controlPlane:\n  cpus: 1\n',
+    [/controlPlane\.cpus: kubeadm needs at least 2 CPUs/],
+  ],
   ['too little memory for a worker', 'workers:\n  memory: 512\n', [/workers\.memory: a worker needs at least 1024/]],
-  ['a one-way synced folder for libvirt', 'libvirt:\n  syncedFolder: rsync\n', [/libvirt\.syncedFolder: must be one of nfs, virtiofs/]],
+  [
+    'a one-way synced folder for libvirt',
+    'libvirt:\n  syncedFolder: rsync\n',
+    [/libvirt\.syncedFolder: must be one of nfs, virtiofs/],
+  ],
   ['an empty box', 'box: ""\n', [/lab\.yaml:1: box: must name a box/]],
   ['a duplicate key', 'ingress: true\ningress: false\n', [/lab\.yaml:2: ingress: duplicate key \(first at line 1\)/]],
   ['YAML that does not parse', 'workers: [\n', [/lab\.yaml:2:1: not valid YAML/]],
@@ -97,7 +185,10 @@ rtest('the settings refuse every bad case with a message naming the setting', as
   ].join('\n');
   const r = await runRuby(['-r', './scripts/lab/settings', '-e', script], {}, JSON.stringify(bad.map((b) => b[1])));
   t.is(r.exitCode, 0, r.stderr);
-  const messages = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as (string | null)[])[0]);
+  const messages = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as (string | null)[])[0]);
   t.is(messages.length, bad.length);
   bad.forEach(([title, , patterns], i) => {
     t.not(messages[i], null, `${title}: accepted`);
@@ -115,7 +206,9 @@ for (const [title, yaml, patterns] of bad.filter((b) => b[3])) {
 }
 
 vtest('vagrant validate reports every bad setting at once, in file order', async (t) => {
-  const r = await vagrantValidate('workers:\n  count: -2\ncontrolPlane:\n  cpus: 1\nkubernetesVersion: v1.20.15\npodSubnet: 10.244.0.0/33\nfoo: bar\n');
+  const r = await vagrantValidate(
+    'workers:\n  count: -2\ncontrolPlane:\n  cpus: 1\nkubernetesVersion: v1.20.15\npodSubnet: 10.244.0.0/33\nfoo: bar\n',
+  );
   timings.push(r.ms);
   t.is(r.exitCode, 1);
   const lines = (r.stdout + r.stderr).split('\n').filter((l) => /^ {2}\S*lab\.yaml:\d+: /.test(l));
@@ -153,11 +246,15 @@ rtest('default lab: cp and one worker, addresses, resources, box, providers', as
   t.is(box?.value, 'bento/ubuntu-24.04');
   const [cp, w] = d.machines;
   t.deepEqual(cp.providers.virtualbox.settings, { cpus: 2, memory: 2048, linked_clone: true });
-  t.deepEqual(w.providers.virtualbox.settings, { cpus: 1, memory: 1536 , linked_clone: true });
+  t.deepEqual(w.providers.virtualbox.settings, { cpus: 1, memory: 1536, linked_clone: true });
   t.deepEqual(cp.providers.libvirt.settings, { cpus: 2, memory: 2048 });
   // /vagrant must be two-way for the join command: virtualbox's shared folder, NFS on libvirt.
-  t.deepEqual(syncedFolders(cp.providers.virtualbox.override), [{ args: ['.', '/vagrant'], kw: { type: 'virtualbox' } }]);
-  t.deepEqual(syncedFolders(cp.providers.libvirt.override), [{ args: ['.', '/vagrant'], kw: { type: 'nfs', nfs_version: 4, nfs_udp: false } }]);
+  t.deepEqual(syncedFolders(cp.providers.virtualbox.override), [
+    { args: ['.', '/vagrant'], kw: { type: 'virtualbox' } },
+  ]);
+  t.deepEqual(syncedFolders(cp.providers.libvirt.override), [
+    { args: ['.', '/vagrant'], kw: { type: 'nfs', nfs_version: 4, nfs_udp: false } },
+  ]);
 });
 
 rtest('3 workers take the next addresses; 0 workers lets workloads run on cp', async (t) => {
@@ -179,48 +276,76 @@ rtest('3 workers take the next addresses; 0 workers lets workloads run on cp', a
     t.is(argOf(args, '--node-ip'), String(m.networks[0].options.ip));
   }
   const zero = await dumpVagrantfile('workers: {count: 0}\n');
-  t.deepEqual(zero.machines.map((m) => m.name), ['cp']);
+  t.deepEqual(
+    zero.machines.map((m) => m.name),
+    ['cp'],
+  );
   t.is(argOf(zero.machines[0].provisioners[0].args!, '--allow-workloads'), 'true');
 });
 
-rtest('every machine runs bootstrap.sh with its role, and the join command travels through /vagrant/.lab', async (t) => {
-  const d = await dumpVagrantfile('kubernetesVersion: v1.31.4\ningress: true\npodSubnet: 10.32.0.0/16\n');
-  for (const m of d.machines) {
-    t.is(m.provisioners.length, 1);
-    const p = m.provisioners[0];
-    t.like(p, { name: 'kubestrap', type: 'shell', path: 'scripts/lab/bootstrap.sh' });
-    t.deepEqual(p.args, [
-      '/vagrant',
-      '--role', m.name === 'cp' ? 'cp' : 'worker',
-      '--node-name', m.name,
-      '--node-ip', String(m.networks[0].options.ip),
-      '--control-plane-ip', '192.168.56.10',
-      '--kubernetes-version', 'v1.31.4',
-      '--pod-subnet', '10.32.0.0/16',
-      '--ingress', 'true',
-      '--allow-workloads', 'false',
-      '--join-file', '/vagrant/.lab/join-command',
-    ]);
-  }
-  // The host side: .lab/ prepared before up/provision/reload, cp's join command forgotten on destroy.
-  const triggers = d.root.attrs.trigger.log.filter((e) => e.call === 'before');
-  t.deepEqual(triggers.map((e) => e.args), [[['up', 'provision', 'reload']]]);
-  const cpTriggers = d.machines[0].rec.attrs.trigger?.log ?? [];
-  t.deepEqual(cpTriggers.map((e) => [e.call, e.args]), [['after', ['destroy']]]);
-  t.false('trigger' in d.machines[1].rec.attrs);
-});
+rtest(
+  'every machine runs bootstrap.sh with its role, and the join command travels through /vagrant/.lab',
+  async (t) => {
+    const d = await dumpVagrantfile('kubernetesVersion: v1.31.4\ningress: true\npodSubnet: 10.32.0.0/16\n');
+    for (const m of d.machines) {
+      t.is(m.provisioners.length, 1);
+      const p = m.provisioners[0];
+      t.like(p, { name: 'kubestrap', type: 'shell', path: 'scripts/lab/bootstrap.sh' });
+      t.deepEqual(p.args, [
+        '/vagrant',
+        '--role',
+        m.name === 'cp' ? 'cp' : 'worker',
+        '--node-name',
+        m.name,
+        '--node-ip',
+        String(m.networks[0].options.ip),
+        '--control-plane-ip',
+        '192.168.56.10',
+        '--kubernetes-version',
+        'v1.31.4',
+        '--pod-subnet',
+        '10.32.0.0/16',
+        '--ingress',
+        'true',
+        '--allow-workloads',
+        'false',
+        '--join-file',
+        '/vagrant/.lab/join-command',
+      ]);
+    }
+    // The host side: .lab/ prepared before up/provision/reload, cp's join command forgotten on destroy.
+    const triggers = d.root.attrs.trigger.log.filter((e) => e.call === 'before');
+    t.deepEqual(
+      triggers.map((e) => e.args),
+      [[['up', 'provision', 'reload']]],
+    );
+    const cpTriggers = d.machines[0].rec.attrs.trigger?.log ?? [];
+    t.deepEqual(
+      cpTriggers.map((e) => [e.call, e.args]),
+      [['after', ['destroy']]],
+    );
+    t.false('trigger' in d.machines[1].rec.attrs);
+  },
+);
 
 rtest('libvirt: its own box when set, virtiofs with shared memory', async (t) => {
   const d = await dumpVagrantfile('libvirt:\n  box: cloud-image/ubuntu-24.04\n  syncedFolder: virtiofs\n');
   const lv = d.machines[0].providers.libvirt;
-  t.deepEqual(lv.calls.map((c) => [c.call, c.args, c.kw]), [['memorybacking', ['access'], { mode: 'shared' }]]);
+  t.deepEqual(
+    lv.calls.map((c) => [c.call, c.args, c.kw]),
+    [['memorybacking', ['access'], { mode: 'shared' }]],
+  );
   t.is(lv.override.attrs.vm.log.find((e) => e.set === 'box')?.value, 'cloud-image/ubuntu-24.04');
   t.deepEqual(syncedFolders(lv.override), [{ args: ['.', '/vagrant'], kw: { type: 'virtiofs' } }]);
 });
 
 rtest('lab.example.yaml documents exactly the defaults', async (t) => {
   const r = await runRuby([
-    '-r', './scripts/lab/settings', '-r', 'json', '-e',
+    '-r',
+    './scripts/lab/settings',
+    '-r',
+    'json',
+    '-e',
     'puts JSON.generate([KubestrapLab.from_yaml(File.read("lab.example.yaml")).values, KubestrapLab.from_yaml("").values, KubestrapLab::SCHEMA.keys])',
   ]);
   t.is(r.exitCode, 0, r.stderr);
@@ -231,7 +356,12 @@ rtest('lab.example.yaml documents exactly the defaults', async (t) => {
 });
 
 rtest("the lab's newest and oldest minors agree with kubestrap and the provisioner", async (t) => {
-  const r = await runRuby(['-r', './scripts/lab/settings', '-e', 'puts [KubestrapLab::NEWEST_MINOR, KubestrapLab::OLDEST_MINOR].join(" ")']);
+  const r = await runRuby([
+    '-r',
+    './scripts/lab/settings',
+    '-e',
+    'puts [KubestrapLab::NEWEST_MINOR, KubestrapLab::OLDEST_MINOR].join(" ")',
+  ]);
   const [rubyNewest, rubyOldest] = r.stdout.trim().split(' ').map(Number);
   const versions = readFileSync(path.join(REPO, 'src/versions.ts'), 'utf8');
   const kubestrapNewest = Number(/export const NEWEST_MINOR = (\d+)/.exec(versions)?.[1]);

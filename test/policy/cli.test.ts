@@ -24,7 +24,16 @@ function tmpFile(name: string, text: string): string {
 }
 
 test('seed 000: a privileged pod of a service account bound only to `unprivileged` is refused (exit 1)', async (t) => {
-  const r = await kubestrap(['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', `${FIX}/privileged-pod.yaml`, '-f', `${FIX}/plain-pod.yaml`]);
+  const r = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    `${FIX}/seed-000.yaml`,
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+  ]);
   t.is(r.code, 1, r.stderr);
   t.is(
     r.stdout,
@@ -38,7 +47,18 @@ test('seed 000: a privileged pod of a service account bound only to `unprivilege
 });
 
 test('-o json prints exactly the contract array, one entry per pod in input order', async (t) => {
-  const r = await kubestrap(['policy', 'check', '-f', `${FIX}/privileged-pod.yaml`, '-f', `${FIX}/plain-pod.yaml`, '-f', `${FIX}/seed-000.yaml`, '-o', 'json']);
+  const r = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '-f',
+    `${FIX}/seed-000.yaml`,
+    '-o',
+    'json',
+  ]);
   t.is(r.code, 1);
   const out = JSON.parse(r.stdout);
   t.true(Array.isArray(out));
@@ -50,8 +70,17 @@ test('-o json prints exactly the contract array, one entry per pod in input orde
     ],
   );
   t.like(out[0], { kind: 'Pod', namespace: 'demo', name: 'privileged', admitted: false, policy: null });
-  t.deepEqual(out[0].reasons, ['spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed']);
-  t.like(out[1], { kind: 'Pod', namespace: 'demo', name: 'plain', admitted: true, policy: 'unprivileged', reasons: [] });
+  t.deepEqual(out[0].reasons, [
+    'spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed',
+  ]);
+  t.like(out[1], {
+    kind: 'Pod',
+    namespace: 'demo',
+    name: 'plain',
+    admitted: true,
+    policy: 'unprivileged',
+    reasons: [],
+  });
   t.is(out[1].pod.metadata.annotations['kubernetes.io/psp'], 'unprivileged');
 });
 
@@ -60,28 +89,39 @@ test('stdin: a kubectl List piped in, policies from a file; workloads are named 
     apiVersion: 'v1',
     kind: 'List',
     items: [
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'demo' }, spec: { template: { spec: { serviceAccountName: 'app', containers: [{ name: 'c', image: 'nginx' }] } } } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'demo' },
+        spec: { template: { spec: { serviceAccountName: 'app', containers: [{ name: 'c', image: 'nginx' }] } } },
+      },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'demo' } },
     ],
   };
-  const r = await kubestrap(['policy', 'check', '-f', '-', '-f', `${FIX}/seed-000.yaml`], JSON.stringify(list, null, 4));
+  const r = await kubestrap(
+    ['policy', 'check', '-f', '-', '-f', `${FIX}/seed-000.yaml`],
+    JSON.stringify(list, null, 4),
+  );
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, 'Deployment demo/web: admitted by unprivileged\n1 pod: 1 admitted, 0 refused');
   t.is(r.stderr, 'note: <stdin>: skipped 1 Service (not a pod, workload, PodSecurityPolicy or RBAC object)');
 });
 
 test('a defaulting policy is reported with what it changes', async (t) => {
-  const r = await kubestrap(['policy', 'check', '-f', `${FIX}/plain-pod.yaml`, '-f', '-', '--allow', 'nonroot'], [
-    'apiVersion: policy/v1beta1',
-    'kind: PodSecurityPolicy',
-    'metadata: {name: nonroot}',
-    'spec:',
-    '  runAsUser: {rule: MustRunAsNonRoot}',
-    '  seLinux: {rule: RunAsAny}',
-    '  supplementalGroups: {rule: RunAsAny}',
-    '  fsGroup: {rule: MustRunAs, ranges: [{min: 1, max: 65535}]}',
-    '  volumes: ["*"]',
-  ].join('\n'));
+  const r = await kubestrap(
+    ['policy', 'check', '-f', `${FIX}/plain-pod.yaml`, '-f', '-', '--allow', 'nonroot'],
+    [
+      'apiVersion: policy/v1beta1',
+      'kind: PodSecurityPolicy',
+      'metadata: {name: nonroot}',
+      'spec:',
+      '  runAsUser: {rule: MustRunAsNonRoot}',
+      '  seLinux: {rule: RunAsAny}',
+      '  supplementalGroups: {rule: RunAsAny}',
+      '  fsGroup: {rule: MustRunAs, ranges: [{min: 1, max: 65535}]}',
+      '  volumes: ["*"]',
+    ].join('\n'),
+  );
   t.is(r.code, 0, r.stderr);
   t.is(
     r.stdout,
@@ -95,13 +135,16 @@ test('a defaulting policy is reported with what it changes', async (t) => {
 });
 
 test('--as: the requester may use a policy its own RBAC grants', async (t) => {
-  const rbac = tmpFile('rbac.yaml', [
-    'apiVersion: rbac.authorization.k8s.io/v1',
-    'kind: ClusterRoleBinding',
-    'metadata: {name: jane-privileged}',
-    'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:privileged"}',
-    'subjects: [{kind: User, name: jane, apiGroup: rbac.authorization.k8s.io}]',
-  ].join('\n'));
+  const rbac = tmpFile(
+    'rbac.yaml',
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata: {name: jane-privileged}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:privileged"}',
+      'subjects: [{kind: User, name: jane, apiGroup: rbac.authorization.k8s.io}]',
+    ].join('\n'),
+  );
   const args = ['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', rbac, '-f', `${FIX}/privileged-pod.yaml`];
   t.is((await kubestrap(args)).code, 1);
   const r = await kubestrap([...args, '--as', 'jane']);
@@ -124,11 +167,32 @@ test('no usable policy: an empty refusal, and who could not use any', async (t) 
 });
 
 test('--level: Pod Security Standards mode and its JSON shape', async (t) => {
-  const r = await kubestrap(['policy', 'check', '-f', `${FIX}/ingress-nginx-controller.yaml`, '-f', `${FIX}/privileged-pod.yaml`, '--level', 'restricted', '--pss-version', 'v1.24', '-o', 'json']);
+  const r = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    `${FIX}/ingress-nginx-controller.yaml`,
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '--level',
+    'restricted',
+    '--pss-version',
+    'v1.24',
+    '-o',
+    'json',
+  ]);
   t.is(r.code, 1, r.stderr);
   const out = JSON.parse(r.stdout);
   t.deepEqual(Object.keys(out[0]), ['kind', 'namespace', 'name', 'admitted', 'level', 'version', 'violations']);
-  t.like(out[0], { kind: 'Deployment', namespace: 'ingress-nginx', name: 'ingress-nginx-controller', admitted: true, level: 'restricted', version: 'v1.24', violations: [] });
+  t.like(out[0], {
+    kind: 'Deployment',
+    namespace: 'ingress-nginx',
+    name: 'ingress-nginx-controller',
+    admitted: true,
+    level: 'restricted',
+    version: 'v1.24',
+    violations: [],
+  });
   t.like(out[1], { kind: 'Pod', name: 'privileged', admitted: false });
   t.true(out[1].violations.length > 0);
   t.deepEqual(Object.keys(out[1].violations[0]), ['check', 'message']);
@@ -157,39 +221,95 @@ test('-f is required; a missing file is exit 2', async (t) => {
 });
 
 test('can-i answers yes/no like kubectl, with the 1.24 scope warning', async (t) => {
-  const yes = await kubestrap(['policy', 'can-i', 'use', 'podsecuritypolicy/unprivileged', '--as', 'system:serviceaccount:demo:app', '-n', 'demo', '-f', `${FIX}/seed-000.yaml`]);
+  const yes = await kubestrap([
+    'policy',
+    'can-i',
+    'use',
+    'podsecuritypolicy/unprivileged',
+    '--as',
+    'system:serviceaccount:demo:app',
+    '-n',
+    'demo',
+    '-f',
+    `${FIX}/seed-000.yaml`,
+  ]);
   t.is(yes.code, 0);
   t.is(yes.stdout, 'yes');
   t.is(yes.stderr, "Warning: resource 'podsecuritypolicies' is not namespace scoped in group 'policy'");
 
-  const no = await kubestrap(['policy', 'can-i', 'use', 'psp/privileged', '--as', 'system:serviceaccount:demo:app', '-n', 'demo', '-f', `${FIX}/seed-000.yaml`]);
+  const no = await kubestrap([
+    'policy',
+    'can-i',
+    'use',
+    'psp/privileged',
+    '--as',
+    'system:serviceaccount:demo:app',
+    '-n',
+    'demo',
+    '-f',
+    `${FIX}/seed-000.yaml`,
+  ]);
   t.is(no.code, 1);
   t.is(no.stdout, 'no');
 
-  const kubeSystem = await kubestrap(['policy', 'can-i', 'use', 'podsecuritypolicy/privileged', '--as', 'system:serviceaccount:kube-system:x', '-n', 'kube-system', '-f', `${FIX}/seed-000.yaml`, '-q']);
+  const kubeSystem = await kubestrap([
+    'policy',
+    'can-i',
+    'use',
+    'podsecuritypolicy/privileged',
+    '--as',
+    'system:serviceaccount:kube-system:x',
+    '-n',
+    'kube-system',
+    '-f',
+    `${FIX}/seed-000.yaml`,
+    '-q',
+  ]);
   t.is(kubeSystem.code, 0);
   t.is(kubeSystem.stdout, '');
 
-  const cluster = await kubestrap(['policy', 'can-i', 'use', 'podsecuritypolicy/unprivileged', '--as', 'system:serviceaccount:demo:app', '-A', '-f', `${FIX}/seed-000.yaml`]);
+  const cluster = await kubestrap([
+    'policy',
+    'can-i',
+    'use',
+    'podsecuritypolicy/unprivileged',
+    '--as',
+    'system:serviceaccount:demo:app',
+    '-A',
+    '-f',
+    `${FIX}/seed-000.yaml`,
+  ]);
   t.is(cluster.code, 1, 'a RoleBinding does not grant cluster-wide');
   t.is(cluster.stderr, '');
 });
 
 test('warnings: a policy that cannot be used, spaces in profile lists, an --allow naming nothing', async (t) => {
-  const psps = tmpFile('psps.yaml', [
-    'apiVersion: policy/v1beta1',
-    'kind: PodSecurityPolicy',
-    'metadata: {name: no-ranges}',
-    'spec: {runAsUser: {rule: MustRunAs}, seLinux: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}}',
-    '---',
-    'apiVersion: policy/v1beta1',
-    'kind: PodSecurityPolicy',
-    'metadata:',
-    '  name: spaced',
-    '  annotations: {seccomp.security.alpha.kubernetes.io/allowedProfileNames: "docker/default, runtime/default"}',
-    'spec: {runAsUser: {rule: RunAsAny}, seLinux: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}, volumes: ["*"]}',
-  ].join('\n'));
-  const r = await kubestrap(['policy', 'check', '-f', psps, '-f', `${FIX}/plain-pod.yaml`, '--allow', 'spaced,no-ranges,typo']);
+  const psps = tmpFile(
+    'psps.yaml',
+    [
+      'apiVersion: policy/v1beta1',
+      'kind: PodSecurityPolicy',
+      'metadata: {name: no-ranges}',
+      'spec: {runAsUser: {rule: MustRunAs}, seLinux: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}}',
+      '---',
+      'apiVersion: policy/v1beta1',
+      'kind: PodSecurityPolicy',
+      'metadata:',
+      '  name: spaced',
+      '  annotations: {seccomp.security.alpha.kubernetes.io/allowedProfileNames: "docker/default, runtime/default"}',
+      'spec: {runAsUser: {rule: RunAsAny}, seLinux: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}, volumes: ["*"]}',
+    ].join('\n'),
+  );
+  const r = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    psps,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '--allow',
+    'spaced,no-ranges,typo',
+  ]);
   t.is(r.code, 1);
   t.deepEqual(r.stderr.split('\n'), [
     'warning: PodSecurityPolicy no-ranges cannot be used (MustRunAs requires at least one range); the admission controller skips it',

@@ -2,7 +2,10 @@ import test from 'ava';
 import { changes } from '../../src/policy/diff.js';
 
 test('changes lists leaf paths with their new values; new objects whole', (t) => {
-  const before = { metadata: { annotations: { a: '1' } }, spec: { containers: [{ name: 'c' }], securityContext: null } };
+  const before = {
+    metadata: { annotations: { a: '1' } },
+    spec: { containers: [{ name: 'c' }], securityContext: null },
+  };
   const after = {
     metadata: { annotations: { a: '1', 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default' } },
     spec: { containers: [{ name: 'c', securityContext: { runAsNonRoot: true } }], securityContext: { fsGroup: 1 } },

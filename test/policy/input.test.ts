@@ -28,10 +28,17 @@ async function readError(text: string, size?: number): Promise<string> {
   throw new Error('no error');
 }
 
-const podJson = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'x', command: ['sh', '-c', 'echo "{ } [ ]" \\ done'] }] } });
+const podJson = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name },
+  spec: { containers: [{ name: 'c', image: 'x', command: ['sh', '-c', 'echo "{ } [ ]" \\ done'] }] },
+});
 
 test('YAML: several documents, blank ones skipped, with the line each starts on', async (t) => {
-  const objs = await read('---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n# only a comment\n---\nkind: Pod\nmetadata:\n  name: b\n...\n');
+  const objs = await read(
+    '---\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n# only a comment\n---\nkind: Pod\nmetadata:\n  name: b\n...\n',
+  );
   t.deepEqual(
     objs.map((o) => [(o.obj as any).metadata.name, o.line]),
     [
@@ -42,7 +49,22 @@ test('YAML: several documents, blank ones skipped, with the line each starts on'
 });
 
 test('YAML: a kubectl List is split into items, at any chunk size, with item lines', async (t) => {
-  const text = ['apiVersion: v1', 'items:', '- apiVersion: v1', '  kind: Pod', '  metadata:', '    name: a', '  spec:', '    containers: []', '- kind: Pod', '  metadata: {name: b}', 'kind: List', 'metadata:', '  resourceVersion: ""', ''].join('\n');
+  const text = [
+    'apiVersion: v1',
+    'items:',
+    '- apiVersion: v1',
+    '  kind: Pod',
+    '  metadata:',
+    '    name: a',
+    '  spec:',
+    '    containers: []',
+    '- kind: Pod',
+    '  metadata: {name: b}',
+    'kind: List',
+    'metadata:',
+    '  resourceVersion: ""',
+    '',
+  ].join('\n');
   for (const size of [1, 7, 1 << 16]) {
     const objs = await read(text, size);
     t.deepEqual(
@@ -57,7 +79,22 @@ test('YAML: a kubectl List is split into items, at any chunk size, with item lin
 });
 
 test('YAML: a List with indented entries (as js-yaml and others print it) is split too', async (t) => {
-  const text = ['apiVersion: v1', 'items:', '  - kind: Pod', '    metadata:', '      name: a', '    spec:', '      containers:', '      - name: c', '', '  # a comment', '  - kind: Pod', '    metadata: {name: b}', 'kind: List', ''].join('\n');
+  const text = [
+    'apiVersion: v1',
+    'items:',
+    '  - kind: Pod',
+    '    metadata:',
+    '      name: a',
+    '    spec:',
+    '      containers:',
+    '      - name: c',
+    '',
+    '  # a comment',
+    '  - kind: Pod',
+    '    metadata: {name: b}',
+    'kind: List',
+    '',
+  ].join('\n');
   for (const size of [1, 1 << 16]) {
     t.deepEqual(
       (await read(text, size)).map((o) => [(o.obj as any).metadata.name, o.line]),
@@ -70,7 +107,9 @@ test('YAML: a List with indented entries (as js-yaml and others print it) is spl
 });
 
 test('YAML: a flow-style items list, or an indented one, is expanded', async (t) => {
-  const objs = await read('kind: List\nitems: [{kind: Pod, metadata: {name: a}}]\n---\nkind: PodList\nitems:\n  - kind: Pod\n    metadata: {name: b}\n');
+  const objs = await read(
+    'kind: List\nitems: [{kind: Pod, metadata: {name: a}}]\n---\nkind: PodList\nitems:\n  - kind: Pod\n    metadata: {name: b}\n',
+  );
   t.deepEqual(
     objs.map((o) => (o.obj as any).metadata.name),
     ['a', 'b'],
@@ -78,15 +117,24 @@ test('YAML: a flow-style items list, or an indented one, is expanded', async (t)
 });
 
 test('YAML: malformed input names the line and column', async (t) => {
-  t.is(await readError('kind: Pod\nmetadata:\n  name: [a\nspec: {}\n'), 'in.yaml:4:1: invalid YAML: missed comma between flow collection entries');
+  t.is(
+    await readError('kind: Pod\nmetadata:\n  name: [a\nspec: {}\n'),
+    'in.yaml:4:1: invalid YAML: missed comma between flow collection entries',
+  );
   // In a later document, the line is counted from the start of the stream.
   t.regex(await readError('kind: Pod\n---\nkind: Pod\nmetadata: {name: a\n'), /^in\.yaml:5:1: invalid YAML: /);
 });
 
 test('YAML: a duplicate key is an error, pointing at the duplicate', async (t) => {
-  t.is(await readError('kind: Pod\nmetadata:\n  name: a\n  name: b\n'), 'in.yaml:4:3: invalid YAML: duplicated mapping key');
+  t.is(
+    await readError('kind: Pod\nmetadata:\n  name: a\n  name: b\n'),
+    'in.yaml:4:3: invalid YAML: duplicated mapping key',
+  );
   // Inside a split List item the line is still right.
-  t.is(await readError('items:\n- kind: Pod\n  kind: Pod\nkind: List\n', 3), 'in.yaml:3:3: invalid YAML: duplicated mapping key');
+  t.is(
+    await readError('items:\n- kind: Pod\n  kind: Pod\nkind: List\n', 3),
+    'in.yaml:3:3: invalid YAML: duplicated mapping key',
+  );
 });
 
 test('YAML follows kubectl (YAML 1.1) for yes/no/on/off', async (t) => {
@@ -103,7 +151,16 @@ test('YAML: CRLF line endings and a byte-order mark are fine', async (t) => {
 });
 
 test('JSON: a kubectl List (pretty-printed) yields its items, at any chunk size, with their lines', async (t) => {
-  const list = JSON.stringify({ apiVersion: 'v1', items: [podJson('a'), podJson('b'), podJson('c')], kind: 'List', metadata: { resourceVersion: '' } }, null, 4);
+  const list = JSON.stringify(
+    {
+      apiVersion: 'v1',
+      items: [podJson('a'), podJson('b'), podJson('c')],
+      kind: 'List',
+      metadata: { resourceVersion: '' },
+    },
+    null,
+    4,
+  );
   // Each item starts on its own line `        {` (1-based line numbers).
   const itemLines = list.split('\n').flatMap((l, i) => (l === '        {' ? [i + 1] : []));
   for (const size of [1, 5, 64, 1 << 16]) {
@@ -139,7 +196,8 @@ test('JSON: an `items` key below the top level is not a List', async (t) => {
 test('JSON: a pretty-printed item that is not what it seems falls back to the full scan', async (t) => {
   // The line "        }" inside the first item is not the item's end: the fast path's
   // slice does not parse, and the item is walked character by character instead.
-  const tricky = '{"items": [\n        {"kind": "Pod", "metadata": {"name": "a", "x": {\n        }}, "spec": {}},\n        {"kind": "Pod", "metadata": {"name": "b"}}\n]}';
+  const tricky =
+    '{"items": [\n        {"kind": "Pod", "metadata": {"name": "a", "x": {\n        }}, "spec": {}},\n        {"kind": "Pod", "metadata": {"name": "b"}}\n]}';
   t.deepEqual(
     (await read(tricky)).map((o) => (o.obj as any).metadata.name),
     ['a', 'b'],
@@ -147,7 +205,10 @@ test('JSON: a pretty-printed item that is not what it seems falls back to the fu
 });
 
 test('JSON: malformed input names line and column', async (t) => {
-  t.is(await readError('{\n  "kind": "Pod",\n  "metadata": {"name": tru}\n}\n'), 'in.yaml:3:27: invalid JSON: Unexpected token \'}\'');
+  t.is(
+    await readError('{\n  "kind": "Pod",\n  "metadata": {"name": tru}\n}\n'),
+    "in.yaml:3:27: invalid JSON: Unexpected token '}'",
+  );
   t.is(await readError('{"kind": "Pod",}'), 'in.yaml:1:16: invalid JSON: Expected double-quoted property name');
   t.is(await readError('{"kind": "Pod"\n'), 'in.yaml:2:1: invalid JSON: unexpected end of JSON input');
   t.is(await readError('{"a": 1}\n]'), 'in.yaml:2:1: invalid JSON: expected a JSON object or array at the top level');
@@ -202,26 +263,72 @@ test('classify: workloads give their pod template in their namespace; unknown ki
     t.is(c.pod.metadata?.namespace, 'ns');
     t.deepEqual(c.pod.metadata?.labels, { a: 'b' });
   }
-  const cron = classify(src({ kind: 'CronJob', metadata: { name: 'cj' }, spec: { jobTemplate: { spec: { template } } } }));
+  const cron = classify(
+    src({ kind: 'CronJob', metadata: { name: 'cj' }, spec: { jobTemplate: { spec: { template } } } }),
+  );
   t.like(cron, { type: 'pod', kind: 'CronJob', name: 'cj', namespace: 'default' });
   t.like(classify(src({ kind: 'Service', metadata: { name: 's' } })), { type: 'ignored', kind: 'Service' });
   t.like(classify(src({ kind: 'ClusterRoleBinding', metadata: { name: 'b' } })), { type: 'rbac' });
 });
 
 test('classify: a field of the wrong type is bad input naming the file, line and field', (t) => {
-  const err = t.throws(() => classify({ obj: { kind: 'Deployment', metadata: { name: 'w' }, spec: { template: { spec: { containers: [{ name: 'c', securityContext: { privileged: 'true' } }] } } } }, file: 'f.yaml', line: 3 }));
-  t.is(err!.toString(), 'f.yaml:3: Deployment w: spec.template.spec.containers[0].securityContext.privileged: must be true or false, not string "true"');
+  const err = t.throws(() =>
+    classify({
+      obj: {
+        kind: 'Deployment',
+        metadata: { name: 'w' },
+        spec: { template: { spec: { containers: [{ name: 'c', securityContext: { privileged: 'true' } }] } } },
+      },
+      file: 'f.yaml',
+      line: 3,
+    }),
+  );
+  t.is(
+    err!.toString(),
+    'f.yaml:3: Deployment w: spec.template.spec.containers[0].securityContext.privileged: must be true or false, not string "true"',
+  );
   const noSpec = t.throws(() => classify({ obj: { kind: 'Pod', metadata: { name: 'p' } }, file: 'f.yaml', line: 1 }));
   t.is(noSpec!.toString(), 'f.yaml:1: Pod p: spec: is required');
-  const twoSources = t.throws(() => classify({ obj: { kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [], volumes: [{ name: 'v', emptyDir: {}, secret: {} }] } }, file: 'f.yaml', line: 1 }));
+  const twoSources = t.throws(() =>
+    classify({
+      obj: {
+        kind: 'Pod',
+        metadata: { name: 'p' },
+        spec: { containers: [], volumes: [{ name: 'v', emptyDir: {}, secret: {} }] },
+      },
+      file: 'f.yaml',
+      line: 1,
+    }),
+  );
   t.is(twoSources!.toString(), 'f.yaml:1: Pod p: spec.volumes[0]: may not specify more than 1 volume type');
-  const annotation = t.throws(() => classify({ obj: { kind: 'Pod', metadata: { name: 'p', annotations: { a: true } }, spec: { containers: [] } }, file: 'f.yaml', line: 1 }));
-  t.is(annotation!.toString(), 'f.yaml:1: Pod p: metadata.annotations[a]: must be a string, not boolean true (quote it)');
+  const annotation = t.throws(() =>
+    classify({
+      obj: { kind: 'Pod', metadata: { name: 'p', annotations: { a: true } }, spec: { containers: [] } },
+      file: 'f.yaml',
+      line: 1,
+    }),
+  );
+  t.is(
+    annotation!.toString(),
+    'f.yaml:1: Pod p: metadata.annotations[a]: must be a string, not boolean true (quote it)',
+  );
 });
 
 test('classify: a PodSecurityPolicy the API would not store is bad input', (t) => {
-  const err = t.throws(() => classify({ obj: { kind: 'PodSecurityPolicy', metadata: { name: 'p' }, spec: { privileged: 'yes please' } }, file: 'psp.yaml', line: 2 }));
+  const err = t.throws(() =>
+    classify({
+      obj: { kind: 'PodSecurityPolicy', metadata: { name: 'p' }, spec: { privileged: 'yes please' } },
+      file: 'psp.yaml',
+      line: 2,
+    }),
+  );
   t.regex(err!.toString(), /^psp\.yaml:2: PodSecurityPolicy p: spec\.privileged: /);
-  const unknown = t.throws(() => classify({ obj: { kind: 'PodSecurityPolicy', metadata: { name: 'p' }, spec: { privilegd: true } }, file: 'psp.yaml', line: 2 }));
+  const unknown = t.throws(() =>
+    classify({
+      obj: { kind: 'PodSecurityPolicy', metadata: { name: 'p' }, spec: { privilegd: true } },
+      file: 'psp.yaml',
+      line: 2,
+    }),
+  );
   t.regex(unknown!.toString(), /privilegd/);
 });

@@ -1,9 +1,24 @@
 /** Offline RBAC: who may `use` which PodSecurityPolicy, and where. */
 import test from 'ava';
-import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, serviceAccountUser, type RbacObject } from '../../src/policy/rbac.js';
+import {
+  impersonatedUser,
+  policyUseAuthorizer,
+  RbacAuthorizer,
+  serviceAccountUser,
+  type RbacObject,
+} from '../../src/policy/rbac.js';
 
-const useRole = (name: string, rule: Record<string, unknown>, kind: 'ClusterRole' | 'Role' = 'ClusterRole', namespace?: string): RbacObject =>
-  ({ kind, metadata: { name, ...(namespace ? { namespace } : {}) }, rules: [{ apiGroups: ['policy'], resources: ['podsecuritypolicies'], verbs: ['use'], ...rule }] }) as RbacObject;
+const useRole = (
+  name: string,
+  rule: Record<string, unknown>,
+  kind: 'ClusterRole' | 'Role' = 'ClusterRole',
+  namespace?: string,
+): RbacObject =>
+  ({
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}) },
+    rules: [{ apiGroups: ['policy'], resources: ['podsecuritypolicies'], verbs: ['use'], ...rule }],
+  }) as RbacObject;
 
 const binding = (
   kind: 'RoleBinding' | 'ClusterRoleBinding',
@@ -31,7 +46,9 @@ test("the pod's service account, as the PSP plugin sees it, is not in system:aut
   t.deepEqual(SA_DEMO_APP.groups, ['system:serviceaccounts', 'system:serviceaccounts:demo']);
   const rbac = new RbacAuthorizer([
     useRole('all', {}),
-    binding('ClusterRoleBinding', 'all', { kind: 'ClusterRole', name: 'all' }, [{ kind: 'Group', name: 'system:authenticated' }]),
+    binding('ClusterRoleBinding', 'all', { kind: 'ClusterRole', name: 'all' }, [
+      { kind: 'Group', name: 'system:authenticated' },
+    ]),
   ]);
   t.false(rbac.canUsePolicy(SA_DEMO_APP, 'demo', 'x'));
   t.true(rbac.canUsePolicy(impersonatedUser('system:serviceaccount:demo:app'), 'demo', 'x'));
@@ -40,7 +57,13 @@ test("the pod's service account, as the PSP plugin sees it, is not in system:aut
 test('a RoleBinding grants only in its own namespace, also when it refers to a ClusterRole', (t) => {
   const rbac = new RbacAuthorizer([
     useRole('psp:restricted', { resourceNames: ['restricted'] }),
-    binding('RoleBinding', 'b', { kind: 'ClusterRole', name: 'psp:restricted' }, [{ kind: 'ServiceAccount', name: 'app', namespace: 'demo' }], 'demo'),
+    binding(
+      'RoleBinding',
+      'b',
+      { kind: 'ClusterRole', name: 'psp:restricted' },
+      [{ kind: 'ServiceAccount', name: 'app', namespace: 'demo' }],
+      'demo',
+    ),
   ]);
   t.true(rbac.canUsePolicy(SA_DEMO_APP, 'demo', 'restricted'));
   t.false(rbac.canUsePolicy(SA_DEMO_APP, 'other', 'restricted'));
@@ -50,7 +73,9 @@ test('a RoleBinding grants only in its own namespace, also when it refers to a C
 test('a ClusterRoleBinding grants in every namespace', (t) => {
   const rbac = new RbacAuthorizer([
     useRole('psp:restricted', { resourceNames: ['restricted'] }),
-    binding('ClusterRoleBinding', 'b', { kind: 'ClusterRole', name: 'psp:restricted' }, [{ kind: 'Group', name: 'system:serviceaccounts' }]),
+    binding('ClusterRoleBinding', 'b', { kind: 'ClusterRole', name: 'psp:restricted' }, [
+      { kind: 'Group', name: 'system:serviceaccounts' },
+    ]),
   ]);
   t.true(rbac.canUsePolicy(SA_DEMO_APP, 'anywhere', 'restricted'));
 });
@@ -88,7 +113,10 @@ test('wildcards: verbs, resources and API groups', (t) => {
     [{ resourceNames: ['x'] }, false],
   ];
   for (const [rule, want] of cases) {
-    const rbac = new RbacAuthorizer([useRole('r', rule), binding('ClusterRoleBinding', 'b', { kind: 'ClusterRole', name: 'r' }, [{ kind: 'User', name: 'jane' }])]);
+    const rbac = new RbacAuthorizer([
+      useRole('r', rule),
+      binding('ClusterRoleBinding', 'b', { kind: 'ClusterRole', name: 'r' }, [{ kind: 'User', name: 'jane' }]),
+    ]);
     t.is(rbac.canUsePolicy(impersonatedUser('jane'), 'demo', 'p'), want, JSON.stringify(rule));
   }
 });
@@ -108,8 +136,18 @@ test('system:masters may do anything', (t) => {
 
 test('aggregated ClusterRoles get the rules of the roles they select, nested too', (t) => {
   const rbac = new RbacAuthorizer([
-    { kind: 'ClusterRole', metadata: { name: 'admin' }, aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'aggregate-to-admin': 'true' } }] } },
-    { kind: 'ClusterRole', metadata: { name: 'edit', labels: { 'aggregate-to-admin': 'true' } }, aggregationRule: { clusterRoleSelectors: [{ matchExpressions: [{ key: 'aggregate-to-edit', operator: 'Exists' }] }] } },
+    {
+      kind: 'ClusterRole',
+      metadata: { name: 'admin' },
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'aggregate-to-admin': 'true' } }] },
+    },
+    {
+      kind: 'ClusterRole',
+      metadata: { name: 'edit', labels: { 'aggregate-to-admin': 'true' } },
+      aggregationRule: {
+        clusterRoleSelectors: [{ matchExpressions: [{ key: 'aggregate-to-edit', operator: 'Exists' }] }],
+      },
+    },
     { ...useRole('psp-use', {}), metadata: { name: 'psp-use', labels: { 'aggregate-to-edit': 'yes' } } },
     binding('RoleBinding', 'b', { kind: 'ClusterRole', name: 'admin' }, [{ kind: 'User', name: 'jane' }], 'demo'),
   ]);
@@ -120,7 +158,13 @@ test('the pod service account or the requester, or --allow, makes a policy usabl
   const rbac = new RbacAuthorizer([
     useRole('sa-use', { resourceNames: ['for-sa'] }),
     useRole('user-use', { resourceNames: ['for-user'] }),
-    binding('RoleBinding', 'sa', { kind: 'ClusterRole', name: 'sa-use' }, [{ kind: 'ServiceAccount', name: 'app', namespace: 'demo' }], 'demo'),
+    binding(
+      'RoleBinding',
+      'sa',
+      { kind: 'ClusterRole', name: 'sa-use' },
+      [{ kind: 'ServiceAccount', name: 'app', namespace: 'demo' }],
+      'demo',
+    ),
     binding('ClusterRoleBinding', 'u', { kind: 'ClusterRole', name: 'user-use' }, [{ kind: 'User', name: 'jane' }]),
   ]);
   const usable = policyUseAuthorizer({ rbac, requester: impersonatedUser('jane'), allow: ['allowed'] })('demo', 'app');

@@ -47,8 +47,8 @@ test('flannel runs in kube-system before 1.17 (system-node-critical outside kube
 
 test('the node OS label flannel selects on exists on the minor (beta label before 1.14)', (t) => {
   const key = (v: string) =>
-    (renderText(`kubernetesVersion: ${v}\n`).find('DaemonSet', 'kube-flannel-ds') as Obj).spec.template.spec
-      .affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key;
+    (renderText(`kubernetesVersion: ${v}\n`).find('DaemonSet', 'kube-flannel-ds') as Obj).spec.template.spec.affinity
+      .nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key;
   t.is(key('v1.13.12'), 'beta.kubernetes.io/os');
   t.is(key('v1.14.10'), 'kubernetes.io/os');
 });
@@ -56,7 +56,9 @@ test('the node OS label flannel selects on exists on the minor (beta label befor
 function withManifest(manifest: string, podSubnet = '10.244.0.0/16') {
   const dir = mkdtempSync(path.join(tmpdir(), 'ks-cni-'));
   writeFileSync(path.join(dir, 'flannel.yaml'), manifest);
-  return render(parseConfig(`networking: {podSubnet: ${podSubnet}}\ncni: {manifest: flannel.yaml}\n`, 'cluster.yaml', dir));
+  return render(
+    parseConfig(`networking: {podSubnet: ${podSubnet}}\ncni: {manifest: flannel.yaml}\n`, 'cluster.yaml', dir),
+  );
 }
 
 const CUSTOM = (network: string, ns = 'kube-flannel') => `apiVersion: v1
@@ -78,12 +80,19 @@ test('a local manifest is used as is, with a warning when its Network differs fr
   t.is(same.artifacts.find((a) => a.step === 'cni')!.text, CUSTOM('10.244.0.0/16'));
   const diff = withManifest(CUSTOM('10.1.0.0/16'));
   t.is(diff.warnings.length, 1);
-  t.regex(diff.warnings[0], /net-conf\.json Network is "10\.1\.0\.0\/16" but networking\.podSubnet is 10\.244\.0\.0\/16/);
+  t.regex(
+    diff.warnings[0],
+    /net-conf\.json Network is "10\.1\.0\.0\/16" but networking\.podSubnet is 10\.244\.0\.0\/16/,
+  );
 });
 
 test('a local manifest whose DaemonSet runs outside the privileged namespaces is flagged', (t) => {
   const r = withManifest(CUSTOM('10.244.0.0/16', 'cni'));
-  t.true(r.warnings.some((w) => /DaemonSet kube-flannel-ds runs in namespace cni, which is not in podSecurity.privilegedNamespaces/.test(w)));
+  t.true(
+    r.warnings.some((w) =>
+      /DaemonSet kube-flannel-ds runs in namespace cni, which is not in podSecurity.privilegedNamespaces/.test(w),
+    ),
+  );
 });
 
 test('a missing local manifest is an error naming the field', (t) => {
@@ -94,6 +103,9 @@ test('a missing local manifest is an error naming the field', (t) => {
 });
 
 test('a malformed local manifest names its file and line', (t) => {
-  const err = t.throws(() => withManifest('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nmetadata: {name: b}\n'), { instanceOf: UserErrors });
+  const err = t.throws(
+    () => withManifest('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nmetadata: {name: b}\n'),
+    { instanceOf: UserErrors },
+  );
   t.regex(err!.errors[0].toString(), /^flannel\.yaml:4:1: duplicate key/);
 });

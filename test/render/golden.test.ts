@@ -22,7 +22,9 @@ function listFiles(dir: string, prefix = ''): string[] {
   );
 }
 
-for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml')).sort()) {
+for (const file of readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()) {
   const name = file.replace(/\.yaml$/, '');
   test(`golden render: ${name}`, (t) => {
     const cfg = loadConfig(path.join(FIXTURES, file));

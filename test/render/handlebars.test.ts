@@ -13,7 +13,8 @@ function templates(dir = TEMPLATES_DIR): string[] {
 test('every shipped template prints values only through the YAML-safe helpers', (t) => {
   const files = templates();
   t.true(files.length >= 15);
-  for (const f of files) t.notThrows(() => assertSafeTemplate(readFileSync(f, 'utf8'), path.relative(TEMPLATES_DIR, f)), f);
+  for (const f of files)
+    t.notThrows(() => assertSafeTemplate(readFileSync(f, 'utf8'), path.relative(TEMPLATES_DIR, f)), f);
 });
 
 test('a template that prints a raw value is refused with its line', (t) => {
@@ -37,7 +38,7 @@ const hostile = [
   '*alias',
   '!!binary aGk=',
   '# comment',
-  "it's \"quoted\"",
+  'it\'s "quoted"',
   'yes',
   'on',
   'NO',

@@ -23,7 +23,10 @@ test('PSP mode on 1.11: the seed article config, with NodeRestriction kept', (t)
 test('the privileged policy is granted by RoleBindings only: nodes and kube-system, and the CNI namespace', (t) => {
   const r = renderText('kubernetesVersion: v1.24.17\n');
   const crbs = r.all('ClusterRoleBinding') as Obj[];
-  t.false(crbs.some((b) => b.roleRef.name === 'psp:privileged'), 'no cluster-wide grant of privileged');
+  t.false(
+    crbs.some((b) => b.roleRef.name === 'psp:privileged'),
+    'no cluster-wide grant of privileged',
+  );
   const ks = r.find('RoleBinding', 'psp:privileged', 'kube-system') as Obj;
   t.deepEqual(ks.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'psp:privileged' });
   t.deepEqual(
@@ -31,7 +34,10 @@ test('the privileged policy is granted by RoleBindings only: nodes and kube-syst
     ['Group:system:nodes', 'Group:system:serviceaccounts:kube-system'],
   );
   const kf = r.find('RoleBinding', 'psp:privileged', 'kube-flannel') as Obj;
-  t.deepEqual(kf.subjects.map((s: Obj) => s.name), ['system:serviceaccounts:kube-flannel']);
+  t.deepEqual(
+    kf.subjects.map((s: Obj) => s.name),
+    ['system:serviceaccounts:kube-flannel'],
+  );
   // The namespace exists before the RoleBinding in it is applied.
   const order = r.objects.map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`);
   t.true(order.indexOf('Namespace//kube-flannel') < order.indexOf('RoleBinding/kube-flannel/psp:privileged'));
@@ -40,7 +46,10 @@ test('the privileged policy is granted by RoleBindings only: nodes and kube-syst
 test('the default policy is bound to every authenticated user and service account', (t) => {
   const r = renderText('kubernetesVersion: v1.24.17\npodSecurity: {default: baseline}\n');
   const b = r.find('ClusterRoleBinding', 'psp:baseline') as Obj;
-  t.deepEqual(b.subjects.map((s: Obj) => s.name), ['system:authenticated', 'system:serviceaccounts']);
+  t.deepEqual(
+    b.subjects.map((s: Obj) => s.name),
+    ['system:authenticated', 'system:serviceaccounts'],
+  );
   t.truthy(r.find('PodSecurityPolicy', 'baseline'));
   t.falsy(r.find('PodSecurityPolicy', 'restricted'), 'only the policies in use are rendered');
 });
@@ -67,13 +76,23 @@ test('the restricted policy: no host, no privilege, non-root, no root group, all
     fsGroup: { rule: 'MustRunAs', ranges: [{ min: 1, max: 65535 }] },
   });
   t.false('hostPorts' in psp.spec);
-  t.deepEqual(psp.spec.volumes, ['configMap', 'downwardAPI', 'emptyDir', 'persistentVolumeClaim', 'projected', 'secret', 'csi', 'ephemeral']);
+  t.deepEqual(psp.spec.volumes, [
+    'configMap',
+    'downwardAPI',
+    'emptyDir',
+    'persistentVolumeClaim',
+    'projected',
+    'secret',
+    'csi',
+    'ephemeral',
+  ]);
   t.is(psp.metadata.annotations['seccomp.security.alpha.kubernetes.io/defaultProfileName'], 'runtime/default');
   t.is(psp.metadata.annotations['apparmor.security.beta.kubernetes.io/defaultProfileName'], 'runtime/default');
 });
 
 test('volume types follow the minor: no csi before 1.14, no ephemeral before 1.21', (t) => {
-  const vols = (v: string) => (renderText(`kubernetesVersion: ${v}\n`).find('PodSecurityPolicy', 'restricted') as Obj).spec.volumes;
+  const vols = (v: string) =>
+    (renderText(`kubernetesVersion: ${v}\n`).find('PodSecurityPolicy', 'restricted') as Obj).spec.volumes;
   t.false(vols('v1.13.12').includes('csi'));
   t.true(vols('v1.14.10').includes('csi'));
   t.false(vols('v1.20.15').includes('ephemeral'));
@@ -95,20 +114,36 @@ test('PSS mode: admission config exempts the privileged namespaces and is mounte
   const conf = (host.objects[0] as Obj).plugins[0].configuration;
   t.is(conf.apiVersion, 'pod-security.admission.config.k8s.io/v1');
   t.deepEqual(conf.defaults, {
-    enforce: 'baseline', 'enforce-version': 'v1.31', audit: 'baseline', 'audit-version': 'v1.31', warn: 'baseline', 'warn-version': 'v1.31',
+    enforce: 'baseline',
+    'enforce-version': 'v1.31',
+    audit: 'baseline',
+    'audit-version': 'v1.31',
+    warn: 'baseline',
+    'warn-version': 'v1.31',
   });
   t.deepEqual(conf.exemptions.namespaces, ['kube-system', 'kube-flannel']);
   const cluster = r.file('kubeadm-config.yaml').objects.find((o) => o.kind === 'ClusterConfiguration') as Obj;
-  t.deepEqual(cluster.apiServer.extraArgs, [{ name: 'admission-control-config-file', value: '/etc/kubernetes/pod-security/admission-config.yaml' }]);
+  t.deepEqual(cluster.apiServer.extraArgs, [
+    { name: 'admission-control-config-file', value: '/etc/kubernetes/pod-security/admission-config.yaml' },
+  ]);
   t.deepEqual(cluster.apiServer.extraVolumes, [
-    { name: 'pod-security-config', hostPath: '/etc/kubernetes/pod-security', mountPath: '/etc/kubernetes/pod-security', readOnly: true, pathType: 'DirectoryOrCreate' },
+    {
+      name: 'pod-security-config',
+      hostPath: '/etc/kubernetes/pod-security',
+      mountPath: '/etc/kubernetes/pod-security',
+      readOnly: true,
+      pathType: 'DirectoryOrCreate',
+    },
   ]);
   t.is(r.all('PodSecurityPolicy').length, 0);
 });
 
 test('PSS mode on 1.23 uses the v1beta1 PodSecurity configuration and no PodSecurityPolicy plugin', (t) => {
   const r = renderText('kubernetesVersion: v1.23.17\npodSecurity: {mode: pss}\n');
-  t.is((r.file('admission-config.yaml').objects[0] as Obj).plugins[0].configuration.apiVersion, 'pod-security.admission.config.k8s.io/v1beta1');
+  t.is(
+    (r.file('admission-config.yaml').objects[0] as Obj).plugins[0].configuration.apiVersion,
+    'pod-security.admission.config.k8s.io/v1beta1',
+  );
   const cluster = r.file('kubeadm-config.yaml').objects.find((o) => o.kind === 'ClusterConfiguration') as Obj;
   t.false(JSON.stringify(cluster).includes('PodSecurityPolicy'));
 });
@@ -124,7 +159,9 @@ test('PSS mode: privileged namespaces are labelled privileged with the version p
 test('the flannel namespace is rendered identically by the pod-security and the CNI manifests', (t) => {
   for (const v of ['v1.24.17', 'v1.31.4']) {
     const r = renderText(`kubernetesVersion: ${v}\n`);
-    const a = r.file('01-pod-security.yaml').objects.find((o) => o.kind === 'Namespace' && o.metadata?.name === 'kube-flannel');
+    const a = r
+      .file('01-pod-security.yaml')
+      .objects.find((o) => o.kind === 'Namespace' && o.metadata?.name === 'kube-flannel');
     const b = r.file('02-cni.yaml').objects.find((o) => o.kind === 'Namespace' && o.metadata?.name === 'kube-flannel');
     t.deepEqual(a, b, v);
   }

@@ -12,7 +12,14 @@ import { schemaProblems } from '../helpers/k8s-schema.js';
 import { KUBEADM_DOCUMENTS, admissionConfiguration } from '../helpers/kubeadm-schema.js';
 import { render } from '../../src/render/index.js';
 import { validatePspSpec } from '../../src/policy/psp/validate.js';
-import { PSP_FIELD_SINCE, kubeadmApiFor, podSecurityConfigApi, pspServed, pssAvailable, supportedMinors } from '../../src/versions.js';
+import {
+  PSP_FIELD_SINCE,
+  kubeadmApiFor,
+  podSecurityConfigApi,
+  pspServed,
+  pssAvailable,
+  supportedMinors,
+} from '../../src/versions.js';
 import type { PodSecurityPolicy } from '../../src/policy/psp/schema.js';
 
 /** A config that exercises every renderer: all built-in templates, a custom policy, ingress, addresses. */
@@ -73,18 +80,24 @@ for (const { minor, mode } of cases) {
             problems.push(`${a.path}: PSP ${psp.metadata.name}: ${sp.path.join('.')}: ${sp.message}`);
           }
           for (const [field, since] of Object.entries(PSP_FIELD_SINCE)) {
-            if (minor < since && field in psp.spec) problems.push(`${a.path}: PSP ${psp.metadata.name} uses ${field}, unknown to v1.${minor}`);
+            if (minor < since && field in psp.spec)
+              problems.push(`${a.path}: PSP ${psp.metadata.name} uses ${field}, unknown to v1.${minor}`);
           }
         }
         if (o.kind === 'Namespace') {
           for (const [k, v] of Object.entries((o.metadata?.labels ?? {}) as Record<string, string>)) {
-            if (k.endsWith('-version') && !/^(latest|v1\.(0|[1-9][0-9]*))$/.test(v)) problems.push(`${a.path}: label ${k}=${v} is not a PSS version`);
+            if (k.endsWith('-version') && !/^(latest|v1\.(0|[1-9][0-9]*))$/.test(v))
+              problems.push(`${a.path}: label ${k}=${v} is not a PSS version`);
           }
         }
       }
     }
     t.deepEqual(problems, []);
-    if (mode === 'pss' && minor >= 30) t.true(artifacts.some((a) => a.objects.some((o) => o.kind === 'ValidatingAdmissionPolicy')), 'the VAP objects are among the checked ones');
+    if (mode === 'pss' && minor >= 30)
+      t.true(
+        artifacts.some((a) => a.objects.some((o) => o.kind === 'ValidatingAdmissionPolicy')),
+        'the VAP objects are among the checked ones',
+      );
     // The files parse back to the same objects with duplicate keys refused.
     for (const a of artifacts) {
       t.notThrows(() => a.text.split(/^---$/m).forEach((d) => parse(d, { uniqueKeys: true })), a.path);

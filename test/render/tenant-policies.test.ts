@@ -52,11 +52,18 @@ test('the policies get their own manifest, numbered before the tenants, applied 
       'ValidatingAdmissionPolicyBinding/psp-restricted',
     ],
   );
-  const binding = objs.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.metadata?.name === 'psp-privileged-root-volumes-restricted') as Obj;
+  const binding = objs.find(
+    (o) =>
+      o.kind === 'ValidatingAdmissionPolicyBinding' && o.metadata?.name === 'psp-privileged-root-volumes-restricted',
+  ) as Obj;
   t.deepEqual(binding.spec, {
     policyName: 'psp-privileged-root-volumes-restricted',
     validationActions: ['Deny'],
-    matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['ops', 'ops2'] }] } },
+    matchResources: {
+      namespaceSelector: {
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['ops', 'ops2'] }],
+      },
+    },
   });
   // The namespaces keep their levels.
   t.is((r.find('Namespace', 'ops') as Obj).metadata.labels['pod-security.kubernetes.io/enforce'], 'privileged');
@@ -81,13 +88,27 @@ test('the tenants step plans and applies both manifests, policies first', async 
 test('privileged-root-volumes-restricted, rendered: root and hostPath are refused in a privileged namespace', (t) => {
   const vap = renderText(CONFIG).find('ValidatingAdmissionPolicy', 'psp-privileged-root-volumes-restricted') as Obj;
   const pod = (spec: Obj) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ops' }, spec });
-  const ok = { securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'] } } };
+  const ok = {
+    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'] } },
+  };
   t.true(evaluateVap(vap, pod({ containers: [{ name: 'c', image: 'x', ...ok }] }), { namespace: 'ops' }).allowed);
-  const root = evaluateVap(vap, pod({ containers: [{ name: 'c', image: 'x', securityContext: { runAsUser: 0, allowPrivilegeEscalation: false } }] }), { namespace: 'ops' });
+  const root = evaluateVap(
+    vap,
+    pod({
+      containers: [{ name: 'c', image: 'x', securityContext: { runAsUser: 0, allowPrivilegeEscalation: false } }],
+    }),
+    { namespace: 'ops' },
+  );
   t.false(root.allowed);
   t.regex(root.messages.join('\n'), /container "c": must run as non-root/);
-  const host = evaluateVap(vap, pod({ containers: [{ name: 'c', image: 'x', ...ok }], volumes: [{ name: 'h', hostPath: { path: '/' } }] }), { namespace: 'ops' });
-  t.deepEqual(host.messages, ['volume "h": its type is not allowed; allowed: configMap, downwardAPI, emptyDir, persistentVolumeClaim, projected, secret, csi, ephemeral (PodSecurityPolicy privileged-root-volumes-restricted)']);
+  const host = evaluateVap(
+    vap,
+    pod({ containers: [{ name: 'c', image: 'x', ...ok }], volumes: [{ name: 'h', hostPath: { path: '/' } }] }),
+    { namespace: 'ops' },
+  );
+  t.deepEqual(host.messages, [
+    'volume "h": its type is not allowed; allowed: configMap, downwardAPI, emptyDir, persistentVolumeClaim, projected, secret, csi, ephemeral (PodSecurityPolicy privileged-root-volumes-restricted)',
+  ]);
 });
 
 test('customPolicies: vap only in PSS mode on v1.30+, naming the field and line', (t) => {
@@ -97,7 +118,9 @@ test('customPolicies: vap only in PSS mode on v1.30+, naming the field and line'
   t.deepEqual(configErrors('kubernetesVersion: v1.24.17\npodSecurity:\n  customPolicies: vap\n'), [
     'cluster.yaml:3:19: podSecurity.customPolicies: vap needs Pod Security Standards mode on v1.30 or newer (ValidatingAdmissionPolicy is GA there); v1.24 runs PodSecurityPolicy, which enforces the policies itself: use psp',
   ]);
-  t.deepEqual(configErrors('kubernetesVersion: v1.30.0\npodSecurity: {customPolicies: webhook}\n'), ['cluster.yaml:2:31: podSecurity.customPolicies: must be one of psp, vap; got the string "webhook"']);
+  t.deepEqual(configErrors('kubernetesVersion: v1.30.0\npodSecurity: {customPolicies: webhook}\n'), [
+    'cluster.yaml:2:31: podSecurity.customPolicies: must be one of psp, vap; got the string "webhook"',
+  ]);
   t.deepEqual(configErrors('kubernetesVersion: v1.30.0\npodSecurity: {customPolicies: vap}\n'), []);
 });
 

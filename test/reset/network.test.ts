@@ -11,11 +11,19 @@ import { planNetworkCleanup, runNetworkCleanup } from '../../src/reset/network.j
 
 const available = netnsAvailable();
 const netnsTest = available ? test.serial : test.skip;
-if (!available) console.log('network namespaces are not available here (needs root and iproute2): the real network cleanup tests are skipped');
+if (!available)
+  console.log(
+    'network namespaces are not available here (needs root and iproute2): the real network cleanup tests are skipped',
+  );
 
 function hostSnapshot(): string {
-  const tables = ['filter', 'nat', 'mangle'].map((t) => spawnSync('iptables', ['-t', t, '-S'], { encoding: 'utf8' }).stdout).join('\n');
-  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.replace(/\s+(link\/\S+ \S+ brd \S+|state \S+|qlen \d+)/g, '');
+  const tables = ['filter', 'nat', 'mangle']
+    .map((t) => spawnSync('iptables', ['-t', t, '-S'], { encoding: 'utf8' }).stdout)
+    .join('\n');
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.replace(
+    /\s+(link\/\S+ \S+ brd \S+|state \S+|qlen \d+)/g,
+    '',
+  );
   return `${tables}\n${links}`;
 }
 
@@ -25,7 +33,18 @@ function dirtyNamespace(ns: string) {
   ipt('-t', 'filter', '-P', 'FORWARD', 'DROP'); // as Docker and many hardened hosts set it
   ipt('-t', 'filter', '-N', 'KUBE-FORWARD');
   ipt('-t', 'filter', '-N', 'KUBE-FIREWALL');
-  ipt('-t', 'filter', '-A', 'FORWARD', '-m', 'comment', '--comment', 'kubernetes forwarding rules', '-j', 'KUBE-FORWARD');
+  ipt(
+    '-t',
+    'filter',
+    '-A',
+    'FORWARD',
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes forwarding rules',
+    '-j',
+    'KUBE-FORWARD',
+  );
   ipt('-t', 'filter', '-A', 'INPUT', '-j', 'KUBE-FIREWALL');
   ipt('-t', 'filter', '-N', 'FLANNEL-FWD');
   ipt('-t', 'filter', '-A', 'FORWARD', '-m', 'comment', '--comment', 'flanneld forward', '-j', 'FLANNEL-FWD');
@@ -33,8 +52,32 @@ function dirtyNamespace(ns: string) {
   ipt('-t', 'nat', '-N', 'KUBE-SERVICES');
   ipt('-t', 'nat', '-N', 'KUBE-POSTROUTING');
   ipt('-t', 'nat', '-N', 'KUBE-SVC-NPX46M4PTMTKRN6Y');
-  ipt('-t', 'nat', '-A', 'PREROUTING', '-m', 'comment', '--comment', 'kubernetes service portals', '-j', 'KUBE-SERVICES');
-  ipt('-t', 'nat', '-A', 'KUBE-SERVICES', '-d', '10.96.0.1/32', '-p', 'tcp', '--dport', '443', '-j', 'KUBE-SVC-NPX46M4PTMTKRN6Y');
+  ipt(
+    '-t',
+    'nat',
+    '-A',
+    'PREROUTING',
+    '-m',
+    'comment',
+    '--comment',
+    'kubernetes service portals',
+    '-j',
+    'KUBE-SERVICES',
+  );
+  ipt(
+    '-t',
+    'nat',
+    '-A',
+    'KUBE-SERVICES',
+    '-d',
+    '10.96.0.1/32',
+    '-p',
+    'tcp',
+    '--dport',
+    '443',
+    '-j',
+    'KUBE-SVC-NPX46M4PTMTKRN6Y',
+  );
   ipt('-t', 'nat', '-A', 'POSTROUTING', '-j', 'KUBE-POSTROUTING');
   ipt('-t', 'nat', '-N', 'CNI-HOSTPORT-DNAT');
   ipt('-t', 'nat', '-A', 'PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT');
@@ -52,53 +95,77 @@ function dirtyNamespace(ns: string) {
 }
 
 const rules = (ns: string, tool: string, table: string) => sh(ns, tool, '-t', table, '-S').trim().split('\n');
-const links = (ns: string) => sh(ns, 'ip', '-o', 'link', 'show').split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1]).filter(Boolean);
+const links = (ns: string) =>
+  sh(ns, 'ip', '-o', 'link', 'show')
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1])
+    .filter(Boolean);
 
-netnsTest('reset (iptables all): every rule and chain gone, policies ACCEPT, CNI links deleted; the host untouched', async (t) => {
-  const ns = `ks-reset-all-${process.pid}`;
-  const before = hostSnapshot();
-  sh(undefined, 'ip', 'netns', 'add', ns);
-  try {
-    dirtyNamespace(ns);
-    const runner = new NetnsRunner(ns);
-    const plan = await planNetworkCleanup(runner, 'all');
-    const argvs = plan.map((p) => p.argv.join(' '));
-    // Policies go to ACCEPT before anything is flushed, or a DROP policy would cut the SSH session.
-    t.true(argvs.indexOf('iptables -t filter -P FORWARD ACCEPT') < argvs.indexOf('iptables -t filter -F'));
-    await runNetworkCleanup(runner, plan);
-    for (const table of ['filter', 'nat', 'mangle']) {
-      t.deepEqual(rules(ns, 'iptables', table).filter((r) => !r.startsWith('-P ')), [], `iptables ${table}`);
-      t.deepEqual(rules(ns, 'ip6tables', table).filter((r) => !r.startsWith('-P ')), [], `ip6tables ${table}`);
+netnsTest(
+  'reset (iptables all): every rule and chain gone, policies ACCEPT, CNI links deleted; the host untouched',
+  async (t) => {
+    const ns = `ks-reset-all-${process.pid}`;
+    const before = hostSnapshot();
+    sh(undefined, 'ip', 'netns', 'add', ns);
+    try {
+      dirtyNamespace(ns);
+      const runner = new NetnsRunner(ns);
+      const plan = await planNetworkCleanup(runner, 'all');
+      const argvs = plan.map((p) => p.argv.join(' '));
+      // Policies go to ACCEPT before anything is flushed, or a DROP policy would cut the SSH session.
+      t.true(argvs.indexOf('iptables -t filter -P FORWARD ACCEPT') < argvs.indexOf('iptables -t filter -F'));
+      await runNetworkCleanup(runner, plan);
+      for (const table of ['filter', 'nat', 'mangle']) {
+        t.deepEqual(
+          rules(ns, 'iptables', table).filter((r) => !r.startsWith('-P ')),
+          [],
+          `iptables ${table}`,
+        );
+        t.deepEqual(
+          rules(ns, 'ip6tables', table).filter((r) => !r.startsWith('-P ')),
+          [],
+          `ip6tables ${table}`,
+        );
+      }
+      t.deepEqual(rules(ns, 'iptables', 'filter'), ['-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-P OUTPUT ACCEPT']);
+      t.deepEqual(rules(ns, 'ip6tables', 'filter'), ['-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-P OUTPUT ACCEPT']);
+      t.deepEqual(links(ns).sort(), ['admin0', 'lo']);
+    } finally {
+      sh(undefined, 'ip', 'netns', 'del', ns);
     }
-    t.deepEqual(rules(ns, 'iptables', 'filter'), ['-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-P OUTPUT ACCEPT']);
-    t.deepEqual(rules(ns, 'ip6tables', 'filter'), ['-P INPUT ACCEPT', '-P FORWARD ACCEPT', '-P OUTPUT ACCEPT']);
-    t.deepEqual(links(ns).sort(), ['admin0', 'lo']);
-  } finally {
-    sh(undefined, 'ip', 'netns', 'del', ns);
-  }
-  t.is(hostSnapshot(), before, 'nothing outside the namespace changed');
-});
+    t.is(hostSnapshot(), before, 'nothing outside the namespace changed');
+  },
+);
 
-netnsTest('reset (iptables kube-only): kube-proxy, CNI and flannel rules gone; the admin firewall and policies stay', async (t) => {
-  const ns = `ks-reset-kube-${process.pid}`;
-  const before = hostSnapshot();
-  sh(undefined, 'ip', 'netns', 'add', ns);
-  try {
-    dirtyNamespace(ns);
-    const runner = new NetnsRunner(ns);
-    await runNetworkCleanup(runner, await planNetworkCleanup(runner, 'kube-only'));
-    const all = ['filter', 'nat', 'mangle'].flatMap((table) => rules(ns, 'iptables', table));
-    t.deepEqual(all.filter((r) => /KUBE-|CNI-|FLANNEL|kubernetes|flannel/i.test(r)), []);
-    t.true(all.includes('-N ADMIN-SSH'));
-    t.true(all.includes('-A INPUT -p tcp -m tcp --dport 22 -j ADMIN-SSH'));
-    t.true(all.includes('-P FORWARD DROP'), 'kube-only leaves policies as the admin set them');
-    t.deepEqual(rules(ns, 'ip6tables', 'nat').filter((r) => /KUBE-/.test(r)), []);
-    t.deepEqual(links(ns).sort(), ['admin0', 'lo']);
-  } finally {
-    sh(undefined, 'ip', 'netns', 'del', ns);
-  }
-  t.is(hostSnapshot(), before);
-});
+netnsTest(
+  'reset (iptables kube-only): kube-proxy, CNI and flannel rules gone; the admin firewall and policies stay',
+  async (t) => {
+    const ns = `ks-reset-kube-${process.pid}`;
+    const before = hostSnapshot();
+    sh(undefined, 'ip', 'netns', 'add', ns);
+    try {
+      dirtyNamespace(ns);
+      const runner = new NetnsRunner(ns);
+      await runNetworkCleanup(runner, await planNetworkCleanup(runner, 'kube-only'));
+      const all = ['filter', 'nat', 'mangle'].flatMap((table) => rules(ns, 'iptables', table));
+      t.deepEqual(
+        all.filter((r) => /KUBE-|CNI-|FLANNEL|kubernetes|flannel/i.test(r)),
+        [],
+      );
+      t.true(all.includes('-N ADMIN-SSH'));
+      t.true(all.includes('-A INPUT -p tcp -m tcp --dport 22 -j ADMIN-SSH'));
+      t.true(all.includes('-P FORWARD DROP'), 'kube-only leaves policies as the admin set them');
+      t.deepEqual(
+        rules(ns, 'ip6tables', 'nat').filter((r) => /KUBE-/.test(r)),
+        [],
+      );
+      t.deepEqual(links(ns).sort(), ['admin0', 'lo']);
+    } finally {
+      sh(undefined, 'ip', 'netns', 'del', ns);
+    }
+    t.is(hostSnapshot(), before);
+  },
+);
 
 netnsTest('a clean namespace needs no link deletions and the cleanup is idempotent', async (t) => {
   const ns = `ks-reset-clean-${process.pid}`;
@@ -109,7 +176,10 @@ netnsTest('a clean namespace needs no link deletions and the cleanup is idempote
     t.false(plan.some((p) => p.argv[0] === 'ip'));
     await runNetworkCleanup(runner, plan);
     await runNetworkCleanup(runner, await planNetworkCleanup(runner, 'all'));
-    t.deepEqual(rules(ns, 'iptables', 'nat').filter((r) => !r.startsWith('-P ')), []);
+    t.deepEqual(
+      rules(ns, 'iptables', 'nat').filter((r) => !r.startsWith('-P ')),
+      [],
+    );
   } finally {
     sh(undefined, 'ip', 'netns', 'del', ns);
   }

@@ -88,7 +88,11 @@ export function defaultPod(pod: KObj): void {
   // DefaultTolerationSeconds admission.
   const tols: KObj[] = (spec.tolerations ??= []);
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
-    if (!tols.some((t) => (t.key === key || (t.operator === 'Exists' && !t.key)) && (!t.effect || t.effect === 'NoExecute'))) {
+    if (
+      !tols.some(
+        (t) => (t.key === key || (t.operator === 'Exists' && !t.key)) && (!t.effect || t.effect === 'NoExecute'),
+      )
+    ) {
       tols.push({ effect: 'NoExecute', key, operator: 'Exists', tolerationSeconds: 300 });
     }
   }
@@ -120,7 +124,11 @@ function serviceAccountAdmission(c: ClusterState, pod: KObj): string | undefined
             sources: [
               { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
               { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
-              { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+              {
+                downwardAPI: {
+                  items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }],
+                },
+              },
             ],
           },
         }
@@ -128,13 +136,19 @@ function serviceAccountAdmission(c: ClusterState, pod: KObj): string | undefined
   spec.volumes = [...(spec.volumes ?? []), volume];
   for (const list of ['initContainers', 'containers']) {
     for (const ctr of spec[list] ?? []) {
-      ctr.volumeMounts = [...(ctr.volumeMounts ?? []), { mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: volName, readOnly: true }];
+      ctr.volumeMounts = [
+        ...(ctr.volumeMounts ?? []),
+        { mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: volName, readOnly: true },
+      ];
     }
   }
   return undefined;
 }
 
-const PRIORITIES: Record<string, number> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
+const PRIORITIES: Record<string, number> = {
+  'system-node-critical': 2000001000,
+  'system-cluster-critical': 2000000000,
+};
 
 export interface PssLevels {
   enforce: string;
@@ -151,7 +165,14 @@ export function pssLevels(c: ClusterState, nsObj: KObj | undefined): PssLevels {
   const l: Record<string, string> = nsObj?.metadata?.labels ?? {};
   const get = (mode: string) => l[`pod-security.kubernetes.io/${mode}`] ?? d[mode] ?? 'privileged';
   const ver = (mode: string) => l[`pod-security.kubernetes.io/${mode}-version`] ?? d[`${mode}-version`] ?? 'latest';
-  return { enforce: get('enforce'), enforceVersion: ver('enforce'), warn: get('warn'), warnVersion: ver('warn'), audit: get('audit'), auditVersion: ver('audit') };
+  return {
+    enforce: get('enforce'),
+    enforceVersion: ver('enforce'),
+    warn: get('warn'),
+    warnVersion: ver('warn'),
+    audit: get('audit'),
+    auditVersion: ver('audit'),
+  };
 }
 
 export function pssActive(c: ClusterState): boolean {
@@ -171,7 +192,13 @@ function pssExempt(c: ClusterState, ns: string, user: Requester, pod?: KObj): bo
  * Evaluates a PodSecurity mode for an object (a pod or a workload): the violation
  * text (formatForbidden / formatWarning) or undefined when it passes.
  */
-async function pssCheck(c: ClusterState, obj: KObj, level: string, versionText: string, mode: 'enforce' | 'warn'): Promise<string | undefined> {
+async function pssCheck(
+  c: ClusterState,
+  obj: KObj,
+  level: string,
+  versionText: string,
+  mode: 'enforce' | 'warn',
+): Promise<string | undefined> {
   if (level === 'privileged') return undefined;
   const pss = await loadPss();
   let version: ReturnType<PssModule['parsePssVersion']>;
@@ -184,7 +211,9 @@ async function pssCheck(c: ClusterState, obj: KObj, level: string, versionText: 
   const evalVersion = version === 'latest' || version.minor > c.minor ? { minor: c.minor } : version;
   const violations = pss.evaluatePss(obj, level as 'baseline' | 'restricted', evalVersion);
   if (violations.length === 0) return undefined;
-  return mode === 'enforce' ? pss.formatForbidden(level as 'restricted', version, violations) : pss.formatWarning(level as 'restricted', version, violations);
+  return mode === 'enforce'
+    ? pss.formatForbidden(level as 'restricted', version, violations)
+    : pss.formatWarning(level as 'restricted', version, violations);
 }
 
 /** Warnings PodSecurity gives for a workload with a pod template (warn mode; enforce applies to pods only). */
@@ -225,7 +254,9 @@ export async function namespaceUpdateWarnings(c: ClusterState, before: KObj, aft
       controllerUid: (p.metadata.ownerReferences ?? []).find((r: KObj) => r.controller)?.uid,
       runtimeClassName: p.spec?.runtimeClassName,
     }));
-  return pss.namespaceWarnings(ns, b.enforce as 'restricted', version, pods, { exemptRuntimeClasses: c.pss?.exemptions.runtimeClasses ?? [] });
+  return pss.namespaceWarnings(ns, b.enforce as 'restricted', version, pods, {
+    exemptRuntimeClasses: c.pss?.exemptions.runtimeClasses ?? [],
+  });
 }
 
 /** Fault injection: a pod admitted "by" a policy that should not have admitted it. */
@@ -247,7 +278,12 @@ function wrongPolicyFault(s: SimState, pod: KObj): string | undefined {
  * Runs a pod create through admission. `pod` is not modified; the outcome's pod is
  * what would be stored (defaulted, token volume, PSP mutation and annotation).
  */
-export async function admitPodCreate(s: SimState, c: ClusterState, input: KObj, user: Requester): Promise<AdmissionOutcome> {
+export async function admitPodCreate(
+  s: SimState,
+  c: ClusterState,
+  input: KObj,
+  user: Requester,
+): Promise<AdmissionOutcome> {
   const pod = clone(input);
   pod.metadata ??= {};
   const ns: string = (pod.metadata.namespace ??= 'default');
@@ -265,7 +301,8 @@ export async function admitPodCreate(s: SimState, c: ClusterState, input: KObj, 
 
   const saErr = serviceAccountAdmission(c, pod);
   if (saErr) return forbid(saErr);
-  if (pod.spec.priorityClassName && PRIORITIES[pod.spec.priorityClassName] !== undefined) pod.spec.priority = PRIORITIES[pod.spec.priorityClassName];
+  if (pod.spec.priorityClassName && PRIORITIES[pod.spec.priorityClassName] !== undefined)
+    pod.spec.priority = PRIORITIES[pod.spec.priorityClassName];
   else pod.spec.priority ??= 0;
 
   let admitted = pod;
@@ -280,8 +317,14 @@ export async function admitPodCreate(s: SimState, c: ClusterState, input: KObj, 
       const authz = await rbacFor(c);
       const policies = Object.values(c.objects)
         .filter((o) => o.kind === 'PodSecurityPolicy')
-        .map((o) => ({ metadata: { name: o.metadata.name, annotations: o.metadata.annotations ?? null }, spec: o.spec ?? {} }));
-      const isAuthorized = rbac.policyUseAuthorizer({ rbac: authz, requester: user })(ns, pod.spec.serviceAccountName ?? '');
+        .map((o) => ({
+          metadata: { name: o.metadata.name, annotations: o.metadata.annotations ?? null },
+          spec: o.spec ?? {},
+        }));
+      const isAuthorized = rbac.policyUseAuthorizer({ rbac: authz, requester: user })(
+        ns,
+        pod.spec.serviceAccountName ?? '',
+      );
       const r = psp.admitPod(pod as never, { policies, isAuthorized });
       if (!r.admitted) return forbid(r.message ?? psp.NO_PROVIDERS_MESSAGE);
       admitted = r.pod as KObj;
@@ -289,7 +332,8 @@ export async function admitPodCreate(s: SimState, c: ClusterState, input: KObj, 
   }
 
   // Validating admission: generated names exist by now.
-  if (!admitted.metadata.name && admitted.metadata.generateName) admitted.metadata.name = `${admitted.metadata.generateName}${randSuffix()}`;
+  if (!admitted.metadata.name && admitted.metadata.generateName)
+    admitted.metadata.name = `${admitted.metadata.generateName}${randSuffix()}`;
   if (pssActive(c) && !pssExempt(c, ns, user, admitted)) {
     const levels = pssLevels(c, nsObj);
     const refused = await pssCheck(c, admitted, levels.enforce, levels.enforceVersion, 'enforce');
@@ -302,7 +346,10 @@ export async function admitPodCreate(s: SimState, c: ClusterState, input: KObj, 
 
 /** The identity of a controller's service account as it authenticates (token: with system:authenticated). */
 export function controllerUser(name: string): Requester {
-  return { name: `system:serviceaccount:kube-system:${name}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'] };
+  return {
+    name: `system:serviceaccount:kube-system:${name}`,
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+  };
 }
 
 export function nodeUser(node: string): Requester {
@@ -311,5 +358,8 @@ export function nodeUser(node: string): Requester {
 
 /** Who `admin.conf` authenticates as: system:masters until 1.28, kubeadm:cluster-admins from 1.29. */
 export function adminUser(minor: number): Requester {
-  return { name: 'kubernetes-admin', groups: [minor >= 29 ? 'kubeadm:cluster-admins' : 'system:masters', 'system:authenticated'] };
+  return {
+    name: 'kubernetes-admin',
+    groups: [minor >= 29 ? 'kubeadm:cluster-admins' : 'system:masters', 'system:authenticated'],
+  };
 }

@@ -50,7 +50,11 @@ export function readAdmissionConfig(sim: Pick<Sim, 'at'>, file: string): PssAdmi
   const ex = conf?.exemptions ?? {};
   return {
     defaults: Object.fromEntries(Object.entries(conf?.defaults ?? {}).map(([k, v]) => [k, String(v)])),
-    exemptions: { usernames: ex.usernames ?? [], namespaces: ex.namespaces ?? [], runtimeClasses: ex.runtimeClasses ?? [] },
+    exemptions: {
+      usernames: ex.usernames ?? [],
+      namespaces: ex.namespaces ?? [],
+      runtimeClasses: ex.runtimeClasses ?? [],
+    },
   };
 }
 
@@ -69,18 +73,44 @@ export function podSecurityApiOk(sim: Pick<Sim, 'at'>, file: string, minor: numb
   }
 }
 
-
 /** Admission plugins kube-apiserver knows, with the minors that have them. */
 const PLUGINS: Record<string, [number, number]> = {
-  AlwaysAdmit: [0, 99], AlwaysDeny: [0, 99], AlwaysPullImages: [0, 99], CertificateApproval: [18, 99], CertificateSigning: [18, 99],
-  CertificateSubjectRestriction: [18, 99], ClusterTrustBundleAttest: [27, 99], DefaultIngressClass: [18, 99], DefaultStorageClass: [0, 99],
-  DefaultTolerationSeconds: [0, 99], DenyServiceExternalIPs: [21, 99], EventRateLimit: [0, 99], ExtendedResourceToleration: [0, 99],
-  ImagePolicyWebhook: [0, 99], LimitPodHardAntiAffinityTopology: [0, 99], LimitRanger: [0, 99], MutatingAdmissionWebhook: [0, 99],
-  NamespaceAutoProvision: [0, 99], NamespaceExists: [0, 99], NamespaceLifecycle: [0, 99], NodeRestriction: [0, 99],
-  OwnerReferencesPermissionEnforcement: [0, 99], PersistentVolumeClaimResize: [0, 99], PodNodeSelector: [0, 99], PodSecurity: [22, 99],
-  PodSecurityPolicy: [0, 24], PodTolerationRestriction: [0, 99], Priority: [0, 99], ResourceQuota: [0, 99], RuntimeClass: [0, 99],
-  SecurityContextDeny: [0, 29], ServiceAccount: [0, 99], StorageObjectInUseProtection: [0, 99], TaintNodesByCondition: [0, 99],
-  ValidatingAdmissionPolicy: [26, 99], ValidatingAdmissionWebhook: [0, 99],
+  AlwaysAdmit: [0, 99],
+  AlwaysDeny: [0, 99],
+  AlwaysPullImages: [0, 99],
+  CertificateApproval: [18, 99],
+  CertificateSigning: [18, 99],
+  CertificateSubjectRestriction: [18, 99],
+  ClusterTrustBundleAttest: [27, 99],
+  DefaultIngressClass: [18, 99],
+  DefaultStorageClass: [0, 99],
+  DefaultTolerationSeconds: [0, 99],
+  DenyServiceExternalIPs: [21, 99],
+  EventRateLimit: [0, 99],
+  ExtendedResourceToleration: [0, 99],
+  ImagePolicyWebhook: [0, 99],
+  LimitPodHardAntiAffinityTopology: [0, 99],
+  LimitRanger: [0, 99],
+  MutatingAdmissionWebhook: [0, 99],
+  NamespaceAutoProvision: [0, 99],
+  NamespaceExists: [0, 99],
+  NamespaceLifecycle: [0, 99],
+  NodeRestriction: [0, 99],
+  OwnerReferencesPermissionEnforcement: [0, 99],
+  PersistentVolumeClaimResize: [0, 99],
+  PodNodeSelector: [0, 99],
+  PodSecurity: [22, 99],
+  PodSecurityPolicy: [0, 24],
+  PodTolerationRestriction: [0, 99],
+  Priority: [0, 99],
+  ResourceQuota: [0, 99],
+  RuntimeClass: [0, 99],
+  SecurityContextDeny: [0, 29],
+  ServiceAccount: [0, 99],
+  StorageObjectInUseProtection: [0, 99],
+  TaintNodesByCondition: [0, 99],
+  ValidatingAdmissionPolicy: [26, 99],
+  ValidatingAdmissionWebhook: [0, 99],
 };
 
 function flagsOf(argv: string[]): Record<string, string> {
@@ -92,7 +122,9 @@ function flagsOf(argv: string[]): Record<string, string> {
   return out;
 }
 
-type Parsed = { ok: true; next: NonNullable<NonNullable<ClusterState['apiServer']>['next']> } | { ok: false; reason: string };
+type Parsed =
+  | { ok: true; next: NonNullable<NonNullable<ClusterState['apiServer']>['next']> }
+  | { ok: false; reason: string };
 
 /** What an API server started from this manifest text runs with, or why it cannot start. */
 export function parseApiServerManifest(sim: Pick<Sim, 'at'>, text: string, c: ClusterState): Parsed {
@@ -100,17 +132,25 @@ export function parseApiServerManifest(sim: Pick<Sim, 'at'>, text: string, c: Cl
   try {
     pod = yaml.load(text) as KObj;
   } catch (e) {
-    return { ok: false, reason: `kubelet: could not process manifest file "${APISERVER_MANIFEST}": ${(e as Error).message.split('\n')[0]}` };
+    return {
+      ok: false,
+      reason: `kubelet: could not process manifest file "${APISERVER_MANIFEST}": ${(e as Error).message.split('\n')[0]}`,
+    };
   }
-  const ctr = (pod?.spec?.containers ?? []).find((x: KObj) => x?.name === 'kube-apiserver') ?? pod?.spec?.containers?.[0];
+  const ctr =
+    (pod?.spec?.containers ?? []).find((x: KObj) => x?.name === 'kube-apiserver') ?? pod?.spec?.containers?.[0];
   if (!ctr) return { ok: false, reason: `kubelet: ${APISERVER_MANIFEST} has no container` };
   const flags = flagsOf([...(ctr.command ?? []), ...(ctr.args ?? [])].map(String));
   const enabled = (flags['enable-admission-plugins'] ?? '').split(',').filter(Boolean);
   const disabled = (flags['disable-admission-plugins'] ?? '').split(',').filter(Boolean);
-  for (const [flag, list] of [['enable-admission-plugins', enabled], ['disable-admission-plugins', disabled]] as const) {
+  for (const [flag, list] of [
+    ['enable-admission-plugins', enabled],
+    ['disable-admission-plugins', disabled],
+  ] as const) {
     for (const p of list) {
       const span = PLUGINS[p];
-      if (!span || c.minor < span[0] || c.minor > span[1]) return { ok: false, reason: `Error: ${flag} plugin "${p}" is unknown` };
+      if (!span || c.minor < span[0] || c.minor > span[1])
+        return { ok: false, reason: `Error: ${flag} plugin "${p}" is unknown` };
     }
   }
   let pss: PssAdmissionConfig | null = null;
@@ -119,14 +159,21 @@ export function parseApiServerManifest(sim: Pick<Sim, 'at'>, text: string, c: Cl
     // The file as the container sees it: through a hostPath mount.
     const mounts: KObj[] = ctr.volumeMounts ?? [];
     const vols: KObj[] = pod.spec.volumes ?? [];
-    const mount = mounts.find((m) => admFile === m.mountPath || admFile.startsWith(`${String(m.mountPath).replace(/\/$/, '')}/`));
+    const mount = mounts.find(
+      (m) => admFile === m.mountPath || admFile.startsWith(`${String(m.mountPath).replace(/\/$/, '')}/`),
+    );
     const vol = mount ? vols.find((v) => v.name === mount.name && v.hostPath?.path) : undefined;
     const unreadable = `Error: failed to initialize admission: failed to read plugin config: unable to read admission control configuration from "${admFile}" [open ${admFile}: no such file or directory]`;
     if (!mount || !vol) return { ok: false, reason: unreadable };
     const hostFile = path.posix.join(vol.hostPath.path, path.posix.relative(mount.mountPath, admFile));
     const conf = readAdmissionConfig(sim, hostFile);
     if (typeof conf === 'string') return { ok: false, reason: `Error: failed to initialize admission: ${conf}` };
-    if (!podSecurityApiOk(sim, hostFile, c.minor)) return { ok: false, reason: 'Error: failed to initialize admission: couldn\'t init admission plugin "PodSecurity": no kind "PodSecurityConfiguration" is registered for the version' };
+    if (!podSecurityApiOk(sim, hostFile, c.minor))
+      return {
+        ok: false,
+        reason:
+          'Error: failed to initialize admission: couldn\'t init admission plugin "PodSecurity": no kind "PodSecurityConfiguration" is registered for the version',
+      };
     pss = conf ?? null;
   }
   return {
@@ -159,7 +206,12 @@ export function apiServerModel(sim: Sim, s: SimState, c: ClusterState, now: numb
     // A state from before this model: what runs is what the manifest says (if this is the control plane).
     const f = sim.at(APISERVER_MANIFEST);
     if (!fs.existsSync(f)) return true;
-    c.apiServer = { manifestFile: f, manifestHash: manifestHash(fs.readFileSync(f, 'utf8')), state: 'running', since: c.createdAt };
+    c.apiServer = {
+      manifestFile: f,
+      manifestHash: manifestHash(fs.readFileSync(f, 'utf8')),
+      state: 'running',
+      since: c.createdAt,
+    };
     return true;
   }
   // The control plane's files, whichever node's fake runs this.
@@ -174,10 +226,27 @@ export function apiServerModel(sim: Sim, s: SimState, c: ClusterState, now: numb
   }
   const hash = text ? manifestHash(text) : 'absent';
   if (hash !== c.apiServer.manifestHash) {
-    const parsed: Parsed = text ? parseApiServerManifest(cp, text, c) : { ok: false, reason: 'the static pod manifest is gone: the kubelet stopped the API server' };
+    const parsed: Parsed = text
+      ? parseApiServerManifest(cp, text, c)
+      : { ok: false, reason: 'the static pod manifest is gone: the kubelet stopped the API server' };
     const fault = parsed.ok ? takeCrashFault(s) : undefined;
-    if (parsed.ok && !fault) c.apiServer = { manifestFile: file, manifestHash: hash, state: 'restarting', since: now, readyAt: now + (s.timing.apiServerRestartMs ?? 400), next: parsed.next };
-    else c.apiServer = { manifestFile: file, manifestHash: hash, state: 'crashlooping', since: now, reason: parsed.ok ? `${fault?.reason ?? 'the API server exits at start (fault)'}` : parsed.reason };
+    if (parsed.ok && !fault)
+      c.apiServer = {
+        manifestFile: file,
+        manifestHash: hash,
+        state: 'restarting',
+        since: now,
+        readyAt: now + (s.timing.apiServerRestartMs ?? 400),
+        next: parsed.next,
+      };
+    else
+      c.apiServer = {
+        manifestFile: file,
+        manifestHash: hash,
+        state: 'crashlooping',
+        since: now,
+        reason: parsed.ok ? `${fault?.reason ?? 'the API server exits at start (fault)'}` : parsed.reason,
+      };
   }
   const a = c.apiServer;
   if (a.state === 'restarting' && a.readyAt !== undefined && now >= a.readyAt && a.next) {

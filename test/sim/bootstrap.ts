@@ -95,7 +95,11 @@ function staticPod(
           imagePullPolicy: 'IfNotPresent',
           name,
           resources: { requests: { cpu: extra.cpu } },
-          volumeMounts: vols.map((v) => ({ mountPath: v.mountPath ?? v.path, name: v.name, ...(v.readOnly ? { readOnly: true } : {}) })),
+          volumeMounts: vols.map((v) => ({
+            mountPath: v.mountPath ?? v.path,
+            name: v.name,
+            ...(v.readOnly ? { readOnly: true } : {}),
+          })),
         },
       ],
       hostNetwork: true,
@@ -121,9 +125,16 @@ export interface ExtraVolume {
   pathType?: string;
 }
 
-export function staticPods(c: ClusterState, apiServerArgs: Record<string, string>, apiServerVolumes: ExtraVolume[]): KObj[] {
+export function staticPods(
+  c: ClusterState,
+  apiServerArgs: Record<string, string>,
+  apiServerVolumes: ExtraVolume[],
+): KObj[] {
   const r = registry(c.minor);
-  const flags = (o: Record<string, string>) => Object.keys(o).sort().map((k) => `--${k}=${o[k]}`);
+  const flags = (o: Record<string, string>) =>
+    Object.keys(o)
+      .sort()
+      .map((k) => `--${k}=${o[k]}`);
   const apiArgs: Record<string, string> = {
     'advertise-address': c.advertiseAddress,
     'allow-privileged': 'true',
@@ -146,9 +157,20 @@ export function staticPods(c: ClusterState, apiServerArgs: Record<string, string
     [
       ...CA_VOLS,
       { name: 'k8s-certs', path: '/etc/kubernetes/pki', type: 'DirectoryOrCreate', readOnly: true },
-      ...apiServerVolumes.map((v) => ({ name: v.name, path: v.hostPath, mountPath: v.mountPath, readOnly: v.readOnly, type: v.pathType })),
+      ...apiServerVolumes.map((v) => ({
+        name: v.name,
+        path: v.hostPath,
+        mountPath: v.mountPath,
+        readOnly: v.readOnly,
+        type: v.pathType,
+      })),
     ],
-    { annotations: { 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint': `${c.advertiseAddress}:${c.bindPort}` }, cpu: '250m' },
+    {
+      annotations: {
+        'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint': `${c.advertiseAddress}:${c.bindPort}`,
+      },
+      cpu: '250m',
+    },
   );
   const cmArgs: Record<string, string> = {
     'authentication-kubeconfig': '/etc/kubernetes/controller-manager.conf',
@@ -156,8 +178,8 @@ export function staticPods(c: ClusterState, apiServerArgs: Record<string, string
     'bind-address': '127.0.0.1',
     'client-ca-file': '/etc/kubernetes/pki/ca.crt',
     'cluster-name': 'kubernetes',
-    'controllers': '*,bootstrapsigner,tokencleaner',
-    'kubeconfig': '/etc/kubernetes/controller-manager.conf',
+    controllers: '*,bootstrapsigner,tokencleaner',
+    kubeconfig: '/etc/kubernetes/controller-manager.conf',
     'leader-elect': 'true',
     'service-cluster-ip-range': c.serviceSubnet,
     'use-service-account-credentials': 'true',
@@ -170,7 +192,11 @@ export function staticPods(c: ClusterState, apiServerArgs: Record<string, string
     `${r}/kube-controller-manager:${c.version}`,
     [
       ...CA_VOLS,
-      { name: 'flexvolume-dir', path: '/usr/libexec/kubernetes/kubelet-plugins/volume/exec', type: 'DirectoryOrCreate' },
+      {
+        name: 'flexvolume-dir',
+        path: '/usr/libexec/kubernetes/kubelet-plugins/volume/exec',
+        type: 'DirectoryOrCreate',
+      },
       { name: 'k8s-certs', path: '/etc/kubernetes/pki', type: 'DirectoryOrCreate', readOnly: true },
       { name: 'kubeconfig', path: '/etc/kubernetes/controller-manager.conf', type: 'FileOrCreate', readOnly: true },
     ],
@@ -179,7 +205,14 @@ export function staticPods(c: ClusterState, apiServerArgs: Record<string, string
   const sched = staticPod(
     c,
     'kube-scheduler',
-    ['kube-scheduler', '--authentication-kubeconfig=/etc/kubernetes/scheduler.conf', '--authorization-kubeconfig=/etc/kubernetes/scheduler.conf', '--bind-address=127.0.0.1', '--kubeconfig=/etc/kubernetes/scheduler.conf', '--leader-elect=true'],
+    [
+      'kube-scheduler',
+      '--authentication-kubeconfig=/etc/kubernetes/scheduler.conf',
+      '--authorization-kubeconfig=/etc/kubernetes/scheduler.conf',
+      '--bind-address=127.0.0.1',
+      '--kubeconfig=/etc/kubernetes/scheduler.conf',
+      '--leader-elect=true',
+    ],
     `${r}/kube-scheduler:${c.version}`,
     [{ name: 'kubeconfig', path: '/etc/kubernetes/scheduler.conf', type: 'FileOrCreate', readOnly: true }],
     { cpu: '100m' },
@@ -203,7 +236,10 @@ export function staticPods(c: ClusterState, apiServerArgs: Record<string, string
       { name: 'etcd-certs', path: '/etc/kubernetes/pki/etcd', type: 'DirectoryOrCreate' },
       { name: 'etcd-data', path: '/var/lib/etcd', type: 'DirectoryOrCreate' },
     ],
-    { annotations: { 'kubeadm.kubernetes.io/etcd.advertise-client-urls': `https://${c.advertiseAddress}:2379` }, cpu: '100m' },
+    {
+      annotations: { 'kubeadm.kubernetes.io/etcd.advertise-client-urls': `https://${c.advertiseAddress}:2379` },
+      cpu: '100m',
+    },
   );
   etcd.metadata.labels = { component: 'etcd', tier: 'control-plane' };
   return [etcd, apiserver, cm, sched];
@@ -222,7 +258,11 @@ export function kubeProxyDaemonSet(c: ClusterState): KObj {
         spec: {
           containers: [
             {
-              command: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=$(NODE_NAME)'],
+              command: [
+                '/usr/local/bin/kube-proxy',
+                '--config=/var/lib/kube-proxy/config.conf',
+                '--hostname-override=$(NODE_NAME)',
+              ],
               env: [{ name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } }],
               image: `${registry(c.minor)}/kube-proxy:${c.version}`,
               imagePullPolicy: 'IfNotPresent',
@@ -253,7 +293,12 @@ export function kubeProxyDaemonSet(c: ClusterState): KObj {
 }
 
 export function corednsDeployment(c: ClusterState): KObj {
-  const cpTaints = c.minor <= 23 ? ['node-role.kubernetes.io/master'] : c.minor === 24 ? ['node-role.kubernetes.io/master', 'node-role.kubernetes.io/control-plane'] : ['node-role.kubernetes.io/control-plane'];
+  const cpTaints =
+    c.minor <= 23
+      ? ['node-role.kubernetes.io/master']
+      : c.minor === 24
+        ? ['node-role.kubernetes.io/master', 'node-role.kubernetes.io/control-plane']
+        : ['node-role.kubernetes.io/control-plane'];
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -272,14 +317,27 @@ export function corednsDeployment(c: ClusterState): KObj {
               args: ['-conf', '/etc/coredns/Corefile'],
               image: corednsImage(c.minor),
               imagePullPolicy: 'IfNotPresent',
-              livenessProbe: { failureThreshold: 5, httpGet: { path: '/health', port: 8080, scheme: 'HTTP' }, initialDelaySeconds: 60, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 5 },
+              livenessProbe: {
+                failureThreshold: 5,
+                httpGet: { path: '/health', port: 8080, scheme: 'HTTP' },
+                initialDelaySeconds: 60,
+                periodSeconds: 10,
+                successThreshold: 1,
+                timeoutSeconds: 5,
+              },
               name: 'coredns',
               ports: [
                 { containerPort: 53, name: 'dns', protocol: 'UDP' },
                 { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
                 { containerPort: 9153, name: 'metrics', protocol: 'TCP' },
               ],
-              readinessProbe: { failureThreshold: 3, httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' }, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
+              readinessProbe: {
+                failureThreshold: 3,
+                httpGet: { path: '/ready', port: 8181, scheme: 'HTTP' },
+                periodSeconds: 10,
+                successThreshold: 1,
+                timeoutSeconds: 1,
+              },
               resources: { limits: { memory: '170Mi' }, requests: { cpu: '100m', memory: '70Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -293,8 +351,13 @@ export function corednsDeployment(c: ClusterState): KObj {
           nodeSelector: { [c.minor >= 14 ? 'kubernetes.io/os' : 'beta.kubernetes.io/os']: 'linux' },
           priorityClassName: 'system-cluster-critical',
           serviceAccountName: 'coredns',
-          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, ...cpTaints.map((key) => ({ effect: 'NoSchedule', key }))],
-          volumes: [{ configMap: { items: [{ key: 'Corefile', path: 'Corefile' }], name: 'coredns' }, name: 'config-volume' }],
+          tolerations: [
+            { key: 'CriticalAddonsOnly', operator: 'Exists' },
+            ...cpTaints.map((key) => ({ effect: 'NoSchedule', key })),
+          ],
+          volumes: [
+            { configMap: { items: [{ key: 'Corefile', path: 'Corefile' }], name: 'coredns' }, name: 'config-volume' },
+          ],
         },
       },
     },
@@ -306,20 +369,36 @@ export function bootstrapRbac(c: ClusterState): KObj[] {
   const rbac = 'rbac.authorization.k8s.io/v1';
   const everyAction = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
   const read = ['get', 'list', 'watch'];
-  const workloads = { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: everyAction };
-  const core = { apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'secrets', 'serviceaccounts', 'persistentvolumeclaims', 'endpoints'], verbs: everyAction };
+  const workloads = {
+    apiGroups: ['apps'],
+    resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'],
+    verbs: everyAction,
+  };
+  const core = {
+    apiGroups: [''],
+    resources: ['pods', 'services', 'configmaps', 'secrets', 'serviceaccounts', 'persistentvolumeclaims', 'endpoints'],
+    verbs: everyAction,
+  };
   const objs: KObj[] = [
     {
       apiVersion: rbac,
       kind: 'ClusterRole',
       metadata: { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, name: 'cluster-admin' },
-      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }],
+      rules: [
+        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+        { nonResourceURLs: ['*'], verbs: ['*'] },
+      ],
     },
     {
       apiVersion: rbac,
       kind: 'ClusterRole',
       metadata: { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, name: 'admin' },
-      rules: [core, workloads, { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: everyAction }, { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: everyAction }],
+      rules: [
+        core,
+        workloads,
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: everyAction },
+        { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: everyAction },
+      ],
     },
     {
       apiVersion: rbac,
@@ -331,7 +410,10 @@ export function bootstrapRbac(c: ClusterState): KObj[] {
       apiVersion: rbac,
       kind: 'ClusterRole',
       metadata: { labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, name: 'view' },
-      rules: [{ apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'serviceaccounts', 'endpoints'], verbs: read }, { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: read }],
+      rules: [
+        { apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'serviceaccounts', 'endpoints'], verbs: read },
+        { apiGroups: ['apps'], resources: ['daemonsets', 'deployments', 'replicasets', 'statefulsets'], verbs: read },
+      ],
     },
     {
       apiVersion: rbac,
@@ -363,14 +445,20 @@ export function controlPlaneTaintKeys(minor: number): string[] {
 
 export function controlPlaneLabels(minor: number): string[] {
   if (minor <= 19) return ['node-role.kubernetes.io/master'];
-  if (minor <= 23) return ['node-role.kubernetes.io/master', 'node-role.kubernetes.io/control-plane', 'node.kubernetes.io/exclude-from-external-load-balancers'];
+  if (minor <= 23)
+    return [
+      'node-role.kubernetes.io/master',
+      'node-role.kubernetes.io/control-plane',
+      'node.kubernetes.io/exclude-from-external-load-balancers',
+    ];
   return ['node-role.kubernetes.io/control-plane', 'node.kubernetes.io/exclude-from-external-load-balancers'];
 }
 
 /** The `[mark-control-plane] ... labels: [...]` text (1.20-1.23 mark the master label deprecated). */
 export function controlPlaneLabelText(minor: number): string {
   if (minor <= 19) return '[node-role.kubernetes.io/master=""]';
-  if (minor <= 23) return '[node-role.kubernetes.io/master(deprecated) node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]';
+  if (minor <= 23)
+    return '[node-role.kubernetes.io/master(deprecated) node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]';
   return '[node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers]';
 }
 

@@ -17,7 +17,15 @@ import { addKubeProxyRules, addFlannelRules } from './tools/iptables-model.js';
 import { apiServerModel } from './apiserver.js';
 
 /** Kinds whose changes can change an admission decision. */
-const ADMISSION_INPUTS = new Set(['PodSecurityPolicy', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Namespace', 'ServiceAccount']);
+const ADMISSION_INPUTS = new Set([
+  'PodSecurityPolicy',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'Namespace',
+  'ServiceAccount',
+]);
 
 export function getObj(c: ClusterState, kind: string, namespace: string | undefined, name: string): KObj | undefined {
   return c.objects[objKey(kind, namespace, name)];
@@ -62,7 +70,10 @@ export function putObj(c: ClusterState, obj: KObj, now: number): KObj {
     obj.metadata.generation = (prev?.metadata.generation ?? 0) + (specChanged ? 1 : 0);
   }
   if (obj.kind === 'Namespace') {
-    obj.metadata.labels = { ...(obj.metadata.labels ?? {}), ...(c.minor >= 21 ? { 'kubernetes.io/metadata.name': obj.metadata.name } : {}) };
+    obj.metadata.labels = {
+      ...(obj.metadata.labels ?? {}),
+      ...(c.minor >= 21 ? { 'kubernetes.io/metadata.name': obj.metadata.name } : {}),
+    };
     obj.spec ??= { finalizers: ['kubernetes'] };
     obj.status ??= { phase: 'Active' };
   }
@@ -82,9 +93,19 @@ export function deleteObj(c: ClusterState, obj: KObj): void {
 }
 
 /** Records (or counts again) an event, as `kubectl get events` shows them. */
-export function recordEvent(c: ClusterState, involved: KObj, type: 'Normal' | 'Warning', reason: string, message: string, component: string, now: number): void {
+export function recordEvent(
+  c: ClusterState,
+  involved: KObj,
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string,
+  component: string,
+  now: number,
+): void {
   const ns = involved.metadata.namespace ?? 'default';
-  const existing = listObjs(c, 'Event', ns).find((o) => o.involvedObject.uid === involved.metadata.uid && o.reason === reason && o.message === message);
+  const existing = listObjs(c, 'Event', ns).find(
+    (o) => o.involvedObject.uid === involved.metadata.uid && o.reason === reason && o.message === message,
+  );
   if (existing) {
     existing.count++;
     existing.lastTimestamp = ts(now);
@@ -134,14 +155,16 @@ function tolerates(tols: KObj[] | undefined, t: Taint): boolean {
 }
 
 function untolerated(node: KObj, tols: KObj[] | undefined): Taint | undefined {
-  return ((node.spec.taints ?? []) as Taint[]).find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(tols, t));
+  return ((node.spec.taints ?? []) as Taint[]).find(
+    (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(tols, t),
+  );
 }
 
 function selectorMatches(node: KObj, spec: KObj): boolean {
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms && terms.length) {
+  if (terms?.length) {
     const ok = terms.some((term: KObj) =>
       (term.matchExpressions ?? []).every((e: KObj) => {
         const has = Object.hasOwn(labels, e.key);
@@ -159,9 +182,15 @@ function selectorMatches(node: KObj, spec: KObj): boolean {
 
 /** The scheduler's FailedScheduling text for one node (REAL-OUTPUTS §12). */
 function unschedulableMessage(minor: number, taint: Taint | undefined): string {
-  const tail = minor <= 24 ? '' : minor === 26 || minor === 27 || minor === 28 ? ' preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..' : ' preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.';
+  const tail =
+    minor <= 24
+      ? ''
+      : minor === 26 || minor === 27 || minor === 28
+        ? ' preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..'
+        : ' preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.';
   if (!taint) return `0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.${tail}`;
-  if (minor <= 24) return `0/1 nodes are available: 1 node(s) had taint {${taint.key}: ${taint.value ?? ''}}, that the pod didn't tolerate.`;
+  if (minor <= 24)
+    return `0/1 nodes are available: 1 node(s) had taint {${taint.key}: ${taint.value ?? ''}}, that the pod didn't tolerate.`;
   if (minor >= 35) return `0/1 nodes are available: 1 node(s) had untolerated taint(s).${tail}`;
   return `0/1 nodes are available: 1 node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}.${tail}`;
 }
@@ -214,13 +243,21 @@ async function createControlledPod(
   const stored = r.pod;
   stored._sim = { createdAt: now, owner: key, ...simExtra };
   putObj(c, stored, now);
-  if (owner.kind !== 'Pod') recordEvent(c, owner, 'Normal', 'SuccessfulCreate', `Created pod: ${stored.metadata.name}`, component, now);
+  if (owner.kind !== 'Pod')
+    recordEvent(c, owner, 'Normal', 'SuccessfulCreate', `Created pod: ${stored.metadata.name}`, component, now);
   void sim;
   return true;
 }
 
 function ownerRef(o: KObj): KObj {
-  return { apiVersion: o.apiVersion, blockOwnerDeletion: true, controller: true, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid };
+  return {
+    apiVersion: o.apiVersion,
+    blockOwnerDeletion: true,
+    controller: true,
+    kind: o.kind,
+    name: o.metadata.name,
+    uid: o.metadata.uid,
+  };
 }
 
 function ownedBy(p: KObj, o: KObj): boolean {
@@ -237,7 +274,10 @@ async function kubeletMirrorPods(sim: Sim, s: SimState, c: ClusterState, now: nu
     delete mirror.status;
     mirror.metadata.name = name;
     mirror.metadata.creationTimestamp = undefined;
-    const hash = templateHash(sp).replace(/[^a-f0-9]/g, '').padEnd(32, '0').slice(0, 32);
+    const hash = templateHash(sp)
+      .replace(/[^a-f0-9]/g, '')
+      .padEnd(32, '0')
+      .slice(0, 32);
     mirror.metadata.annotations = {
       ...(mirror.metadata.annotations ?? {}),
       'kubernetes.io/config.hash': hash,
@@ -245,10 +285,28 @@ async function kubeletMirrorPods(sim: Sim, s: SimState, c: ClusterState, now: nu
       'kubernetes.io/config.seen': new Date(c.createdAt).toISOString().replace('Z', '000000Z'),
       'kubernetes.io/config.source': 'file',
     };
-    mirror.metadata.ownerReferences = [{ apiVersion: 'v1', controller: true, kind: 'Node', name: c.nodeName, uid: getObj(c, 'Node', undefined, c.nodeName)?.metadata.uid }];
+    mirror.metadata.ownerReferences = [
+      {
+        apiVersion: 'v1',
+        controller: true,
+        kind: 'Node',
+        name: c.nodeName,
+        uid: getObj(c, 'Node', undefined, c.nodeName)?.metadata.uid,
+      },
+    ];
     mirror.spec.nodeName = c.nodeName;
     const fakeOwner = { kind: 'Pod', metadata: {} };
-    const made = await createControlledPod(sim, s, c, fakeOwner, `mirror/${name}`, mirror, nodeUser(c.nodeName), 'kubelet', now);
+    const made = await createControlledPod(
+      sim,
+      s,
+      c,
+      fakeOwner,
+      `mirror/${name}`,
+      mirror,
+      nodeUser(c.nodeName),
+      'kubelet',
+      now,
+    );
     if (made) changed = true;
     const stored = getObj(c, 'Pod', 'kube-system', name);
     if (stored && !stored._sim.static) {
@@ -280,7 +338,13 @@ async function daemonSetController(sim: Sim, s: SimState, c: ClusterState, now: 
         }
       }
       if (!want) continue;
-      if (mine.some((p) => p._sim.generation === ds.metadata.generation && getObj(c, 'Pod', p.metadata.namespace, p.metadata.name))) continue;
+      if (
+        mine.some(
+          (p) =>
+            p._sim.generation === ds.metadata.generation && getObj(c, 'Pod', p.metadata.namespace, p.metadata.name),
+        )
+      )
+        continue;
       const pod: KObj = {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -290,12 +354,34 @@ async function daemonSetController(sim: Sim, s: SimState, c: ClusterState, now: 
           namespace: ds.metadata.namespace,
           ownerReferences: [ownerRef(ds)],
         },
-        spec: { ...JSON.parse(JSON.stringify(spec)), nodeName: node.metadata.name, tolerations: daemonTolerations(spec) },
+        spec: {
+          ...JSON.parse(JSON.stringify(spec)),
+          nodeName: node.metadata.name,
+          tolerations: daemonTolerations(spec),
+        },
       };
-      pod.metadata.labels = { ...(pod.metadata.labels ?? {}), 'controller-revision-hash': templateHash(tpl), 'pod-template-generation': String(ds.metadata.generation) };
+      pod.metadata.labels = {
+        ...(pod.metadata.labels ?? {}),
+        'controller-revision-hash': templateHash(tpl),
+        'pod-template-generation': String(ds.metadata.generation),
+      };
       const key = `ds/${ds.metadata.namespace}/${ds.metadata.name}/${node.metadata.name}/${ds.metadata.generation}`;
       const extra = { generation: ds.metadata.generation, scheduledAt: now };
-      if (await createControlledPod(sim, s, c, ds, key, pod, controllerUser('daemon-set-controller'), 'daemonset-controller', now, extra)) changed = true;
+      if (
+        await createControlledPod(
+          sim,
+          s,
+          c,
+          ds,
+          key,
+          pod,
+          controllerUser('daemon-set-controller'),
+          'daemonset-controller',
+          now,
+          extra,
+        )
+      )
+        changed = true;
     }
   }
   return changed;
@@ -319,17 +405,33 @@ function deploymentController(c: ClusterState, now: number): boolean {
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
           metadata: {
-            annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + 1), 'deployment.kubernetes.io/revision': '1' },
+            annotations: {
+              'deployment.kubernetes.io/desired-replicas': String(replicas),
+              'deployment.kubernetes.io/max-replicas': String(replicas + 1),
+              'deployment.kubernetes.io/revision': '1',
+            },
             labels: { ...(tpl.metadata?.labels ?? {}), 'pod-template-hash': hash },
             name: rsName,
             namespace: ns,
             ownerReferences: [ownerRef(d)],
           },
-          spec: { replicas, selector: { matchLabels: { ...(d.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': hash } }, template: t },
+          spec: {
+            replicas,
+            selector: { matchLabels: { ...(d.spec?.selector?.matchLabels ?? {}), 'pod-template-hash': hash } },
+            template: t,
+          },
         },
         now,
       );
-      recordEvent(c, d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rsName} to ${replicas}`, 'deployment-controller', now);
+      recordEvent(
+        c,
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${rsName} to ${replicas}`,
+        'deployment-controller',
+        now,
+      );
       changed = true;
     } else if (rs.spec.replicas !== replicas) {
       rs.spec.replicas = replicas;
@@ -359,11 +461,26 @@ async function replicaSetController(sim: Sim, s: SimState, c: ClusterState, now:
       const pod: KObj = {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { ...JSON.parse(JSON.stringify(tpl.metadata ?? {})), generateName: `${rs.metadata.name}-`, namespace: rs.metadata.namespace, ownerReferences: [ownerRef(rs)] },
+        metadata: {
+          ...JSON.parse(JSON.stringify(tpl.metadata ?? {})),
+          generateName: `${rs.metadata.name}-`,
+          namespace: rs.metadata.namespace,
+          ownerReferences: [ownerRef(rs)],
+        },
         spec: JSON.parse(JSON.stringify(tpl.spec ?? {})),
       };
       const key = `rs/${rs.metadata.namespace}/${rs.metadata.name}/${i}`;
-      const made = await createControlledPod(sim, s, c, rs, key, pod, controllerUser('replicaset-controller'), 'replicaset-controller', now);
+      const made = await createControlledPod(
+        sim,
+        s,
+        c,
+        rs,
+        key,
+        pod,
+        controllerUser('replicaset-controller'),
+        'replicaset-controller',
+        now,
+      );
       if (made) changed = true;
       if (c.attempts[key] === c.epoch) break; // refused: the controller backs off for this round
     }
@@ -396,11 +513,23 @@ function scheduler(c: ClusterState, now: number): boolean {
       break;
     }
     if (!placed) {
-      const msg = nodes.length === 0 ? 'no nodes available to schedule pods' : unschedulableMessage(c.minor, selectorMiss && !blocking ? undefined : blocking);
+      const msg =
+        nodes.length === 0
+          ? 'no nodes available to schedule pods'
+          : unschedulableMessage(c.minor, selectorMiss && !blocking ? undefined : blocking);
       if (p._sim.unschedulable !== msg) {
         p._sim.unschedulable = msg;
         p.status = {
-          conditions: [{ lastProbeTime: null, lastTransitionTime: ts(now), message: msg, reason: 'Unschedulable', status: 'False', type: 'PodScheduled' }],
+          conditions: [
+            {
+              lastProbeTime: null,
+              lastTransitionTime: ts(now),
+              message: msg,
+              reason: 'Unschedulable',
+              status: 'False',
+              type: 'PodScheduled',
+            },
+          ],
           phase: 'Pending',
           qosClass: qosClass(p),
         };
@@ -451,7 +580,12 @@ function kubeletPods(s: SimState, c: ClusterState, now: number): boolean {
   return changed;
 }
 
-function setPodStatus(c: ClusterState, p: KObj, now: number, state: 'creating' | 'running' | 'ready' | 'crashloop'): boolean {
+function setPodStatus(
+  c: ClusterState,
+  p: KObj,
+  now: number,
+  state: 'creating' | 'running' | 'ready' | 'crashloop',
+): boolean {
   const sim = p._sim;
   const restarts = state === 'crashloop' ? Math.floor((now - sim.runningAt) / 10_000) + 1 : 0;
   const tag = `${state}/${restarts}`;
@@ -460,13 +594,46 @@ function setPodStatus(c: ClusterState, p: KObj, now: number, state: 'creating' |
   const T = (ms: number | undefined) => ts(ms ?? now);
   const ready = state === 'ready';
   const running = state === 'running' || state === 'ready' || state === 'crashloop';
-  const podIP = p.spec.hostNetwork ? c.advertiseAddress : `10.244.0.${2 + (parseInt(p.metadata.uid.slice(0, 2), 16) % 250)}`;
+  const podIP = p.spec.hostNetwork
+    ? c.advertiseAddress
+    : `10.244.0.${2 + (parseInt(p.metadata.uid.slice(0, 2), 16) % 250)}`;
   const conditions: KObj[] = [];
-  if (c.minor >= 29) conditions.push({ lastProbeTime: null, lastTransitionTime: T(sim.runningAt ?? now), status: running ? 'True' : 'False', type: 'PodReadyToStartContainers' });
+  if (c.minor >= 29)
+    conditions.push({
+      lastProbeTime: null,
+      lastTransitionTime: T(sim.runningAt ?? now),
+      status: running ? 'True' : 'False',
+      type: 'PodReadyToStartContainers',
+    });
   conditions.push(
     { lastProbeTime: null, lastTransitionTime: T(sim.scheduledAt), status: 'True', type: 'Initialized' },
-    { lastProbeTime: null, lastTransitionTime: T(ready ? sim.readyAt : sim.scheduledAt), status: ready ? 'True' : 'False', type: 'Ready', ...(ready ? {} : { message: state === 'crashloop' ? `containers with unready status: [${p.spec.containers[0].name}]` : `containers with unready status: [${(p.spec.containers ?? []).map((x: KObj) => x.name).join(' ')}]`, reason: 'ContainersNotReady' }) },
-    { lastProbeTime: null, lastTransitionTime: T(ready ? sim.readyAt : sim.scheduledAt), status: ready ? 'True' : 'False', type: 'ContainersReady', ...(ready ? {} : { message: `containers with unready status: [${(p.spec.containers ?? []).map((x: KObj) => x.name).join(' ')}]`, reason: 'ContainersNotReady' }) },
+    {
+      lastProbeTime: null,
+      lastTransitionTime: T(ready ? sim.readyAt : sim.scheduledAt),
+      status: ready ? 'True' : 'False',
+      type: 'Ready',
+      ...(ready
+        ? {}
+        : {
+            message:
+              state === 'crashloop'
+                ? `containers with unready status: [${p.spec.containers[0].name}]`
+                : `containers with unready status: [${(p.spec.containers ?? []).map((x: KObj) => x.name).join(' ')}]`,
+            reason: 'ContainersNotReady',
+          }),
+    },
+    {
+      lastProbeTime: null,
+      lastTransitionTime: T(ready ? sim.readyAt : sim.scheduledAt),
+      status: ready ? 'True' : 'False',
+      type: 'ContainersReady',
+      ...(ready
+        ? {}
+        : {
+            message: `containers with unready status: [${(p.spec.containers ?? []).map((x: KObj) => x.name).join(' ')}]`,
+            reason: 'ContainersNotReady',
+          }),
+    },
     { lastProbeTime: null, lastTransitionTime: T(sim.scheduledAt), status: 'True', type: 'PodScheduled' },
   );
   p.status = {
@@ -484,7 +651,12 @@ function setPodStatus(c: ClusterState, p: KObj, now: number, state: 'creating' |
         state === 'creating'
           ? { waiting: { reason: 'ContainerCreating' } }
           : state === 'crashloop'
-            ? { waiting: { message: `back-off 10s restarting failed container=${x.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`, reason: 'CrashLoopBackOff' } }
+            ? {
+                waiting: {
+                  message: `back-off 10s restarting failed container=${x.name} pod=${p.metadata.name}_${p.metadata.namespace}(${p.metadata.uid})`,
+                  reason: 'CrashLoopBackOff',
+                },
+              }
             : { running: { startedAt: T(sim.runningAt) } },
     })),
     hostIP: c.advertiseAddress,
@@ -500,13 +672,23 @@ function setPodStatus(c: ClusterState, p: KObj, now: number, state: 'creating' |
 function nodeStatus(s: SimState, c: ClusterState, now: number): boolean {
   let changed = false;
   if (c.node.cniRunningAt === undefined) {
-    const cni = listObjs(c, 'Pod').find((p) => isCniPod(p) && p.spec.nodeName === c.nodeName && p._sim.runningAt !== undefined && p._sim.status?.startsWith('ready'));
+    const cni = listObjs(c, 'Pod').find(
+      (p) =>
+        isCniPod(p) &&
+        p.spec.nodeName === c.nodeName &&
+        p._sim.runningAt !== undefined &&
+        p._sim.status?.startsWith('ready'),
+    );
     if (cni) {
       c.node.cniRunningAt = cni._sim.readyAt ?? cni._sim.runningAt;
       changed = true;
     }
   }
-  if (c.node.readyAt === undefined && c.node.cniRunningAt !== undefined && now >= c.node.cniRunningAt + s.timing.nodeReadyAfterCniMs) {
+  if (
+    c.node.readyAt === undefined &&
+    c.node.cniRunningAt !== undefined &&
+    now >= c.node.cniRunningAt + s.timing.nodeReadyAfterCniMs
+  ) {
     c.node.readyAt = c.node.cniRunningAt + s.timing.nodeReadyAfterCniMs;
     changed = true;
   }
@@ -527,19 +709,48 @@ function nodeStatus(s: SimState, c: ClusterState, now: number): boolean {
     const hb = ts(now);
     const since = ts(node._sim.createdAt ?? c.createdAt);
     const readyCond = ready
-      ? { lastHeartbeatTime: hb, lastTransitionTime: ts(readyAt!), message: 'kubelet is posting ready status', reason: 'KubeletReady', status: 'True', type: 'Ready' }
+      ? {
+          lastHeartbeatTime: hb,
+          lastTransitionTime: ts(readyAt!),
+          message: 'kubelet is posting ready status',
+          reason: 'KubeletReady',
+          status: 'True',
+          type: 'Ready',
+        }
       : {
           lastHeartbeatTime: hb,
           lastTransitionTime: since,
-          message: 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+          message:
+            'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
           reason: 'KubeletNotReady',
           status: 'False',
           type: 'Ready',
         };
     node.status.conditions = [
-      { lastHeartbeatTime: hb, lastTransitionTime: since, message: 'kubelet has sufficient memory available', reason: 'KubeletHasSufficientMemory', status: 'False', type: 'MemoryPressure' },
-      { lastHeartbeatTime: hb, lastTransitionTime: since, message: 'kubelet has no disk pressure', reason: 'KubeletHasNoDiskPressure', status: 'False', type: 'DiskPressure' },
-      { lastHeartbeatTime: hb, lastTransitionTime: since, message: 'kubelet has sufficient PID available', reason: 'KubeletHasSufficientPID', status: 'False', type: 'PIDPressure' },
+      {
+        lastHeartbeatTime: hb,
+        lastTransitionTime: since,
+        message: 'kubelet has sufficient memory available',
+        reason: 'KubeletHasSufficientMemory',
+        status: 'False',
+        type: 'MemoryPressure',
+      },
+      {
+        lastHeartbeatTime: hb,
+        lastTransitionTime: since,
+        message: 'kubelet has no disk pressure',
+        reason: 'KubeletHasNoDiskPressure',
+        status: 'False',
+        type: 'DiskPressure',
+      },
+      {
+        lastHeartbeatTime: hb,
+        lastTransitionTime: since,
+        message: 'kubelet has sufficient PID available',
+        reason: 'KubeletHasSufficientPID',
+        status: 'False',
+        type: 'PIDPressure',
+      },
       readyCond,
     ];
     changed = true;
@@ -571,7 +782,13 @@ function workloadStatuses(c: ClusterState): void {
   for (const rs of listObjs(c, 'ReplicaSet')) {
     const pods = listObjs(c, 'Pod', rs.metadata.namespace).filter((p) => ownedBy(p, rs));
     const ready = pods.filter(isReady).length;
-    rs.status = { availableReplicas: ready || undefined, fullyLabeledReplicas: pods.length || undefined, observedGeneration: rs.metadata.generation, readyReplicas: ready || undefined, replicas: pods.length };
+    rs.status = {
+      availableReplicas: ready || undefined,
+      fullyLabeledReplicas: pods.length || undefined,
+      observedGeneration: rs.metadata.generation,
+      readyReplicas: ready || undefined,
+      replicas: pods.length,
+    };
   }
   for (const d of listObjs(c, 'Deployment')) {
     const rss = listObjs(c, 'ReplicaSet', d.metadata.namespace).filter((r) => ownedBy(r, d));
@@ -586,9 +803,30 @@ function workloadStatuses(c: ClusterState): void {
       availableReplicas: available || undefined,
       conditions: [
         available >= want - 1 && available > 0
-          ? { lastTransitionTime: created, lastUpdateTime: created, message: 'Deployment has minimum availability.', reason: 'MinimumReplicasAvailable', status: 'True', type: 'Available' }
-          : { lastTransitionTime: created, lastUpdateTime: created, message: 'Deployment does not have minimum availability.', reason: 'MinimumReplicasUnavailable', status: 'False', type: 'Available' },
-        { lastTransitionTime: created, lastUpdateTime: created, message: `ReplicaSet "${cur?.metadata.name ?? d.metadata.name}" is progressing.`, reason: 'ReplicaSetUpdated', status: 'True', type: 'Progressing' },
+          ? {
+              lastTransitionTime: created,
+              lastUpdateTime: created,
+              message: 'Deployment has minimum availability.',
+              reason: 'MinimumReplicasAvailable',
+              status: 'True',
+              type: 'Available',
+            }
+          : {
+              lastTransitionTime: created,
+              lastUpdateTime: created,
+              message: 'Deployment does not have minimum availability.',
+              reason: 'MinimumReplicasUnavailable',
+              status: 'False',
+              type: 'Available',
+            },
+        {
+          lastTransitionTime: created,
+          lastUpdateTime: created,
+          message: `ReplicaSet "${cur?.metadata.name ?? d.metadata.name}" is progressing.`,
+          reason: 'ReplicaSetUpdated',
+          status: 'True',
+          type: 'Progressing',
+        },
       ],
       observedGeneration: d.metadata.generation,
       readyReplicas: ready || undefined,
@@ -611,19 +849,26 @@ function hostEffects(sim: Sim, s: SimState, c: ClusterState): void {
     c.hostEffects.cni = true;
     const flannel = cni.metadata.name.includes('flannel');
     const cfg = listObjs(c, 'ConfigMap', cni.metadata.namespace).find((m) => m.data?.['cni-conf.json']);
-    const conf = cfg?.data?.['cni-conf.json'] ?? '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel"}]}\n';
+    const conf =
+      cfg?.data?.['cni-conf.json'] ?? '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel"}]}\n';
     writeHostFile(sim, '/etc/cni/net.d/10-flannel.conflist', conf);
     if (flannel) {
       const podCidr = getObj(c, 'Node', undefined, c.nodeName)?.spec?.podCIDR ?? '10.244.0.0/24';
       const subnet = podCidr.replace(/\.0\/24$/, '.1/24');
-      writeHostFile(sim, '/run/flannel/subnet.env', `FLANNEL_NETWORK=${c.podSubnet}\nFLANNEL_SUBNET=${subnet}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`);
-      if (!s.host.links.some((l) => l.name === 'flannel.1')) s.host.links.push({ name: 'flannel.1', kind: 'vxlan', mtu: 1450, mac: macAddr() });
+      writeHostFile(
+        sim,
+        '/run/flannel/subnet.env',
+        `FLANNEL_NETWORK=${c.podSubnet}\nFLANNEL_SUBNET=${subnet}\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n`,
+      );
+      if (!s.host.links.some((l) => l.name === 'flannel.1'))
+        s.host.links.push({ name: 'flannel.1', kind: 'vxlan', mtu: 1450, mac: macAddr() });
       addFlannelRules(s.host, c.podSubnet);
     }
   }
   if (!c.hostEffects.cni0 && c.hostEffects.cni && running.some((p) => !p.spec.hostNetwork)) {
     c.hostEffects.cni0 = true;
-    if (!s.host.links.some((l) => l.name === 'cni0')) s.host.links.push({ name: 'cni0', kind: 'bridge', mtu: 1450, mac: macAddr() });
+    if (!s.host.links.some((l) => l.name === 'cni0'))
+      s.host.links.push({ name: 'cni0', kind: 'bridge', mtu: 1450, mac: macAddr() });
     for (const p of running.filter((x) => !x.spec.hostNetwork)) {
       if (p.status?.podIP) writeHostFile(sim, `/var/lib/cni/networks/cbr0/${p.status.podIP}`, `${randomHex(32)}\neth0`);
     }
@@ -631,7 +876,9 @@ function hostEffects(sim: Sim, s: SimState, c: ClusterState): void {
 }
 
 function macAddr(): string {
-  return randomHex(6).replace(/(..)(?!$)/g, '$1:').replace(/^./, '2');
+  return randomHex(6)
+    .replace(/(..)(?!$)/g, '$1:')
+    .replace(/^./, '2');
 }
 
 export function writeHostFile(sim: Sim, p: string, text: string): void {
@@ -650,7 +897,23 @@ function namespaceControllers(c: ClusterState, now: number): boolean {
       changed = true;
     }
     if (c.minor >= 20 && !getObj(c, 'ConfigMap', name, 'kube-root-ca.crt')) {
-      putObj(c, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { annotations: { 'kubernetes.io/description': 'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.' }, name: 'kube-root-ca.crt', namespace: name }, data: { 'ca.crt': `-----BEGIN CERTIFICATE-----\nSIM-CLUSTER-CA ${c.id}\n-----END CERTIFICATE-----\n` } }, now);
+      putObj(
+        c,
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            annotations: {
+              'kubernetes.io/description':
+                'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.',
+            },
+            name: 'kube-root-ca.crt',
+            namespace: name,
+          },
+          data: { 'ca.crt': `-----BEGIN CERTIFICATE-----\nSIM-CLUSTER-CA ${c.id}\n-----END CERTIFICATE-----\n` },
+        },
+        now,
+      );
       changed = true;
     }
   }

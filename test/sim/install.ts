@@ -25,11 +25,27 @@ export const SIM_MAIN = path.join(REPO_ROOT, 'dist-sim/test/sim/main.js');
 export const SIM_BUNDLE = path.join(REPO_ROOT, 'dist-sim/sim.cjs');
 
 export const SIM_TOOL_NAMES = [
-  'kubeadm', 'kubectl', 'kubelet', 'systemctl', 'swapon', 'swapoff', 'modprobe', 'sysctl', 'ss', 'getent',
-  'iptables', 'ip6tables', 'iptables-save', 'ip6tables-save', 'iptables-restore', 'ip6tables-restore', 'ip',
+  'kubeadm',
+  'kubectl',
+  'kubelet',
+  'systemctl',
+  'swapon',
+  'swapoff',
+  'modprobe',
+  'sysctl',
+  'ss',
+  'getent',
+  'iptables',
+  'ip6tables',
+  'iptables-save',
+  'ip6tables-save',
+  'iptables-restore',
+  'ip6tables-restore',
+  'ip',
   // Not faithful fakes but sandbox guards: `tee` writes host paths under the root (the node's
   // filesystem), `ipvsadm` is "not installed" (exit 127) whatever the machine has.
-  'tee', 'ipvsadm',
+  'tee',
+  'ipvsadm',
 ];
 
 export interface SimHostOptions {
@@ -90,7 +106,7 @@ export interface SimNode {
   /** The state as the fakes last wrote it, with `calls` filled from the call log. */
   state(): SimState;
   /** Changes the state under the lock: mutate it in place or return a new one. */
-  setState(fn: (s: SimState) => SimState | void): void;
+  setState(fn: (s: SimState) => SimState | undefined): void;
   faults: {
     add(f: Fault): void;
     list(): Fault[];
@@ -99,13 +115,24 @@ export interface SimNode {
   /** Every fake call so far: argv, exit code, start/end ms. */
   calls(): CallRecord[];
   /** Runs one fake tool directly (for the sim's own tests). */
-  exec(tool: string, args: string[], opts?: { input?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<ExecResult>;
+  exec(
+    tool: string,
+    args: string[],
+    opts?: { input?: string; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ExecResult>;
   /** An absolute path under the root. */
   at(p: string): string;
   cleanup(): void;
 }
 
-const DEFAULT_TIMING: Timing = { nodeReadyAfterCniMs: 150, podStartMs: 150, podReadyMs: 100, pollMs: 50, kubeadmInitMs: 0, apiServerRestartMs: 400 };
+const DEFAULT_TIMING: Timing = {
+  nodeReadyAfterCniMs: 150,
+  podStartMs: 150,
+  podReadyMs: 100,
+  pollMs: 50,
+  kubeadmInitMs: 0,
+  apiServerRestartMs: 400,
+};
 
 function mac(i: number): string {
   return `08:00:27:${(0x10 + i).toString(16)}:c0:4d`;
@@ -162,7 +189,10 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
       ...(h.portsInUse ?? []).map((port) => ({ addr: '0.0.0.0', port })),
     ],
     iptables: { v4, v6: emptyTables() },
-    links: [{ name: 'lo', kind: 'loopback', mtu: 65536, mac: '00:00:00:00:00:00' }, ...ifaces.map((name, i) => ({ name, kind: 'ether' as const, mtu: 1500, mac: mac(i) }))],
+    links: [
+      { name: 'lo', kind: 'loopback', mtu: 65536, mac: '00:00:00:00:00:00' },
+      ...ifaces.map((name, i) => ({ name, kind: 'ether' as const, mtu: 1500, mac: mac(i) })),
+    ],
   };
   const state: SimState = {
     schema: 1,
@@ -179,13 +209,19 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   // The host's files.
   writeFile(root, '/proc/sys/net/ipv4/ip_forward', h.ipForward ? '1\n' : '0\n');
   writeFile(root, '/proc/sys/net/ipv6/conf/all/forwarding', '0\n');
-  if (h.brNetfilter) for (const f of ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables']) writeFile(root, `/proc/sys/net/bridge/${f}`, '1\n');
-  writeFile(root, '/proc/swaps', `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${host.swap ? '/swap.img                               file\t\t2097148\t\t0\t\t-2\n' : ''}`);
+  if (h.brNetfilter)
+    for (const f of ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables'])
+      writeFile(root, `/proc/sys/net/bridge/${f}`, '1\n');
+  writeFile(
+    root,
+    '/proc/swaps',
+    `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${host.swap ? '/swap.img                               file\t\t2097148\t\t0\t\t-2\n' : ''}`,
+  );
   writeFile(root, '/proc/modules', host.modules.map((m) => `${m} 32768 0 - Live 0x0000000000000000\n`).join(''));
   writeFile(
     root,
     '/etc/passwd',
-    ['root:x:0:0:root:/root:/bin/bash', 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin', 'vagrant:x:1000:1000:,,,:/home/vagrant:/bin/bash', ...(h.users ?? [])].join('\n') + '\n',
+    `${['root:x:0:0:root:/root:/bin/bash', 'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin', 'vagrant:x:1000:1000:,,,:/home/vagrant:/bin/bash', ...(h.users ?? [])].join('\n')}\n`,
   );
   writeFile(root, '/etc/group', 'root:x:0:\nsudo:x:27:vagrant\nvagrant:x:1000:\n');
   writeFile(root, '/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${host.hostname}\n`);
@@ -231,7 +267,7 @@ m.exports.main();
   };
 
   const read = (): SimState => JSON.parse(fs.readFileSync(statePath, 'utf8')) as SimState;
-  const setState = (fn: (s: SimState) => SimState | void) => {
+  const setState = (fn: (s: SimState) => SimState | undefined) => {
     const release = lock(statePath);
     try {
       const s = read();
@@ -259,7 +295,11 @@ m.exports.main();
     exec: (tool, args, o = {}) =>
       new Promise<ExecResult>((resolve, reject) => {
         const started = performance.now();
-        const child = spawn(path.join(binDir, tool), args, { env: { ...process.env, ...env }, signal: o.signal, timeout: o.timeoutMs });
+        const child = spawn(path.join(binDir, tool), args, {
+          env: { ...process.env, ...env },
+          signal: o.signal,
+          timeout: o.timeoutMs,
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));
@@ -268,7 +308,14 @@ m.exports.main();
           if ((e as NodeJS.ErrnoException).name === 'AbortError') return;
           reject(e);
         });
-        child.on('close', (code, sig) => resolve({ exitCode: code ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : -1), stdout, stderr, ms: performance.now() - started }));
+        child.on('close', (code, sig) =>
+          resolve({
+            exitCode: code ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : -1),
+            stdout,
+            stderr,
+            ms: performance.now() - started,
+          }),
+        );
         child.stdin.end(o.input ?? '');
       }),
     cleanup: () => {

@@ -45,7 +45,9 @@ export class ConfigError extends Error {}
 function argsMap(v: unknown): Record<string, string> {
   if (Array.isArray(v)) {
     const out: Record<string, string> = {};
-    for (const e of v) if (e && typeof e === 'object' && 'name' in e) out[String((e as { name: string }).name)] = String((e as { value?: unknown }).value ?? '');
+    for (const e of v)
+      if (e && typeof e === 'object' && 'name' in e)
+        out[String((e as { name: string }).name)] = String((e as { value?: unknown }).value ?? '');
     return out;
   }
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
@@ -70,7 +72,22 @@ const INIT_FIELDS: Record<string, string[]> = {
   v1beta3: ['certificateKey', 'skipPhases', 'patches'],
   v1beta4: ['certificateKey', 'skipPhases', 'patches', 'dryRun', 'timeouts'],
 };
-const CLUSTER_FIELDS = ['apiVersion', 'kind', 'etcd', 'networking', 'kubernetesVersion', 'controlPlaneEndpoint', 'apiServer', 'controllerManager', 'scheduler', 'dns', 'certificatesDir', 'imageRepository', 'featureGates', 'clusterName'];
+const CLUSTER_FIELDS = [
+  'apiVersion',
+  'kind',
+  'etcd',
+  'networking',
+  'kubernetesVersion',
+  'controlPlaneEndpoint',
+  'apiServer',
+  'controllerManager',
+  'scheduler',
+  'dns',
+  'certificatesDir',
+  'imageRepository',
+  'featureGates',
+  'clusterName',
+];
 const CLUSTER_EXTRA: Record<string, string[]> = {
   v1beta1: ['useHyperKubeImage'],
   v1beta2: ['useHyperKubeImage'],
@@ -95,7 +112,8 @@ function strictErrors(doc: Record<string, unknown>, version: string, kind: strin
     const ok = [...CLUSTER_FIELDS, ...CLUSTER_EXTRA[version]];
     for (const k of Object.keys(doc)) if (!ok.includes(k)) unknown.push(k);
     const api = doc.apiServer;
-    if (api && typeof api === 'object') for (const k of Object.keys(api)) if (!API_SERVER_FIELDS[version].includes(k)) unknown.push(`apiServer.${k}`);
+    if (api && typeof api === 'object')
+      for (const k of Object.keys(api)) if (!API_SERVER_FIELDS[version].includes(k)) unknown.push(`apiServer.${k}`);
   }
   return unknown.map((f) => `unknown field "${f}"`);
 }
@@ -105,11 +123,15 @@ function strictErrors(doc: Record<string, unknown>, version: string, kind: strin
  * kubeadm's text for unreadable files and API versions it does not know.
  * Returns the klog W lines kubeadm prints (deprecated API versions).
  */
-export function readKubeadmConfig(file: string, kubeadmMinor: number, opts: { strict?: boolean } = {}): { config: KubeadmConfig; warnings: string[] } {
+export function readKubeadmConfig(
+  file: string,
+  kubeadmMinor: number,
+  opts: { strict?: boolean } = {},
+): { config: KubeadmConfig; warnings: string[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
+  } catch (_e) {
     throw new ConfigError(`unable to read config from "${file}" : open ${file}: no such file or directory`);
   }
   let docs: unknown[];
@@ -118,7 +140,15 @@ export function readKubeadmConfig(file: string, kubeadmMinor: number, opts: { st
   } catch (e) {
     throw new ConfigError(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
   }
-  const cfg: KubeadmConfig = { apiVersions: [], bindPort: 6443, serviceSubnet: '10.96.0.0/12', dnsDomain: 'cluster.local', apiServerArgs: {}, apiServerVolumes: [], failSwapOn: true };
+  const cfg: KubeadmConfig = {
+    apiVersions: [],
+    bindPort: 6443,
+    serviceSubnet: '10.96.0.0/12',
+    dnsDomain: 'cluster.local',
+    apiServerArgs: {},
+    apiServerVolumes: [],
+    failSwapOn: true,
+  };
   const warnings: string[] = [];
   for (const d of docs as Record<string, any>[]) {
     const av = String(d.apiVersion ?? '');
@@ -132,16 +162,29 @@ export function readKubeadmConfig(file: string, kubeadmMinor: number, opts: { st
     const version = av.slice('kubeadm.k8s.io/'.length);
     const span = API_SPAN[version];
     if (!span || kubeadmMinor > span[1]) {
-      if (span) throw new ConfigError(`your configuration file uses an old API spec: "${av}". Please use kubeadm ${lastReader(version)} instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.`);
-      throw new ConfigError(`no kind "${kind}" is registered for version "${av}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
+      if (span)
+        throw new ConfigError(
+          `your configuration file uses an old API spec: "${av}". Please use kubeadm ${lastReader(version)} instead and run 'kubeadm config migrate --old-config old.yaml --new-config new.yaml', which will write the new, similar spec using a newer API version.`,
+        );
+      throw new ConfigError(
+        `no kind "${kind}" is registered for version "${av}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`,
+      );
     }
-    if (kubeadmMinor < span[0]) throw new ConfigError(`no kind "${kind}" is registered for version "${av}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`);
+    if (kubeadmMinor < span[0])
+      throw new ConfigError(
+        `no kind "${kind}" is registered for version "${av}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`,
+      );
     if (version === 'v1beta3' && kubeadmMinor >= 31) {
-      warnings.push(`common.go:101] your configuration file uses a deprecated API spec: "${av}" (kind: "${kind}"). Please use 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version.`);
+      warnings.push(
+        `common.go:101] your configuration file uses a deprecated API spec: "${av}" (kind: "${kind}"). Please use 'kubeadm config migrate --old-config old-config-file --new-config new-config-file', which will write the new, similar spec using a newer API version.`,
+      );
     }
     if (opts.strict) {
       const errs = strictErrors(d, version, kind);
-      if (errs.length) throw new ConfigError(`error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"${version}", Kind:"${kind}"}: strict decoding error: ${errs.join(', ')}`);
+      if (errs.length)
+        throw new ConfigError(
+          `error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"${version}", Kind:"${kind}"}: strict decoding error: ${errs.join(', ')}`,
+        );
     }
     cfg.apiVersions.push({ version, kind });
     const nodeReg = d.nodeRegistration ?? {};
@@ -159,8 +202,12 @@ export function readKubeadmConfig(file: string, kubeadmMinor: number, opts: { st
     }
     const args = { ...argsMap(d.apiServerExtraArgs), ...argsMap(d.apiServer?.extraArgs) };
     Object.assign(cfg.apiServerArgs, args);
-    cfg.apiServerVolumes.push(...volumes(d.apiServerExtraVolumes, version), ...volumes(d.apiServer?.extraVolumes, version));
-    if (kind === 'MasterConfiguration' && d.kubeletConfiguration?.baseConfig?.failSwapOn === false) cfg.failSwapOn = false;
+    cfg.apiServerVolumes.push(
+      ...volumes(d.apiServerExtraVolumes, version),
+      ...volumes(d.apiServer?.extraVolumes, version),
+    );
+    if (kind === 'MasterConfiguration' && d.kubeletConfiguration?.baseConfig?.failSwapOn === false)
+      cfg.failSwapOn = false;
   }
   return { config: cfg, warnings };
 }
@@ -180,15 +227,31 @@ export function uploadApiVersion(kubeadmMinor: number): string {
  * the ClusterConfiguration in kubeadm's own API version (`MasterConfiguration` in
  * 1.11), API server flags as a map (or, v1beta4, a list of name/value pairs).
  */
-export function uploadedConfig(cfg: KubeadmConfig, kubeadmMinor: number, opts: { version: string; podSubnet: string | null; serviceSubnet: string; dnsDomain: string; registry: string }): Record<string, string> {
+export function uploadedConfig(
+  cfg: KubeadmConfig,
+  kubeadmMinor: number,
+  opts: { version: string; podSubnet: string | null; serviceSubnet: string; dnsDomain: string; registry: string },
+): Record<string, string> {
   const api = uploadApiVersion(kubeadmMinor);
-  const networking = { dnsDomain: opts.dnsDomain, ...(opts.podSubnet ? { podSubnet: opts.podSubnet } : {}), serviceSubnet: opts.serviceSubnet };
+  const networking = {
+    dnsDomain: opts.dnsDomain,
+    ...(opts.podSubnet ? { podSubnet: opts.podSubnet } : {}),
+    serviceSubnet: opts.serviceSubnet,
+  };
   const args = cfg.apiServerArgs;
-  const vols = cfg.apiServerVolumes.map((v) => ({ hostPath: v.hostPath, mountPath: v.mountPath, name: v.name, ...(v.pathType ? { pathType: v.pathType } : {}), readOnly: !!v.readOnly }));
+  const vols = cfg.apiServerVolumes.map((v) => ({
+    hostPath: v.hostPath,
+    mountPath: v.mountPath,
+    name: v.name,
+    ...(v.pathType ? { pathType: v.pathType } : {}),
+    readOnly: !!v.readOnly,
+  }));
   if (api === 'v1alpha2' || api === 'v1alpha3') {
     const doc = {
       apiServerExtraArgs: args,
-      ...(vols.length ? { apiServerExtraVolumes: vols.map(({ readOnly, ...v }) => ({ ...v, writable: !readOnly })) } : {}),
+      ...(vols.length
+        ? { apiServerExtraVolumes: vols.map(({ readOnly, ...v }) => ({ ...v, writable: !readOnly })) }
+        : {}),
       apiVersion: `kubeadm.k8s.io/${api}`,
       certificatesDir: '/etc/kubernetes/pki',
       clusterName: 'kubernetes',
@@ -200,7 +263,8 @@ export function uploadedConfig(cfg: KubeadmConfig, kubeadmMinor: number, opts: {
     return { [api === 'v1alpha2' ? 'MasterConfiguration' : 'ClusterConfiguration']: yaml.dump(doc) };
   }
   const apiServer: Record<string, unknown> = {};
-  if (Object.keys(args).length) apiServer.extraArgs = api === 'v1beta4' ? Object.entries(args).map(([name, value]) => ({ name, value })) : args;
+  if (Object.keys(args).length)
+    apiServer.extraArgs = api === 'v1beta4' ? Object.entries(args).map(([name, value]) => ({ name, value })) : args;
   if (vols.length) apiServer.extraVolumes = vols;
   if (api !== 'v1beta4') apiServer.timeoutForControlPlane = '4m0s';
   const doc = {

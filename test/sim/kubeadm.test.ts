@@ -27,18 +27,31 @@ test('preflight: the real [ERROR ...] block (1.24 form), exit 1', async (t) => {
 test('preflight: the 1.34+ form, and swap is a warning that fails later at wait-control-plane', async (t) => {
   const node = await createSimNode({ kubernetesVersion: 'v1.35.3', host: { brNetfilter: true } });
   t.teardown(() => node.cleanup());
-  const r = await node.exec('kubeadm', ['init', '--config', `${golden('v1.37.1')}/kubeadm-config.yaml`, '--ignore-preflight-errors=KubernetesVersion']);
+  const r = await node.exec('kubeadm', [
+    'init',
+    '--config',
+    `${golden('v1.37.1')}/kubeadm-config.yaml`,
+    '--ignore-preflight-errors=KubernetesVersion',
+  ]);
   t.is(
     r.stderr.split('\n').slice(-5).join('\n'),
-    "\t[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\nerror: error execution phase preflight: preflight checks failed\nTo see the stack trace of this error execute with --v=5 or higher\n",
+    '\t[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\nerror: error execution phase preflight: preflight checks failed\nTo see the stack trace of this error execute with --v=5 or higher\n',
   );
   const swap = await readyNode({ host: { swap: true } });
   t.teardown(() => swap.cleanup());
   const s = await swap.exec('kubeadm', ['init', '--config', `${golden(V)}/kubeadm-config.yaml`]);
   t.is(s.exitCode, 1);
-  t.true(s.stderr.startsWith('\t[WARNING Swap]: swap is enabled; production deployments should disable swap unless testing the NodeSwap feature gate of the kubelet\n'));
+  t.true(
+    s.stderr.startsWith(
+      '\t[WARNING Swap]: swap is enabled; production deployments should disable swap unless testing the NodeSwap feature gate of the kubelet\n',
+    ),
+  );
   t.true(s.stdout.includes("[kubelet-check] It seems like the kubelet isn't running or healthy.\n"));
-  t.true(s.stderr.endsWith("error execution phase wait-control-plane: couldn't initialize a Kubernetes cluster\nTo see the stack trace of this error execute with --v=5 or higher\n"));
+  t.true(
+    s.stderr.endsWith(
+      "error execution phase wait-control-plane: couldn't initialize a Kubernetes cluster\nTo see the stack trace of this error execute with --v=5 or higher\n",
+    ),
+  );
 });
 
 test('init prints the §1a tail with a real-looking token and hash; token create prints one line with a trailing space', async (t) => {
@@ -50,11 +63,23 @@ test('init prints the §1a tail with a real-looking token and hash; token create
     r.stdout,
     /\n\nYour Kubernetes control-plane has initialized successfully!\n\nTo start using your cluster, you need to run the following as a regular user:\n\n {2}mkdir -p \$HOME\/\.kube\n {2}sudo cp -i \/etc\/kubernetes\/admin\.conf \$HOME\/\.kube\/config\n {2}sudo chown \$\(id -u\):\$\(id -g\) \$HOME\/\.kube\/config\n\nAlternatively, if you are the root user, you can run:\n\n {2}export KUBECONFIG=\/etc\/kubernetes\/admin\.conf\n\nYou should now deploy a pod network to the cluster\.\nRun "kubectl apply -f \[podnetwork\]\.yaml" with one of the options listed at:\n {2}https:\/\/kubernetes\.io\/docs\/concepts\/cluster-administration\/addons\/\n\nThen you can join any number of worker nodes by running the following on each as root:\n\nkubeadm join 192\.168\.56\.10:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} \\\n\t--discovery-token-ca-cert-hash sha256:[a-f0-9]{64} \n$/,
   );
-  t.true(r.stdout.includes('[mark-control-plane] Marking the node cp as control-plane by adding the taints [node-role.kubernetes.io/master:NoSchedule node-role.kubernetes.io/control-plane:NoSchedule]\n'));
+  t.true(
+    r.stdout.includes(
+      '[mark-control-plane] Marking the node cp as control-plane by adding the taints [node-role.kubernetes.io/master:NoSchedule node-role.kubernetes.io/control-plane:NoSchedule]\n',
+    ),
+  );
   const tok = await node.exec('kubeadm', ['token', 'create', '--print-join-command']);
-  t.regex(tok.stdout, /^kubeadm join 192\.168\.56\.10:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[a-f0-9]{64} \n$/);
-  for (const f of ['admin.conf', 'kubelet.conf', 'manifests/kube-apiserver.yaml', 'manifests/etcd.yaml']) t.true(fs.existsSync(node.at(`/etc/kubernetes/${f}`)), f);
-  t.true(fs.readFileSync(node.at('/etc/kubernetes/manifests/kube-apiserver.yaml'), 'utf8').includes('--enable-admission-plugins=NodeRestriction,PodSecurityPolicy'));
+  t.regex(
+    tok.stdout,
+    /^kubeadm join 192\.168\.56\.10:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[a-f0-9]{64} \n$/,
+  );
+  for (const f of ['admin.conf', 'kubelet.conf', 'manifests/kube-apiserver.yaml', 'manifests/etcd.yaml'])
+    t.true(fs.existsSync(node.at(`/etc/kubernetes/${f}`)), f);
+  t.true(
+    fs
+      .readFileSync(node.at('/etc/kubernetes/manifests/kube-apiserver.yaml'), 'utf8')
+      .includes('--enable-admission-plugins=NodeRestriction,PodSecurityPolicy'),
+  );
 });
 
 test('config validate: ok on 1.28+, strict errors, unknown flag on older kubeadm', async (t) => {
@@ -64,10 +89,16 @@ test('config validate: ok on 1.28+, strict errors, unknown flag on older kubeadm
   t.is(ok.exitCode, 0, ok.stderr);
   t.is(ok.stdout, 'ok\n');
   const bad = `${n31.root}/bad.yaml`;
-  fs.writeFileSync(bad, 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: 4m0s\n');
+  fs.writeFileSync(
+    bad,
+    'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: 4m0s\n',
+  );
   const strict = await n31.exec('kubeadm', ['config', 'validate', '--config', bad]);
   t.is(strict.exitCode, 1);
-  t.is(strict.stderr, 'error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta4", Kind:"ClusterConfiguration"}: strict decoding error: unknown field "apiServer.timeoutForControlPlane"\nTo see the stack trace of this error execute with --v=5 or higher\n');
+  t.is(
+    strict.stderr,
+    'error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta4", Kind:"ClusterConfiguration"}: strict decoding error: unknown field "apiServer.timeoutForControlPlane"\nTo see the stack trace of this error execute with --v=5 or higher\n',
+  );
   const n24 = await createSimNode({ kubernetesVersion: V });
   t.teardown(() => n24.cleanup());
   const old = await n24.exec('kubeadm', ['config', 'validate', '--config', `${golden(V)}/kubeadm-config.yaml`]);
@@ -85,7 +116,10 @@ test('reset -f: the 1.24 text (§2) and what it leaves (CNI config, links, iptab
   await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')]);
   await kubectl(node, ['apply', '-f', manifest(V, 'cni')]);
   t.is((await kubectl(node, ['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=10s'])).exitCode, 0);
-  t.is((await kubectl(node, ['rollout', 'status', 'deployment/coredns', '-n', 'kube-system', '--timeout=10s'])).exitCode, 0);
+  t.is(
+    (await kubectl(node, ['rollout', 'status', 'deployment/coredns', '-n', 'kube-system', '--timeout=10s'])).exitCode,
+    0,
+  );
   fs.mkdirSync(node.at('/root/.kube'), { recursive: true });
   fs.copyFileSync(node.at('/etc/kubernetes/admin.conf'), node.at('/root/.kube/config'));
   const r = await node.exec('kubeadm', ['reset', '-f']);
@@ -126,11 +160,17 @@ Please, check the contents of the $HOME/.kube/config file.
   t.true(nat.includes('-N KUBE-SERVICES\n'));
   t.true(nat.includes('-N FLANNEL-POSTRTG\n'));
   const down = await node.exec('kubectl', ['--kubeconfig', node.at('/root/.kube/config'), 'get', 'nodes']);
-  t.is(down.stderr, 'The connection to the server 192.168.56.10:6443 was refused - did you specify the right host or port?\n');
+  t.is(
+    down.stderr,
+    'The connection to the server 192.168.56.10:6443 was refused - did you specify the right host or port?\n',
+  );
   // A second reset: the cluster is unreachable, which kubeadm only warns about.
   const again = await node.exec('kubeadm', ['reset', '-f']);
   t.is(again.exitCode, 0);
-  t.regex(again.stderr, /^W\d{4} [\d:.]+ +\d+ reset\.go:103\] \[reset\] Unable to fetch the kubeadm-config ConfigMap from cluster: failed to get config map: Get "https:\/\/10\.0\.2\.15:6443\/api\/v1\/namespaces\/kube-system\/configmaps\/kubeadm-config\?timeout=10s": dial tcp 10\.0\.2\.15:6443: connect: connection refused\n$/);
+  t.regex(
+    again.stderr,
+    /^W\d{4} [\d:.]+ +\d+ reset\.go:103\] \[reset\] Unable to fetch the kubeadm-config ConfigMap from cluster: failed to get config map: Get "https:\/\/10\.0\.2\.15:6443\/api\/v1\/namespaces\/kube-system\/configmaps\/kubeadm-config\?timeout=10s": dial tcp 10\.0\.2\.15:6443: connect: connection refused\n$/,
+  );
 });
 
 test('reset without -f and no answer refuses', async (t) => {
@@ -139,5 +179,9 @@ test('reset without -f and no answer refuses', async (t) => {
   const r = await node.exec('kubeadm', ['reset'], { input: '' });
   t.is(r.exitCode, 1);
   t.is(r.stdout, '[reset] Are you sure you want to proceed? [y/N]: ');
-  t.true(r.stderr.endsWith("error execution phase preflight: won't proceed; the user didn't answer (Y|y) in order to continue\nTo see the stack trace of this error execute with --v=5 or higher\n"));
+  t.true(
+    r.stderr.endsWith(
+      "error execution phase preflight: won't proceed; the user didn't answer (Y|y) in order to continue\nTo see the stack trace of this error execute with --v=5 or higher\n",
+    ),
+  );
 });

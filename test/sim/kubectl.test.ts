@@ -33,22 +33,37 @@ test('missing kubeconfig and an API server that is down: the real texts per kube
   t.is(missing.stderr, `error: stat ${node.at('/etc/kubernetes/admin.conf')}: no such file or directory\n`);
   // A kubeconfig from an earlier cluster, API server gone.
   fs.mkdirSync(node.at('/etc/kubernetes'), { recursive: true });
-  fs.writeFileSync(node.at('/etc/kubernetes/admin.conf'), 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.2.15:6443\n  name: kubernetes\n');
+  fs.writeFileSync(
+    node.at('/etc/kubernetes/admin.conf'),
+    'apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.2.15:6443\n  name: kubernetes\n',
+  );
   const down = await kubectl(node, ['get', 'nodes']);
   t.is(down.exitCode, 1);
-  t.is(down.stderr, 'The connection to the server 10.0.2.15:6443 was refused - did you specify the right host or port?\n');
+  t.is(
+    down.stderr,
+    'The connection to the server 10.0.2.15:6443 was refused - did you specify the right host or port?\n',
+  );
   const apply = await kubectl(node, ['apply', '-f', manifest(V, 'cni')]);
-  t.is(apply.stderr, `error: error validating "${manifest(V, 'cni')}": error validating data: failed to download openapi: Get "https://10.0.2.15:6443/openapi/v2?timeout=32s": dial tcp 10.0.2.15:6443: connect: connection refused; if you choose to ignore these errors, turn validation off with --validate=false\n`);
+  t.is(
+    apply.stderr,
+    `error: error validating "${manifest(V, 'cni')}": error validating data: failed to download openapi: Get "https://10.0.2.15:6443/openapi/v2?timeout=32s": dial tcp 10.0.2.15:6443: connect: connection refused; if you choose to ignore these errors, turn validation off with --validate=false\n`,
+  );
   node.setState((s) => void (s.versions.kubectl = 'v1.31.4'));
   const e31 = await kubectl(node, ['get', 'nodes']);
   const lines = e31.stderr.trimEnd().split('\n');
   t.is(lines.length, 6);
   for (const l of lines.slice(0, 5)) {
-    t.regex(l, /^E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ memcache\.go:265\] "Unhandled Error" err="couldn't get current server API group list: Get \\"https:\/\/10\.0\.2\.15:6443\/api\?timeout=32s\\": dial tcp 10\.0\.2\.15:6443: connect: connection refused"$/);
+    t.regex(
+      l,
+      /^E\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ memcache\.go:265\] "Unhandled Error" err="couldn't get current server API group list: Get \\"https:\/\/10\.0\.2\.15:6443\/api\?timeout=32s\\": dial tcp 10\.0\.2\.15:6443: connect: connection refused"$/,
+    );
   }
   t.is(lines[5], 'The connection to the server 10.0.2.15:6443 was refused - did you specify the right host or port?');
   node.setState((s) => void (s.versions.kubectl = 'v1.27.16'));
-  t.is((await kubectl(node, ['apply', '-f', manifest(V, 'cni')])).stderr, 'The connection to the server 10.0.2.15:6443 was refused - did you specify the right host or port?\n');
+  t.is(
+    (await kubectl(node, ['apply', '-f', manifest(V, 'cni')])).stderr,
+    'The connection to the server 10.0.2.15:6443 was refused - did you specify the right host or port?\n',
+  );
 });
 
 test('a kubeconfig from a previous cluster fails TLS verification against the new one', async (t) => {
@@ -62,14 +77,23 @@ test('a kubeconfig from a previous cluster fails TLS verification against the ne
   fs.writeFileSync(node.at('/root/.kube/config'), old);
   const r = await node.exec('kubectl', ['--kubeconfig', node.at('/root/.kube/config'), 'get', 'nodes']);
   t.is(r.exitCode, 1);
-  t.is(r.stderr, 'Unable to connect to the server: x509: certificate signed by unknown authority (possibly because of "crypto/rsa: verification error" while trying to verify candidate authority certificate "kubernetes")\n');
+  t.is(
+    r.stderr,
+    'Unable to connect to the server: x509: certificate signed by unknown authority (possibly because of "crypto/rsa: verification error" while trying to verify candidate authority certificate "kubernetes")\n',
+  );
 });
 
 test('taint: untainted, not found, several keys, --all, already has', async (t) => {
   const node = await readyNode();
   t.teardown(() => node.cleanup());
   await initFromGolden(node, V);
-  const both = await kubectl(node, ['taint', 'nodes', 'cp', 'node-role.kubernetes.io/control-plane-', 'node-role.kubernetes.io/master-']);
+  const both = await kubectl(node, [
+    'taint',
+    'nodes',
+    'cp',
+    'node-role.kubernetes.io/control-plane-',
+    'node-role.kubernetes.io/master-',
+  ]);
   t.is(both.exitCode, 0, both.stderr);
   t.is(both.stdout, 'node/cp untainted\n');
   const again = await kubectl(node, ['taint', 'nodes', 'cp', 'node-role.kubernetes.io/control-plane-']);
@@ -99,7 +123,14 @@ test('wait and rollout status: texts and exit codes', async (t) => {
   t.is(to.exitCode, 1);
   t.is(to.stdout, 'Waiting for daemon set "kube-proxy" rollout to finish: 0 out of 1 new pods have been updated...\n');
   t.is(to.stderr, 'error: timed out waiting for the condition\n');
-  const nf = await kubectl(node, ['rollout', 'status', 'daemonset/kube-flannel-ds', '-n', 'kube-flannel', '--timeout=1s']);
+  const nf = await kubectl(node, [
+    'rollout',
+    'status',
+    'daemonset/kube-flannel-ds',
+    '-n',
+    'kube-flannel',
+    '--timeout=1s',
+  ]);
   t.is(nf.stderr, 'Error from server (NotFound): daemonsets.apps "kube-flannel-ds" not found\n');
 });
 
@@ -111,14 +142,28 @@ test('apply and get -f: created / unchanged / configured, NotFound for missing o
   const missing = await kubectl(node, ['get', '-f', f, '-o', 'name']);
   t.is(missing.exitCode, 1);
   t.true(missing.stderr.includes('Error from server (NotFound): podsecuritypolicies.policy "restricted" not found\n'));
-  t.true(missing.stderr.startsWith('Warning: policy/v1beta1 PodSecurityPolicy is deprecated in v1.21+, unavailable in v1.25+\n'));
+  t.true(
+    missing.stderr.startsWith(
+      'Warning: policy/v1beta1 PodSecurityPolicy is deprecated in v1.21+, unavailable in v1.25+\n',
+    ),
+  );
   await kubectl(node, ['apply', '-f', f]);
   const again = await kubectl(node, ['apply', '-f', f]);
-  t.true(again.stdout.split('\n').filter(Boolean).every((l) => l.endsWith(' unchanged')), again.stdout);
+  t.true(
+    again.stdout
+      .split('\n')
+      .filter(Boolean)
+      .every((l) => l.endsWith(' unchanged')),
+    again.stdout,
+  );
   const names = await kubectl(node, ['get', '-f', f, '-o', 'name']);
   t.is(names.exitCode, 0);
   t.true(names.stdout.startsWith('podsecuritypolicy.policy/restricted\npodsecuritypolicy.policy/privileged\n'));
-  const ns = await kubectl(node, ['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kube-flannel\n  labels: {x: y}\n');
+  const ns = await kubectl(
+    node,
+    ['apply', '-f', '-'],
+    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kube-flannel\n  labels: {x: y}\n',
+  );
   t.is(ns.stdout, 'namespace/kube-flannel configured\n');
 });
 
@@ -129,7 +174,17 @@ test('version --client -o json has the real shape', async (t) => {
   t.is(r.exitCode, 0);
   const v = JSON.parse(r.stdout);
   t.deepEqual(Object.keys(v), ['clientVersion', 'kustomizeVersion']);
-  t.deepEqual(Object.keys(v.clientVersion), ['major', 'minor', 'gitVersion', 'gitCommit', 'gitTreeState', 'buildDate', 'goVersion', 'compiler', 'platform']);
+  t.deepEqual(Object.keys(v.clientVersion), [
+    'major',
+    'minor',
+    'gitVersion',
+    'gitCommit',
+    'gitTreeState',
+    'buildDate',
+    'goVersion',
+    'compiler',
+    'platform',
+  ]);
   t.is(v.clientVersion.gitVersion, 'v1.24.17');
   t.is(v.clientVersion.minor, '24');
   t.is((await node.exec('kubelet', ['--version'])).stdout, 'Kubernetes v1.24.17\n');

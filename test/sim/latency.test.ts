@@ -26,8 +26,23 @@ test('per-call latency, measured against a bare `node -e 0`', async (t) => {
   const rows: [string, number][] = [
     ['sysctl -n', time(`${node.binDir}/sysctl`, ['-n', 'net.ipv4.ip_forward'])],
     ['kubectl get nodes -o json', time(`${node.binDir}/kubectl`, [...kc(node), 'get', 'nodes', '-o', 'json'])],
-    ['kubectl apply -f (unchanged)', time(`${node.binDir}/kubectl`, [...kc(node), 'apply', '-f', manifest('v1.24.17', 'pod-security')])],
-    ['kubectl auth can-i', time(`${node.binDir}/kubectl`, [...kc(node), 'auth', 'can-i', 'use', 'podsecuritypolicy/privileged', '--as=system:serviceaccount:kube-system:default', '-n', 'kube-system'])],
+    [
+      'kubectl apply -f (unchanged)',
+      time(`${node.binDir}/kubectl`, [...kc(node), 'apply', '-f', manifest('v1.24.17', 'pod-security')]),
+    ],
+    [
+      'kubectl auth can-i',
+      time(`${node.binDir}/kubectl`, [
+        ...kc(node),
+        'auth',
+        'can-i',
+        'use',
+        'podsecuritypolicy/privileged',
+        '--as=system:serviceaccount:kube-system:default',
+        '-n',
+        'kube-system',
+      ]),
+    ],
   ];
   t.log(`node -e 0: ${base.toFixed(1)} ms`);
   for (const [name, ms] of rows) t.log(`${name}: ${ms.toFixed(1)} ms (${(ms - base).toFixed(1)} ms over node)`);
@@ -35,6 +50,9 @@ test('per-call latency, measured against a bare `node -e 0`', async (t) => {
   // that hangs or crawls fails here.
   for (const [name, ms] of rows) t.true(ms < 5000, `${name} took ${ms.toFixed(1)} ms`);
   // The call log has in-process durations too.
-  const inProc = node.calls().filter((c) => c.tool === 'kubectl' && c.end !== null).map((c) => c.end! - c.start);
+  const inProc = node
+    .calls()
+    .filter((c) => c.tool === 'kubectl' && c.end !== null)
+    .map((c) => c.end! - c.start);
   t.log(`in-process median over ${inProc.length} kubectl calls: ${median(inProc)} ms`);
 });

@@ -87,7 +87,11 @@ export async function main(): Promise<void> {
     finished = true;
     appendCall(statePath, { id, end: Date.now(), exitCode: code });
   };
-  for (const [sig, n] of [['SIGTERM', 15], ['SIGINT', 2], ['SIGHUP', 1]] as const) {
+  for (const [sig, n] of [
+    ['SIGTERM', 15],
+    ['SIGINT', 2],
+    ['SIGHUP', 1],
+  ] as const) {
     process.on(sig, () => {
       finish(128 + n);
       process.exit(128 + n);

@@ -18,11 +18,16 @@ function readOne(file: string, text: string, out: SourcedObject[]): void {
     docs = yaml.loadAll(text);
   } catch (e) {
     const m = /line (\d+)/.exec((e as Error).message);
-    throw new ManifestError(`error parsing ${file}: error converting YAML to JSON: yaml: line ${m ? m[1] : '1'}: ${String((e as { reason?: string }).reason ?? (e as Error).message.split('\n')[0])}`);
+    throw new ManifestError(
+      `error parsing ${file}: error converting YAML to JSON: yaml: line ${m ? m[1] : '1'}: ${String((e as { reason?: string }).reason ?? (e as Error).message.split('\n')[0])}`,
+    );
   }
   for (const d of docs) {
     if (d === null || d === undefined) continue;
-    if (typeof d !== 'object' || Array.isArray(d)) throw new ManifestError(`error validating "${file}": error validating data: invalid object to validate; if you choose to ignore these errors, turn validation off with --validate=false`);
+    if (typeof d !== 'object' || Array.isArray(d))
+      throw new ManifestError(
+        `error validating "${file}": error validating data: invalid object to validate; if you choose to ignore these errors, turn validation off with --validate=false`,
+      );
     const o = d as KObj;
     if (typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
       for (const item of o.items) out.push({ obj: item as KObj, source: file });

@@ -4,7 +4,16 @@
  * the right policy; NotReady/Pending until the CNI runs; can-i; server dry run.
  */
 import test from 'ava';
-import { readyNode, initFromGolden, kubectl, manifest, podsIn, eventsFor, PRIVILEGED_POD, RESTRICTED_POD } from './harness.js';
+import {
+  readyNode,
+  initFromGolden,
+  kubectl,
+  manifest,
+  podsIn,
+  eventsFor,
+  PRIVILEGED_POD,
+  RESTRICTED_POD,
+} from './harness.js';
 
 const V = 'v1.24.17';
 
@@ -19,7 +28,10 @@ test('PSP on, no policies: no pod is admitted, mirror pods included; controllers
   t.is(r.stderr, 'No resources found in kube-system namespace.\n');
   const ev = eventsFor(node, 'kube-proxy').find((e) => e.reason === 'FailedCreate');
   t.truthy(ev);
-  t.is(ev!.message, 'Error creating: pods "kube-proxy-" is forbidden: PodSecurityPolicy: no providers available to validate pod request');
+  t.is(
+    ev!.message,
+    'Error creating: pods "kube-proxy-" is forbidden: PodSecurityPolicy: no providers available to validate pod request',
+  );
   t.is(ev!.source.component, 'daemonset-controller');
 });
 
@@ -30,7 +42,9 @@ test('policies applied: mirror pods and kube-proxy admitted by the privileged po
   const a = await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')]);
   t.is(a.exitCode, 0, a.stderr);
   t.is(a.stderr, 'Warning: policy/v1beta1 PodSecurityPolicy is deprecated in v1.21+, unavailable in v1.25+\n');
-  t.true(a.stdout.startsWith('podsecuritypolicy.policy/restricted created\npodsecuritypolicy.policy/privileged created\n'));
+  t.true(
+    a.stdout.startsWith('podsecuritypolicy.policy/restricted created\npodsecuritypolicy.policy/privileged created\n'),
+  );
 
   const pods = podsIn(node, 'kube-system');
   const byPrefix = (p: string) => pods.filter((x) => x.metadata.name.startsWith(p));
@@ -54,12 +68,19 @@ test('policies applied: mirror pods and kube-proxy admitted by the privileged po
   const n = nodes.items[0];
   t.deepEqual(
     n.spec.taints.map((x: any) => `${x.key}:${x.effect}`),
-    ['node-role.kubernetes.io/master:NoSchedule', 'node-role.kubernetes.io/control-plane:NoSchedule', 'node.kubernetes.io/not-ready:NoSchedule'],
+    [
+      'node-role.kubernetes.io/master:NoSchedule',
+      'node-role.kubernetes.io/control-plane:NoSchedule',
+      'node.kubernetes.io/not-ready:NoSchedule',
+    ],
   );
   const ready = n.status.conditions.find((c: any) => c.type === 'Ready');
   t.is(ready.status, 'False');
   t.is(ready.reason, 'KubeletNotReady');
-  t.is(ready.message, 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized');
+  t.is(
+    ready.message,
+    'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized',
+  );
 
   const podList = JSON.parse((await kubectl(node, ['get', 'pods', '-n', 'kube-system', '-o', 'json'])).stdout);
   const pending = podList.items.find((p: any) => p.metadata.name.startsWith('coredns-'));
@@ -67,7 +88,8 @@ test('policies applied: mirror pods and kube-proxy admitted by the privileged po
   t.deepEqual(pending.status.conditions[0], {
     lastProbeTime: null,
     lastTransitionTime: pending.status.conditions[0].lastTransitionTime,
-    message: "0/1 nodes are available: 1 node(s) had taint {node.kubernetes.io/not-ready: }, that the pod didn't tolerate.",
+    message:
+      "0/1 nodes are available: 1 node(s) had taint {node.kubernetes.io/not-ready: }, that the pod didn't tolerate.",
     reason: 'Unschedulable',
     status: 'False',
     type: 'PodScheduled',
@@ -83,11 +105,21 @@ test('policies applied: mirror pods and kube-proxy admitted by the privileged po
   const flannel = podsIn(node, 'kube-flannel');
   t.is(flannel.length, 1);
   t.is(flannel[0].metadata.annotations['kubernetes.io/psp'], 'privileged');
-  const ro = await kubectl(node, ['rollout', 'status', 'daemonset/kube-flannel-ds', '-n', 'kube-flannel', '--timeout=10s']);
+  const ro = await kubectl(node, [
+    'rollout',
+    'status',
+    'daemonset/kube-flannel-ds',
+    '-n',
+    'kube-flannel',
+    '--timeout=10s',
+  ]);
   t.is(ro.exitCode, 0, ro.stderr);
   t.true(ro.stdout.endsWith('daemon set "kube-flannel-ds" successfully rolled out\n'));
   for (const line of ro.stdout.trimEnd().split('\n').slice(0, -1)) {
-    t.regex(line, /^Waiting for daemon set "kube-flannel-ds" rollout to finish: (0 out of 1 new pods have been updated|0 of 1 updated pods are available)\.\.\.$/);
+    t.regex(
+      line,
+      /^Waiting for daemon set "kube-flannel-ds" rollout to finish: (0 out of 1 new pods have been updated|0 of 1 updated pods are available)\.\.\.$/,
+    );
   }
   const w2 = await kubectl(node, ['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=10s']);
   t.is(w2.exitCode, 0, w2.stderr);
@@ -96,7 +128,10 @@ test('policies applied: mirror pods and kube-proxy admitted by the privileged po
   t.is(d.exitCode, 0, d.stderr);
   t.true(d.stdout.endsWith('deployment "coredns" successfully rolled out\n'));
   const after = JSON.parse((await kubectl(node, ['get', 'nodes', '-o', 'json'])).stdout).items[0];
-  t.deepEqual(after.spec.taints.map((x: any) => x.key), ['node-role.kubernetes.io/master', 'node-role.kubernetes.io/control-plane']);
+  t.deepEqual(
+    after.spec.taints.map((x: any) => x.key),
+    ['node-role.kubernetes.io/master', 'node-role.kubernetes.io/control-plane'],
+  );
 });
 
 test('controllers retry: a tenant Deployment gets pods once its policy binding exists', async (t) => {
@@ -120,7 +155,9 @@ spec:
   t.is(r.exitCode, 0, r.stderr);
   t.is(r.stdout, 'deployment.apps/web created\n');
   t.deepEqual(podsIn(node, 'team'), []);
-  const rs = Object.values(node.state().cluster!.objects).find((o) => o.kind === 'ReplicaSet' && o.metadata.namespace === 'team')!;
+  const rs = Object.values(node.state().cluster!.objects).find(
+    (o) => o.kind === 'ReplicaSet' && o.metadata.namespace === 'team',
+  )!;
   const ev = eventsFor(node, rs.metadata.name).find((e) => e.reason === 'FailedCreate')!;
   t.is(
     ev.message,
@@ -144,16 +181,48 @@ test('auth can-i use podsecuritypolicy: answers from the applied RBAC, with 1.24
   t.teardown(() => node.cleanup());
   await initFromGolden(node, V);
   await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')]);
-  const yes = await kubectl(node, ['auth', 'can-i', 'use', 'podsecuritypolicy/privileged', '--as=system:serviceaccount:kube-system:coredns', '-n', 'kube-system']);
+  const yes = await kubectl(node, [
+    'auth',
+    'can-i',
+    'use',
+    'podsecuritypolicy/privileged',
+    '--as=system:serviceaccount:kube-system:coredns',
+    '-n',
+    'kube-system',
+  ]);
   t.is(yes.exitCode, 0);
   t.is(yes.stdout, 'yes\n');
   t.is(yes.stderr, "Warning: resource 'podsecuritypolicies' is not namespace scoped in group 'policy'\n");
-  const no = await kubectl(node, ['auth', 'can-i', 'use', 'podsecuritypolicy/privileged', '--as=system:serviceaccount:demo:default', '-n', 'demo']);
+  const no = await kubectl(node, [
+    'auth',
+    'can-i',
+    'use',
+    'podsecuritypolicy/privileged',
+    '--as=system:serviceaccount:demo:default',
+    '-n',
+    'demo',
+  ]);
   t.is(no.exitCode, 1);
   t.is(no.stdout, 'no\n');
-  const restricted = await kubectl(node, ['auth', 'can-i', 'use', 'podsecuritypolicy/restricted', '--as=system:serviceaccount:demo:default', '-n', 'demo']);
+  const restricted = await kubectl(node, [
+    'auth',
+    'can-i',
+    'use',
+    'podsecuritypolicy/restricted',
+    '--as=system:serviceaccount:demo:default',
+    '-n',
+    'demo',
+  ]);
   t.is(restricted.stdout, 'yes\n');
-  const q = await kubectl(node, ['auth', 'can-i', '--quiet', 'use', 'psp/privileged', '--as=system:serviceaccount:demo:default', '-A']);
+  const q = await kubectl(node, [
+    'auth',
+    'can-i',
+    '--quiet',
+    'use',
+    'psp/privileged',
+    '--as=system:serviceaccount:demo:default',
+    '-A',
+  ]);
   t.is(q.exitCode, 1);
   t.is(q.stdout, '');
   t.is(q.stderr, '');
@@ -163,7 +232,15 @@ test('auth can-i on a 1.25+ kubectl prints the warning with an empty line after 
   const node = await readyNode({ kubernetesVersion: 'v1.24.17', versions: { kubectl: 'v1.25.16' } });
   t.teardown(() => node.cleanup());
   await initFromGolden(node, V);
-  const r = await kubectl(node, ['auth', 'can-i', 'use', 'podsecuritypolicy/restricted', '--as=system:serviceaccount:demo:default', '-n', 'demo']);
+  const r = await kubectl(node, [
+    'auth',
+    'can-i',
+    'use',
+    'podsecuritypolicy/restricted',
+    '--as=system:serviceaccount:demo:default',
+    '-n',
+    'demo',
+  ]);
   t.is(r.stdout, 'no\n');
   t.is(r.stderr, "Warning: resource 'podsecuritypolicies' is not namespace scoped in group 'policy'\n\n");
 });

@@ -1,7 +1,16 @@
 /** The simulated node in Pod Security Admission mode (1.25+): admission config, labels, dry-run refusals, warnings. */
 import fs from 'node:fs';
 import test from 'ava';
-import { readyNode, initFromGolden, kubectl, manifest, podsIn, golden, PRIVILEGED_POD, RESTRICTED_POD } from './harness.js';
+import {
+  readyNode,
+  initFromGolden,
+  kubectl,
+  manifest,
+  podsIn,
+  golden,
+  PRIVILEGED_POD,
+  RESTRICTED_POD,
+} from './harness.js';
 
 const V = 'v1.31.4';
 
@@ -10,8 +19,15 @@ test('kubeadm init fails at wait-control-plane when the admission config file is
   t.teardown(() => node.cleanup());
   const r = await node.exec('kubeadm', ['init', '--config', `${golden(V)}/kubeadm-config.yaml`]);
   t.is(r.exitCode, 1);
-  t.true(r.stdout.includes('[api-check] The API server is not healthy after 4m0.495090012s\n\nUnfortunately, an error has occurred:\n\tcontext deadline exceeded\n'));
-  t.is(r.stderr, 'error execution phase wait-control-plane: could not initialize a Kubernetes cluster\nTo see the stack trace of this error execute with --v=5 or higher\n');
+  t.true(
+    r.stdout.includes(
+      '[api-check] The API server is not healthy after 4m0.495090012s\n\nUnfortunately, an error has occurred:\n\tcontext deadline exceeded\n',
+    ),
+  );
+  t.is(
+    r.stderr,
+    'error execution phase wait-control-plane: could not initialize a Kubernetes cluster\nTo see the stack trace of this error execute with --v=5 or higher\n',
+  );
   t.is(node.state().cluster, null);
 });
 
@@ -25,9 +41,15 @@ test('PSS: kube-system is exempt so the control plane runs at once; coredns wait
   t.falsy(pods.find((p) => p.metadata.annotations?.['kubernetes.io/psp']));
   const dns = pods.filter((p) => p.metadata.name.startsWith('coredns-'));
   t.is(dns.length, 2);
-  t.is(dns[0].status.conditions[0].message, '0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.');
+  t.is(
+    dns[0].status.conditions[0].message,
+    '0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+  );
   const n = JSON.parse((await kubectl(node, ['get', 'nodes', '-o', 'json'])).stdout).items[0];
-  t.deepEqual(n.spec.taints.map((x: any) => x.key), ['node-role.kubernetes.io/control-plane', 'node.kubernetes.io/not-ready']);
+  t.deepEqual(
+    n.spec.taints.map((x: any) => x.key),
+    ['node-role.kubernetes.io/control-plane', 'node.kubernetes.io/not-ready'],
+  );
 });
 
 test('PSS server dry run: a privileged pod in a restricted namespace gets the §9 refusal; privileged namespace admits it', async (t) => {
@@ -36,21 +58,40 @@ test('PSS server dry run: a privileged pod in a restricted namespace gets the §
   await initFromGolden(node, V);
   t.is((await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')])).exitCode, 0);
   t.is((await kubectl(node, ['apply', '-f', manifest(V, 'tenants')])).exitCode, 0);
-  const bad = await kubectl(node, ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:demo:app', '-n', 'demo', '-o', 'name'], PRIVILEGED_POD);
+  const bad = await kubectl(
+    node,
+    ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:demo:app', '-n', 'demo', '-o', 'name'],
+    PRIVILEGED_POD,
+  );
   t.is(bad.exitCode, 1);
   t.is(
     bad.stderr,
     'Error from server (Forbidden): error when creating "STDIN": pods "privileged" is forbidden: violates PodSecurity "restricted:v1.31": privileged (container "c" must not set securityContext.privileged=true), allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")\n',
   );
-  const ok = await kubectl(node, ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:demo:app', '-n', 'demo', '-o', 'name'], RESTRICTED_POD);
+  const ok = await kubectl(
+    node,
+    ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:demo:app', '-n', 'demo', '-o', 'name'],
+    RESTRICTED_POD,
+  );
   t.is(ok.stdout, 'pod/ok\n', ok.stderr);
-  const ops = await kubectl(node, ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:ops:runner', '-n', 'ops', '-o', 'name'], PRIVILEGED_POD);
+  const ops = await kubectl(
+    node,
+    ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:ops:runner', '-n', 'ops', '-o', 'name'],
+    PRIVILEGED_POD,
+  );
   t.is(ops.exitCode, 0, ops.stderr);
   t.is(ops.stdout, 'pod/privileged\n');
   // RBAC still applies to impersonated users.
-  const noRbac = await kubectl(node, ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:demo:default', '-n', 'demo', '-o', 'name'], RESTRICTED_POD);
+  const noRbac = await kubectl(
+    node,
+    ['create', '--dry-run=server', '-f', '-', '--as=system:serviceaccount:demo:default', '-n', 'demo', '-o', 'name'],
+    RESTRICTED_POD,
+  );
   t.is(noRbac.exitCode, 1);
-  t.is(noRbac.stderr, 'Error from server (Forbidden): error when creating "STDIN": pods is forbidden: User "system:serviceaccount:demo:default" cannot create resource "pods" in API group "" in the namespace "demo"\n');
+  t.is(
+    noRbac.stderr,
+    'Error from server (Forbidden): error when creating "STDIN": pods is forbidden: User "system:serviceaccount:demo:default" cannot create resource "pods" in API group "" in the namespace "demo"\n',
+  );
   t.deepEqual(podsIn(node, 'demo'), []);
 });
 
@@ -77,9 +118,14 @@ spec:
     'Warning: would violate PodSecurity "restricted:v1.31": allowPrivilegeEscalation != false (container "nginx" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "nginx" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "nginx" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "nginx" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")\n',
   );
   // Enforce applies to the pods the ReplicaSet tries to create.
-  const ev = Object.values(node.state().cluster!.objects).find((o) => o.kind === 'Event' && o.reason === 'FailedCreate' && o.metadata.namespace === 'plain');
+  const ev = Object.values(node.state().cluster!.objects).find(
+    (o) => o.kind === 'Event' && o.reason === 'FailedCreate' && o.metadata.namespace === 'plain',
+  );
   t.truthy(ev);
-  t.regex(ev!.message, /^Error creating: pods "web-[a-z0-9]{10}-[a-z0-9]{5}" is forbidden: violates PodSecurity "restricted:v1\.31": /);
+  t.regex(
+    ev!.message,
+    /^Error creating: pods "web-[a-z0-9]{10}-[a-z0-9]{5}" is forbidden: violates PodSecurity "restricted:v1\.31": /,
+  );
 });
 
 test('PSP objects are refused by a 1.25+ API server with the resource-mapping error', async (t) => {
@@ -91,5 +137,9 @@ test('PSP objects are refused by a 1.25+ API server with the resource-mapping er
   const r = await kubectl(node, ['apply', '-f', psp]);
   t.is(r.exitCode, 1);
   t.true(r.stdout.includes('clusterrole.rbac.authorization.k8s.io/psp:restricted created\n'));
-  t.true(r.stderr.startsWith(`resource mapping not found for name: "restricted" namespace: "" from "${psp}": no matches for kind "PodSecurityPolicy" in version "policy/v1beta1"\nensure CRDs are installed first\n`));
+  t.true(
+    r.stderr.startsWith(
+      `resource mapping not found for name: "restricted" namespace: "" from "${psp}": no matches for kind "PodSecurityPolicy" in version "policy/v1beta1"\nensure CRDs are installed first\n`,
+    ),
+  );
 });

@@ -59,15 +59,39 @@ export const RESOURCES: ResourceInfo[] = [
   R('PriorityClass', 'scheduling.k8s.io', 'priorityclasses', false, { v1: [14, 99], v1beta1: [11, 21] }, ['pc']),
   R('Lease', 'coordination.k8s.io', 'leases', true, { v1: [14, 99] }),
   R('RuntimeClass', 'node.k8s.io', 'runtimeclasses', false, { v1: [20, 99], v1beta1: [14, 24] }),
-  R('CustomResourceDefinition', 'apiextensions.k8s.io', 'customresourcedefinitions', false, { v1: [16, 99], v1beta1: [7, 21] }, ['crd', 'crds']),
-  R('ValidatingWebhookConfiguration', 'admissionregistration.k8s.io', 'validatingwebhookconfigurations', false, { v1: [16, 99], v1beta1: [9, 21] }),
-  R('MutatingWebhookConfiguration', 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations', false, { v1: [16, 99], v1beta1: [9, 21] }),
-  R('ValidatingAdmissionPolicy', 'admissionregistration.k8s.io', 'validatingadmissionpolicies', false, { v1: [30, 99] }),
-  R('ValidatingAdmissionPolicyBinding', 'admissionregistration.k8s.io', 'validatingadmissionpolicybindings', false, { v1: [30, 99] }),
+  R(
+    'CustomResourceDefinition',
+    'apiextensions.k8s.io',
+    'customresourcedefinitions',
+    false,
+    { v1: [16, 99], v1beta1: [7, 21] },
+    ['crd', 'crds'],
+  ),
+  R('ValidatingWebhookConfiguration', 'admissionregistration.k8s.io', 'validatingwebhookconfigurations', false, {
+    v1: [16, 99],
+    v1beta1: [9, 21],
+  }),
+  R('MutatingWebhookConfiguration', 'admissionregistration.k8s.io', 'mutatingwebhookconfigurations', false, {
+    v1: [16, 99],
+    v1beta1: [9, 21],
+  }),
+  R('ValidatingAdmissionPolicy', 'admissionregistration.k8s.io', 'validatingadmissionpolicies', false, {
+    v1: [30, 99],
+  }),
+  R('ValidatingAdmissionPolicyBinding', 'admissionregistration.k8s.io', 'validatingadmissionpolicybindings', false, {
+    v1: [30, 99],
+  }),
 ];
 
 // Kinds served under extensions/v1beta1 in old clusters.
-const EXT: Record<string, [number, number]> = { DaemonSet: [0, 15], Deployment: [0, 15], ReplicaSet: [0, 15], PodSecurityPolicy: [0, 15], Ingress: [0, 21], NetworkPolicy: [0, 15] };
+const EXT: Record<string, [number, number]> = {
+  DaemonSet: [0, 15],
+  Deployment: [0, 15],
+  ReplicaSet: [0, 15],
+  PodSecurityPolicy: [0, 15],
+  Ingress: [0, 21],
+  NetworkPolicy: [0, 15],
+};
 
 export function byKind(kind: string): ResourceInfo | undefined {
   return RESOURCES.find((r) => r.kind === kind);
@@ -99,7 +123,12 @@ export function resolveResourceArg(arg: string, minor: number): ResourceInfo | u
   const name = dot >= 0 ? a.slice(0, dot) : a;
   const group = dot >= 0 ? a.slice(dot + 1) : undefined;
   const r = RESOURCES.find(
-    (x) => (x.plural === name || x.singular === name || x.short.includes(name)) && (group === undefined || x.group === group || (x.group !== '' && group.endsWith(`.${x.group}`)) || (x.group === '' && group === 'v1')),
+    (x) =>
+      (x.plural === name || x.singular === name || x.short.includes(name)) &&
+      (group === undefined ||
+        x.group === group ||
+        (x.group !== '' && group.endsWith(`.${x.group}`)) ||
+        (x.group === '' && group === 'v1')),
   );
   return r && servedOn(r, minor) ? r : undefined;
 }

@@ -119,7 +119,7 @@ export function callLogPath(statePath: string): string {
 
 /** Appends one line to the call log (O_APPEND: safe between processes). */
 export function appendCall(statePath: string, rec: Partial<CallRecord> & { id: string }): void {
-  fs.appendFileSync(callLogPath(statePath), JSON.stringify(rec) + '\n');
+  fs.appendFileSync(callLogPath(statePath), `${JSON.stringify(rec)}\n`);
 }
 
 /** The call log merged into one record per call, in start order. */

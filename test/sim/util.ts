@@ -21,7 +21,18 @@ export function parseGoDuration(text: string): number | undefined {
     if (!m) return undefined;
     const v = Number(m[1]);
     const unit = m[2];
-    const mult = unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 's' ? 1000 : unit === 'ms' ? 1 : unit === 'ns' ? 1e-6 : 1e-3;
+    const mult =
+      unit === 'h'
+        ? 3_600_000
+        : unit === 'm'
+          ? 60_000
+          : unit === 's'
+            ? 1000
+            : unit === 'ms'
+              ? 1
+              : unit === 'ns'
+                ? 1e-6
+                : 1e-3;
     total += v * mult;
     pos = re.lastIndex;
   }
@@ -135,7 +146,7 @@ export function table(rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('')).join('\n') + '\n';
+  return `${rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('')).join('\n')}\n`;
 }
 
 /** kubectl's age column (duration.HumanDuration, roughly). */

@@ -35,7 +35,10 @@ interface FakeWorld {
   inputs: Record<string, string>;
 }
 
-function fakeSteps(w: FakeWorld, ids: StepId[] = ['preflight', 'kubeadm-init', 'pod-security', 'cni', 'verify']): Step[] {
+function fakeSteps(
+  w: FakeWorld,
+  ids: StepId[] = ['preflight', 'kubeadm-init', 'pod-security', 'cni', 'verify'],
+): Step[] {
   return ids.map((id) => ({
     id,
     title: id,
@@ -59,7 +62,11 @@ test.serial('a fresh run applies every step in order and records them', async (t
   const r = await runSteps(ctx, fakeSteps(w), {}, reporter);
   t.true(r.ok);
   t.deepEqual(w.applied, ['preflight', 'kubeadm-init', 'pod-security', 'cni', 'verify']);
-  t.deepEqual(Object.keys(readState(ctx.paths.stateFile).steps), ['preflight', 'kubeadm-init', 'pod-security', 'cni'], 'verify is never recorded as done');
+  t.deepEqual(
+    Object.keys(readState(ctx.paths.stateFile).steps),
+    ['preflight', 'kubeadm-init', 'pod-security', 'cni'],
+    'verify is never recorded as done',
+  );
 });
 
 test.serial('after a failure, the next run continues from the failed step', async (t) => {
@@ -74,7 +81,11 @@ test.serial('after a failure, the next run continues from the failed step', asyn
   const second = await runSteps(ctx, fakeSteps(w), {}, reporter);
   t.true(second.ok);
   t.deepEqual(w.applied, ['cni', 'verify']);
-  t.deepEqual(events.slice(0, 3), ['skip preflight done earlier', 'skip kubeadm-init done earlier', 'skip pod-security done earlier']);
+  t.deepEqual(events.slice(0, 3), [
+    'skip preflight done earlier',
+    'skip kubeadm-init done earlier',
+    'skip pod-security done earlier',
+  ]);
   t.is(readState(ctx.paths.stateFile).lastFailure, undefined);
 });
 
@@ -156,5 +167,7 @@ test.serial('a dry run applies nothing, records nothing, and lists the plan of e
 test.serial('an unknown step name is a usage error', async (t) => {
   const ctx = fakeCtx();
   const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
-  await t.throwsAsync(runSteps(ctx, fakeSteps(w), { from: 'nope' as StepId }, reporter), { message: /unknown step "nope"/ });
+  await t.throwsAsync(runSteps(ctx, fakeSteps(w), { from: 'nope' as StepId }, reporter), {
+    message: /unknown step "nope"/,
+  });
 });

@@ -120,7 +120,12 @@ export function jsonErrorOffset(text: string): number {
 }
 
 /** 1-based line and column of `offset` within `text`, given where the text starts. */
-export function positionIn(text: string, offset: number, startLine: number, startCol: number): { line: number; col: number } {
+export function positionIn(
+  text: string,
+  offset: number,
+  startLine: number,
+  startCol: number,
+): { line: number; col: number } {
   let line = startLine;
   let lineStart = -1;
   for (let k = 0; k < offset && k < text.length; k++) {

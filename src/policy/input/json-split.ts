@@ -107,7 +107,11 @@ export class JsonSplitter {
     this.ending = true;
     this.scan(out);
     if (this.inString || this.depth > 0) {
-      throw new JsonSplitError('unexpected end of JSON input', this.line, this.base + this.buf.length - this.lineStart + 1);
+      throw new JsonSplitError(
+        'unexpected end of JSON input',
+        this.line,
+        this.base + this.buf.length - this.lineStart + 1,
+      );
     }
     return out;
   }
@@ -156,7 +160,11 @@ export class JsonSplitter {
       }
       if (this.depth === 0) {
         if (c !== OPEN_OBJ && c !== OPEN_ARR) {
-          throw new JsonSplitError('expected a JSON object or array at the top level', this.line, this.col(this.base + i));
+          throw new JsonSplitError(
+            'expected a JSON object or array at the top level',
+            this.line,
+            this.col(this.base + i),
+          );
         }
         this.valueStart = i;
         this.valueLine = this.line;
@@ -167,7 +175,13 @@ export class JsonSplitter {
           this.valueStart = -1;
           this.itemDepth = 1;
         }
-      } else if (this.itemDepth > 0 && this.depth === this.itemDepth && this.itemStart < 0 && c !== COMMA && c !== CLOSE_ARR) {
+      } else if (
+        this.itemDepth > 0 &&
+        this.depth === this.itemDepth &&
+        this.itemStart < 0 &&
+        c !== COMMA &&
+        c !== CLOSE_ARR
+      ) {
         if (c === OPEN_OBJ) {
           const fast = this.fastItem(i, out);
           if (fast === 'more') break;
@@ -187,7 +201,13 @@ export class JsonSplitter {
           break;
         case OPEN_OBJ:
         case OPEN_ARR:
-          if (c === OPEN_ARR && this.depth === 1 && !this.stack[0] && this.lastKey === 'items' && this.itemDepth === 0) {
+          if (
+            c === OPEN_ARR &&
+            this.depth === 1 &&
+            !this.stack[0] &&
+            this.lastKey === 'items' &&
+            this.itemDepth === 0
+          ) {
             // The items of a List: stream them, drop the wrapper.
             this.itemDepth = 2;
             this.valueStart = -1;
@@ -216,7 +236,8 @@ export class JsonSplitter {
             this.itemDepth = 0;
           }
           if (this.depth === 0) {
-            if (this.valueStart >= 0) out.push({ text: buf.slice(this.valueStart, i + 1), line: this.valueLine, col: this.valueCol });
+            if (this.valueStart >= 0)
+              out.push({ text: buf.slice(this.valueStart, i + 1), line: this.valueLine, col: this.valueCol });
             this.valueStart = -1;
           }
           break;

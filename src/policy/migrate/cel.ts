@@ -118,7 +118,9 @@ function effective(f: string): string {
 
 function inRanges(v: string, ranges: readonly { min: number; max: number }[]): string {
   if (ranges.length === 0) return 'false';
-  return ranges.map((r) => (r.min === r.max ? `${v} == ${r.min}` : `(${v} >= ${r.min} && ${v} <= ${r.max})`)).join(' || ');
+  return ranges
+    .map((r) => (r.min === r.max ? `${v} == ${r.min}` : `(${v} >= ${r.min} && ${v} <= ${r.max})`))
+    .join(' || ');
 }
 
 function rangesText(ranges: readonly { min: number; max: number }[]): string {
@@ -168,7 +170,9 @@ function levelSpellings(level: string, approximations: string[]): string[] {
   const sens = level.slice(0, i);
   const cats = level.slice(i + 1).split(',');
   if (cats.length > 5) {
-    approximations.push(`spec.seLinux.seLinuxOptions.level ${level}: PSP accepts its categories in any order; the CEL rule accepts them only in the order written (more than 5 categories)`);
+    approximations.push(
+      `spec.seLinux.seLinuxOptions.level ${level}: PSP accepts its categories in any order; the CEL rule accepts them only in the order written (more than 5 categories)`,
+    );
     return [level];
   }
   const out = new Set<string>();
@@ -217,10 +221,21 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   const out: CelValidation[] = [];
   const approximations: string[] = [];
   const suffix = ` (PodSecurityPolicy ${name})`;
-  const add = (v: CelValidation) => out.push({ ...v, message: v.message + suffix, messageExpression: v.messageExpression ? `${v.messageExpression} + ${celString(suffix)}` : undefined });
+  const add = (v: CelValidation) =>
+    out.push({
+      ...v,
+      message: v.message + suffix,
+      messageExpression: v.messageExpression ? `${v.messageExpression} + ${celString(suffix)}` : undefined,
+    });
   /** A rule over every container: `ok` uses `c`. */
   const perContainer = (id: string, field: string, ok: string, detail: string) =>
-    add({ id, field, expression: `${CTRS}.all(c, ${ok})`, message: `every container: ${detail}`, messageExpression: containerMessage(ok, detail) });
+    add({
+      id,
+      field,
+      expression: `${CTRS}.all(c, ${ok})`,
+      message: `every container: ${detail}`,
+      messageExpression: containerMessage(ok, detail),
+    });
 
   // --- pod-level groups -------------------------------------------------------
   const fsGroup = spec.fsGroup;
@@ -254,13 +269,20 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   const podSeccomp = 'variables.podSeccomp';
   const ctrSeccomp = `(${cHas('seccompProfile')} ? ${seccompNameOf('c.securityContext.seccompProfile')} : ${podSeccomp})`;
   if (seccompAllowed === undefined) {
-    add({ id: 'seccomp.pod', field: `metadata.annotations[${PSP_ANNOTATIONS.seccompAllowed}]`, expression: `${podSeccomp} == ''`, message: 'spec.securityContext.seccompProfile: seccomp may not be set' });
+    add({
+      id: 'seccomp.pod',
+      field: `metadata.annotations[${PSP_ANNOTATIONS.seccompAllowed}]`,
+      expression: `${podSeccomp} == ''`,
+      message: 'spec.securityContext.seccompProfile: seccomp may not be set',
+    });
   } else if (!seccompAny) {
     const defaulted = seccompDefault !== '' && seccompList.includes(normSeccomp(seccompDefault));
     add({
       id: 'seccomp.pod',
       field: `metadata.annotations[${PSP_ANNOTATIONS.seccompAllowed}]`,
-      expression: defaulted ? `!has(${PSC}.seccompProfile) || ${podSeccomp} in ${celStrings(seccompList)}` : `${podSeccomp} in ${celStrings(seccompList)}`,
+      expression: defaulted
+        ? `!has(${PSC}.seccompProfile) || ${podSeccomp} in ${celStrings(seccompList)}`
+        : `${podSeccomp} in ${celStrings(seccompList)}`,
       message: `spec.securityContext.seccompProfile: must be one of ${seccompProfilesText(seccompList)}${defaulted ? ' (or unset, when every container sets one)' : ''}`,
     });
   }
@@ -270,8 +292,10 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   if (spec.seLinux?.rule === 'MustRunAs') {
     const want = spec.seLinux.seLinuxOptions ?? {};
     const levels = levelSpellings(want.level ?? '', approximations);
-    const part = (o: string, k: 'user' | 'role' | 'type') => `(has(${o}.${k}) ? ${o}.${k} : '') == ${celString(want[k] ?? '')}`;
-    seLinuxOk = (o) => `(has(${o}.level) ? ${o}.level : '') in ${celStrings(levels)} && ${part(o, 'role')} && ${part(o, 'type')} && ${part(o, 'user')}`;
+    const part = (o: string, k: 'user' | 'role' | 'type') =>
+      `(has(${o}.${k}) ? ${o}.${k} : '') == ${celString(want[k] ?? '')}`;
+    seLinuxOk = (o) =>
+      `(has(${o}.level) ? ${o}.level : '') in ${celStrings(levels)} && ${part(o, 'role')} && ${part(o, 'type')} && ${part(o, 'user')}`;
     add({
       id: 'seLinux.pod',
       field: 'spec.seLinux',
@@ -287,7 +311,12 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
     ['hostIPC', 'Host IPC'],
   ] as const) {
     if (spec[field]) continue;
-    add({ id: field, field: `spec.${field}`, expression: `!(has(${S}.${field}) && ${S}.${field} == true)`, message: `spec.${field}: ${text} is not allowed to be used` });
+    add({
+      id: field,
+      field: `spec.${field}`,
+      expression: `!(has(${S}.${field}) && ${S}.${field} == true)`,
+      message: `spec.${field}: ${text} is not allowed to be used`,
+    });
   }
 
   // --- sysctls -------------------------------------------------------------
@@ -296,8 +325,13 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   const safe = safeSysctls(minor);
   if (!(forbidden.length === 0 && allowedUnsafe.includes('*'))) {
     const isForbidden = sysctlMatch('s.name', forbidden);
-    const isAllowed = `s.name in ${celStrings(safe)}` + (allowedUnsafe.length > 0 ? ` || ${sysctlMatch('s.name', allowedUnsafe)}` : '');
-    const ok = isForbidden === 'false' ? `(${isAllowed})` : isForbidden === 'true' ? 'false' : `!(${isForbidden}) && (${isAllowed})`;
+    const isAllowed = `s.name in ${celStrings(safe)}${allowedUnsafe.length > 0 ? ` || ${sysctlMatch('s.name', allowedUnsafe)}` : ''}`;
+    const ok =
+      isForbidden === 'false'
+        ? `(${isAllowed})`
+        : isForbidden === 'true'
+          ? 'false'
+          : `!(${isForbidden}) && (${isAllowed})`;
     add({
       id: 'sysctls',
       field: 'spec.allowedUnsafeSysctls',
@@ -316,8 +350,15 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   const allVolumes = volumes.includes('*');
   if (!allVolumes) {
     const ok = volumes.length === 0 ? 'false' : volumes.map((t) => `has(v.${volumeSource(t)})`).join(' || ');
-    const detail = volumes.length === 0 ? 'no volumes are allowed' : `its type is not allowed; allowed: ${volumes.join(', ')}`;
-    add({ id: 'volumes', field: 'spec.volumes', expression: `${VOLS}.all(v, ${ok})`, message: `spec.volumes: only ${volumes.join(', ') || 'no'} volumes are allowed`, messageExpression: volumeMessage(ok, detail) });
+    const detail =
+      volumes.length === 0 ? 'no volumes are allowed' : `its type is not allowed; allowed: ${volumes.join(', ')}`;
+    add({
+      id: 'volumes',
+      field: 'spec.volumes',
+      expression: `${VOLS}.all(v, ${ok})`,
+      message: `spec.volumes: only ${volumes.join(', ') || 'no'} volumes are allowed`,
+      messageExpression: volumeMessage(ok, detail),
+    });
   }
   const hostPathAllowed = allVolumes || volumes.includes('hostPath');
   const hostPaths = spec.allowedHostPaths ?? [];
@@ -335,24 +376,55 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
     const readOnly = match(hostPaths.filter((e) => e.readOnly));
     const prefixes = hostPaths.map((e) => `${e.pathPrefix}${e.readOnly ? ' (read-only)' : ''}`).join(', ');
     const pathOk = `!has(v.hostPath) || ${writable} || ${readOnly}`;
-    add({ id: 'allowedHostPaths', field: 'spec.allowedHostPaths', expression: `${VOLS}.all(v, ${pathOk})`, message: `spec.volumes[].hostPath.path: must be under ${prefixes}`, messageExpression: volumeMessage(pathOk, `host path is not allowed to be used; allowed: ${prefixes}`) });
+    add({
+      id: 'allowedHostPaths',
+      field: 'spec.allowedHostPaths',
+      expression: `${VOLS}.all(v, ${pathOk})`,
+      message: `spec.volumes[].hostPath.path: must be under ${prefixes}`,
+      messageExpression: volumeMessage(pathOk, `host path is not allowed to be used; allowed: ${prefixes}`),
+    });
     if (readOnly !== 'false') {
       const mountsRO = `${CTRS}.all(c, !has(c.volumeMounts) || c.volumeMounts.all(m, m.name != v.name || (has(m.readOnly) && m.readOnly == true)))`;
       const roOk = `!has(v.hostPath) || (${writable}) || !(${readOnly}) || ${mountsRO}`;
-      add({ id: 'allowedHostPaths.readOnly', field: 'spec.allowedHostPaths[].readOnly', expression: `${VOLS}.all(v, ${roOk})`, message: 'volumeMounts[].readOnly: host paths allowed read-only must be mounted read-only (readOnly: true) in every container', messageExpression: volumeMessage(roOk, 'is allowed read-only: every volumeMount of it must set readOnly: true') });
+      add({
+        id: 'allowedHostPaths.readOnly',
+        field: 'spec.allowedHostPaths[].readOnly',
+        expression: `${VOLS}.all(v, ${roOk})`,
+        message:
+          'volumeMounts[].readOnly: host paths allowed read-only must be mounted read-only (readOnly: true) in every container',
+        messageExpression: volumeMessage(roOk, 'is allowed read-only: every volumeMount of it must set readOnly: true'),
+      });
     }
   }
   const flex = spec.allowedFlexVolumes ?? [];
   if ((allVolumes || volumes.includes('flexVolume')) && flex.length > 0) {
     const drivers = flex.map((f) => f.driver);
     const ok = `!has(v.flexVolume) || v.flexVolume.driver in ${celStrings(drivers)}`;
-    add({ id: 'allowedFlexVolumes', field: 'spec.allowedFlexVolumes', expression: `${VOLS}.all(v, ${ok})`, message: `spec.volumes[].flexVolume.driver: Flexvolume driver is not allowed to be used; allowed: ${drivers.join(', ')}`, messageExpression: volumeMessage(ok, `Flexvolume driver is not allowed to be used; allowed: ${drivers.join(', ')}`) });
+    add({
+      id: 'allowedFlexVolumes',
+      field: 'spec.allowedFlexVolumes',
+      expression: `${VOLS}.all(v, ${ok})`,
+      message: `spec.volumes[].flexVolume.driver: Flexvolume driver is not allowed to be used; allowed: ${drivers.join(', ')}`,
+      messageExpression: volumeMessage(
+        ok,
+        `Flexvolume driver is not allowed to be used; allowed: ${drivers.join(', ')}`,
+      ),
+    });
   }
   const csi = spec.allowedCSIDrivers ?? [];
   if ((allVolumes || volumes.includes('csi')) && csi.length > 0) {
     const drivers = csi.map((d) => d.name);
     const ok = `!has(v.csi) || v.csi.driver in ${celStrings(drivers)}`;
-    add({ id: 'allowedCSIDrivers', field: 'spec.allowedCSIDrivers', expression: `${VOLS}.all(v, ${ok})`, message: `spec.volumes[].csi.driver: Inline CSI driver is not allowed to be used; allowed: ${drivers.join(', ')}`, messageExpression: volumeMessage(ok, `Inline CSI driver is not allowed to be used; allowed: ${drivers.join(', ')}`) });
+    add({
+      id: 'allowedCSIDrivers',
+      field: 'spec.allowedCSIDrivers',
+      expression: `${VOLS}.all(v, ${ok})`,
+      message: `spec.volumes[].csi.driver: Inline CSI driver is not allowed to be used; allowed: ${drivers.join(', ')}`,
+      messageExpression: volumeMessage(
+        ok,
+        `Inline CSI driver is not allowed to be used; allowed: ${drivers.join(', ')}`,
+      ),
+    });
   }
 
   // --- runtime class -------------------------------------------------------
@@ -379,7 +451,12 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   const ru = spec.runAsUser;
   if (ru?.rule === 'MustRunAs') {
     const ranges = ru.ranges ?? [];
-    perContainer('runAsUser', 'spec.runAsUser', `${effective('runAsUser')}.exists(u, ${inRanges('u', ranges)})`, `securityContext.runAsUser (of the container or the pod) must be set and in the ranges ${rangesText(ranges)} (PSP set ${ranges[0]?.min} by default)`);
+    perContainer(
+      'runAsUser',
+      'spec.runAsUser',
+      `${effective('runAsUser')}.exists(u, ${inRanges('u', ranges)})`,
+      `securityContext.runAsUser (of the container or the pod) must be set and in the ranges ${rangesText(ranges)} (PSP set ${ranges[0]?.min} by default)`,
+    );
   } else if (ru?.rule === 'MustRunAsNonRoot') {
     const nonRoot = effective('runAsNonRoot');
     const uid = effective('runAsUser');
@@ -393,11 +470,24 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   const rg = spec.runAsGroup;
   if (rg && (rg.rule === 'MustRunAs' || rg.rule === 'MayRunAs')) {
     const ranges = rg.ranges ?? [];
-    const ok = rg.rule === 'MustRunAs' ? `${effective('runAsGroup')}.exists(g, ${inRanges('g', ranges)})` : `${effective('runAsGroup')}.all(g, ${inRanges('g', ranges)})`;
-    perContainer('runAsGroup', 'spec.runAsGroup', ok, `securityContext.runAsGroup ${rg.rule === 'MustRunAs' ? 'must be set and ' : 'must be '}in the ranges ${rangesText(ranges)}${rg.rule === 'MustRunAs' ? ` (PSP set ${ranges[0]?.min} by default)` : ''}`);
+    const ok =
+      rg.rule === 'MustRunAs'
+        ? `${effective('runAsGroup')}.exists(g, ${inRanges('g', ranges)})`
+        : `${effective('runAsGroup')}.all(g, ${inRanges('g', ranges)})`;
+    perContainer(
+      'runAsGroup',
+      'spec.runAsGroup',
+      ok,
+      `securityContext.runAsGroup ${rg.rule === 'MustRunAs' ? 'must be set and ' : 'must be '}in the ranges ${rangesText(ranges)}${rg.rule === 'MustRunAs' ? ` (PSP set ${ranges[0]?.min} by default)` : ''}`,
+    );
   }
   if (seLinuxOk) {
-    perContainer('seLinux', 'spec.seLinux', `${effective('seLinuxOptions')}.exists(o, ${seLinuxOk('o')})`, `securityContext.seLinuxOptions must be ${seLinuxText(spec.seLinux?.seLinuxOptions ?? {})}`);
+    perContainer(
+      'seLinux',
+      'spec.seLinux',
+      `${effective('seLinuxOptions')}.exists(o, ${seLinuxOk('o')})`,
+      `securityContext.seLinuxOptions must be ${seLinuxText(spec.seLinux?.seLinuxOptions ?? {})}`,
+    );
   }
 
   const apparmorAllowed = profileList(annotations[PSP_ANNOTATIONS.apparmorAllowed]);
@@ -407,19 +497,45 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
     const fromField = `(${cHas('appArmorProfile')} ? ${appArmorName('c.securityContext.appArmorProfile')} : (has(${PSC}.appArmorProfile) ? ${appArmorName(`${PSC}.appArmorProfile`)} : ''))`;
     const profile = `(${key} in ${ANN} ? ${ANN}[${key}] : ${fromField})`;
     const lenient = aaDefault === 'runtime/default' && apparmorAllowed.includes('runtime/default');
-    const check = lenient ? `p == '' || p in ${celStrings(apparmorAllowed)}` : `p != '' && p in ${celStrings(apparmorAllowed)}`;
-    perContainer('apparmor', `metadata.annotations[${PSP_ANNOTATIONS.apparmorAllowed}]`, `[${profile}].all(p, ${check})`, `AppArmor profile must be ${lenient ? 'unset (the runtime default) or ' : ''}one of ${apparmorAllowed.join(', ')}`);
+    const check = lenient
+      ? `p == '' || p in ${celStrings(apparmorAllowed)}`
+      : `p != '' && p in ${celStrings(apparmorAllowed)}`;
+    perContainer(
+      'apparmor',
+      `metadata.annotations[${PSP_ANNOTATIONS.apparmorAllowed}]`,
+      `[${profile}].all(p, ${check})`,
+      `AppArmor profile must be ${lenient ? 'unset (the runtime default) or ' : ''}one of ${apparmorAllowed.join(', ')}`,
+    );
   }
 
   if (seccompAllowed === undefined) {
-    perContainer('seccomp', `metadata.annotations[${PSP_ANNOTATIONS.seccompAllowed}]`, `${ctrSeccomp} == ''`, 'securityContext.seccompProfile: seccomp may not be set');
+    perContainer(
+      'seccomp',
+      `metadata.annotations[${PSP_ANNOTATIONS.seccompAllowed}]`,
+      `${ctrSeccomp} == ''`,
+      'securityContext.seccompProfile: seccomp may not be set',
+    );
   } else if (!seccompAny) {
-    perContainer('seccomp', `metadata.annotations[${PSP_ANNOTATIONS.seccompAllowed}]`, `${ctrSeccomp} in ${celStrings(seccompList)}`, `securityContext.seccompProfile (of the container or the pod) must be ${seccompProfilesText(seccompList)}`);
+    perContainer(
+      'seccomp',
+      `metadata.annotations[${PSP_ANNOTATIONS.seccompAllowed}]`,
+      `${ctrSeccomp} in ${celStrings(seccompList)}`,
+      `securityContext.seccompProfile (of the container or the pod) must be ${seccompProfilesText(seccompList)}`,
+    );
   }
   if (!seccompAny) {
     // The old annotations do nothing on these minors, so they never satisfy a rule; but a
     // profile PSP refused stays refused when it is asked for the old way.
-    const names = seccompAllowed === undefined ? [] : [...new Set(seccompAllowed.flatMap((p) => (p === 'docker/default' || p === 'runtime/default' ? ['docker/default', 'runtime/default'] : [p])))];
+    const names =
+      seccompAllowed === undefined
+        ? []
+        : [
+            ...new Set(
+              seccompAllowed.flatMap((p) =>
+                p === 'docker/default' || p === 'runtime/default' ? ['docker/default', 'runtime/default'] : [p],
+              ),
+            ),
+          ];
     const okValue = (v: string) => (names.length === 0 ? `${v} == ''` : `${v} == '' || ${v} in ${celStrings(names)}`);
     const podKey = celString(SECCOMP_POD_ANNOTATION);
     const ctrKey = `(${celString(SECCOMP_CONTAINER_PREFIX)} + c.name)`;
@@ -433,12 +549,23 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   }
 
   if (!spec.privileged) {
-    perContainer('privileged', 'spec.privileged', `!(${cHas('privileged')} && c.securityContext.privileged == true)`, 'securityContext.privileged: Privileged containers are not allowed');
+    perContainer(
+      'privileged',
+      'spec.privileged',
+      `!(${cHas('privileged')} && c.securityContext.privileged == true)`,
+      'securityContext.privileged: Privileged containers are not allowed',
+    );
   }
 
-  const procMounts = spec.allowedProcMountTypes && spec.allowedProcMountTypes.length > 0 ? spec.allowedProcMountTypes : ['Default'];
+  const procMounts =
+    spec.allowedProcMountTypes && spec.allowedProcMountTypes.length > 0 ? spec.allowedProcMountTypes : ['Default'];
   if (!(procMounts.includes('Default') && procMounts.includes('Unmasked'))) {
-    perContainer('procMount', 'spec.allowedProcMountTypes', `(${cHas('procMount')} ? c.securityContext.procMount : 'Default') in ${celStrings(procMounts)}`, `securityContext.procMount: ProcMountType is not allowed; allowed: ${procMounts.join(', ')}`);
+    perContainer(
+      'procMount',
+      'spec.allowedProcMountTypes',
+      `(${cHas('procMount')} ? c.securityContext.procMount : 'Default') in ${celStrings(procMounts)}`,
+      `securityContext.procMount: ProcMountType is not allowed; allowed: ${procMounts.join(', ')}`,
+    );
   }
 
   const allowedCaps = spec.allowedCapabilities ?? [];
@@ -447,11 +574,21 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
   if (!allowedCaps.includes('*')) {
     const may = [...new Set([...defaultAdd, ...allowedCaps])];
     const ok = `!(${cHas('capabilities')} && has(c.securityContext.capabilities.add)) || c.securityContext.capabilities.add.all(x, x in ${celStrings(may)})`;
-    perContainer('capabilities.add', 'spec.allowedCapabilities', ok, `securityContext.capabilities.add: capability may not be added; allowed: ${may.join(', ') || 'none'}`);
+    perContainer(
+      'capabilities.add',
+      'spec.allowedCapabilities',
+      ok,
+      `securityContext.capabilities.add: capability may not be added; allowed: ${may.join(', ') || 'none'}`,
+    );
   }
   if (requiredDrop.length > 0) {
     const ok = `${cHas('capabilities')} && has(c.securityContext.capabilities.drop) && ${celStrings(requiredDrop)}.all(d, d in c.securityContext.capabilities.drop)`;
-    perContainer('capabilities.drop', 'spec.requiredDropCapabilities', ok, `securityContext.capabilities.drop must include ${requiredDrop.join(', ')}`);
+    perContainer(
+      'capabilities.drop',
+      'spec.requiredDropCapabilities',
+      ok,
+      `securityContext.capabilities.drop must include ${requiredDrop.join(', ')}`,
+    );
   }
 
   const hostPorts = spec.hostPorts ?? [];
@@ -460,22 +597,41 @@ export function policyRules(policy: PolicyObject, minor: number): PolicyRules {
     // With host networking the API server (and, from v1.28, the controller creating the pod) fills hostPort from containerPort.
     const port = `(has(p.hostPort) && p.hostPort != 0 ? p.hostPort : (${hostNet} && has(p.containerPort) ? p.containerPort : 0))`;
     const ok = `!has(c.ports) || c.ports.all(p, [${port}].all(h, h == 0 || ${inRanges('h', hostPorts)}))`;
-    perContainer('hostPorts', 'spec.hostPorts', ok, `ports[].hostPort: Host port is not allowed to be used. Allowed ports: [${rangesText(hostPorts)}]`);
+    perContainer(
+      'hostPorts',
+      'spec.hostPorts',
+      ok,
+      `ports[].hostPort: Host port is not allowed to be used. Allowed ports: [${rangesText(hostPorts)}]`,
+    );
   }
 
   if (spec.readOnlyRootFilesystem) {
-    perContainer('readOnlyRootFilesystem', 'spec.readOnlyRootFilesystem', `${cHas('readOnlyRootFilesystem')} && c.securityContext.readOnlyRootFilesystem == true`, 'securityContext.readOnlyRootFilesystem must be set to true');
+    perContainer(
+      'readOnlyRootFilesystem',
+      'spec.readOnlyRootFilesystem',
+      `${cHas('readOnlyRootFilesystem')} && c.securityContext.readOnlyRootFilesystem == true`,
+      'securityContext.readOnlyRootFilesystem must be set to true',
+    );
   }
 
   if (spec.allowPrivilegeEscalation === false) {
-    perContainer('allowPrivilegeEscalation', 'spec.allowPrivilegeEscalation', `${cHas('allowPrivilegeEscalation')} && c.securityContext.allowPrivilegeEscalation == false`, 'securityContext.allowPrivilegeEscalation must be set to false: Allowing privilege escalation for containers is not allowed');
+    perContainer(
+      'allowPrivilegeEscalation',
+      'spec.allowPrivilegeEscalation',
+      `${cHas('allowPrivilegeEscalation')} && c.securityContext.allowPrivilegeEscalation == false`,
+      'securityContext.allowPrivilegeEscalation must be set to false: Allowing privilege escalation for containers is not allowed',
+    );
   }
 
   if (seccompAllowed?.some((p) => p === 'docker/default')) {
-    approximations.push('seccomp docker/default: the seccompProfile field has no docker/default; it is runtime/default (RuntimeDefault), which PSP treated as the same profile');
+    approximations.push(
+      'seccomp docker/default: the seccompProfile field has no docker/default; it is runtime/default (RuntimeDefault), which PSP treated as the same profile',
+    );
   }
   if (allowedCaps.includes('*') && requiredDrop.length > 0) {
-    approximations.push(`capabilities: with allowedCapabilities "*" PSP did not check requiredDropCapabilities (it only added them); the CEL rule requires ${requiredDrop.join(', ')} to be dropped`);
+    approximations.push(
+      `capabilities: with allowedCapabilities "*" PSP did not check requiredDropCapabilities (it only added them); the CEL rule requires ${requiredDrop.join(', ')} to be dropped`,
+    );
   }
   return { policy: name, validations: out, approximations };
 }

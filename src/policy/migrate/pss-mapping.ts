@@ -40,12 +40,32 @@ export const MAPPING_DOC = 'https://kubernetes.io/docs/reference/access-authn-au
 
 /** Capabilities the Baseline profile lets a container add (the page's allowedCapabilities row). */
 export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
-  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
 ]);
 
 /** Volume types the Restricted profile allows (the page's volumes row). */
-export const RESTRICTED_VOLUMES: ReadonlySet<string> = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
+export const RESTRICTED_VOLUMES: ReadonlySet<string> = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
 
 /** SELinux types the page allows for Baseline and Restricted. */
 export const SELINUX_TYPES: readonly string[] = ['container_t', 'container_init_t', 'container_kvm_t'];
@@ -106,9 +126,16 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
   const s: PspSpec = policy.spec;
   const a = policy.metadata.annotations ?? {};
   const rows: RowVerdict[] = [];
-  const row = (r: Omit<RowVerdict, 'target'> & { target?: PssLevelName }) => rows.push({ ...r, target: r.target ?? r.level });
+  const row = (r: Omit<RowVerdict, 'target'> & { target?: PssLevelName }) =>
+    rows.push({ ...r, target: r.target ?? r.level });
 
-  row({ row: 'privileged', type: 'Validating', value: show(s.privileged), level: s.privileged ? 'privileged' : 'restricted', note: s.privileged ? 'Baseline & Restricted: false / undefined / nil' : undefined });
+  row({
+    row: 'privileged',
+    type: 'Validating',
+    value: show(s.privileged),
+    level: s.privileged ? 'privileged' : 'restricted',
+    note: s.privileged ? 'Baseline & Restricted: false / undefined / nil' : undefined,
+  });
   const adds = [...(s.defaultAddCapabilities ?? []), ...(s.allowedCapabilities ?? [])];
   const capLevel = capabilitiesLevel(adds);
   row({
@@ -116,10 +143,21 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
     type: 'Validating',
     value: show([...new Set(adds)]),
     level: capLevel,
-    note: capLevel === 'restricted' ? undefined : capLevel === 'baseline' ? 'Restricted: empty or only NET_BIND_SERVICE' : 'Baseline: a subset of AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT',
+    note:
+      capLevel === 'restricted'
+        ? undefined
+        : capLevel === 'baseline'
+          ? 'Restricted: empty or only NET_BIND_SERVICE'
+          : 'Baseline: a subset of AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT',
   });
   const drops = s.requiredDropCapabilities ?? [];
-  row({ row: 'requiredDropCapabilities', type: 'Mutating & Validating', value: show(s.requiredDropCapabilities), level: drops.includes('ALL') ? 'restricted' : 'baseline', note: drops.includes('ALL') ? undefined : 'Restricted: must include ALL' });
+  row({
+    row: 'requiredDropCapabilities',
+    type: 'Mutating & Validating',
+    value: show(s.requiredDropCapabilities),
+    level: drops.includes('ALL') ? 'restricted' : 'baseline',
+    note: drops.includes('ALL') ? undefined : 'Restricted: must include ALL',
+  });
   const volumes = s.volumes ?? [];
   const volLevel = volumesLevel(volumes);
   row({
@@ -127,13 +165,30 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
     type: 'Validating',
     value: show(volumes),
     level: volLevel,
-    note: volLevel === 'restricted' ? undefined : volLevel === 'baseline' ? 'Restricted: a subset of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret' : 'Baseline: anything except hostPath and *',
+    note:
+      volLevel === 'restricted'
+        ? undefined
+        : volLevel === 'baseline'
+          ? 'Restricted: a subset of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret'
+          : 'Baseline: anything except hostPath and *',
   });
   for (const f of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
-    row({ row: f, type: 'Validating', value: show(s[f]), level: s[f] ? 'privileged' : 'restricted', note: s[f] ? 'Baseline & Restricted: false / undefined / nil' : undefined });
+    row({
+      row: f,
+      type: 'Validating',
+      value: show(s[f]),
+      level: s[f] ? 'privileged' : 'restricted',
+      note: s[f] ? 'Baseline & Restricted: false / undefined / nil' : undefined,
+    });
   }
   const ports = s.hostPorts ?? [];
-  row({ row: 'hostPorts', type: 'Validating', value: show(s.hostPorts), level: ports.length > 0 ? 'privileged' : 'restricted', note: ports.length > 0 ? 'Baseline & Restricted: undefined / nil / empty' : undefined });
+  row({
+    row: 'hostPorts',
+    type: 'Validating',
+    value: show(s.hostPorts),
+    level: ports.length > 0 ? 'privileged' : 'restricted',
+    note: ports.length > 0 ? 'Baseline & Restricted: undefined / nil / empty' : undefined,
+  });
 
   const se = s.seLinux;
   const o = se?.seLinuxOptions ?? {};
@@ -149,32 +204,104 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
       : `Baseline & Restricted: rule MustRunAs with user and role unset and type unset or one of ${SELINUX_TYPES.join(', ')}; this policy admits pods that set ${se?.rule === 'MustRunAs' ? `seLinuxOptions ${[o.user && `user ${o.user}`, o.role && `role ${o.role}`, o.type && `type ${o.type}`].filter(Boolean).join(', ')}` : 'any seLinuxOptions (user, role, a type such as spc_t)'}`,
   });
   const ru = s.runAsUser?.rule;
-  row({ row: 'runAsUser', type: 'Mutating & Validating', value: show(s.runAsUser), level: ru === 'MustRunAsNonRoot' ? 'restricted' : 'baseline', note: ru === 'MustRunAsNonRoot' ? undefined : 'Restricted: rule is MustRunAsNonRoot' });
+  row({
+    row: 'runAsUser',
+    type: 'Mutating & Validating',
+    value: show(s.runAsUser),
+    level: ru === 'MustRunAsNonRoot' ? 'restricted' : 'baseline',
+    note: ru === 'MustRunAsNonRoot' ? undefined : 'Restricted: rule is MustRunAsNonRoot',
+  });
   for (const f of ['runAsGroup', 'supplementalGroups', 'fsGroup', 'readOnlyRootFilesystem'] as const) {
-    row({ row: f, type: f === 'runAsGroup' ? 'Mutating (MustRunAs) & Validating' : 'Mutating & Validating', value: show(s[f]), level: 'restricted', note: 'No opinion' });
+    row({
+      row: f,
+      type: f === 'runAsGroup' ? 'Mutating (MustRunAs) & Validating' : 'Mutating & Validating',
+      value: show(s[f]),
+      level: 'restricted',
+      note: 'No opinion',
+    });
   }
-  row({ row: 'defaultAllowPrivilegeEscalation', type: 'Mutating', value: show(s.defaultAllowPrivilegeEscalation), level: 'restricted', note: 'No opinion (non-validating)' });
+  row({
+    row: 'defaultAllowPrivilegeEscalation',
+    type: 'Mutating',
+    value: show(s.defaultAllowPrivilegeEscalation),
+    level: 'restricted',
+    note: 'No opinion (non-validating)',
+  });
   // policy/v1beta1 defaults allowPrivilegeEscalation to true.
   const ape = s.allowPrivilegeEscalation ?? true;
-  row({ row: 'allowPrivilegeEscalation', type: 'Mutating & Validating', value: show(s.allowPrivilegeEscalation), level: ape ? 'baseline' : 'restricted', note: ape ? 'Restricted: false (unset defaults to true)' : undefined });
+  row({
+    row: 'allowPrivilegeEscalation',
+    type: 'Mutating & Validating',
+    value: show(s.allowPrivilegeEscalation),
+    level: ape ? 'baseline' : 'restricted',
+    note: ape ? 'Restricted: false (unset defaults to true)' : undefined,
+  });
   for (const f of ['allowedHostPaths', 'allowedFlexVolumes', 'allowedCSIDrivers'] as const) {
-    row({ row: f, type: 'Validating', value: show(s[f]), level: 'restricted', note: 'No opinion (volumes takes precedence)' });
+    row({
+      row: f,
+      type: 'Validating',
+      value: show(s[f]),
+      level: 'restricted',
+      note: 'No opinion (volumes takes precedence)',
+    });
   }
   const unsafe = s.allowedUnsafeSysctls ?? [];
-  row({ row: 'allowedUnsafeSysctls', type: 'Validating', value: show(s.allowedUnsafeSysctls), level: unsafe.length > 0 ? 'privileged' : 'restricted', note: unsafe.length > 0 ? 'Baseline & Restricted: undefined / nil / empty' : undefined });
-  row({ row: 'forbiddenSysctls', type: 'Validating', value: show(s.forbiddenSysctls), level: 'restricted', note: 'No opinion' });
+  row({
+    row: 'allowedUnsafeSysctls',
+    type: 'Validating',
+    value: show(s.allowedUnsafeSysctls),
+    level: unsafe.length > 0 ? 'privileged' : 'restricted',
+    note: unsafe.length > 0 ? 'Baseline & Restricted: undefined / nil / empty' : undefined,
+  });
+  row({
+    row: 'forbiddenSysctls',
+    type: 'Validating',
+    value: show(s.forbiddenSysctls),
+    level: 'restricted',
+    note: 'No opinion',
+  });
   const proc = s.allowedProcMountTypes ?? [];
   const procOk = proc.every((p) => p === 'Default');
-  row({ row: 'allowedProcMountTypes', type: 'Validating', value: show(s.allowedProcMountTypes), level: procOk ? 'restricted' : 'privileged', note: procOk ? undefined : 'Baseline & Restricted: ["Default"] or undefined / nil / empty' });
-  row({ row: 'runtimeClass.defaultRuntimeClassName', type: 'Mutating', value: show(s.runtimeClass?.defaultRuntimeClassName), level: 'restricted', note: 'No opinion' });
-  row({ row: 'runtimeClass.allowedRuntimeClassNames', type: 'Validating', value: show(s.runtimeClass?.allowedRuntimeClassNames), level: 'restricted', note: 'No opinion' });
+  row({
+    row: 'allowedProcMountTypes',
+    type: 'Validating',
+    value: show(s.allowedProcMountTypes),
+    level: procOk ? 'restricted' : 'privileged',
+    note: procOk ? undefined : 'Baseline & Restricted: ["Default"] or undefined / nil / empty',
+  });
+  row({
+    row: 'runtimeClass.defaultRuntimeClassName',
+    type: 'Mutating',
+    value: show(s.runtimeClass?.defaultRuntimeClassName),
+    level: 'restricted',
+    note: 'No opinion',
+  });
+  row({
+    row: 'runtimeClass.allowedRuntimeClassNames',
+    type: 'Validating',
+    value: show(s.runtimeClass?.allowedRuntimeClassNames),
+    level: 'restricted',
+    note: 'No opinion',
+  });
 
-  row({ row: PSP_ANNOTATIONS.seccompDefault, type: 'Mutating', value: show(a[PSP_ANNOTATIONS.seccompDefault]), level: 'restricted', note: 'No opinion' });
+  row({
+    row: PSP_ANNOTATIONS.seccompDefault,
+    type: 'Mutating',
+    value: show(a[PSP_ANNOTATIONS.seccompDefault]),
+    level: 'restricted',
+    note: 'No opinion',
+  });
   const seccomp = a[PSP_ANNOTATIONS.seccompAllowed];
   if (seccomp === undefined) {
     // No annotation: PSP lets no pod set a seccomp profile, so its pods run without one,
     // which Baseline admits and Restricted refuses.
-    row({ row: PSP_ANNOTATIONS.seccompAllowed, type: 'Validating', value: 'unset', level: 'baseline', note: 'Restricted: "runtime/default" (no trailing comma); unset means no profile may be set, so pods run without one' });
+    row({
+      row: PSP_ANNOTATIONS.seccompAllowed,
+      type: 'Validating',
+      value: 'unset',
+      level: 'baseline',
+      note: 'Restricted: "runtime/default" (no trailing comma); unset means no profile may be set, so pods run without one',
+    });
   } else {
     const list = seccomp.split(',');
     const lvl = profilesLevel(list);
@@ -185,13 +312,31 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
       value: JSON.stringify(seccomp),
       level: lvl,
       target: lvl === 'privileged' ? 'baseline' : lvl,
-      note: lvl === 'restricted' ? undefined : lvl === 'baseline' ? 'Restricted: "runtime/default" (no trailing comma)' : `Baseline: "runtime/default," (localhost/* also permitted); this policy admits ${unconfined ? 'the unconfined profile' : 'other profiles'}`,
+      note:
+        lvl === 'restricted'
+          ? undefined
+          : lvl === 'baseline'
+            ? 'Restricted: "runtime/default" (no trailing comma)'
+            : `Baseline: "runtime/default," (localhost/* also permitted); this policy admits ${unconfined ? 'the unconfined profile' : 'other profiles'}`,
     });
   }
-  row({ row: PSP_ANNOTATIONS.apparmorDefault, type: 'Mutating', value: show(a[PSP_ANNOTATIONS.apparmorDefault]), level: 'restricted', note: 'No opinion' });
+  row({
+    row: PSP_ANNOTATIONS.apparmorDefault,
+    type: 'Mutating',
+    value: show(a[PSP_ANNOTATIONS.apparmorDefault]),
+    level: 'restricted',
+    note: 'No opinion',
+  });
   const apparmor = a[PSP_ANNOTATIONS.apparmorAllowed];
   if (apparmor === undefined) {
-    row({ row: PSP_ANNOTATIONS.apparmorAllowed, type: 'Validating', value: 'unset', level: 'privileged', target: 'restricted', note: 'Baseline: "runtime/default," (localhost/* also permitted); unset allows any profile, unconfined included' });
+    row({
+      row: PSP_ANNOTATIONS.apparmorAllowed,
+      type: 'Validating',
+      value: 'unset',
+      level: 'privileged',
+      target: 'restricted',
+      note: 'Baseline: "runtime/default," (localhost/* also permitted); unset allows any profile, unconfined included',
+    });
   } else {
     const lvl = profilesLevel(apparmor.split(','));
     row({
@@ -200,7 +345,12 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
       value: JSON.stringify(apparmor),
       level: lvl,
       target: lvl === 'privileged' ? 'restricted' : lvl,
-      note: lvl === 'restricted' ? undefined : lvl === 'baseline' ? 'Restricted: "runtime/default" (no trailing comma)' : 'Baseline: "runtime/default," (localhost/* also permitted)',
+      note:
+        lvl === 'restricted'
+          ? undefined
+          : lvl === 'baseline'
+            ? 'Restricted: "runtime/default" (no trailing comma)'
+            : 'Baseline: "runtime/default," (localhost/* also permitted)',
     });
   }
   return rows;
@@ -209,8 +359,12 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
 /** What a pod admitted by the policy but refused by the target level looks like, per row. */
 function refusedByTarget(r: RowVerdict, target: PssLevelName): string | undefined {
   if (!isLooser(r.level, target)) return undefined;
-  if (r.row === 'seLinux') return `pods that set seLinuxOptions user or role, or a type other than ${SELINUX_TYPES.join(', ')} (container_engine_t too from v1.31)`;
-  if (r.row === PSP_ANNOTATIONS.seccompAllowed) return target === 'restricted' ? 'pods whose containers run without a RuntimeDefault or Localhost seccomp profile' : 'pods that ask for the Unconfined seccomp profile';
+  if (r.row === 'seLinux')
+    return `pods that set seLinuxOptions user or role, or a type other than ${SELINUX_TYPES.join(', ')} (container_engine_t too from v1.31)`;
+  if (r.row === PSP_ANNOTATIONS.seccompAllowed)
+    return target === 'restricted'
+      ? 'pods whose containers run without a RuntimeDefault or Localhost seccomp profile'
+      : 'pods that ask for the Unconfined seccomp profile';
   if (r.row === PSP_ANNOTATIONS.apparmorAllowed) return 'pods that ask for the unconfined AppArmor profile';
   return `pods that use ${r.row} ${r.value}`;
 }
@@ -233,12 +387,23 @@ export function mapToPss(policy: PolicyObject): PssMapping {
  * config overrides can only relax the template's level.
  */
 export function levelOfFields(spec: Partial<PspSpec>, annotations: Record<string, string | undefined>): PssLevelName {
-  const rows = mappingRows({ metadata: { name: '', annotations: Object.fromEntries(Object.entries(annotations).filter(([, v]) => v !== undefined)) as Record<string, string> }, spec: spec as PspSpec });
+  const rows = mappingRows({
+    metadata: {
+      name: '',
+      annotations: Object.fromEntries(Object.entries(annotations).filter(([, v]) => v !== undefined)) as Record<
+        string,
+        string
+      >,
+    },
+    spec: spec as PspSpec,
+  });
   const fields = new Set<string>(Object.keys(spec).filter((k) => (spec as Record<string, unknown>)[k] !== undefined));
   const annotated = new Set(Object.keys(annotations).filter((k) => annotations[k] !== undefined));
   let level: PssLevelName = 'restricted';
   for (const r of rows) {
-    const field = r.row.startsWith('allowedCapabilities') ? ['allowedCapabilities', 'defaultAddCapabilities'] : [r.row.split('.')[0]];
+    const field = r.row.startsWith('allowedCapabilities')
+      ? ['allowedCapabilities', 'defaultAddCapabilities']
+      : [r.row.split('.')[0]];
     const touched = field.some((f) => fields.has(f)) || annotated.has(r.row);
     if (touched) level = looser(level, r.level);
   }

@@ -15,7 +15,9 @@ import { vapApiVersion, vapName, vapObjects, type Alternative, type KubeDoc } fr
 export type MigrateTarget = 'pss' | 'vap' | 'all';
 
 /** MutatingAdmissionPolicy by minor (KEP-3962): alpha v1alpha1 in 1.32, beta v1beta1 in 1.34 (off by default), GA v1 in 1.36. */
-export function mutatingAdmissionPolicyApi(minor: number): { apiVersion: string; servedByDefault: boolean } | undefined {
+export function mutatingAdmissionPolicyApi(
+  minor: number,
+): { apiVersion: string; servedByDefault: boolean } | undefined {
   if (minor >= 36) return { apiVersion: 'admissionregistration.k8s.io/v1', servedByDefault: true };
   if (minor >= 34) return { apiVersion: 'admissionregistration.k8s.io/v1beta1', servedByDefault: false };
   if (minor >= 32) return { apiVersion: 'admissionregistration.k8s.io/v1alpha1', servedByDefault: false };
@@ -101,7 +103,12 @@ function selectNamespaces(ns: string, others: readonly string[]): string[] {
   return ['ns', '-l', `kubernetes.io/metadata.name notin (${[...others].sort().join(',')})`];
 }
 
-export function buildMigration(policyObjects: readonly PolicyObject[], rbac: readonly RbacObject[], minor: number, to: MigrateTarget): MigrationReport {
+export function buildMigration(
+  policyObjects: readonly PolicyObject[],
+  rbac: readonly RbacObject[],
+  minor: number,
+  to: MigrateTarget,
+): MigrationReport {
   const names = policyObjects.map((p) => p.metadata.name);
   const usage = policyUsage(names, rbac);
   const byNs = policiesByNamespace(usage.grants);
@@ -132,7 +139,13 @@ export function buildMigration(policyObjects: readonly PolicyObject[], rbac: rea
       mutatingDefaults: mutatingDefaults(p),
     };
     if (wantPss) {
-      report.pss = { level: m.level, target: m.target, rows: m.rows, newlyRefused: m.newlyRefused, notEnforced: gapsAt(p, m.target, minor) };
+      report.pss = {
+        level: m.level,
+        target: m.target,
+        rows: m.rows,
+        newlyRefused: m.newlyRefused,
+        notEnforced: gapsAt(p, m.target, minor),
+      };
     }
     if (wantVap) {
       const r = rules.get(name)!;
@@ -143,7 +156,11 @@ export function buildMigration(policyObjects: readonly PolicyObject[], rbac: rea
         const o = other.metadata.name;
         if (o === name) continue;
         const theirs = namespacesOf(o);
-        const overlap = theirs.includes(ALL_NAMESPACES) ? namespaces.length > 0 : namespaces.includes(ALL_NAMESPACES) ? theirs.length > 0 : theirs.some((n) => namespaces.includes(n));
+        const overlap = theirs.includes(ALL_NAMESPACES)
+          ? namespaces.length > 0
+          : namespaces.includes(ALL_NAMESPACES)
+            ? theirs.length > 0
+            : theirs.some((n) => namespaces.includes(n));
         if (!overlap) continue;
         alternatives.push({ rules: rules.get(o)!, namespaces: theirs });
         orWith.push(o);
@@ -183,7 +200,15 @@ export function buildMigration(policyObjects: readonly PolicyObject[], rbac: rea
         level,
         target,
         labels,
-        dryRun: ['kubectl', 'label', '--dry-run=server', '--overwrite', ...sel, `${LABEL}/enforce=${target}`, `${LABEL}/enforce-version=v1.${minor}`],
+        dryRun: [
+          'kubectl',
+          'label',
+          '--dry-run=server',
+          '--overwrite',
+          ...sel,
+          `${LABEL}/enforce=${target}`,
+          `${LABEL}/enforce-version=v1.${minor}`,
+        ],
         apply: ['kubectl', 'label', '--overwrite', ...sel, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)],
       });
     }
@@ -191,11 +216,16 @@ export function buildMigration(policyObjects: readonly PolicyObject[], rbac: rea
 
   for (const p of policies) {
     if (p.namespaces.length === 0) {
-      notes.push(`no RBAC in the input grants use of PodSecurityPolicy ${p.name} to service accounts: ${wantVap ? 'its ValidatingAdmissionPolicy is not bound and ' : ''}no namespace labels follow from it (add the Roles, ClusterRoles and bindings: kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A -o yaml)`);
+      notes.push(
+        `no RBAC in the input grants use of PodSecurityPolicy ${p.name} to service accounts: ${wantVap ? 'its ValidatingAdmissionPolicy is not bound and ' : ''}no namespace labels follow from it (add the Roles, ClusterRoles and bindings: kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A -o yaml)`,
+      );
     }
   }
   if (wantVap) {
-    if (minor < 30) notes.push(`v1.${minor} serves ValidatingAdmissionPolicy as admissionregistration.k8s.io/v1beta1, off by default: start kube-apiserver with --feature-gates=ValidatingAdmissionPolicy=true --runtime-config=admissionregistration.k8s.io/v1beta1=true`);
+    if (minor < 30)
+      notes.push(
+        `v1.${minor} serves ValidatingAdmissionPolicy as admissionregistration.k8s.io/v1beta1, off by default: start kube-apiserver with --feature-gates=ValidatingAdmissionPolicy=true --runtime-config=admissionregistration.k8s.io/v1beta1=true`,
+      );
     const map = mutatingAdmissionPolicyApi(minor);
     const defaults = policies.some((p) => p.mutatingDefaults.length > 0);
     if (defaults) {

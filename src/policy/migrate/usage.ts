@@ -71,7 +71,11 @@ function clusterScope(s: Subject): string | undefined {
 function coversPods(s: Subject): boolean {
   if (s.kind === 'ServiceAccount') return true;
   if (s.kind !== 'Group' || !s.name) return false;
-  return s.name === 'system:serviceaccounts' || s.name === 'system:authenticated' || s.name.startsWith('system:serviceaccounts:');
+  return (
+    s.name === 'system:serviceaccounts' ||
+    s.name === 'system:authenticated' ||
+    s.name.startsWith('system:serviceaccounts:')
+  );
 }
 
 export function policyUsage(policies: readonly string[], rbac: readonly RbacObject[]): PolicyUsage {
@@ -83,7 +87,9 @@ export function policyUsage(policies: readonly string[], rbac: readonly RbacObje
     const authz = new RbacAuthorizer([...roles, b]);
     const cluster = b.kind === 'ClusterRoleBinding';
     const bns = cluster ? '' : b.metadata?.namespace || 'default';
-    const bindingText = cluster ? `ClusterRoleBinding ${b.metadata?.name ?? ''}` : `RoleBinding ${bns}/${b.metadata?.name ?? ''}`;
+    const bindingText = cluster
+      ? `ClusterRoleBinding ${b.metadata?.name ?? ''}`
+      : `RoleBinding ${bns}/${b.metadata?.name ?? ''}`;
     for (const s of b.subjects ?? []) {
       const user = subjectUser(s, bns);
       if (!user) continue;
@@ -91,7 +97,8 @@ export function policyUsage(policies: readonly string[], rbac: readonly RbacObje
         if (!authz.canUsePolicy(user, bns, policy)) continue;
         const subject = subjectText(s, bns);
         const scope = cluster ? clusterScope(s) : coversPods(s) ? bns : undefined;
-        if (scope === undefined) notCarried.push({ policy, namespace: cluster ? ALL_NAMESPACES : bns, subject, binding: bindingText });
+        if (scope === undefined)
+          notCarried.push({ policy, namespace: cluster ? ALL_NAMESPACES : bns, subject, binding: bindingText });
         else grants.push({ policy, namespace: scope, subject, binding: bindingText });
       }
     }

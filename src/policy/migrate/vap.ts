@@ -18,14 +18,26 @@ import { MANAGED_BY } from '../../render/labels.js';
 import { FIRST_VAP_GA_MINOR, FIRST_VAP_MINOR, vapApiVersion } from '../../versions.js';
 import type { PolicyObject } from '../psp/provider.js';
 import { ALL_NAMESPACES } from './usage.js';
-import { admitsAll, celString, MATCHED_RESOURCES, POD_VARIABLES, policyRules, type CelVariable, type PolicyRules } from './cel.js';
+import {
+  admitsAll,
+  celString,
+  MATCHED_RESOURCES,
+  POD_VARIABLES,
+  policyRules,
+  type CelVariable,
+  type PolicyRules,
+} from './cel.js';
 
 export { FIRST_VAP_MINOR, FIRST_VAP_GA_MINOR, vapApiVersion };
 
 /** The annotation that names the PodSecurityPolicy a generated object came from. */
 export const SOURCE_ANNOTATION = 'kubestrap.io/podsecuritypolicy';
 
-export type KubeDoc = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; [key: string]: unknown } };
+export type KubeDoc = Record<string, unknown> & {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; [key: string]: unknown };
+};
 
 export function vapName(policy: string): string {
   return `psp-${policy}`;
@@ -79,7 +91,11 @@ export function vapObjects(input: VapInput): KubeDoc[] {
   const name = vapName(input.policy.metadata.name);
   const alt = alternativeVariable(input.alternatives ?? []);
   const guard = (e: string) => (alt ? `variables.${alt.name} || (${e})` : e);
-  const metadata = { name, labels: { ...MANAGED_BY }, annotations: { [SOURCE_ANNOTATION]: input.policy.metadata.name } };
+  const metadata = {
+    name,
+    labels: { ...MANAGED_BY },
+    annotations: { [SOURCE_ANNOTATION]: input.policy.metadata.name },
+  };
   const policy: KubeDoc = {
     apiVersion,
     kind: 'ValidatingAdmissionPolicy',
@@ -87,7 +103,12 @@ export function vapObjects(input: VapInput): KubeDoc[] {
     spec: {
       failurePolicy: 'Fail',
       matchConstraints: {
-        resourceRules: MATCHED_RESOURCES.map((r) => ({ apiGroups: [r.group], apiVersions: [r.version], operations: ['CREATE', 'UPDATE'], resources: [...r.resources] })),
+        resourceRules: MATCHED_RESOURCES.map((r) => ({
+          apiGroups: [r.group],
+          apiVersions: [r.version],
+          operations: ['CREATE', 'UPDATE'],
+          resources: [...r.resources],
+        })),
       },
       variables: [...POD_VARIABLES, ...(alt ? [alt] : [])].map((v) => ({ name: v.name, expression: v.expression })),
       validations: rules.validations.map((v) => ({
@@ -111,7 +132,11 @@ export function vapObjects(input: VapInput): KubeDoc[] {
         ? {}
         : {
             matchResources: {
-              namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...input.namespaces].sort() }] },
+              namespaceSelector: {
+                matchExpressions: [
+                  { key: 'kubernetes.io/metadata.name', operator: 'In', values: [...input.namespaces].sort() },
+                ],
+              },
             },
           }),
     },

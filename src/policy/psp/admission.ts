@@ -144,7 +144,14 @@ function admitted(c: Candidate, policy: string, create: boolean): AdmitResult {
 }
 
 function refused(view: PodView, errors: FieldError[], message: string): AdmitResult {
-  return { admitted: false, policy: null, pod: applyApiDefaults(view.pod), mutated: false, reasons: errors.map(formatFieldError), message };
+  return {
+    admitted: false,
+    policy: null,
+    pod: applyApiDefaults(view.pod),
+    mutated: false,
+    reasons: errors.map(formatFieldError),
+    message,
+  };
 }
 
 /** On update the policy that admitted the pod at creation is tried first (a stable move to the front). */

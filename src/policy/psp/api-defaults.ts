@@ -16,7 +16,10 @@ function defaultHostNetworkPorts(containers: Container[] | null | undefined): Co
   const out = containers.map((c) => {
     if (!c.ports?.some((p) => !p.hostPort && p.containerPort)) return c;
     changed = true;
-    return { ...c, ports: c.ports.map((p) => (!p.hostPort && p.containerPort ? { ...p, hostPort: p.containerPort } : p)) };
+    return {
+      ...c,
+      ports: c.ports.map((p) => (!p.hostPort && p.containerPort ? { ...p, hostPort: p.containerPort } : p)),
+    };
   });
   return changed ? out : undefined;
 }

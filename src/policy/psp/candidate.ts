@@ -125,7 +125,8 @@ export class Candidate {
     if (this.appArmor) {
       view.containers.forEach((c, i) => {
         const v = this.appArmor![i];
-        if (v !== c.appArmorAnnotation && v !== undefined) annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + c.name] = v;
+        if (v !== c.appArmorAnnotation && v !== undefined)
+          annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + c.name] = v;
       });
     }
     Object.assign(annotations, extraAnnotations);

@@ -33,7 +33,8 @@ export const go = {
   /** A nil pointer (e.g. *bool): ErrorBody turns it into the string "null". */
   nil: '"null"',
   /** `%#v` of a []int64: nil and empty slices print differently. */
-  int64s: (a: readonly number[] | null | undefined): string => (a == null ? '[]int64(nil)' : `[]int64{${a.join(', ')}}`),
+  int64s: (a: readonly number[] | null | undefined): string =>
+    a == null ? '[]int64(nil)' : `[]int64{${a.join(', ')}}`,
   /** `%#v` of a []core.Capability (the internal API type). */
   capabilities: (a: readonly string[] | null | undefined): string =>
     a == null ? '[]core.Capability(nil)' : `[]core.Capability{${a.map(goQuote).join(', ')}}`,

@@ -76,7 +76,10 @@ export interface HostPathVerdict {
  * No allowedHostPaths: any path. Otherwise a matching writable entry wins outright;
  * if only readOnly entries match, the path is allowed read-only.
  */
-export function allowsHostPath(allowedHostPaths: readonly { pathPrefix: string; readOnly?: boolean }[] | undefined, path: string): HostPathVerdict {
+export function allowsHostPath(
+  allowedHostPaths: readonly { pathPrefix: string; readOnly?: boolean }[] | undefined,
+  path: string,
+): HostPathVerdict {
   if (!allowedHostPaths || allowedHostPaths.length === 0) return { allowed: true, mustBeReadOnly: false };
   let allowed = false;
   for (const entry of allowedHostPaths) {

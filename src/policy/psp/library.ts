@@ -7,7 +7,13 @@
 import { parse } from 'yaml';
 import { renderTemplate } from '../../render/handlebars.js';
 import { MANAGED_BY } from '../../render/labels.js';
-import { pspAnnotationsSchema, pspSpecSchema, type PodSecurityPolicy, type PspAnnotations, type PspSpec } from './schema.js';
+import {
+  pspAnnotationsSchema,
+  pspSpecSchema,
+  type PodSecurityPolicy,
+  type PspAnnotations,
+  type PspSpec,
+} from './schema.js';
 import { validatePspSpec, type SpecProblem } from './validate.js';
 import { pspVolumeTypes } from './volumes.js';
 import { pspExtraVolumeTypes } from '../../versions.js';
@@ -23,7 +29,15 @@ export interface CustomPolicy {
 
 /** Volume types that keep data inside the cluster: what restricted policies allow. */
 export function restrictedVolumeTypes(minor: number): string[] {
-  return ['configMap', 'downwardAPI', 'emptyDir', 'persistentVolumeClaim', 'projected', 'secret', ...pspExtraVolumeTypes(minor)];
+  return [
+    'configMap',
+    'downwardAPI',
+    'emptyDir',
+    'persistentVolumeClaim',
+    'projected',
+    'secret',
+    ...pspExtraVolumeTypes(minor),
+  ];
 }
 
 interface TemplateOutput {
@@ -45,7 +59,10 @@ function renderBuiltin(name: BuiltinPolicyName, minor: number): TemplateOutput {
 }
 
 export function pspObject(name: string, body: TemplateOutput): PodSecurityPolicy {
-  const annotations = Object.fromEntries(Object.entries(body.annotations).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const annotations = Object.fromEntries(Object.entries(body.annotations).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
   return {
     apiVersion: 'policy/v1beta1',
     kind: 'PodSecurityPolicy',

@@ -81,12 +81,24 @@ export class PodSC {
   ) {}
 
   clone(): PodSC {
-    return new PodSC(this.runAsUser, this.runAsGroup, this.runAsNonRoot, this.seLinuxOptions, this.seccompProfile, this.fsGroup, this.supplementalGroups);
+    return new PodSC(
+      this.runAsUser,
+      this.runAsGroup,
+      this.runAsNonRoot,
+      this.seLinuxOptions,
+      this.seccompProfile,
+      this.fsGroup,
+      this.supplementalGroups,
+    );
   }
 }
 
 /** The pod fields a policy may default. */
-export const POD_SC_FIELDS = ['fsGroup', 'supplementalGroups', 'seLinuxOptions'] as const satisfies readonly (keyof PodSC)[];
+export const POD_SC_FIELDS = [
+  'fsGroup',
+  'supplementalGroups',
+  'seLinuxOptions',
+] as const satisfies readonly (keyof PodSC)[];
 
 export class VolumeMountView {
   constructor(
@@ -237,7 +249,13 @@ function annotation(annotations: Readonly<Record<string, string>>, key: string):
   return Object.hasOwn(annotations, key) ? annotations[key] : undefined;
 }
 
-function containerView(c: unknown, list: ContainerList, index: number, hostNetwork: boolean, annotations: Readonly<Record<string, string>>): ContainerView {
+function containerView(
+  c: unknown,
+  list: ContainerList,
+  index: number,
+  hostNetwork: boolean,
+  annotations: Readonly<Record<string, string>>,
+): ContainerView {
   const path = `spec.${list}[${index}]`;
   if (c == null) throw new PodShapeError(`${path}: is required`);
   const o = objAt(c, path)!;
@@ -257,7 +275,18 @@ function containerView(c: unknown, list: ContainerList, index: number, hostNetwo
         boolAt(s.readOnlyRootFilesystem, `${sp}.readOnlyRootFilesystem`),
         boolAt(s.allowPrivilegeEscalation, `${sp}.allowPrivilegeEscalation`),
       )
-    : new ContainerSC(undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined);
+    : new ContainerSC(
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      );
   const hostPorts: number[] = [];
   const ports = listAt(o.ports, `${path}.ports`) ?? [];
   for (let i = 0; i < ports.length; i++) {
@@ -273,7 +302,12 @@ function containerView(c: unknown, list: ContainerList, index: number, hostNetwo
   for (let i = 0; i < vms.length; i++) {
     const m = objAt(vms[i], `${path}.volumeMounts[${i}]`);
     if (!m) continue;
-    mounts.push(new VolumeMountView(requiredStr(m.name, `${path}.volumeMounts[${i}].name`), boolAt(m.readOnly, `${path}.volumeMounts[${i}].readOnly`) ?? false));
+    mounts.push(
+      new VolumeMountView(
+        requiredStr(m.name, `${path}.volumeMounts[${i}].name`),
+        boolAt(m.readOnly, `${path}.volumeMounts[${i}].readOnly`) ?? false,
+      ),
+    );
   }
   return new ContainerView(
     list,
@@ -299,8 +333,10 @@ function volumeView(v: unknown, i: number): VolumeView {
   const fsType = volumeFSType(o as never);
   let hostPath: string | undefined;
   let driver: string | undefined;
-  if (fsType === 'hostPath') hostPath = requiredStr(objAt(o.hostPath, `${path}.hostPath`)!.path, `${path}.hostPath.path`);
-  else if (fsType === 'flexVolume') driver = requiredStr(objAt(o.flexVolume, `${path}.flexVolume`)!.driver, `${path}.flexVolume.driver`);
+  if (fsType === 'hostPath')
+    hostPath = requiredStr(objAt(o.hostPath, `${path}.hostPath`)!.path, `${path}.hostPath.path`);
+  else if (fsType === 'flexVolume')
+    driver = requiredStr(objAt(o.flexVolume, `${path}.flexVolume`)!.driver, `${path}.flexVolume.driver`);
   else if (fsType === 'csi') driver = requiredStr(objAt(o.csi, `${path}.csi`)!.driver, `${path}.csi.driver`);
   return new VolumeView(name, fsType, hostPath, driver);
 }
@@ -314,7 +350,9 @@ export function podView(pod: Pod): PodView {
   let annotations = EMPTY;
   const a = objAt(meta?.annotations, 'metadata.annotations');
   if (a) {
-    for (const k in a) if (typeof a[k] !== 'string') throw new PodShapeError(`metadata.annotations[${k}]: must be a string, not ${describe(a[k])} (quote it)`);
+    for (const k in a)
+      if (typeof a[k] !== 'string')
+        throw new PodShapeError(`metadata.annotations[${k}]: must be a string, not ${describe(a[k])} (quote it)`);
     annotations = a as Record<string, string>;
   }
   if (pod.spec == null) throw new PodShapeError('spec: is required');
@@ -334,7 +372,8 @@ export function podView(pod: Pod): PodView {
     let groups: number[] | undefined;
     const g = listAt(s.supplementalGroups, `${sp}.supplementalGroups`);
     if (g) {
-      for (let i = 0; i < g.length; i++) if (!Number.isInteger(g[i])) fail(`${sp}.supplementalGroups[${i}]`, 'an integer', g[i]);
+      for (let i = 0; i < g.length; i++)
+        if (!Number.isInteger(g[i])) fail(`${sp}.supplementalGroups[${i}]`, 'an integer', g[i]);
       groups = g as number[];
     }
     psc = new PodSC(
@@ -367,5 +406,17 @@ export function podView(pod: Pod): PodView {
     if (!cs) continue;
     for (let i = 0; i < cs.length; i++) containers.push(containerView(cs[i], list, i, hostNetwork, annotations));
   }
-  return new PodView(pod, annotations, annotation(annotations, SECCOMP_POD_ANNOTATION), psc, hostNetwork, hostPID, hostIPC, sysctls, volumes, runtimeClassName, containers);
+  return new PodView(
+    pod,
+    annotations,
+    annotation(annotations, SECCOMP_POD_ANNOTATION),
+    psc,
+    hostNetwork,
+    hostPID,
+    hostIPC,
+    sysctls,
+    volumes,
+    runtimeClassName,
+    containers,
+  );
 }

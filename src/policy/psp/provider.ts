@@ -195,21 +195,31 @@ export class PspProvider {
     const psc = c.psc;
     const errs: FieldError[] = [];
 
-    append(errs, s.fsGroup.validate('spec.securityContext.fsGroup', psc.fsGroup !== undefined ? [psc.fsGroup] : undefined));
+    append(
+      errs,
+      s.fsGroup.validate('spec.securityContext.fsGroup', psc.fsGroup !== undefined ? [psc.fsGroup] : undefined),
+    );
     append(errs, s.supplementalGroups.validate('spec.securityContext.supplementalGroups', psc.supplementalGroups));
     append(errs, s.seccomp.validatePod(c));
     append(errs, s.seLinux.validate('spec.securityContext.seLinuxOptions', psc.seLinuxOptions));
 
-    if (!this.spec.hostNetwork && view.hostNetwork) errs.push(invalid('spec.securityContext.hostNetwork', go.bool(true), 'Host network is not allowed to be used'));
-    if (!this.spec.hostPID && view.hostPID) errs.push(invalid('spec.securityContext.hostPID', go.bool(true), 'Host PID is not allowed to be used'));
-    if (!this.spec.hostIPC && view.hostIPC) errs.push(invalid('spec.securityContext.hostIPC', go.bool(true), 'Host IPC is not allowed to be used'));
+    if (!this.spec.hostNetwork && view.hostNetwork)
+      errs.push(invalid('spec.securityContext.hostNetwork', go.bool(true), 'Host network is not allowed to be used'));
+    if (!this.spec.hostPID && view.hostPID)
+      errs.push(invalid('spec.securityContext.hostPID', go.bool(true), 'Host PID is not allowed to be used'));
+    if (!this.spec.hostIPC && view.hostIPC)
+      errs.push(invalid('spec.securityContext.hostIPC', go.bool(true), 'Host IPC is not allowed to be used'));
 
     if (view.sysctls.length > 0) append(errs, s.sysctls.validate(view.sysctls));
     if (view.volumes.length > 0) this.validateVolumes(view, errs);
 
     const rc = this.spec.runtimeClass;
     const runtimeClassName = c.runtimeClassName;
-    if (rc && runtimeClassName !== undefined && !rc.allowedRuntimeClassNames.some((n) => n === '*' || n === runtimeClassName)) {
+    if (
+      rc &&
+      runtimeClassName !== undefined &&
+      !rc.allowedRuntimeClassNames.some((n) => n === '*' || n === runtimeClassName)
+    ) {
       errs.push(invalid('spec.runtimeClassName', go.str(runtimeClassName), ''));
     }
 
@@ -228,11 +238,14 @@ export class PspProvider {
       if (fsType === 'hostPath') {
         const verdict = allowsHostPath(this.spec.allowedHostPaths, v.hostPath!);
         if (!verdict.allowed) {
-          errs.push(invalid(`spec.volumes[${i}].hostPath.pathPrefix`, go.str(v.hostPath!), 'is not allowed to be used'));
+          errs.push(
+            invalid(`spec.volumes[${i}].hostPath.pathPrefix`, go.str(v.hostPath!), 'is not allowed to be used'),
+          );
         } else if (verdict.mustBeReadOnly) {
           for (const c of view.containers) {
             c.mounts.forEach((m, j) => {
-              if (m.name === v.name && !m.readOnly) errs.push(invalid(`${c.path}.volumeMounts[${j}].readOnly`, go.bool(false), 'must be read-only'));
+              if (m.name === v.name && !m.readOnly)
+                errs.push(invalid(`${c.path}.volumeMounts[${j}].readOnly`, go.bool(false), 'must be read-only'));
             });
           }
         }
@@ -240,12 +253,16 @@ export class PspProvider {
         const allowed = this.spec.allowedFlexVolumes ?? [];
         // Upstream names the field `driver` directly under the volume, not under flexVolume.
         if (allowed.length > 0 && !allowed.some((f) => f.driver === v.driver)) {
-          errs.push(invalid(`spec.volumes[${i}].driver`, go.str(v.driver!), 'Flexvolume driver is not allowed to be used'));
+          errs.push(
+            invalid(`spec.volumes[${i}].driver`, go.str(v.driver!), 'Flexvolume driver is not allowed to be used'),
+          );
         }
       } else if (fsType === 'csi') {
         const allowed = this.spec.allowedCSIDrivers ?? [];
         if (allowed.length > 0 && !allowed.some((d) => d.name === v.driver)) {
-          errs.push(invalid(`spec.volumes[${i}].csi.driver`, go.str(v.driver!), 'Inline CSI driver is not allowed to be used'));
+          errs.push(
+            invalid(`spec.volumes[${i}].csi.driver`, go.str(v.driver!), 'Inline CSI driver is not allowed to be used'),
+          );
         }
       }
     }
@@ -278,22 +295,42 @@ export class PspProvider {
 
     for (const hp of cv.hostPorts) {
       if (!this.isAllowedHostPort(hp)) {
-        errs.push(invalid(`${cv.path}.hostPort`, go.int(hp), `Host port ${hp} is not allowed to be used. Allowed ports: [${this.allowedHostPortsText}]`));
+        errs.push(
+          invalid(
+            `${cv.path}.hostPort`,
+            go.int(hp),
+            `Host port ${hp} is not allowed to be used. Allowed ports: [${this.allowedHostPortsText}]`,
+          ),
+        );
       }
     }
 
     if (this.spec.readOnlyRootFilesystem) {
       const ro = sc.readOnlyRootFilesystem;
       if (ro === undefined) {
-        errs.push(invalid(`${scPath}.readOnlyRootFilesystem`, go.nil, 'ReadOnlyRootFilesystem may not be nil and must be set to true'));
+        errs.push(
+          invalid(
+            `${scPath}.readOnlyRootFilesystem`,
+            go.nil,
+            'ReadOnlyRootFilesystem may not be nil and must be set to true',
+          ),
+        );
       } else if (!ro) {
-        errs.push(invalid(`${scPath}.readOnlyRootFilesystem`, go.bool(false), 'ReadOnlyRootFilesystem must be set to true'));
+        errs.push(
+          invalid(`${scPath}.readOnlyRootFilesystem`, go.bool(false), 'ReadOnlyRootFilesystem must be set to true'),
+        );
       }
     }
 
     const ape = sc.allowPrivilegeEscalation;
     if (!this.allowPrivilegeEscalation && (ape === undefined || ape)) {
-      errs.push(invalid(`${scPath}.allowPrivilegeEscalation`, ape === undefined ? go.nil : go.bool(true), 'Allowing privilege escalation for containers is not allowed'));
+      errs.push(
+        invalid(
+          `${scPath}.allowPrivilegeEscalation`,
+          ape === undefined ? go.nil : go.bool(true),
+          'Allowing privilege escalation for containers is not allowed',
+        ),
+      );
     }
   }
 

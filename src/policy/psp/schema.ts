@@ -63,9 +63,7 @@ export const pspSpecSchema = z.strictObject({
   readOnlyRootFilesystem: z.boolean().optional(),
   defaultAllowPrivilegeEscalation: z.boolean().optional(),
   allowPrivilegeEscalation: z.boolean().optional(),
-  allowedHostPaths: z
-    .array(z.strictObject({ pathPrefix: z.string(), readOnly: z.boolean().optional() }))
-    .optional(),
+  allowedHostPaths: z.array(z.strictObject({ pathPrefix: z.string(), readOnly: z.boolean().optional() })).optional(),
   allowedFlexVolumes: z.array(z.strictObject({ driver: z.string().min(1) })).optional(),
   allowedCSIDrivers: z.array(z.strictObject({ name: z.string().min(1) })).optional(),
   allowedUnsafeSysctls: names.optional(),
@@ -80,7 +78,6 @@ export const pspSpecSchema = z.strictObject({
 });
 
 export type PspSpec = z.infer<typeof pspSpecSchema>;
-
 
 export const pspAnnotationsSchema = z.strictObject({
   [PSP_ANNOTATIONS.seccompAllowed]: z.string().optional(),

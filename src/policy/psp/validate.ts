@@ -33,7 +33,10 @@ export function validatePspSpec(spec: PspSpec, minor: number, annotations: PspAn
       if (r.min > r.max) add([field, 'ranges', i], `min (${r.min}) must not be greater than max (${r.max})`);
     });
     if ((s.rule === 'MustRunAs' || s.rule === 'MayRunAs') && (s.ranges ?? []).length === 0) {
-      add([field, 'ranges'], `rule ${s.rule} needs at least one range; without one the admission plugin cannot use this policy`);
+      add(
+        [field, 'ranges'],
+        `rule ${s.rule} needs at least one range; without one the admission plugin cannot use this policy`,
+      );
     }
   };
   ranges('runAsUser');
@@ -48,7 +51,8 @@ export function validatePspSpec(spec: PspSpec, minor: number, annotations: PspAn
 
   const known = new Set(pspVolumeTypes(minor));
   (spec.volumes ?? []).forEach((v, i) => {
-    if (!known.has(v)) add(['volumes', i], `"${v}" is not a volume type Kubernetes v1.${minor} accepts in a PodSecurityPolicy`);
+    if (!known.has(v))
+      add(['volumes', i], `"${v}" is not a volume type Kubernetes v1.${minor} accepts in a PodSecurityPolicy`);
   });
 
   (spec.hostPorts ?? []).forEach((r, i) => {

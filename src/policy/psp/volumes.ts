@@ -6,13 +6,36 @@
 import { pspExtraVolumeTypes } from '../../versions.js';
 
 const CLASSIC = [
-  '*', 'azureFile', 'azureDisk', 'flocker', 'flexVolume', 'hostPath', 'emptyDir', 'gcePersistentDisk',
-  'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs', 'persistentVolumeClaim', 'rbd',
-  'cinder', 'cephFS', 'downwardAPI', 'fc', 'configMap', 'vsphereVolume', 'quobyte', 'photonPersistentDisk',
-  'projected', 'portworxVolume', 'scaleIO', 'storageos',
+  '*',
+  'azureFile',
+  'azureDisk',
+  'flocker',
+  'flexVolume',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'cinder',
+  'cephFS',
+  'downwardAPI',
+  'fc',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
 ];
 
 export function pspVolumeTypes(minor: number): string[] {
   return [...CLASSIC, ...pspExtraVolumeTypes(minor)];
 }
-

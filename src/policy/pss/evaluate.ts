@@ -46,7 +46,14 @@ const EMPTY_META: PodMetaLike = Object.freeze({});
 const EMPTY_SPEC: PodSpecLike = Object.freeze({});
 
 /** Controllers whose pod template the plugin checks (admission.go DefaultPodSpecExtractor). */
-const TEMPLATE_AT_SPEC = new Set(['ReplicationController', 'ReplicaSet', 'Deployment', 'DaemonSet', 'StatefulSet', 'Job']);
+const TEMPLATE_AT_SPEC = new Set([
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+]);
 
 export interface PodTemplateLike {
   metadata: PodMetaLike;
@@ -89,7 +96,7 @@ export function effectiveMinor(version: PssVersion): number {
   if (version === 'latest') return PSS_LATEST_MINOR;
   const m = version.minor;
   if (!Number.isInteger(m) || m < 0) throw new RangeError(`invalid Pod Security Standards minor version: ${String(m)}`);
-  return m > PSS_LATEST_MINOR ? PSS_LATEST_MINOR : m;
+  return Math.min(m, PSS_LATEST_MINOR);
 }
 
 /**
@@ -158,11 +165,15 @@ export function parsePssVersion(text: string): PssVersion {
   if (text === 'latest') return 'latest';
   const m = VERSION_RE.exec(text);
   if (!m) {
-    throw new UserError(`invalid Pod Security Standards version ${JSON.stringify(text)}: must be "latest" or "v1.x" (e.g. v1.30)`);
+    throw new UserError(
+      `invalid Pod Security Standards version ${JSON.stringify(text)}: must be "latest" or "v1.x" (e.g. v1.30)`,
+    );
   }
   const minor = Number(m[1]);
   if (!Number.isSafeInteger(minor)) {
-    throw new UserError(`invalid Pod Security Standards version ${JSON.stringify(text)}: must be "latest" or "v1.x" (e.g. v1.30)`);
+    throw new UserError(
+      `invalid Pod Security Standards version ${JSON.stringify(text)}: must be "latest" or "v1.x" (e.g. v1.30)`,
+    );
   }
   return { minor };
 }
@@ -286,7 +297,9 @@ export function namespaceWarnings(
 
   const out: string[] = [];
   if (checked.length < total) {
-    out.push(`new PodSecurity enforce level only checked against the first ${checked.length} of ${total} existing pods`);
+    out.push(
+      `new PodSecurity enforce level only checked against the first ${checked.length} of ${total} existing pods`,
+    );
   }
   if (order.length > 0) {
     out.push(

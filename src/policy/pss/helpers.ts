@@ -174,15 +174,15 @@ export function sortedSet(items: readonly string[]): string[] {
 }
 
 const SIMPLE_ESCAPES: Record<number, string> = {
-  0x07: '\\a',
-  0x08: '\\b',
-  0x0c: '\\f',
-  0x0a: '\\n',
-  0x0d: '\\r',
-  0x09: '\\t',
-  0x0b: '\\v',
-  0x22: '\\"',
-  0x5c: '\\\\',
+  7: '\\a',
+  8: '\\b',
+  12: '\\f',
+  10: '\\n',
+  13: '\\r',
+  9: '\\t',
+  11: '\\v',
+  34: '\\"',
+  92: '\\\\',
 };
 
 // Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII
@@ -200,16 +200,16 @@ export function goQuote(s: string): string {
     } else if (cp === 0x20 || !NON_PRINT.test(ch)) {
       out += ch;
     } else if (cp < 0x20 || cp === 0x7f) {
-      out += '\\x' + cp.toString(16).padStart(2, '0');
+      out += `\\x${cp.toString(16).padStart(2, '0')}`;
     } else if (cp >= 0xd800 && cp <= 0xdfff) {
       out += '\ufffd'; // a lone surrogate reaches Go as U+FFFD, which is printable
     } else if (cp < 0x10000) {
-      out += '\\u' + cp.toString(16).padStart(4, '0');
+      out += `\\u${cp.toString(16).padStart(4, '0')}`;
     } else {
-      out += '\\U' + cp.toString(16).padStart(8, '0');
+      out += `\\U${cp.toString(16).padStart(8, '0')}`;
     }
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 /** `container "a"` / `containers "a", "b"`: the subject most details start with. */

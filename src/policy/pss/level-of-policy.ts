@@ -43,8 +43,14 @@ export function levelForPolicy(name: string, custom: PolicyConfig[], minor = NEW
   const def = custom.find((p) => p.name === name);
   if (!def || !isBuiltinPolicy(def.template)) throw new Error(`policy ${name} is neither built in nor defined`);
   const template = buildPolicy(def.template, minor, []);
-  const spec = Object.fromEntries(Object.entries(def.spec).filter(([k, v]) => v !== undefined && !same(v, (template.spec as Record<string, unknown>)[k])));
+  const spec = Object.fromEntries(
+    Object.entries(def.spec).filter(
+      ([k, v]) => v !== undefined && !same(v, (template.spec as Record<string, unknown>)[k]),
+    ),
+  );
   const templateAnnotations = template.metadata.annotations ?? {};
-  const annotations = Object.fromEntries(Object.entries(def.annotations ?? {}).filter(([k, v]) => v !== undefined && v !== templateAnnotations[k]));
+  const annotations = Object.fromEntries(
+    Object.entries(def.annotations ?? {}).filter(([k, v]) => v !== undefined && v !== templateAnnotations[k]),
+  );
   return looser(TEMPLATE_LEVEL[def.template], levelOfFields(spec, annotations));
 }

@@ -112,7 +112,9 @@ export function buildRegistry(checks: readonly CheckDefinition[]): Registry {
       if (rev) base.push({ id: c.id, fn: rev.check });
     }
     baseline.push(Object.freeze(base) as RegisteredCheck[]);
-    restricted.push(Object.freeze([...base.filter((b) => !overridden.has(b.id)), ...restrictedOwn]) as RegisteredCheck[]);
+    restricted.push(
+      Object.freeze([...base.filter((b) => !overridden.has(b.id)), ...restrictedOwn]) as RegisteredCheck[],
+    );
   }
   return { maxMinor, baseline: Object.freeze(baseline), restricted: Object.freeze(restricted) };
 }
@@ -120,7 +122,7 @@ export function buildRegistry(checks: readonly CheckDefinition[]): Registry {
 /** The checks a level runs at a (clamped) minor; privileged runs none (registry.go EvaluatePod). */
 export function checksAt(reg: Registry, level: PssLevel, minor: number): readonly RegisteredCheck[] {
   if (level === 'privileged') return NONE;
-  const m = minor > reg.maxMinor ? reg.maxMinor : minor;
+  const m = Math.min(minor, reg.maxMinor);
   return level === 'baseline' ? reg.baseline[m] : reg.restricted[m];
 }
 

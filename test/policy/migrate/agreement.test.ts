@@ -29,7 +29,8 @@ test('the fixtures cover enough pods', (t) => {
 });
 
 test('the custom policies are valid PodSecurityPolicies', (t) => {
-  for (const p of ALL_POLICIES) t.deepEqual(validatePspSpec(p.spec, 24, p.metadata.annotations ?? {}), [], p.metadata.name);
+  for (const p of ALL_POLICIES)
+    t.deepEqual(validatePspSpec(p.spec, 24, p.metadata.annotations ?? {}), [], p.metadata.name);
 });
 
 for (const policy of ALL_POLICIES) {
@@ -50,7 +51,11 @@ for (const policy of ALL_POLICIES) {
         ['CronJob', asCronJob(pod)],
       ] as const) {
         const verdict = vap ? evaluateVap(vap, obj) : { allowed: true, messages: [] };
-        t.is(verdict.allowed, expected, `${label} as ${form}: PSP ${expected ? 'admits' : `refuses (${r.reasons.join('; ')})`}, VAP ${verdict.allowed ? 'admits' : `refuses (${verdict.messages.join('; ')})`}`);
+        t.is(
+          verdict.allowed,
+          expected,
+          `${label} as ${form}: PSP ${expected ? 'admits' : `refuses (${r.reasons.join('; ')})`}, VAP ${verdict.allowed ? 'admits' : `refuses (${verdict.messages.join('; ')})`}`,
+        );
       }
     }
     t.true(admitted + refused === PODS.length);
@@ -72,7 +77,12 @@ test('a refusal names the container and the policy', (t) => {
   const pod = PODS.find((p) => p.input.name === 'init-privileged')!.input.pod;
   const v = evaluateVap(vap, apiDefaults(pod));
   t.false(v.allowed);
-  t.true(v.messages.includes('container "init": securityContext.privileged: Privileged containers are not allowed (PodSecurityPolicy restricted)'), v.messages.join('\n'));
+  t.true(
+    v.messages.includes(
+      'container "init": securityContext.privileged: Privileged containers are not allowed (PodSecurityPolicy restricted)',
+    ),
+    v.messages.join('\n'),
+  );
 });
 
 test('every generated rule refuses some pod that PSP refuses (each rule is exercised)', (t) => {

@@ -19,15 +19,27 @@ import { ALL_POLICIES } from './policies.js';
 import type { RbacObject } from '../../../src/policy/rbac.js';
 
 const RBAC: RbacObject[] = [
-  { kind: 'ClusterRole', metadata: { name: 'use-all' }, rules: [{ apiGroups: ['policy'], resources: ['podsecuritypolicies'], verbs: ['use'] }] },
-  { kind: 'RoleBinding', metadata: { name: 'b', namespace: 'demo' }, roleRef: { kind: 'ClusterRole', name: 'use-all' }, subjects: [{ kind: 'ServiceAccount', name: 'app' }] },
+  {
+    kind: 'ClusterRole',
+    metadata: { name: 'use-all' },
+    rules: [{ apiGroups: ['policy'], resources: ['podsecuritypolicies'], verbs: ['use'] }],
+  },
+  {
+    kind: 'RoleBinding',
+    metadata: { name: 'b', namespace: 'demo' },
+    roleRef: { kind: 'ClusterRole', name: 'use-all' },
+    subjects: [{ kind: 'ServiceAccount', name: 'app' }],
+  },
 ];
 
 function expressions(o: Record<string, any>): string[] {
   const spec = o.spec ?? {};
   return [
     ...(spec.variables ?? []).map((v: { expression: string }) => v.expression),
-    ...(spec.validations ?? []).flatMap((v: { expression: string; messageExpression?: string }) => [v.expression, ...(v.messageExpression ? [v.messageExpression] : [])]),
+    ...(spec.validations ?? []).flatMap((v: { expression: string; messageExpression?: string }) => [
+      v.expression,
+      ...(v.messageExpression ? [v.messageExpression] : []),
+    ]),
   ];
 }
 
@@ -51,7 +63,10 @@ test('a binding for every namespace has no selector; a policy without users has 
   const wide = vapObjects({ policy, minor: 30, namespaces: ['*'] });
   t.deepEqual(wide[1].spec, { policyName: 'psp-restricted', validationActions: ['Deny'] });
   t.deepEqual(schemaProblems(wide[1]), []);
-  t.deepEqual(vapObjects({ policy, minor: 30, namespaces: [] }).map((o) => o.kind), ['ValidatingAdmissionPolicy']);
+  t.deepEqual(
+    vapObjects({ policy, minor: 30, namespaces: [] }).map((o) => o.kind),
+    ['ValidatingAdmissionPolicy'],
+  );
 });
 
 test('CEL: standard syntax only, no optional syntax, every expression parses', (t) => {
@@ -68,13 +83,19 @@ test('CEL: standard syntax only, no optional syntax, every expression parses', (
 });
 
 test('ValidatingAdmissionPolicy is refused before v1.28', (t) => {
-  t.throws(() => vapObjects({ policy: ALL_POLICIES[0], minor: 27, namespaces: ['demo'] }), { message: /not served on v1.27/ });
+  t.throws(() => vapObjects({ policy: ALL_POLICIES[0], minor: 27, namespaces: ['demo'] }), {
+    message: /not served on v1.27/,
+  });
 });
 
 test('messages are one line each, as the API server requires', (t) => {
   const report = buildMigration(ALL_POLICIES, RBAC, 30, 'vap');
   for (const o of report.objects) {
-    for (const v of ((o.spec as Record<string, any>).validations ?? []) as { message: string; messageExpression?: string; reason: string }[]) {
+    for (const v of ((o.spec as Record<string, any>).validations ?? []) as {
+      message: string;
+      messageExpression?: string;
+      reason: string;
+    }[]) {
       t.notRegex(v.message, /[\n\r]/);
       t.true(v.message.length <= 1024, v.message);
       if (v.messageExpression) t.notRegex(v.messageExpression, /[\n\r]/);

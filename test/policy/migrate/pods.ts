@@ -22,7 +22,8 @@ function seccompField(name: string): Json | undefined {
 /** The v1 API's defaulting that matters here: host-network ports, sourceless volumes are emptyDirs. */
 export function apiDefaults(pod: Pod): Json {
   const p: Json = structuredClone(applyApiDefaults(pod));
-  for (const v of p.spec.volumes ?? []) if (!Object.keys(v).some((k) => VOLUME_SOURCES.has(k) && v[k] != null)) v.emptyDir = {};
+  for (const v of p.spec.volumes ?? [])
+    if (!Object.keys(v).some((k) => VOLUME_SOURCES.has(k) && v[k] != null)) v.emptyDir = {};
   return p;
 }
 
@@ -43,7 +44,12 @@ export function stored(pod: Pod): Json {
 }
 
 export function asDeployment(pod: Json): Json {
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', namespace: 'demo' }, spec: { selector: {}, template: { metadata: { annotations: pod.metadata?.annotations }, spec: pod.spec } } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'w', namespace: 'demo' },
+    spec: { selector: {}, template: { metadata: { annotations: pod.metadata?.annotations }, spec: pod.spec } },
+  };
 }
 
 export function asCronJob(pod: Json): Json {
@@ -51,7 +57,17 @@ export function asCronJob(pod: Json): Json {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name: 'w', namespace: 'demo' },
-    spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { metadata: pod.metadata?.annotations ? { annotations: pod.metadata.annotations } : undefined, spec: pod.spec } } } },
+    spec: {
+      schedule: '* * * * *',
+      jobTemplate: {
+        spec: {
+          template: {
+            metadata: pod.metadata?.annotations ? { annotations: pod.metadata.annotations } : undefined,
+            spec: pod.spec,
+          },
+        },
+      },
+    },
   };
 }
 
@@ -64,4 +80,3 @@ export const PODS: { label: string; input: PodInput }[] = readdirSync('test/fixt
       .filter((c) => c.type === 'pod')
       .map((c) => ({ label: `${file} ${c.kind} ${c.name}`, input: c as PodInput })),
   );
-

@@ -38,13 +38,28 @@ export const CUSTOM: PolicyObject[] = [
       runAsUser: { rule: 'MustRunAs', ranges: [{ min: 1000, max: 2000 }] },
       runAsGroup: { rule: 'MustRunAs', ranges: [{ min: 1000, max: 2000 }] },
       fsGroup: { rule: 'MayRunAs', ranges: [{ min: 1000, max: 2000 }] },
-      supplementalGroups: { rule: 'MustRunAs', ranges: [{ min: 1000, max: 2000 }, { min: 3000, max: 3000 }] },
+      supplementalGroups: {
+        rule: 'MustRunAs',
+        ranges: [
+          { min: 1000, max: 2000 },
+          { min: 3000, max: 3000 },
+        ],
+      },
       seLinux: { rule: 'MustRunAs', seLinuxOptions: { type: 'container_t', level: 's0:c1,c2' } },
       readOnlyRootFilesystem: true,
       requiredDropCapabilities: ['ALL'],
       allowedCapabilities: ['NET_BIND_SERVICE'],
       defaultAddCapabilities: ['CHOWN'],
-      volumes: ['configMap', 'secret', 'emptyDir', 'hostPath', 'flexVolume', 'csi', 'persistentVolumeClaim', 'projected'],
+      volumes: [
+        'configMap',
+        'secret',
+        'emptyDir',
+        'hostPath',
+        'flexVolume',
+        'csi',
+        'persistentVolumeClaim',
+        'projected',
+      ],
       allowedHostPaths: [{ pathPrefix: '/data', readOnly: true }, { pathPrefix: '/var/log/' }],
       allowedFlexVolumes: [{ driver: 'example/lvm' }],
       allowedCSIDrivers: [{ name: 'csi.example.com' }],
@@ -61,7 +76,10 @@ export const CUSTOM: PolicyObject[] = [
     // (no pod may set a profile), a MayRunAs group, two single host ports.
     metadata: {
       name: 'open',
-      annotations: { [PSP_ANNOTATIONS.apparmorAllowed]: 'runtime/default', [PSP_ANNOTATIONS.apparmorDefault]: 'runtime/default' },
+      annotations: {
+        [PSP_ANNOTATIONS.apparmorAllowed]: 'runtime/default',
+        [PSP_ANNOTATIONS.apparmorDefault]: 'runtime/default',
+      },
     },
     spec: {
       ...base,
@@ -70,7 +88,10 @@ export const CUSTOM: PolicyObject[] = [
       hostPID: true,
       hostIPC: true,
       runAsGroup: { rule: 'MayRunAs', ranges: [{ min: 1, max: 65535 }] },
-      hostPorts: [{ min: 80, max: 80 }, { min: 443, max: 443 }],
+      hostPorts: [
+        { min: 80, max: 80 },
+        { min: 443, max: 443 },
+      ],
       volumes: ['*'],
       allowedCapabilities: ['*'],
       defaultAllowPrivilegeEscalation: false,
@@ -102,17 +123,36 @@ export const CUSTOM: PolicyObject[] = [
         [PSP_ANNOTATIONS.apparmorAllowed]: 'runtime/default,localhost/k8s-nginx',
       },
     },
-    spec: { ...base, volumes: [], forbiddenSysctls: ['*'], runtimeClass: { allowedRuntimeClassNames: ['gvisor'] }, allowedCapabilities: ['CHOWN', 'SYS_ADMIN'] },
+    spec: {
+      ...base,
+      volumes: [],
+      forbiddenSysctls: ['*'],
+      runtimeClass: { allowedRuntimeClassNames: ['gvisor'] },
+      allowedCapabilities: ['CHOWN', 'SYS_ADMIN'],
+    },
   },
   {
     // Only unmasked /proc: a container that says nothing (Default) is refused.
     metadata: { name: 'unmasked-only', annotations: { [PSP_ANNOTATIONS.seccompAllowed]: '*' } },
-    spec: { ...base, volumes: ['*'], allowedProcMountTypes: ['Unmasked'], hostPorts: [{ min: 0, max: 65535 }], allowedCapabilities: ['*'] },
+    spec: {
+      ...base,
+      volumes: ['*'],
+      allowedProcMountTypes: ['Unmasked'],
+      hostPorts: [{ min: 0, max: 65535 }],
+      allowedCapabilities: ['*'],
+    },
   },
   {
     // A seccomp list without a default: the pod-level profile is required, as PSP required it.
     metadata: { name: 'strict-seccomp', annotations: { [PSP_ANNOTATIONS.seccompAllowed]: 'runtime/default' } },
-    spec: { ...base, volumes: ['*'], seLinux: { rule: 'MustRunAs', seLinuxOptions: { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0' } } },
+    spec: {
+      ...base,
+      volumes: ['*'],
+      seLinux: {
+        rule: 'MustRunAs',
+        seLinuxOptions: { user: 'system_u', role: 'system_r', type: 'container_t', level: 's0' },
+      },
+    },
   },
 ];
 

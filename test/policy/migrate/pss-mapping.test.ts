@@ -24,14 +24,18 @@ const APPARMOR = 'apparmor.security.beta.kubernetes.io/allowedProfileNames';
 // The page's rows, quoted (the Baseline / Restricted cells).
 const DOC = {
   privileged: 'privileged — Baseline & Restricted: false / undefined / nil',
-  capsBaseline: 'allowedCapabilities — Baseline: subset of AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT',
-  capsRestricted: 'allowedCapabilities — Restricted: empty / undefined / nil OR a list containing only NET_BIND_SERVICE',
+  capsBaseline:
+    'allowedCapabilities — Baseline: subset of AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT',
+  capsRestricted:
+    'allowedCapabilities — Restricted: empty / undefined / nil OR a list containing only NET_BIND_SERVICE',
   drop: 'requiredDropCapabilities — Baseline: no opinion; Restricted: must include ALL',
   volumesBaseline: 'volumes — Baseline: anything except hostPath, *',
-  volumesRestricted: 'volumes — Restricted: subset of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret',
+  volumesRestricted:
+    'volumes — Restricted: subset of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret',
   host: 'hostNetwork / hostPID / hostIPC — Baseline & Restricted: false / undefined / nil',
   hostPorts: 'hostPorts — Baseline & Restricted: undefined / nil / empty',
-  seLinux: 'seLinux — Baseline & Restricted: seLinux.rule is MustRunAs, user and role unset, type unset or one of container_t, container_init_t, container_kvm_t, level anything',
+  seLinux:
+    'seLinux — Baseline & Restricted: seLinux.rule is MustRunAs, user and role unset, type unset or one of container_t, container_init_t, container_kvm_t, level anything',
   runAsUser: 'runAsUser — Baseline: Anything; Restricted: rule is MustRunAsNonRoot',
   ape: 'allowPrivilegeEscalation — Baseline: No opinion; Restricted: false',
   seccomp: `${SECCOMP} — Baseline: "runtime/default," (trailing comma to allow unset); Restricted: "runtime/default" (no trailing comma); localhost/* also permitted`,
@@ -135,7 +139,12 @@ for (const name of BUILTIN_POLICY_TEMPLATES) {
       if (r.level === 'restricted' && r.target === 'restricted') continue;
       got[r.row] = r.target === r.level ? { level: r.level } : { level: r.level, target: r.target };
     }
-    const expected = Object.fromEntries(Object.entries(want.rows).map(([k, v]) => [k, v.target ? { level: v.level, target: v.target } : { level: v.level }]));
+    const expected = Object.fromEntries(
+      Object.entries(want.rows).map(([k, v]) => [
+        k,
+        v.target ? { level: v.level, target: v.target } : { level: v.level },
+      ]),
+    );
     t.deepEqual(got, expected);
     t.is(m.level, want.level, 'the most restrictive level that admits everything it admits');
     t.is(m.target, want.target);
@@ -148,11 +157,34 @@ test('every row of the page is evaluated, in the page order', (t) => {
   t.deepEqual(
     m.rows.map((r) => r.row),
     [
-      'privileged', 'allowedCapabilities (with defaultAddCapabilities)', 'requiredDropCapabilities', 'volumes', 'hostNetwork', 'hostPID', 'hostIPC',
-      'hostPorts', 'seLinux', 'runAsUser', 'runAsGroup', 'supplementalGroups', 'fsGroup', 'readOnlyRootFilesystem', 'defaultAllowPrivilegeEscalation',
-      'allowPrivilegeEscalation', 'allowedHostPaths', 'allowedFlexVolumes', 'allowedCSIDrivers', 'allowedUnsafeSysctls', 'forbiddenSysctls',
-      'allowedProcMountTypes', 'runtimeClass.defaultRuntimeClassName', 'runtimeClass.allowedRuntimeClassNames',
-      'seccomp.security.alpha.kubernetes.io/defaultProfileName', SECCOMP, 'apparmor.security.beta.kubernetes.io/defaultProfileName', APPARMOR,
+      'privileged',
+      'allowedCapabilities (with defaultAddCapabilities)',
+      'requiredDropCapabilities',
+      'volumes',
+      'hostNetwork',
+      'hostPID',
+      'hostIPC',
+      'hostPorts',
+      'seLinux',
+      'runAsUser',
+      'runAsGroup',
+      'supplementalGroups',
+      'fsGroup',
+      'readOnlyRootFilesystem',
+      'defaultAllowPrivilegeEscalation',
+      'allowPrivilegeEscalation',
+      'allowedHostPaths',
+      'allowedFlexVolumes',
+      'allowedCSIDrivers',
+      'allowedUnsafeSysctls',
+      'forbiddenSysctls',
+      'allowedProcMountTypes',
+      'runtimeClass.defaultRuntimeClassName',
+      'runtimeClass.allowedRuntimeClassNames',
+      'seccomp.security.alpha.kubernetes.io/defaultProfileName',
+      SECCOMP,
+      'apparmor.security.beta.kubernetes.io/defaultProfileName',
+      APPARMOR,
     ],
   );
 });
@@ -160,17 +192,32 @@ test('every row of the page is evaluated, in the page order', (t) => {
 test('edge values of the page rows', (t) => {
   const base = buildPolicy('restricted', 24, []);
   const level = (spec: object, annotations: Record<string, string> = {}) =>
-    mapToPss({ metadata: { name: 'x', annotations: { ...base.metadata.annotations, ...annotations } }, spec: { ...base.spec, seLinux: { rule: 'MustRunAs', seLinuxOptions: { type: 'container_t' } }, ...spec } }).level;
+    mapToPss({
+      metadata: { name: 'x', annotations: { ...base.metadata.annotations, ...annotations } },
+      spec: { ...base.spec, seLinux: { rule: 'MustRunAs', seLinuxOptions: { type: 'container_t' } }, ...spec },
+    }).level;
   t.is(level({}), 'restricted', 'the restricted template with SELinux MustRunAs container_t is Restricted');
   t.is(level({ seLinux: { rule: 'MustRunAs', seLinuxOptions: { type: 'spc_t' } } }), 'privileged', 'type spc_t');
-  t.is(level({ seLinux: { rule: 'MustRunAs', seLinuxOptions: { user: 'system_u', type: 'container_t' } } }), 'privileged', 'user set');
+  t.is(
+    level({ seLinux: { rule: 'MustRunAs', seLinuxOptions: { user: 'system_u', type: 'container_t' } } }),
+    'privileged',
+    'user set',
+  );
   t.is(level({ allowedCapabilities: ['NET_BIND_SERVICE'] }), 'restricted');
-  t.is(level({ defaultAddCapabilities: ['CHOWN'] }), 'baseline', 'defaultAddCapabilities: requirements match allowedCapabilities');
+  t.is(
+    level({ defaultAddCapabilities: ['CHOWN'] }),
+    'baseline',
+    'defaultAddCapabilities: requirements match allowedCapabilities',
+  );
   t.is(level({ allowedCapabilities: ['NET_ADMIN'] }), 'privileged');
   t.is(level({ volumes: ['configMap', 'nfs'] }), 'baseline');
   t.is(level({ volumes: ['hostPath'] }), 'privileged');
   t.is(level({ hostPorts: [{ min: 80, max: 80 }] }), 'privileged');
-  t.is(level({ runAsUser: { rule: 'MustRunAs', ranges: [{ min: 1000, max: 2000 }] } }), 'baseline', 'Restricted needs MustRunAsNonRoot, not a range');
+  t.is(
+    level({ runAsUser: { rule: 'MustRunAs', ranges: [{ min: 1000, max: 2000 }] } }),
+    'baseline',
+    'Restricted needs MustRunAsNonRoot, not a range',
+  );
   t.is(level({ allowedUnsafeSysctls: ['kernel.msg*'] }), 'privileged');
   t.is(level({ allowedProcMountTypes: ['Default'] }), 'restricted');
   t.is(level({ allowedProcMountTypes: ['Default', 'Unmasked'] }), 'privileged');
@@ -179,7 +226,15 @@ test('edge values of the page rows', (t) => {
   t.is(level({}, { [SECCOMP]: 'runtime/default,' }), 'baseline', 'trailing comma: unset allowed');
   t.is(level({}, { [SECCOMP]: 'unconfined' }), 'privileged');
   t.is(level({}, { [APPARMOR]: 'runtime/default,' }), 'baseline');
-  t.is(level({ runAsGroup: { rule: 'MustRunAs', ranges: [{ min: 0, max: 0 }] }, readOnlyRootFilesystem: true, forbiddenSysctls: ['*'] }), 'restricted', 'no opinion rows');
+  t.is(
+    level({
+      runAsGroup: { rule: 'MustRunAs', ranges: [{ min: 0, max: 0 }] },
+      readOnlyRootFilesystem: true,
+      forbiddenSysctls: ['*'],
+    }),
+    'restricted',
+    'no opinion rows',
+  );
 });
 
 test('levelOfFields: only the given fields count', (t) => {

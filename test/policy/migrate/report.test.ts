@@ -22,9 +22,15 @@ import { apiDefaults, asDeployment, PODS, stored } from './pods.js';
 
 function renderedCluster() {
   const cfg = loadConfig(path.resolve('test/fixtures/configs/v1.24.17.yaml'));
-  const objects = render(cfg).artifacts.filter((a) => a.kind === 'manifest').flatMap((a) => a.objects) as Json[];
-  const policies: PolicyObject[] = objects.filter((o) => o.kind === 'PodSecurityPolicy').map((o) => ({ metadata: { name: o.metadata.name, annotations: o.metadata.annotations }, spec: o.spec }));
-  const rbac = objects.filter((o) => ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(o.kind)) as RbacObject[];
+  const objects = render(cfg)
+    .artifacts.filter((a) => a.kind === 'manifest')
+    .flatMap((a) => a.objects) as Json[];
+  const policies: PolicyObject[] = objects
+    .filter((o) => o.kind === 'PodSecurityPolicy')
+    .map((o) => ({ metadata: { name: o.metadata.name, annotations: o.metadata.annotations }, spec: o.spec }));
+  const rbac = objects.filter((o) =>
+    ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].includes(o.kind),
+  ) as RbacObject[];
   return { policies, rbac };
 }
 
@@ -41,7 +47,9 @@ test('which namespaces used which policy, from the rendered RBAC', (t) => {
     restricted: ['*'],
   });
   // The kubelets' grant in kube-system covers only their mirror pods: reported, not carried.
-  t.deepEqual(r.policies.find((p) => p.name === 'privileged')!.notCarried, [{ namespace: 'kube-system', subject: 'group system:nodes', binding: 'RoleBinding kube-system/psp:privileged' }]);
+  t.deepEqual(r.policies.find((p) => p.name === 'privileged')!.notCarried, [
+    { namespace: 'kube-system', subject: 'group system:nodes', binding: 'RoleBinding kube-system/psp:privileged' },
+  ]);
   t.deepEqual(
     r.namespaces.map((n) => [n.namespace, n.policies.join('+'), n.level, n.target]),
     [
@@ -57,9 +65,15 @@ test('which namespaces used which policy, from the rendered RBAC', (t) => {
   );
   const every = r.namespaces.find((n) => n.namespace === '*')!;
   t.deepEqual(every.dryRun, [
-    'kubectl', 'label', '--dry-run=server', '--overwrite', 'ns', '-l',
+    'kubectl',
+    'label',
+    '--dry-run=server',
+    '--overwrite',
+    'ns',
+    '-l',
     'kubernetes.io/metadata.name notin (ack-all-restrictive,ack-restrictive,data,demo,ingress-nginx,kube-flannel,kube-system)',
-    'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=v1.30',
+    'pod-security.kubernetes.io/enforce=restricted',
+    'pod-security.kubernetes.io/enforce-version=v1.30',
   ]);
   t.deepEqual(r.namespaces.find((n) => n.namespace === 'data')!.labels, {
     'pod-security.kubernetes.io/enforce': 'privileged',
@@ -89,7 +103,15 @@ test('the bindings together admit what any usable PodSecurityPolicy admitted, na
   const admission = new PspAdmission(policies);
   const authz = policyUseAuthorizer({ rbac: new RbacAuthorizer(rbac) });
   let checked = 0;
-  for (const namespace of ['demo', 'ack-restrictive', 'ack-all-restrictive', 'data', 'kube-system', 'ingress-nginx', 'elsewhere']) {
+  for (const namespace of [
+    'demo',
+    'ack-restrictive',
+    'ack-all-restrictive',
+    'data',
+    'kube-system',
+    'ingress-nginx',
+    'elsewhere',
+  ]) {
     const vaps = policiesFor(r.objects as Json[], namespace);
     t.true(vaps.length > 0, namespace);
     for (const { label, input } of PODS) {
@@ -100,9 +122,15 @@ test('the bindings together admit what any usable PodSecurityPolicy admitted, na
       const psp = admission.admitView(podView(pod), { isAuthorized: authz(namespace, podServiceAccount(pod.spec)) });
       const subject = psp.admitted ? stored(psp.pod) : apiDefaults(pod);
       for (const obj of [subject, asDeployment(subject)]) {
-        const verdicts = vaps.map((v) => evaluateVap(v, { ...obj, metadata: { ...obj.metadata, namespace } }, { namespace }));
+        const verdicts = vaps.map((v) =>
+          evaluateVap(v, { ...obj, metadata: { ...obj.metadata, namespace } }, { namespace }),
+        );
         const allowed = verdicts.every((v) => v.allowed);
-        t.is(allowed, psp.admitted, `${namespace}: ${label}: PSP ${psp.admitted ? `admits (${psp.policy})` : `refuses: ${psp.reasons.join('; ')}`}; VAP ${allowed ? 'admits' : `refuses: ${verdicts.flatMap((v) => v.messages).join('; ')}`}`);
+        t.is(
+          allowed,
+          psp.admitted,
+          `${namespace}: ${label}: PSP ${psp.admitted ? `admits (${psp.policy})` : `refuses: ${psp.reasons.join('; ')}`}; VAP ${allowed ? 'admits' : `refuses: ${verdicts.flatMap((v) => v.messages).join('; ')}`}`,
+        );
         checked++;
       }
     }
@@ -112,9 +140,17 @@ test('the bindings together admit what any usable PodSecurityPolicy admitted, na
 
 test('a policy nobody may use is reported, and its VAP left unbound', (t) => {
   const { policies } = renderedCluster();
-  const r = buildMigration(policies.filter((p) => p.metadata.name === 'restricted'), [], 30, 'all');
+  const r = buildMigration(
+    policies.filter((p) => p.metadata.name === 'restricted'),
+    [],
+    30,
+    'all',
+  );
   t.deepEqual(r.policies[0].namespaces, []);
-  t.deepEqual(r.objects.map((o) => o.kind), ['ValidatingAdmissionPolicy']);
+  t.deepEqual(
+    r.objects.map((o) => o.kind),
+    ['ValidatingAdmissionPolicy'],
+  );
   t.regex(r.notes[0], /no RBAC in the input grants use of PodSecurityPolicy restricted/);
   t.deepEqual(r.namespaces, []);
 });

@@ -4,7 +4,12 @@
  * policies admit and only their errors are reported, updates may not change the pod.
  */
 import test from 'ava';
-import { admitPod, NO_PROVIDERS_MESSAGE, PspAdmission, VALIDATED_PSP_ANNOTATION } from '../../../src/policy/psp/admission.js';
+import {
+  admitPod,
+  NO_PROVIDERS_MESSAGE,
+  PspAdmission,
+  VALIDATED_PSP_ANNOTATION,
+} from '../../../src/policy/psp/admission.js';
 import { admit, frozen, pod, policy, sc, USABLE } from '../helpers.js';
 
 /** Admits the pod unchanged. */
@@ -34,7 +39,10 @@ test('a policy that admits unchanged beats an earlier one that would change the 
 });
 
 test('when every admitting policy changes the pod, the first by name wins', (t) => {
-  const r = admit(pod(), [defaulting('b'), policy('a', { supplementalGroups: { rule: 'MustRunAs', ranges: [{ min: 9, max: 9 }] } })]);
+  const r = admit(pod(), [
+    defaulting('b'),
+    policy('a', { supplementalGroups: { rule: 'MustRunAs', ranges: [{ min: 9, max: 9 }] } }),
+  ]);
   t.is(r.policy, 'a');
   t.true(r.mutated);
   t.deepEqual(r.pod.spec.securityContext, { supplementalGroups: [9] });
@@ -49,9 +57,13 @@ test('the admitted pod carries kubernetes.io/psp; the input is left untouched', 
 });
 
 test('a policy the requester may not use admits nothing, even when it would', (t) => {
-  const r = admit(privilegedPod(), [plain('privileged'), unprivileged('restricted')], { isAuthorized: (n) => n === 'restricted' });
+  const r = admit(privilegedPod(), [plain('privileged'), unprivileged('restricted')], {
+    isAuthorized: (n) => n === 'restricted',
+  });
   t.false(r.admitted);
-  t.deepEqual(r.reasons, ['spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed']);
+  t.deepEqual(r.reasons, [
+    'spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed',
+  ]);
 });
 
 test('errors are reported only for usable policies; with none usable the list is empty', (t) => {
@@ -62,7 +74,7 @@ test('errors are reported only for usable policies; with none usable the list is
   t.is(r.message, 'PodSecurityPolicy: unable to admit pod: []');
 });
 
-test("errors of several usable policies are joined with spaces, policy by policy in name order", (t) => {
+test('errors of several usable policies are joined with spaces, policy by policy in name order', (t) => {
   const r = admit(
     pod((p) => {
       sc(p).privileged = true;
@@ -109,7 +121,10 @@ test('policies that cannot be built are skipped as upstream does; if none is lef
 test('a policy without allowPrivilegeEscalation allows it (v1beta1 defaulting)', (t) => {
   const p = policy('p');
   delete (p.spec as Record<string, unknown>).allowPrivilegeEscalation;
-  const r = admit(pod((x) => (sc(x).allowPrivilegeEscalation = true)), p);
+  const r = admit(
+    pod((x) => (sc(x).allowPrivilegeEscalation = true)),
+    p,
+  );
   t.true(r.admitted);
 });
 
@@ -129,7 +144,10 @@ test('update: a pod that validates unchanged is admitted, without a new annotati
 
 test('update: refusals say "unable to validate pod"', (t) => {
   const r = admit(privilegedPod(), unprivileged('u'), { ...USABLE, operation: 'update' });
-  t.is(r.message, 'PodSecurityPolicy: unable to validate pod: [spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]');
+  t.is(
+    r.message,
+    'PodSecurityPolicy: unable to validate pod: [spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]',
+  );
 });
 
 test('update: the policy named in kubernetes.io/psp is tried first', (t) => {

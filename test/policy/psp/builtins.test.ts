@@ -11,18 +11,74 @@ import { policyUseAuthorizer, RbacAuthorizer } from '../../../src/policy/rbac.js
 import { podServiceAccount } from '../../../src/policy/psp/pod.js';
 import { fixture, fixturePod, USABLE, type Json } from '../helpers.js';
 
-const BUILTINS = ['restricted', 'baseline', 'privileged', 'privileged-restricted', 'privileged-root-volumes-restricted', 'ingress-nginx'] as const;
+const BUILTINS = [
+  'restricted',
+  'baseline',
+  'privileged',
+  'privileged-restricted',
+  'privileged-root-volumes-restricted',
+  'ingress-nginx',
+] as const;
 type Builtin = (typeof BUILTINS)[number];
 
 /** 'A' admitted unchanged, 'M' admitted after defaulting, 'R' refused. */
 const VERDICTS: Record<string, Record<Builtin, 'A' | 'M' | 'R'>> = {
-  'flannel-ds.yaml': { restricted: 'R', baseline: 'R', privileged: 'A', 'privileged-restricted': 'R', 'privileged-root-volumes-restricted': 'R', 'ingress-nginx': 'R' },
-  'ingress-nginx-controller.yaml': { restricted: 'R', baseline: 'M', privileged: 'A', 'privileged-restricted': 'A', 'privileged-root-volumes-restricted': 'M', 'ingress-nginx': 'M' },
-  'plain-pod.yaml': { restricted: 'M', baseline: 'M', privileged: 'A', 'privileged-restricted': 'A', 'privileged-root-volumes-restricted': 'M', 'ingress-nginx': 'M' },
-  'host-network-pod.yaml': { restricted: 'R', baseline: 'R', privileged: 'A', 'privileged-restricted': 'R', 'privileged-root-volumes-restricted': 'R', 'ingress-nginx': 'R' },
-  'privileged-pod.yaml': { restricted: 'R', baseline: 'R', privileged: 'A', 'privileged-restricted': 'R', 'privileged-root-volumes-restricted': 'R', 'ingress-nginx': 'R' },
-  'user-1000-pod.yaml': { restricted: 'M', baseline: 'M', privileged: 'A', 'privileged-restricted': 'A', 'privileged-root-volumes-restricted': 'M', 'ingress-nginx': 'M' },
-  'user-1000-complete-pod.yaml': { restricted: 'M', baseline: 'M', privileged: 'A', 'privileged-restricted': 'A', 'privileged-root-volumes-restricted': 'A', 'ingress-nginx': 'M' },
+  'flannel-ds.yaml': {
+    restricted: 'R',
+    baseline: 'R',
+    privileged: 'A',
+    'privileged-restricted': 'R',
+    'privileged-root-volumes-restricted': 'R',
+    'ingress-nginx': 'R',
+  },
+  'ingress-nginx-controller.yaml': {
+    restricted: 'R',
+    baseline: 'M',
+    privileged: 'A',
+    'privileged-restricted': 'A',
+    'privileged-root-volumes-restricted': 'M',
+    'ingress-nginx': 'M',
+  },
+  'plain-pod.yaml': {
+    restricted: 'M',
+    baseline: 'M',
+    privileged: 'A',
+    'privileged-restricted': 'A',
+    'privileged-root-volumes-restricted': 'M',
+    'ingress-nginx': 'M',
+  },
+  'host-network-pod.yaml': {
+    restricted: 'R',
+    baseline: 'R',
+    privileged: 'A',
+    'privileged-restricted': 'R',
+    'privileged-root-volumes-restricted': 'R',
+    'ingress-nginx': 'R',
+  },
+  'privileged-pod.yaml': {
+    restricted: 'R',
+    baseline: 'R',
+    privileged: 'A',
+    'privileged-restricted': 'R',
+    'privileged-root-volumes-restricted': 'R',
+    'ingress-nginx': 'R',
+  },
+  'user-1000-pod.yaml': {
+    restricted: 'M',
+    baseline: 'M',
+    privileged: 'A',
+    'privileged-restricted': 'A',
+    'privileged-root-volumes-restricted': 'M',
+    'ingress-nginx': 'M',
+  },
+  'user-1000-complete-pod.yaml': {
+    restricted: 'M',
+    baseline: 'M',
+    privileged: 'A',
+    'privileged-restricted': 'A',
+    'privileged-root-volumes-restricted': 'A',
+    'ingress-nginx': 'M',
+  },
 };
 
 const only = (name: Builtin) => new PspAdmission([buildPolicy(name, 24, [])]);
@@ -75,7 +131,10 @@ test('seed 004: the ingress-nginx controller is refused by restricted (NET_BIND_
 
 test('seed 002: under privileged-restricted a host-network pod is refused', (t) => {
   const r = only('privileged-restricted').admitView(fixturePod('host-network-pod.yaml').view, USABLE);
-  t.is(r.message, 'PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used]');
+  t.is(
+    r.message,
+    'PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used]',
+  );
 });
 
 test('seed 002: under privileged-root-volumes-restricted a pod that would run as root gets runAsNonRoot', (t) => {
@@ -92,7 +151,10 @@ test('seed 002: under privileged-root-volumes-restricted a runAsUser 1000 pod ke
   t.is(c.runAsUser, 1000);
   t.is(c.runAsNonRoot, undefined);
   // Complete, the same pod is admitted without any change at all.
-  const complete = only('privileged-root-volumes-restricted').admitView(fixturePod('user-1000-complete-pod.yaml').view, USABLE);
+  const complete = only('privileged-root-volumes-restricted').admitView(
+    fixturePod('user-1000-complete-pod.yaml').view,
+    USABLE,
+  );
   t.true(complete.admitted);
   t.false(complete.mutated);
 });
@@ -105,12 +167,19 @@ test('seed 000: a service account bound only to `unprivileged` cannot create a p
   const admission = new PspAdmission(policies);
 
   const priv = fixturePod('privileged-pod.yaml');
-  const refused = admission.admitView(priv.view, { isAuthorized: authorizerFor(priv.namespace, podServiceAccount(priv.pod.spec)) });
+  const refused = admission.admitView(priv.view, {
+    isAuthorized: authorizerFor(priv.namespace, podServiceAccount(priv.pod.spec)),
+  });
   // Only `unprivileged` is usable: the `privileged` policy, which would admit it, is not reported.
-  t.is(refused.message, 'PodSecurityPolicy: unable to admit pod: [spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]');
+  t.is(
+    refused.message,
+    'PodSecurityPolicy: unable to admit pod: [spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]',
+  );
 
   const plain = fixturePod('plain-pod.yaml');
-  const ok = admission.admitView(plain.view, { isAuthorized: authorizerFor(plain.namespace, podServiceAccount(plain.pod.spec)) });
+  const ok = admission.admitView(plain.view, {
+    isAuthorized: authorizerFor(plain.namespace, podServiceAccount(plain.pod.spec)),
+  });
   t.is(ok.policy, 'unprivileged');
 
   // The same pod in kube-system, whose service accounts may use `privileged`, is admitted.

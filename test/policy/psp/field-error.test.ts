@@ -1,5 +1,13 @@
 import test from 'ava';
-import { forbidden, formatErrorList, formatFieldError, formatIdRanges, go, invalid, required } from '../../../src/policy/psp/field-error.js';
+import {
+  forbidden,
+  formatErrorList,
+  formatFieldError,
+  formatIdRanges,
+  go,
+  invalid,
+  required,
+} from '../../../src/policy/psp/field-error.js';
 
 test('Invalid renders the value the way ErrorBody does: %v for bool and ints, %q for strings', (t) => {
   t.is(formatFieldError(invalid('a.b', go.bool(true), 'd')), 'a.b: Invalid value: true: d');
@@ -10,7 +18,12 @@ test('Invalid renders the value the way ErrorBody does: %v for bool and ints, %q
 });
 
 test('a nil pointer prints as the quoted string "null" (1.24 ErrorBody), not <nil>', (t) => {
-  t.is(formatFieldError(invalid('x.readOnlyRootFilesystem', go.nil, 'ReadOnlyRootFilesystem may not be nil and must be set to true')), 'x.readOnlyRootFilesystem: Invalid value: "null": ReadOnlyRootFilesystem may not be nil and must be set to true');
+  t.is(
+    formatFieldError(
+      invalid('x.readOnlyRootFilesystem', go.nil, 'ReadOnlyRootFilesystem may not be nil and must be set to true'),
+    ),
+    'x.readOnlyRootFilesystem: Invalid value: "null": ReadOnlyRootFilesystem may not be nil and must be set to true',
+  );
 });
 
 test('slices print with %#v: nil and empty differ', (t) => {
@@ -26,7 +39,10 @@ test('Required and Forbidden carry no value; an empty detail adds nothing', (t) 
   t.is(formatFieldError(required('a.runAsUser')), 'a.runAsUser: Required value');
   t.is(formatFieldError(required('a.runAsNonRoot', 'must be true')), 'a.runAsNonRoot: Required value: must be true');
   t.is(formatFieldError(forbidden('p', 'seccomp may not be set')), 'p: Forbidden: seccomp may not be set');
-  t.is(formatFieldError(invalid('spec.runtimeClassName', go.str('kata'), '')), 'spec.runtimeClassName: Invalid value: "kata"');
+  t.is(
+    formatFieldError(invalid('spec.runtimeClassName', go.str('kata'), '')),
+    'spec.runtimeClassName: Invalid value: "kata"',
+  );
 });
 
 test('an ErrorList prints space-separated in brackets, [] when empty', (t) => {
@@ -35,5 +51,11 @@ test('an ErrorList prints space-separated in brackets, [] when empty', (t) => {
 });
 
 test('ID ranges print as %v of []IDRange', (t) => {
-  t.is(formatIdRanges([{ min: 1, max: 65535 }, { min: 100, max: 200 }]), '[{1 65535} {100 200}]');
+  t.is(
+    formatIdRanges([
+      { min: 1, max: 65535 },
+      { min: 100, max: 200 },
+    ]),
+    '[{1 65535} {100 200}]',
+  );
 });

@@ -137,7 +137,8 @@ const cases: Case[] = [
     admitted: true,
     mutated: true,
     check: (o) => {
-      if (JSON.stringify(o.spec.securityContext.supplementalGroups) !== '[1]') throw new Error('supplementalGroups not [1]');
+      if (JSON.stringify(o.spec.securityContext.supplementalGroups) !== '[1]')
+        throw new Error('supplementalGroups not [1]');
     },
   },
   {
@@ -145,21 +146,27 @@ const cases: Case[] = [
     policy: policy('p', { supplementalGroups: { rule: 'MustRunAs', ranges: ranges(1, 65535) } }),
     pod: pod((p) => (podSC(p).supplementalGroups = [2000, 0])),
     admitted: false,
-    reasons: ['spec.securityContext.supplementalGroups: Invalid value: []int64{2000, 0}: group 0 must be in the ranges: [{1 65535}]'],
+    reasons: [
+      'spec.securityContext.supplementalGroups: Invalid value: []int64{2000, 0}: group 0 must be in the ranges: [{1 65535}]',
+    ],
   },
   {
     name: 'supplementalGroups MustRunAs: an explicitly empty list is not defaulted, and refused',
     policy: policy('p', { supplementalGroups: { rule: 'MustRunAs', ranges: ranges(1, 65535) } }),
     pod: pod((p) => (podSC(p).supplementalGroups = [])),
     admitted: false,
-    reasons: ['spec.securityContext.supplementalGroups: Invalid value: []int64{}: unable to validate empty groups against required ranges'],
+    reasons: [
+      'spec.securityContext.supplementalGroups: Invalid value: []int64{}: unable to validate empty groups against required ranges',
+    ],
   },
   {
     name: 'supplementalGroups MayRunAs: nothing defaulted, out-of-range refused',
     policy: policy('p', { supplementalGroups: { rule: 'MayRunAs', ranges: ranges(1, 10) } }),
     pod: pod((p) => (podSC(p).supplementalGroups = [11])),
     admitted: false,
-    reasons: ['spec.securityContext.supplementalGroups: Invalid value: []int64{11}: group 11 must be in the ranges: [{1 10}]'],
+    reasons: [
+      'spec.securityContext.supplementalGroups: Invalid value: []int64{11}: group 11 must be in the ranges: [{1 10}]',
+    ],
   },
   {
     name: 'supplementalGroups MayRunAs: a pod without groups is admitted unchanged',
@@ -201,8 +208,10 @@ const cases: Case[] = [
     admitted: true,
     mutated: true,
     check: (o) => {
-      if (JSON.stringify(o.spec.securityContext.seLinuxOptions) !== '{"level":"s0:c1,c2","type":"spc_t"}') throw new Error('seLinuxOptions');
-      if (o.spec.containers[0].securityContext !== undefined) throw new Error('container should inherit, not be written');
+      if (JSON.stringify(o.spec.securityContext.seLinuxOptions) !== '{"level":"s0:c1,c2","type":"spc_t"}')
+        throw new Error('seLinuxOptions');
+      if (o.spec.containers[0].securityContext !== undefined)
+        throw new Error('container should inherit, not be written');
     },
   },
   {
@@ -247,17 +256,34 @@ const cases: Case[] = [
   },
   {
     name: 'hostPorts: a port outside the ranges is refused, with the ranges listed',
-    policy: policy('p', { hostPorts: [{ min: 8000, max: 8080 }, { min: 9000, max: 9000 }] }),
-    pod: pod((p) => (p.spec.containers[0].ports = [{ containerPort: 80, hostPort: 8080 }, { containerPort: 81, hostPort: 80 }])),
+    policy: policy('p', {
+      hostPorts: [
+        { min: 8000, max: 8080 },
+        { min: 9000, max: 9000 },
+      ],
+    }),
+    pod: pod(
+      (p) =>
+        (p.spec.containers[0].ports = [
+          { containerPort: 80, hostPort: 8080 },
+          { containerPort: 81, hostPort: 80 },
+        ]),
+    ),
     admitted: false,
-    reasons: ['spec.containers[0].hostPort: Invalid value: 80: Host port 80 is not allowed to be used. Allowed ports: [8000-8080,9000]'],
+    reasons: [
+      'spec.containers[0].hostPort: Invalid value: 80: Host port 80 is not allowed to be used. Allowed ports: [8000-8080,9000]',
+    ],
   },
   {
     name: 'hostPorts: none allowed prints an empty list; init containers are checked too',
     policy: policy('p', { hostPorts: undefined }),
-    pod: pod((p) => (p.spec.initContainers = [{ name: 'i', image: 'x', ports: [{ containerPort: 53, hostPort: 53 }] }])),
+    pod: pod(
+      (p) => (p.spec.initContainers = [{ name: 'i', image: 'x', ports: [{ containerPort: 53, hostPort: 53 }] }]),
+    ),
     admitted: false,
-    reasons: ['spec.initContainers[0].hostPort: Invalid value: 53: Host port 53 is not allowed to be used. Allowed ports: []'],
+    reasons: [
+      'spec.initContainers[0].hostPort: Invalid value: 53: Host port 53 is not allowed to be used. Allowed ports: []',
+    ],
   },
   {
     name: 'hostPorts: with hostNetwork every containerPort is a host port (API defaulting)',
@@ -267,7 +293,9 @@ const cases: Case[] = [
       p.spec.containers[0].ports = [{ containerPort: 9090 }];
     }),
     admitted: false,
-    reasons: ['spec.containers[0].hostPort: Invalid value: 9090: Host port 9090 is not allowed to be used. Allowed ports: []'],
+    reasons: [
+      'spec.containers[0].hostPort: Invalid value: 9090: Host port 9090 is not allowed to be used. Allowed ports: []',
+    ],
   },
 
   // --- privileged, escalation, root filesystem, procMount ---------------------------
@@ -300,7 +328,9 @@ const cases: Case[] = [
     policy: policy('p', { allowPrivilegeEscalation: false }),
     pod: pod((p) => (sc(p).allowPrivilegeEscalation = true)),
     admitted: false,
-    reasons: [`${C0}.allowPrivilegeEscalation: Invalid value: true: Allowing privilege escalation for containers is not allowed`],
+    reasons: [
+      `${C0}.allowPrivilegeEscalation: Invalid value: true: Allowing privilege escalation for containers is not allowed`,
+    ],
   },
   {
     name: 'defaultAllowPrivilegeEscalation false: unset becomes false, true stays allowed',
@@ -372,7 +402,8 @@ const cases: Case[] = [
     admitted: true,
     mutated: true,
     check: (o) => {
-      if (JSON.stringify(o.spec.containers[0].securityContext.capabilities) !== '{"add":["CHOWN","SETUID"]}') throw new Error(JSON.stringify(o.spec.containers[0].securityContext));
+      if (JSON.stringify(o.spec.containers[0].securityContext.capabilities) !== '{"add":["CHOWN","SETUID"]}')
+        throw new Error(JSON.stringify(o.spec.containers[0].securityContext));
     },
   },
   {
@@ -389,7 +420,8 @@ const cases: Case[] = [
     admitted: true,
     mutated: true,
     check: (o) => {
-      if (JSON.stringify(o.spec.containers[0].securityContext.capabilities) !== '{"drop":["ALL","NET_RAW"]}') throw new Error('drops');
+      if (JSON.stringify(o.spec.containers[0].securityContext.capabilities) !== '{"drop":["ALL","NET_RAW"]}')
+        throw new Error('drops');
     },
   },
   {
@@ -404,7 +436,13 @@ const cases: Case[] = [
   {
     name: 'volumes: a type not listed is refused',
     policy: policy('p', { volumes: ['configMap', 'secret'] }),
-    pod: pod((p) => (p.spec.volumes = [{ name: 'cm', configMap: { name: 'x' } }, { name: 'h', hostPath: { path: '/tmp' } }])),
+    pod: pod(
+      (p) =>
+        (p.spec.volumes = [
+          { name: 'cm', configMap: { name: 'x' } },
+          { name: 'h', hostPath: { path: '/tmp' } },
+        ]),
+    ),
     admitted: false,
     reasons: ['spec.volumes[1]: Invalid value: "hostPath": hostPath volumes are not allowed to be used'],
   },
@@ -432,11 +470,14 @@ const cases: Case[] = [
   {
     name: 'allowedHostPaths: prefixes match whole path segments only',
     policy: policy('p', { allowedHostPaths: [{ pathPrefix: '/var/log' }] }),
-    pod: pod((p) => (p.spec.volumes = [
-      { name: 'a', hostPath: { path: '/var/log/pods' } },
-      { name: 'b', hostPath: { path: '/var/log/' } },
-      { name: 'c', hostPath: { path: '/var/logs' } },
-    ])),
+    pod: pod(
+      (p) =>
+        (p.spec.volumes = [
+          { name: 'a', hostPath: { path: '/var/log/pods' } },
+          { name: 'b', hostPath: { path: '/var/log/' } },
+          { name: 'c', hostPath: { path: '/var/logs' } },
+        ]),
+    ),
     admitted: false,
     reasons: ['spec.volumes[2].hostPath.pathPrefix: Invalid value: "/var/logs": is not allowed to be used'],
   },
@@ -445,8 +486,13 @@ const cases: Case[] = [
     policy: policy('p', { allowedHostPaths: [{ pathPrefix: '/etc', readOnly: true }] }),
     pod: pod((p) => {
       p.spec.volumes = [{ name: 'etc', hostPath: { path: '/etc/ssl' } }];
-      p.spec.initContainers = [{ name: 'i', image: 'x', volumeMounts: [{ name: 'etc', mountPath: '/a', readOnly: true }] }];
-      p.spec.containers[0].volumeMounts = [{ name: 'other', mountPath: '/o' }, { name: 'etc', mountPath: '/b' }];
+      p.spec.initContainers = [
+        { name: 'i', image: 'x', volumeMounts: [{ name: 'etc', mountPath: '/a', readOnly: true }] },
+      ];
+      p.spec.containers[0].volumeMounts = [
+        { name: 'other', mountPath: '/o' },
+        { name: 'etc', mountPath: '/b' },
+      ];
     }),
     admitted: false,
     reasons: ['spec.containers[0].volumeMounts[1].readOnly: Invalid value: false: must be read-only'],
@@ -480,25 +526,36 @@ const cases: Case[] = [
     policy: policy('p', { allowedCSIDrivers: [{ name: 'secrets-store.csi.k8s.io' }] }),
     pod: pod((p) => (p.spec.volumes = [{ name: 'v', csi: { driver: 'other.csi.example' } }])),
     admitted: false,
-    reasons: ['spec.volumes[0].csi.driver: Invalid value: "other.csi.example": Inline CSI driver is not allowed to be used'],
+    reasons: [
+      'spec.volumes[0].csi.driver: Invalid value: "other.csi.example": Inline CSI driver is not allowed to be used',
+    ],
   },
 
   // --- sysctls ----------------------------------------------------------------------------
   {
     name: 'sysctls: the 1.24 safe set needs no allowance',
     policy: policy('p', { allowedUnsafeSysctls: undefined }),
-    pod: pod((p) => (podSC(p).sysctls = [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }, { name: 'kernel.shm_rmid_forced', value: '1' }])),
+    pod: pod(
+      (p) =>
+        (podSC(p).sysctls = [
+          { name: 'net.ipv4.ip_unprivileged_port_start', value: '0' },
+          { name: 'kernel.shm_rmid_forced', value: '1' },
+        ]),
+    ),
     admitted: true,
     mutated: false,
   },
   {
     name: 'sysctls: an unsafe one is refused unless allowed, a forbidden one always',
     policy: policy('p', { allowedUnsafeSysctls: ['kernel.msg*'], forbiddenSysctls: ['net.ipv4.tcp_syncookies'] }),
-    pod: pod((p) => (podSC(p).sysctls = [
-      { name: 'kernel.msgmax', value: '1' },
-      { name: 'net.core.somaxconn', value: '1024' },
-      { name: 'net.ipv4.tcp_syncookies', value: '1' },
-    ])),
+    pod: pod(
+      (p) =>
+        (podSC(p).sysctls = [
+          { name: 'kernel.msgmax', value: '1' },
+          { name: 'net.core.somaxconn', value: '1024' },
+          { name: 'net.ipv4.tcp_syncookies', value: '1' },
+        ]),
+    ),
     admitted: false,
     reasons: [
       'pod.spec.securityContext.sysctls[1]: Forbidden: unsafe sysctl "net.core.somaxconn" is not allowed',
@@ -516,12 +573,20 @@ const cases: Case[] = [
   // --- seccomp (annotations and the 1.19+ fields) -----------------------------------------------
   {
     name: 'seccomp: the default profile is set on the pod annotation',
-    policy: policy('p', {}, { 'seccomp.security.alpha.kubernetes.io/allowedProfileNames': 'runtime/default', 'seccomp.security.alpha.kubernetes.io/defaultProfileName': 'runtime/default' }),
+    policy: policy(
+      'p',
+      {},
+      {
+        'seccomp.security.alpha.kubernetes.io/allowedProfileNames': 'runtime/default',
+        'seccomp.security.alpha.kubernetes.io/defaultProfileName': 'runtime/default',
+      },
+    ),
     pod: pod(),
     admitted: true,
     mutated: true,
     check: (o) => {
-      if (o.metadata.annotations['seccomp.security.alpha.kubernetes.io/pod'] !== 'runtime/default') throw new Error('no default');
+      if (o.metadata.annotations['seccomp.security.alpha.kubernetes.io/pod'] !== 'runtime/default')
+        throw new Error('no default');
     },
   },
   {
@@ -549,7 +614,9 @@ const cases: Case[] = [
     policy: policy('p'),
     pod: pod((p) => (sc(p).seccompProfile = { type: 'RuntimeDefault' })),
     admitted: false,
-    reasons: ['pod.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/c]: Forbidden: seccomp may not be set'],
+    reasons: [
+      'pod.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/c]: Forbidden: seccomp may not be set',
+    ],
   },
   {
     name: 'seccomp: the pod field is read as its annotation, and copied into it (a mutation)',
@@ -558,7 +625,8 @@ const cases: Case[] = [
     admitted: true,
     mutated: true,
     check: (o) => {
-      if (o.metadata.annotations['seccomp.security.alpha.kubernetes.io/pod'] !== 'localhost/profiles/audit.json') throw new Error('not translated');
+      if (o.metadata.annotations['seccomp.security.alpha.kubernetes.io/pod'] !== 'localhost/profiles/audit.json')
+        throw new Error('not translated');
     },
   },
   {
@@ -583,7 +651,9 @@ const cases: Case[] = [
     policy: policy('p', {}, { 'seccomp.security.alpha.kubernetes.io/allowedProfileNames': 'runtime/default' }),
     pod: pod((p) => (sc(p).seccompProfile = { type: 'RuntimeDefault' })),
     admitted: false,
-    reasons: ['pod.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Forbidden:  is not an allowed seccomp profile. Valid values are runtime/default'],
+    reasons: [
+      'pod.metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]: Forbidden:  is not an allowed seccomp profile. Valid values are runtime/default',
+    ],
   },
   {
     name: 'seccomp: a container field overrides the pod annotation',
@@ -593,19 +663,31 @@ const cases: Case[] = [
       sc(p).seccompProfile = { type: 'Unconfined' };
     }),
     admitted: false,
-    reasons: ['pod.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/c]: Forbidden: unconfined is not an allowed seccomp profile. Valid values are runtime/default'],
+    reasons: [
+      'pod.metadata.annotations[container.seccomp.security.alpha.kubernetes.io/c]: Forbidden: unconfined is not an allowed seccomp profile. Valid values are runtime/default',
+    ],
   },
 
   // --- AppArmor ----------------------------------------------------------------------------------
   {
     name: 'AppArmor: the default profile is set for every container, init containers too',
-    policy: policy('p', {}, { 'apparmor.security.beta.kubernetes.io/allowedProfileNames': 'runtime/default', 'apparmor.security.beta.kubernetes.io/defaultProfileName': 'runtime/default' }),
+    policy: policy(
+      'p',
+      {},
+      {
+        'apparmor.security.beta.kubernetes.io/allowedProfileNames': 'runtime/default',
+        'apparmor.security.beta.kubernetes.io/defaultProfileName': 'runtime/default',
+      },
+    ),
     pod: pod((p) => (p.spec.initContainers = [{ name: 'i', image: 'x' }])),
     admitted: true,
     mutated: true,
     check: (o) => {
       const a = o.metadata.annotations;
-      if (a['container.apparmor.security.beta.kubernetes.io/i'] !== 'runtime/default' || a['container.apparmor.security.beta.kubernetes.io/c'] !== 'runtime/default') {
+      if (
+        a['container.apparmor.security.beta.kubernetes.io/i'] !== 'runtime/default' ||
+        a['container.apparmor.security.beta.kubernetes.io/c'] !== 'runtime/default'
+      ) {
         throw new Error(JSON.stringify(a));
       }
     },
@@ -615,14 +697,18 @@ const cases: Case[] = [
     policy: policy('p', {}, { 'apparmor.security.beta.kubernetes.io/allowedProfileNames': 'runtime/default' }),
     pod: pod((p) => (p.metadata.annotations = { 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' })),
     admitted: false,
-    reasons: ['pod.metadata.annotations[container.apparmor.security.beta.kubernetes.io/c]: Forbidden: unconfined is not an allowed profile. Allowed values: "runtime/default"'],
+    reasons: [
+      'pod.metadata.annotations[container.apparmor.security.beta.kubernetes.io/c]: Forbidden: unconfined is not an allowed profile. Allowed values: "runtime/default"',
+    ],
   },
   {
     name: 'AppArmor: an allowed list without a default requires a profile',
     policy: policy('p', {}, { 'apparmor.security.beta.kubernetes.io/allowedProfileNames': 'runtime/default' }),
     pod: pod(),
     admitted: false,
-    reasons: ['pod.metadata.annotations[container.apparmor.security.beta.kubernetes.io/c]: Forbidden: AppArmor profile must be set'],
+    reasons: [
+      'pod.metadata.annotations[container.apparmor.security.beta.kubernetes.io/c]: Forbidden: AppArmor profile must be set',
+    ],
   },
 
   // --- runtimeClass ------------------------------------------------------------------------------
@@ -691,7 +777,8 @@ test('the mutated flag agrees with a deep comparison of input and output, for ev
     if (!r.admitted) continue;
     const out = structuredClone(r.pod) as Json;
     delete out.metadata.annotations['kubernetes.io/psp'];
-    if (Object.keys(out.metadata.annotations).length === 0 && !c.pod.metadata?.annotations) delete out.metadata.annotations;
+    if (Object.keys(out.metadata.annotations).length === 0 && !c.pod.metadata?.annotations)
+      delete out.metadata.annotations;
     const changed = JSON.stringify(canonical(out)) !== JSON.stringify(canonical(c.pod));
     t.is(r.mutated, changed, c.name);
   }

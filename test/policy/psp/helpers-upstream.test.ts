@@ -21,7 +21,10 @@ test('hasPathPrefix matches whole segments and ignores trailing slashes', (t) =>
 test('allowsHostPath: no list allows all; only read-only matches make it read-only', (t) => {
   t.deepEqual(allowsHostPath(undefined, '/x'), { allowed: true, mustBeReadOnly: false });
   t.deepEqual(allowsHostPath([{ pathPrefix: '/a', readOnly: true }], '/a/b'), { allowed: true, mustBeReadOnly: true });
-  t.deepEqual(allowsHostPath([{ pathPrefix: '/a', readOnly: true }, { pathPrefix: '/a/b' }], '/a/b'), { allowed: true, mustBeReadOnly: false });
+  t.deepEqual(allowsHostPath([{ pathPrefix: '/a', readOnly: true }, { pathPrefix: '/a/b' }], '/a/b'), {
+    allowed: true,
+    mustBeReadOnly: false,
+  });
   t.deepEqual(allowsHostPath([{ pathPrefix: '/a' }], '/b'), { allowed: false, mustBeReadOnly: false });
 });
 

@@ -11,7 +11,10 @@ const container = (extra: Json) => withSpec((s) => (s.containers = [restrictedCo
 
 checkTable('baseline', 'hostNamespaces', [
   { name: 'none shared', pod: restrictedPod() },
-  { name: 'false is fine', pod: withSpec((s) => Object.assign(s, { hostNetwork: false, hostPID: false, hostIPC: false })) },
+  {
+    name: 'false is fine',
+    pod: withSpec((s) => Object.assign(s, { hostNetwork: false, hostPID: false, hostIPC: false })),
+  },
   {
     name: 'all three, in the fixed order',
     pod: withSpec((s) => Object.assign(s, { hostIPC: true, hostPID: true, hostNetwork: true })),
@@ -39,7 +42,10 @@ checkTable('baseline', 'privileged', [
 ]);
 
 checkTable('baseline', 'capabilities_baseline', [
-  { name: 'the default set is fine', pod: container({ securityContext: { capabilities: { add: ['CHOWN', 'NET_BIND_SERVICE', 'SYS_CHROOT'] } } }) },
+  {
+    name: 'the default set is fine',
+    pod: container({ securityContext: { capabilities: { add: ['CHOWN', 'NET_BIND_SERVICE', 'SYS_CHROOT'] } } }),
+  },
   {
     name: 'NET_RAW and others, capabilities sorted and de-duplicated',
     pod: withSpec((s) => {
@@ -59,7 +65,9 @@ checkTable('baseline', 'hostPathVolumes', [
   { name: 'no hostPath', pod: restrictedPod() },
   {
     name: 'two hostPath volumes',
-    pod: withSpec((s) => s.volumes.push({ name: 'h1', hostPath: { path: '/a' } }, { name: 'h2', hostPath: { path: '/b' } })),
+    pod: withSpec((s) =>
+      s.volumes.push({ name: 'h1', hostPath: { path: '/a' } }, { name: 'h2', hostPath: { path: '/b' } }),
+    ),
     want: { reason: 'hostPath volumes', detail: 'volumes "h1", "h2"' },
   },
   {
@@ -82,7 +90,14 @@ checkTable('baseline', 'hostPorts', [
     name: 'ports as a string set (10250 sorts before 443)',
     pod: withSpec((s) => {
       s.initContainers = [restrictedContainer('i', { ports: [{ containerPort: 1, hostPort: 443 }] })];
-      s.containers = [restrictedContainer('c', { ports: [{ containerPort: 2, hostPort: 10250 }, { containerPort: 3, hostPort: 443 }] })];
+      s.containers = [
+        restrictedContainer('c', {
+          ports: [
+            { containerPort: 2, hostPort: 10250 },
+            { containerPort: 3, hostPort: 443 },
+          ],
+        }),
+      ];
     }),
     want: { reason: 'hostPort', detail: 'containers "i", "c" use hostPorts 10250, 443' },
   },
@@ -94,7 +109,11 @@ checkTable('baseline', 'hostProbesAndHostLifecycle', [
     version: v(33),
     pod: container({ livenessProbe: { httpGet: { host: 'example.com', port: 80 } } }),
   },
-  { name: 'probes without host', version: v(34), pod: container({ livenessProbe: { httpGet: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } }) },
+  {
+    name: 'probes without host',
+    version: v(34),
+    pod: container({ livenessProbe: { httpGet: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } }),
+  },
   {
     name: 'v1.34 refuses a probe host',
     version: v(34),
@@ -108,7 +127,10 @@ checkTable('baseline', 'hostProbesAndHostLifecycle', [
       readinessProbe: { tcpSocket: { host: '::1' } },
       startupProbe: { httpGet: { host: 'localhost' } },
     }),
-    want: { reason: 'probe or lifecycle host', detail: 'container "c" uses probe or lifecycle hosts "127.0.0.1", "::1", "localhost"' },
+    want: {
+      reason: 'probe or lifecycle host',
+      detail: 'container "c" uses probe or lifecycle hosts "127.0.0.1", "::1", "localhost"',
+    },
   },
   {
     name: 'lifecycle hooks; containers and hosts sorted as sets',
@@ -116,10 +138,15 @@ checkTable('baseline', 'hostProbesAndHostLifecycle', [
       s.initContainers = [restrictedContainer('zeta', { startupProbe: { httpGet: { host: 'a.com' } } })];
       s.containers = [
         restrictedContainer('valid'),
-        restrictedContainer('alpha', { lifecycle: { preStop: { tcpSocket: { host: 'b.com' } }, postStart: { httpGet: { host: 'a.com' } } } }),
+        restrictedContainer('alpha', {
+          lifecycle: { preStop: { tcpSocket: { host: 'b.com' } }, postStart: { httpGet: { host: 'a.com' } } },
+        }),
       ];
     }),
-    want: { reason: 'probe or lifecycle host', detail: 'containers "alpha", "zeta" use probe or lifecycle hosts "a.com", "b.com"' },
+    want: {
+      reason: 'probe or lifecycle host',
+      detail: 'containers "alpha", "zeta" use probe or lifecycle hosts "a.com", "b.com"',
+    },
   },
 ]);
 
@@ -144,7 +171,10 @@ checkTable('baseline', 'appArmorProfile', [
   {
     name: 'unconfined init container field',
     pod: restrictedPod((p) => (p.spec.initContainers[0].securityContext.appArmorProfile = { type: 'Unconfined' })),
-    want: { reason: 'forbidden AppArmor profile', detail: 'container "init" must not set AppArmor profile type to "Unconfined"' },
+    want: {
+      reason: 'forbidden AppArmor profile',
+      detail: 'container "init" must not set AppArmor profile type to "Unconfined"',
+    },
   },
   {
     name: 'annotations: Go-quoted values, sorted; the field channel counts at v1.0 too',
@@ -186,7 +216,10 @@ checkTable('baseline', 'seLinuxOptions', [
     name: 'container_engine_t is refused at v1.30',
     version: v(30),
     pod: container({ securityContext: { seLinuxOptions: { type: 'container_engine_t' } } }),
-    want: { reason: 'seLinuxOptions', detail: 'container "c" set forbidden securityContext.seLinuxOptions: type "container_engine_t"' },
+    want: {
+      reason: 'seLinuxOptions',
+      detail: 'container "c" set forbidden securityContext.seLinuxOptions: type "container_engine_t"',
+    },
   },
   {
     name: 'container_engine_t is allowed from v1.31',
@@ -207,7 +240,8 @@ checkTable('baseline', 'seLinuxOptions', [
     }),
     want: {
       reason: 'seLinuxOptions',
-      detail: 'pod and containers "e", "f", "g" set forbidden securityContext.seLinuxOptions: types "bar", "foo"; user may not be set; role may not be set',
+      detail:
+        'pod and containers "e", "f", "g" set forbidden securityContext.seLinuxOptions: types "bar", "foo"; user may not be set; role may not be set',
     },
   },
   {
@@ -288,7 +322,10 @@ checkTable('baseline', 'seccompProfile_baseline', [
       p.spec.containers[0].securityContext.seccompProfile = { type: 'Unconfined' };
       p.spec.initContainers[0].securityContext.seccompProfile = { type: 'Localhost', localhostProfile: 'p.json' };
     }),
-    want: { reason: 'seccompProfile', detail: 'pod and container "c" must not set securityContext.seccompProfile.type to "Unconfined"' },
+    want: {
+      reason: 'seccompProfile',
+      detail: 'pod and container "c" must not set securityContext.seccompProfile.type to "Unconfined"',
+    },
   },
   { name: 'unset is fine at baseline', pod: withSpec((s) => delete s.securityContext.seccompProfile) },
 ]);
@@ -297,7 +334,11 @@ const sysctlPod = (...names: string[]) =>
   withSpec((s) => (s.securityContext.sysctls = names.map((name) => ({ name, value: '1' }))));
 
 checkTable('baseline', 'sysctls', [
-  { name: 'the v1.0 set', version: v(0), pod: sysctlPod('kernel.shm_rmid_forced', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ping_group_range') },
+  {
+    name: 'the v1.0 set',
+    version: v(0),
+    pod: sysctlPod('kernel.shm_rmid_forced', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ping_group_range'),
+  },
   {
     name: 'unsafe names, in spec order',
     pod: sysctlPod('b', 'kernel.shm_rmid_forced', 'a'),
@@ -313,16 +354,27 @@ checkTable('baseline', 'sysctls', [
   {
     name: 'keepalive and fin_timeout at v1.28',
     version: v(28),
-    pod: sysctlPod('net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'),
+    pod: sysctlPod(
+      'net.ipv4.tcp_keepalive_time',
+      'net.ipv4.tcp_fin_timeout',
+      'net.ipv4.tcp_keepalive_intvl',
+      'net.ipv4.tcp_keepalive_probes',
+    ),
     want: {
       reason: 'forbidden sysctls',
-      detail: 'net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes',
+      detail:
+        'net.ipv4.tcp_keepalive_time, net.ipv4.tcp_fin_timeout, net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes',
     },
   },
   {
     name: 'keepalive and fin_timeout at v1.29',
     version: v(29),
-    pod: sysctlPod('net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'),
+    pod: sysctlPod(
+      'net.ipv4.tcp_keepalive_time',
+      'net.ipv4.tcp_fin_timeout',
+      'net.ipv4.tcp_keepalive_intvl',
+      'net.ipv4.tcp_keepalive_probes',
+    ),
   },
   {
     name: 'tcp_rmem/tcp_wmem at v1.31',
@@ -337,7 +389,11 @@ checkTable('baseline', 'sysctls', [
     pod: sysctlPod('net.ipv4.tcp_slow_start_after_idle', 'net.ipv4.tcp_notsent_lowat'),
     want: { reason: 'forbidden sysctls', detail: 'net.ipv4.tcp_slow_start_after_idle, net.ipv4.tcp_notsent_lowat' },
   },
-  { name: 'slow_start_after_idle/notsent_lowat at v1.37', version: v(37), pod: sysctlPod('net.ipv4.tcp_slow_start_after_idle', 'net.ipv4.tcp_notsent_lowat') },
+  {
+    name: 'slow_start_after_idle/notsent_lowat at v1.37',
+    version: v(37),
+    pod: sysctlPod('net.ipv4.tcp_slow_start_after_idle', 'net.ipv4.tcp_notsent_lowat'),
+  },
   { name: 'and at latest', pod: sysctlPod('net.ipv4.tcp_slow_start_after_idle', 'net.ipv4.tcp_notsent_lowat') },
 ]);
 
@@ -347,20 +403,30 @@ checkTable('baseline', 'windowsHostProcess', [
     name: 'pod and containers',
     pod: withSpec((s) => {
       s.securityContext.windowsOptions = { hostProcess: true };
-      s.containers = [restrictedContainer('a', { securityContext: { windowsOptions: { hostProcess: true } } }), restrictedContainer('b')];
+      s.containers = [
+        restrictedContainer('a', { securityContext: { windowsOptions: { hostProcess: true } } }),
+        restrictedContainer('b'),
+      ];
     }),
-    want: { reason: 'hostProcess', detail: 'pod and container "a" must not set securityContext.windowsOptions.hostProcess=true' },
+    want: {
+      reason: 'hostProcess',
+      detail: 'pod and container "a" must not set securityContext.windowsOptions.hostProcess=true',
+    },
   },
 ]);
 
 test('baseline ignores everything restricted adds', (t) => {
   const pod = restrictedPod((p) => {
     delete p.spec.securityContext;
-    p.spec.containers = [{ name: 'c', image: 'nginx', securityContext: { runAsUser: 0, allowPrivilegeEscalation: true } }];
+    p.spec.containers = [
+      { name: 'c', image: 'nginx', securityContext: { runAsUser: 0, allowPrivilegeEscalation: true } },
+    ];
     p.spec.volumes = [{ name: 'n', nfs: { server: 's', path: '/' } }];
   });
   t.deepEqual(
-    ['capabilities_baseline', 'hostPathVolumes', 'seccompProfile_baseline'].map((c) => verdict(pod, 'baseline', 'latest', c)),
+    ['capabilities_baseline', 'hostPathVolumes', 'seccompProfile_baseline'].map((c) =>
+      verdict(pod, 'baseline', 'latest', c),
+    ),
     [undefined, undefined, undefined],
   );
   t.is(verdict(pod, 'baseline', 'latest', 'runAsUser'), undefined);

@@ -131,7 +131,11 @@ export function ingressNginxControllerPod(): Json {
         {
           name: 'controller',
           image: 'registry.k8s.io/ingress-nginx/controller:v1.15.1',
-          args: ['/nginx-ingress-controller', '--election-id=ingress-nginx-leader', '--controller-class=k8s.io/ingress-nginx'],
+          args: [
+            '/nginx-ingress-controller',
+            '--election-id=ingress-nginx-leader',
+            '--controller-class=k8s.io/ingress-nginx',
+          ],
           lifecycle: { preStop: { exec: { command: ['/wait-shutdown'] } } },
           livenessProbe: { httpGet: { path: '/healthz', port: 10254, scheme: 'HTTP' }, failureThreshold: 5 },
           readinessProbe: { httpGet: { path: '/healthz', port: 10254, scheme: 'HTTP' }, failureThreshold: 3 },

@@ -18,7 +18,14 @@ import {
 } from '../../../src/policy/pss/evaluate.js';
 import { goCompare, goQuote, joinQuote, sortedSet } from '../../../src/policy/pss/helpers.js';
 import { UserError } from '../../../src/errors.js';
-import { flannelDaemonSet, ingressNginxControllerPod, restrictedPod, threeContainerDeployment, v, type Json } from './fixtures.js';
+import {
+  flannelDaemonSet,
+  ingressNginxControllerPod,
+  restrictedPod,
+  threeContainerDeployment,
+  v,
+  type Json,
+} from './fixtures.js';
 
 const privilegedPod: Json = {
   apiVersion: 'v1',
@@ -164,9 +171,10 @@ test('workloads: the pod template of each controller kind is checked', (t) => {
 test('annotations on the template are read (seccomp at v1.18)', (t) => {
   const d = threeContainerDeployment();
   d.spec.template.metadata.annotations = { 'container.seccomp.security.alpha.kubernetes.io/sidecar': 'unconfined' };
-  t.deepEqual(evaluatePss(d, 'restricted', v(18)).map((x) => x.detail), [
-    'forbidden annotation container.seccomp.security.alpha.kubernetes.io/sidecar="unconfined"',
-  ]);
+  t.deepEqual(
+    evaluatePss(d, 'restricted', v(18)).map((x) => x.detail),
+    ['forbidden annotation container.seccomp.security.alpha.kubernetes.io/sidecar="unconfined"'],
+  );
 });
 
 test('privileged admits anything; versions past the newest evaluate as latest', (t) => {
@@ -179,23 +187,101 @@ test('privileged admits anything; versions past the newest evaluate as latest', 
 
 test('the checks each level runs, at the versions where the registry changes', (t) => {
   const baseline10 = [
-    'appArmorProfile', 'capabilities_baseline', 'hostNamespaces', 'hostPathVolumes', 'hostPorts', 'privileged', 'procMount',
-    'seLinuxOptions', 'seccompProfile_baseline', 'sysctls', 'windowsHostProcess',
+    'appArmorProfile',
+    'capabilities_baseline',
+    'hostNamespaces',
+    'hostPathVolumes',
+    'hostPorts',
+    'privileged',
+    'procMount',
+    'seLinuxOptions',
+    'seccompProfile_baseline',
+    'sysctls',
+    'windowsHostProcess',
   ];
   t.deepEqual(pssCheckIds('baseline', v(0)), baseline10);
   t.deepEqual(pssCheckIds('baseline', v(33)), baseline10);
-  t.deepEqual(pssCheckIds('baseline', v(34)), [...baseline10.slice(0, 5), 'hostProbesAndHostLifecycle', ...baseline10.slice(5)]);
+  t.deepEqual(pssCheckIds('baseline', v(34)), [
+    ...baseline10.slice(0, 5),
+    'hostProbesAndHostLifecycle',
+    ...baseline10.slice(5),
+  ]);
   t.deepEqual(pssCheckIds('baseline', 'latest'), pssCheckIds('baseline', v(34)));
   t.deepEqual(pssCheckIds('privileged', 'latest'), []);
 
-  const restrictedAt = (minor: number) => pssCheckIds('restricted', v(minor)).filter((id) => !['appArmorProfile', 'hostNamespaces', 'hostPorts', 'privileged', 'seLinuxOptions', 'sysctls', 'windowsHostProcess'].includes(id));
-  t.deepEqual(restrictedAt(0), ['capabilities_baseline', 'procMount', 'seccompProfile_baseline', 'restrictedVolumes', 'runAsNonRoot']);
-  t.deepEqual(restrictedAt(8), ['capabilities_baseline', 'procMount', 'seccompProfile_baseline', 'allowPrivilegeEscalation', 'restrictedVolumes', 'runAsNonRoot']);
-  t.deepEqual(restrictedAt(19), ['capabilities_baseline', 'procMount', 'allowPrivilegeEscalation', 'restrictedVolumes', 'runAsNonRoot', 'seccompProfile_restricted']);
-  t.deepEqual(restrictedAt(22), ['procMount', 'allowPrivilegeEscalation', 'capabilities_restricted', 'restrictedVolumes', 'runAsNonRoot', 'seccompProfile_restricted']);
-  t.deepEqual(restrictedAt(23), ['procMount', 'allowPrivilegeEscalation', 'capabilities_restricted', 'restrictedVolumes', 'runAsNonRoot', 'runAsUser', 'seccompProfile_restricted']);
-  t.deepEqual(restrictedAt(34), ['hostProbesAndHostLifecycle', 'procMount', 'allowPrivilegeEscalation', 'capabilities_restricted', 'restrictedVolumes', 'runAsNonRoot', 'runAsUser', 'seccompProfile_restricted']);
-  t.deepEqual(restrictedAt(35), ['hostProbesAndHostLifecycle', 'allowPrivilegeEscalation', 'capabilities_restricted', 'procMount_restricted', 'restrictedVolumes', 'runAsNonRoot', 'runAsUser', 'seccompProfile_restricted']);
+  const restrictedAt = (minor: number) =>
+    pssCheckIds('restricted', v(minor)).filter(
+      (id) =>
+        ![
+          'appArmorProfile',
+          'hostNamespaces',
+          'hostPorts',
+          'privileged',
+          'seLinuxOptions',
+          'sysctls',
+          'windowsHostProcess',
+        ].includes(id),
+    );
+  t.deepEqual(restrictedAt(0), [
+    'capabilities_baseline',
+    'procMount',
+    'seccompProfile_baseline',
+    'restrictedVolumes',
+    'runAsNonRoot',
+  ]);
+  t.deepEqual(restrictedAt(8), [
+    'capabilities_baseline',
+    'procMount',
+    'seccompProfile_baseline',
+    'allowPrivilegeEscalation',
+    'restrictedVolumes',
+    'runAsNonRoot',
+  ]);
+  t.deepEqual(restrictedAt(19), [
+    'capabilities_baseline',
+    'procMount',
+    'allowPrivilegeEscalation',
+    'restrictedVolumes',
+    'runAsNonRoot',
+    'seccompProfile_restricted',
+  ]);
+  t.deepEqual(restrictedAt(22), [
+    'procMount',
+    'allowPrivilegeEscalation',
+    'capabilities_restricted',
+    'restrictedVolumes',
+    'runAsNonRoot',
+    'seccompProfile_restricted',
+  ]);
+  t.deepEqual(restrictedAt(23), [
+    'procMount',
+    'allowPrivilegeEscalation',
+    'capabilities_restricted',
+    'restrictedVolumes',
+    'runAsNonRoot',
+    'runAsUser',
+    'seccompProfile_restricted',
+  ]);
+  t.deepEqual(restrictedAt(34), [
+    'hostProbesAndHostLifecycle',
+    'procMount',
+    'allowPrivilegeEscalation',
+    'capabilities_restricted',
+    'restrictedVolumes',
+    'runAsNonRoot',
+    'runAsUser',
+    'seccompProfile_restricted',
+  ]);
+  t.deepEqual(restrictedAt(35), [
+    'hostProbesAndHostLifecycle',
+    'allowPrivilegeEscalation',
+    'capabilities_restricted',
+    'procMount_restricted',
+    'restrictedVolumes',
+    'runAsNonRoot',
+    'runAsUser',
+    'seccompProfile_restricted',
+  ]);
 });
 
 test('parsePssVersion takes latest or v1.N as the plugin does', (t) => {
@@ -228,20 +314,23 @@ test('namespace label change warnings: grouped by reasons, first pod name, count
   const host = (n: string) => ({ name: n, violations: evaluatePss(flannelDaemonSet(), 'restricted', 'latest') });
   const ok = (n: string) => ({ name: n, violations: [] });
   t.deepEqual(
-    namespaceWarnings('demo', 'restricted', 'latest', [bad('zz'), host('kube-flannel-ds-x'), bad('badimg'), ok('fine'), bad('m')]),
+    namespaceWarnings('demo', 'restricted', 'latest', [
+      bad('zz'),
+      host('kube-flannel-ds-x'),
+      bad('badimg'),
+      ok('fine'),
+      bad('m'),
+    ]),
     [
       'existing pods in namespace "demo" violate the new PodSecurity enforce level "restricted:latest"',
       'badimg (and 2 other pods): privileged, allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile',
       'kube-flannel-ds-x: host namespaces, allowPrivilegeEscalation != false, unrestricted capabilities, restricted volume types, runAsNonRoot != true, seccompProfile',
     ],
   );
-  t.deepEqual(
-    namespaceWarnings('demo', 'restricted', 'latest', [bad('b'), bad('a')]),
-    [
-      'existing pods in namespace "demo" violate the new PodSecurity enforce level "restricted:latest"',
-      'a (and 1 other pod): privileged, allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile',
-    ],
-  );
+  t.deepEqual(namespaceWarnings('demo', 'restricted', 'latest', [bad('b'), bad('a')]), [
+    'existing pods in namespace "demo" violate the new PodSecurity enforce level "restricted:latest"',
+    'a (and 1 other pod): privileged, allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile',
+  ]);
   t.deepEqual(namespaceWarnings('demo', 'baseline', v(30), [ok('a')]), []);
 });
 
@@ -254,11 +343,14 @@ test('namespace warnings: one pod per controller first, the 3000-pod cap, exempt
     { name: 'kata', violations: privileged, runtimeClassName: 'kata' },
   ];
   // Capped at 2: rs-a-1 and rs-b-1 are checked (one per controller), rs-a-2 is not; kata is exempt.
-  t.deepEqual(namespaceWarnings('ns', 'baseline', 'latest', pods, { maxPodsToCheck: 2, exemptRuntimeClasses: ['kata'] }), [
-    'new PodSecurity enforce level only checked against the first 2 of 3 existing pods',
-    'existing pods in namespace "ns" violate the new PodSecurity enforce level "baseline:latest"',
-    'rs-b-1: privileged',
-  ]);
+  t.deepEqual(
+    namespaceWarnings('ns', 'baseline', 'latest', pods, { maxPodsToCheck: 2, exemptRuntimeClasses: ['kata'] }),
+    [
+      'new PodSecurity enforce level only checked against the first 2 of 3 existing pods',
+      'existing pods in namespace "ns" violate the new PodSecurity enforce level "baseline:latest"',
+      'rs-b-1: privileged',
+    ],
+  );
 });
 
 test('text helpers: joinQuote, Go string order, Go %q', (t) => {
@@ -275,7 +367,10 @@ test('text helpers: joinQuote, Go string order, Go %q', (t) => {
 });
 
 test('the version boundaries of every check (upstream MinimumVersion / OverrideCheckIDs)', (t) => {
-  const table = pssCheckRevisions().map((c) => `${c.level} ${c.id} ${c.minimumMinors.map((m) => `1.${m}`).join(',')}${c.overrides.length ? ` overrides ${c.overrides.join(',')}` : ''}`);
+  const table = pssCheckRevisions().map(
+    (c) =>
+      `${c.level} ${c.id} ${c.minimumMinors.map((m) => `1.${m}`).join(',')}${c.overrides.length ? ` overrides ${c.overrides.join(',')}` : ''}`,
+  );
   t.deepEqual(table, [
     'baseline appArmorProfile 1.0',
     'baseline capabilities_baseline 1.0',
@@ -305,22 +400,52 @@ test('odd JSON reads as Go zero values instead of throwing', (t) => {
     { kind: 'Pod' },
     { kind: 'Pod', metadata: null, spec: null },
     { kind: 'Pod', spec: { containers: null, initContainers: 'x', volumes: [null, 3] } },
-    { kind: 'Pod', metadata: { annotations: null }, spec: { securityContext: null, containers: [null, { name: null, securityContext: null, ports: [null], capabilities: 1 }] } },
-    { kind: 'Pod', spec: { securityContext: { sysctls: [null, { name: 5 }], seccompProfile: null, seLinuxOptions: 'x' }, containers: [{ name: 'c', lifecycle: null, livenessProbe: { httpGet: null } }] } },
+    {
+      kind: 'Pod',
+      metadata: { annotations: null },
+      spec: {
+        securityContext: null,
+        containers: [null, { name: null, securityContext: null, ports: [null], capabilities: 1 }],
+      },
+    },
+    {
+      kind: 'Pod',
+      spec: {
+        securityContext: { sysctls: [null, { name: 5 }], seccompProfile: null, seLinuxOptions: 'x' },
+        containers: [{ name: 'c', lifecycle: null, livenessProbe: { httpGet: null } }],
+      },
+    },
     { kind: 'CronJob', spec: { jobTemplate: null } },
   ];
   for (const pod of odd) {
     for (const level of ['baseline', 'restricted'] as const) {
-      for (const version of [v(0), v(18), v(24), 'latest' as const]) t.notThrows(() => evaluatePss(pod, level, version));
+      for (const version of [v(0), v(18), v(24), 'latest' as const])
+        t.notThrows(() => evaluatePss(pod, level, version));
     }
   }
   // A null container is Go's zero Container: no name, no security context.
   t.deepEqual(
-    evaluatePss({ kind: 'Pod', spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [null] } }, 'restricted', 'latest').map((x) => x.detail),
-    ['container "" must set securityContext.allowPrivilegeEscalation=false', 'container "" must set securityContext.capabilities.drop=["ALL"]'],
+    evaluatePss(
+      {
+        kind: 'Pod',
+        spec: {
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [null],
+        },
+      },
+      'restricted',
+      'latest',
+    ).map((x) => x.detail),
+    [
+      'container "" must set securityContext.allowPrivilegeEscalation=false',
+      'container "" must set securityContext.capabilities.drop=["ALL"]',
+    ],
   );
   // Unknown sysctl names that are not strings print as Go would after decoding them as text.
-  t.deepEqual(evaluatePss(odd[5], 'baseline', 'latest').map((x) => x.detail), [', 5']);
+  t.deepEqual(
+    evaluatePss(odd[5], 'baseline', 'latest').map((x) => x.detail),
+    [', 5'],
+  );
 });
 
 test('results are fresh arrays the caller may keep or change', (t) => {

@@ -4,14 +4,15 @@
  */
 import test from 'ava';
 import { evaluatePss } from '../../../src/policy/pss/evaluate.js';
-import { checkTable, restrictedPod, restrictedContainer, v, verdict, type Json } from './fixtures.js';
+import { checkTable, restrictedPod, restrictedContainer, v, type Json } from './fixtures.js';
 
 const withSpec = (patch: (s: Json) => void) => restrictedPod((p) => patch(p.spec));
 const windows = (s: Json) => (s.os = { name: 'windows' });
 const linux = (s: Json) => (s.os = { name: 'linux' });
 
 test('the restricted fixture passes restricted at every version 1.0 .. 1.40 and latest', (t) => {
-  for (let minor = 0; minor <= 40; minor++) t.deepEqual(evaluatePss(restrictedPod(), 'restricted', v(minor)), [], `v1.${minor}`);
+  for (let minor = 0; minor <= 40; minor++)
+    t.deepEqual(evaluatePss(restrictedPod(), 'restricted', v(minor)), [], `v1.${minor}`);
   t.deepEqual(evaluatePss(restrictedPod(), 'restricted', 'latest'), []);
 });
 
@@ -37,11 +38,33 @@ checkTable('restricted', 'restrictedVolumes', [
     name: 'upstream TestRestrictedVolumes: restricted and unknown types',
     pod: withSpec((s) => {
       const types = [
-        'hostPath', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'nfs', 'iscsi', 'glusterfs', 'rbd', 'flexVolume',
-        'cinder', 'cephfs', 'flocker', 'fc', 'azureFile', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk',
-        'portworxVolume', 'scaleIO', 'storageos',
+        'hostPath',
+        'gcePersistentDisk',
+        'awsElasticBlockStore',
+        'gitRepo',
+        'nfs',
+        'iscsi',
+        'glusterfs',
+        'rbd',
+        'flexVolume',
+        'cinder',
+        'cephfs',
+        'flocker',
+        'fc',
+        'azureFile',
+        'vsphereVolume',
+        'quobyte',
+        'azureDisk',
+        'photonPersistentDisk',
+        'portworxVolume',
+        'scaleIO',
+        'storageos',
       ];
-      s.volumes = [{ name: 'ok', emptyDir: {} }, ...types.map((ty, i) => ({ name: `b${i + 1}`, [ty]: {} })), { name: 'c1' }];
+      s.volumes = [
+        { name: 'ok', emptyDir: {} },
+        ...types.map((ty, i) => ({ name: `b${i + 1}`, [ty]: {} })),
+        { name: 'c1' },
+      ];
     }),
     want: {
       reason: 'restricted volume types',
@@ -65,7 +88,10 @@ test('restricted reports hostPath once, as a restricted volume type, at every ve
     const checks = evaluatePss(pod, 'restricted', version).map((x) => x.check);
     t.deepEqual(checks, ['restrictedVolumes']);
   }
-  t.deepEqual(evaluatePss(pod, 'baseline', 'latest').map((x) => x.check), ['hostPathVolumes']);
+  t.deepEqual(
+    evaluatePss(pod, 'baseline', 'latest').map((x) => x.check),
+    ['hostPathVolumes'],
+  );
 });
 
 const noApe = (s: Json) => delete s.containers[0].securityContext.allowPrivilegeEscalation;
@@ -76,7 +102,10 @@ checkTable('restricted', 'allowPrivilegeEscalation', [
     name: 'unset at v1.8',
     version: v(8),
     pod: withSpec(noApe),
-    want: { reason: 'allowPrivilegeEscalation != false', detail: 'container "c" must set securityContext.allowPrivilegeEscalation=false' },
+    want: {
+      reason: 'allowPrivilegeEscalation != false',
+      detail: 'container "c" must set securityContext.allowPrivilegeEscalation=false',
+    },
   },
   {
     name: 'upstream TestAllowPrivilegeEscalation: unset, nil and true',
@@ -88,7 +117,10 @@ checkTable('restricted', 'allowPrivilegeEscalation', [
         { name: 'd', securityContext: { allowPrivilegeEscalation: false } },
       ];
     }),
-    want: { reason: 'allowPrivilegeEscalation != false', detail: 'containers "a", "b", "c" must set securityContext.allowPrivilegeEscalation=false' },
+    want: {
+      reason: 'allowPrivilegeEscalation != false',
+      detail: 'containers "a", "b", "c" must set securityContext.allowPrivilegeEscalation=false',
+    },
   },
   {
     name: 'a Windows pod is checked at v1.24',
@@ -97,7 +129,10 @@ checkTable('restricted', 'allowPrivilegeEscalation', [
       windows(s);
       noApe(s);
     }),
-    want: { reason: 'allowPrivilegeEscalation != false', detail: 'container "c" must set securityContext.allowPrivilegeEscalation=false' },
+    want: {
+      reason: 'allowPrivilegeEscalation != false',
+      detail: 'container "c" must set securityContext.allowPrivilegeEscalation=false',
+    },
   },
   {
     name: 'a Windows pod is exempt from v1.25',
@@ -114,20 +149,29 @@ checkTable('restricted', 'allowPrivilegeEscalation', [
       linux(s);
       noApe(s);
     }),
-    want: { reason: 'allowPrivilegeEscalation != false', detail: 'container "c" must set securityContext.allowPrivilegeEscalation=false' },
+    want: {
+      reason: 'allowPrivilegeEscalation != false',
+      detail: 'container "c" must set securityContext.allowPrivilegeEscalation=false',
+    },
   },
 ]);
 
 checkTable('restricted', 'runAsNonRoot', [
-  { name: 'set on every container instead of the pod', pod: withSpec((s) => {
-    delete s.securityContext.runAsNonRoot;
-    for (const c of [...s.initContainers, ...s.containers]) c.securityContext.runAsNonRoot = true;
-  }) },
+  {
+    name: 'set on every container instead of the pod',
+    pod: withSpec((s) => {
+      delete s.securityContext.runAsNonRoot;
+      for (const c of [...s.initContainers, ...s.containers]) c.securityContext.runAsNonRoot = true;
+    }),
+  },
   {
     name: 'no explicit runAsNonRoot',
     version: v(0),
     pod: withSpec((s) => delete s.securityContext.runAsNonRoot),
-    want: { reason: 'runAsNonRoot != true', detail: 'pod or containers "init", "c" must set securityContext.runAsNonRoot=true' },
+    want: {
+      reason: 'runAsNonRoot != true',
+      detail: 'pod or containers "init", "c" must set securityContext.runAsNonRoot=true',
+    },
   },
   {
     name: 'pod false wins over the implicit case',
@@ -145,7 +189,10 @@ checkTable('restricted', 'runAsNonRoot', [
         restrictedContainer('e', { securityContext: { runAsNonRoot: true } }),
       ];
     }),
-    want: { reason: 'runAsNonRoot != true', detail: 'pod and containers "c", "d" must not set securityContext.runAsNonRoot=false' },
+    want: {
+      reason: 'runAsNonRoot != true',
+      detail: 'pod and containers "c", "d" must not set securityContext.runAsNonRoot=false',
+    },
   },
   {
     name: 'hostUsers: false does not help at v1.34',
@@ -154,7 +201,10 @@ checkTable('restricted', 'runAsNonRoot', [
       s.hostUsers = false;
       delete s.securityContext.runAsNonRoot;
     }),
-    want: { reason: 'runAsNonRoot != true', detail: 'pod or containers "init", "c" must set securityContext.runAsNonRoot=true' },
+    want: {
+      reason: 'runAsNonRoot != true',
+      detail: 'pod or containers "init", "c" must set securityContext.runAsNonRoot=true',
+    },
   },
   {
     name: 'hostUsers: false relaxes it from v1.35',
@@ -180,7 +230,10 @@ checkTable('restricted', 'runAsUser', [
     pod: withSpec((s) => {
       s.securityContext.runAsUser = 0;
       s.initContainers[0].securityContext.runAsUser = 0;
-      s.containers.push(restrictedContainer('d', { securityContext: { runAsUser: 0 } }), restrictedContainer('e', { securityContext: { runAsUser: 1 } }));
+      s.containers.push(
+        restrictedContainer('d', { securityContext: { runAsUser: 0 } }),
+        restrictedContainer('e', { securityContext: { runAsUser: 1 } }),
+      );
     }),
     want: { reason: 'runAsUser=0', detail: 'pod and containers "init", "d" must not set runAsUser=0' },
   },
@@ -220,7 +273,8 @@ checkTable('restricted', 'seccompProfile_restricted', [
     pod: withSpec((s) => delete s.securityContext.seccompProfile),
     want: {
       reason: 'seccompProfile',
-      detail: 'pod or containers "init", "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
+      detail:
+        'pod or containers "init", "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
     },
   },
   {
@@ -241,7 +295,10 @@ checkTable('restricted', 'seccompProfile_restricted', [
         restrictedContainer('d', { securityContext: { seccompProfile: { type: 'Unconfined' } } }),
       ];
     }),
-    want: { reason: 'seccompProfile', detail: 'pod and containers "c", "d" must not set securityContext.seccompProfile.type to "Unconfined"' },
+    want: {
+      reason: 'seccompProfile',
+      detail: 'pod and containers "c", "d" must not set securityContext.seccompProfile.type to "Unconfined"',
+    },
   },
   {
     name: 'a Windows pod is checked at v1.24',
@@ -252,7 +309,8 @@ checkTable('restricted', 'seccompProfile_restricted', [
     }),
     want: {
       reason: 'seccompProfile',
-      detail: 'pod or containers "init", "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
+      detail:
+        'pod or containers "init", "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
     },
   },
   {
@@ -266,20 +324,32 @@ checkTable('restricted', 'seccompProfile_restricted', [
 ]);
 
 checkTable('restricted', 'capabilities_restricted', [
-  { name: 'not a check at v1.21', version: v(21), pod: withSpec((s) => delete s.containers[0].securityContext.capabilities) },
+  {
+    name: 'not a check at v1.21',
+    version: v(21),
+    pod: withSpec((s) => delete s.containers[0].securityContext.capabilities),
+  },
   {
     name: 'drop ALL required from v1.22',
     version: v(22),
     pod: withSpec((s) => delete s.containers[0].securityContext.capabilities),
-    want: { reason: 'unrestricted capabilities', detail: 'container "c" must set securityContext.capabilities.drop=["ALL"]' },
+    want: {
+      reason: 'unrestricted capabilities',
+      detail: 'container "c" must set securityContext.capabilities.drop=["ALL"]',
+    },
   },
-  { name: 'NET_BIND_SERVICE may be added back', pod: withSpec((s) => (s.containers[0].securityContext.capabilities.add = ['NET_BIND_SERVICE'])) },
+  {
+    name: 'NET_BIND_SERVICE may be added back',
+    pod: withSpec((s) => (s.containers[0].securityContext.capabilities.add = ['NET_BIND_SERVICE'])),
+  },
   {
     name: 'both halves, joined with "; "',
     pod: withSpec((s) => {
       s.initContainers[0].securityContext.capabilities = { drop: ['NET_RAW'], add: ['SYS_ADMIN'] };
       s.containers = [
-        restrictedContainer('a', { securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE', 'CHOWN', 'SYS_ADMIN'] } } }),
+        restrictedContainer('a', {
+          securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE', 'CHOWN', 'SYS_ADMIN'] } },
+        }),
         { name: 'b', image: 'x', securityContext: { allowPrivilegeEscalation: false } },
       ];
     }),
@@ -323,7 +393,9 @@ test('restricted v1.21 checks capabilities with the baseline rule; v1.22 replace
 });
 
 test('restricted v1.18 still runs the baseline seccomp annotation rule', (t) => {
-  const pod = restrictedPod((p) => (p.metadata.annotations = { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' }));
+  const pod = restrictedPod(
+    (p) => (p.metadata.annotations = { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' }),
+  );
   t.deepEqual(evaluatePss(pod, 'restricted', v(18)), [
     {
       check: 'seccompProfile_baseline',
@@ -362,7 +434,9 @@ test('procMount_restricted sorts among the restricted checks (after capabilities
 });
 
 test('ephemeral containers are checked like the others', (t) => {
-  const pod = withSpec((s) => (s.ephemeralContainers = [{ name: 'debugger', image: 'busybox', targetContainerName: 'c' }]));
+  const pod = withSpec(
+    (s) => (s.ephemeralContainers = [{ name: 'debugger', image: 'busybox', targetContainerName: 'c' }]),
+  );
   t.deepEqual(
     evaluatePss(pod, 'restricted', 'latest').map((x) => x.detail),
     [

@@ -17,7 +17,9 @@ export async function run(sim: Sim): Promise<number> {
   }
   const append = sim.argv.includes('-a') || sim.argv.includes('--append');
   const targets = sim.argv.filter((a) => !a.startsWith('-'));
-  const bad = sim.argv.find((a) => a.startsWith('-') && !['-a', '--append', '-p', '-i', '--ignore-interrupts'].includes(a));
+  const bad = sim.argv.find(
+    (a) => a.startsWith('-') && !['-a', '--append', '-p', '-i', '--ignore-interrupts'].includes(a),
+  );
   if (bad) {
     sim.io.err(`tee: the simulated node does not model ${bad}\n`);
     return 1;
@@ -32,7 +34,9 @@ export async function run(sim: Sim): Promise<number> {
       if (append) fs.appendFileSync(f, input);
       else fs.writeFileSync(f, input);
     } catch (e) {
-      sim.io.err(`tee: ${t}: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'Permission denied' : 'No such file or directory'}\n`);
+      sim.io.err(
+        `tee: ${t}: ${(e as NodeJS.ErrnoException).code === 'EACCES' ? 'Permission denied' : 'No such file or directory'}\n`,
+      );
       code = 1;
     }
   }

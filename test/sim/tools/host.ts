@@ -101,7 +101,11 @@ async function systemctl(sim: Sim): Promise<number> {
           }
           const on = verb === 'enable';
           if (svc.enabled !== on) {
-            sim.io.err(on ? `Created symlink /etc/systemd/system/multi-user.target.wants/${u}.service → /lib/systemd/system/${u}.service.\n` : `Removed /etc/systemd/system/multi-user.target.wants/${u}.service.\n`);
+            sim.io.err(
+              on
+                ? `Created symlink /etc/systemd/system/multi-user.target.wants/${u}.service → /lib/systemd/system/${u}.service.\n`
+                : `Removed /etc/systemd/system/multi-user.target.wants/${u}.service.\n`,
+            );
             svc.enabled = on;
           }
           if (now) svc.active = on;
@@ -123,7 +127,9 @@ async function systemctl(sim: Sim): Promise<number> {
             sim.io.err(`Unit ${u}.service could not be found.\n`);
             return 4;
           }
-          sim.io.out(`● ${u}.service\n     Loaded: loaded (/lib/systemd/system/${u}.service; ${svc.enabled ? 'enabled' : 'disabled'}; vendor preset: enabled)\n     Active: ${svc.active ? 'active (running)' : 'inactive (dead)'}\n`);
+          sim.io.out(
+            `● ${u}.service\n     Loaded: loaded (/lib/systemd/system/${u}.service; ${svc.enabled ? 'enabled' : 'disabled'}; vendor preset: enabled)\n     Active: ${svc.active ? 'active (running)' : 'inactive (dead)'}\n`,
+          );
           if (!svc.active) code = 3;
           break;
         }
@@ -158,12 +164,17 @@ async function swapon(sim: Sim): Promise<number> {
     rows.push([l.name, l.type, l.size, l.used, l.prio]);
     // util-linux right-aligns the numeric columns.
     const w = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((r) => r[i].length)));
-    for (const r of rows) sim.io.out(`${r[0].padEnd(w[0])} ${r[1].padEnd(w[1])} ${r[2].padStart(w[2])} ${r[3].padStart(w[3])} ${r[4].padStart(w[4])}\n`);
+    for (const r of rows)
+      sim.io.out(
+        `${r[0].padEnd(w[0])} ${r[1].padEnd(w[1])} ${r[2].padStart(w[2])} ${r[3].padStart(w[3])} ${r[4].padStart(w[4])}\n`,
+      );
     return 0;
   }
   if (a.includes('-s') || a.includes('--summary')) {
     if (!s.host.swap) return 0;
-    sim.io.out('Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap.img                               file\t\t2097148\t\t0\t\t-2\n');
+    sim.io.out(
+      'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/swap.img                               file\t\t2097148\t\t0\t\t-2\n',
+    );
     return 0;
   }
   if (a.includes('-a') || a.includes('--all')) {
@@ -178,7 +189,11 @@ async function swapon(sim: Sim): Promise<number> {
 }
 
 function writeSwaps(sim: Sim, s: SimState): void {
-  writeHostFile(sim, '/proc/swaps', `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${s.host.swap ? '/swap.img                               file\t\t2097148\t\t0\t\t-2\n' : ''}`);
+  writeHostFile(
+    sim,
+    '/proc/swaps',
+    `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${s.host.swap ? '/swap.img                               file\t\t2097148\t\t0\t\t-2\n' : ''}`,
+  );
 }
 
 async function swapoff(sim: Sim): Promise<number> {
@@ -195,7 +210,22 @@ async function swapoff(sim: Sim): Promise<number> {
 
 // ------------------------------------------------------------------ modules and sysctls
 
-const MODULES = ['br_netfilter', 'overlay', 'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_sh', 'nf_conntrack', 'ip_tables', 'ip6_tables', 'iptable_nat', 'iptable_filter', 'vxlan', 'bridge', 'xt_conntrack'];
+const MODULES = [
+  'br_netfilter',
+  'overlay',
+  'ip_vs',
+  'ip_vs_rr',
+  'ip_vs_wrr',
+  'ip_vs_sh',
+  'nf_conntrack',
+  'ip_tables',
+  'ip6_tables',
+  'iptable_nat',
+  'iptable_filter',
+  'vxlan',
+  'bridge',
+  'xt_conntrack',
+];
 
 async function modprobe(sim: Sim): Promise<number> {
   const args = sim.argv.filter((a) => !a.startsWith('-'));
@@ -212,13 +242,17 @@ async function modprobe(sim: Sim): Promise<number> {
       }
       if (remove) {
         s.host.modules = s.host.modules.filter((x) => x !== m);
-        if (m === 'br_netfilter') for (const f of ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables']) fs.rmSync(sim.at(`/proc/sys/net/bridge/${f}`), { force: true });
+        if (m === 'br_netfilter')
+          for (const f of ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables'])
+            fs.rmSync(sim.at(`/proc/sys/net/bridge/${f}`), { force: true });
         continue;
       }
       if (!s.host.modules.includes(m)) {
         s.host.modules.push(m);
         // Loading br_netfilter creates its sysctls, on by default.
-        if (m === 'br_netfilter') for (const f of ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables']) writeHostFile(sim, `/proc/sys/net/bridge/${f}`, '1\n');
+        if (m === 'br_netfilter')
+          for (const f of ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables'])
+            writeHostFile(sim, `/proc/sys/net/bridge/${f}`, '1\n');
       }
     }
     writeHostFile(sim, '/proc/modules', s.host.modules.map((m) => `${m} 32768 0 - Live 0x0000000000000000\n`).join(''));
@@ -305,7 +339,13 @@ async function sysctl(sim: Sim): Promise<number> {
 
 function systemFiles(sim: Sim): string[] {
   const files: string[] = [];
-  for (const dir of ['/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d']) {
+  for (const dir of [
+    '/etc/sysctl.d',
+    '/run/sysctl.d',
+    '/usr/local/lib/sysctl.d',
+    '/usr/lib/sysctl.d',
+    '/lib/sysctl.d',
+  ]) {
     try {
       for (const f of fs.readdirSync(sim.at(dir)).sort()) if (f.endsWith('.conf')) files.push(path.posix.join(dir, f));
     } catch {
@@ -404,7 +444,10 @@ async function ss(sim: Sim): Promise<number> {
   const lw = Math.max(17, ...rows.map((r) => r.local.length + 1 + r.port.length));
   const pw = Math.max(17, ...rows.map((r) => r.peer.length + 2));
   const out: string[] = [];
-  if (!noHeader) out.push(`${'State'.padEnd(6)} ${'Recv-Q'.padEnd(6)} ${'Send-Q'.padEnd(6)} ${'Local Address:Port'.padStart(lw)} ${'Peer Address:Port'.padStart(pw)}Process`);
+  if (!noHeader)
+    out.push(
+      `${'State'.padEnd(6)} ${'Recv-Q'.padEnd(6)} ${'Send-Q'.padEnd(6)} ${'Local Address:Port'.padStart(lw)} ${'Peer Address:Port'.padStart(pw)}Process`,
+    );
   for (const r of rows) {
     // ss right-aligns the address and left-aligns the port within the column.
     const addrW = lw - 1 - Math.max(5, r.port.length);
@@ -421,14 +464,18 @@ async function ss(sim: Sim): Promise<number> {
 
 async function getent(sim: Sim): Promise<number> {
   const [db, ...keys] = sim.argv;
-  const file = db === 'passwd' ? '/etc/passwd' : db === 'group' ? '/etc/group' : db === 'hosts' ? '/etc/hosts' : undefined;
+  const file =
+    db === 'passwd' ? '/etc/passwd' : db === 'group' ? '/etc/group' : db === 'hosts' ? '/etc/hosts' : undefined;
   if (!file) {
     sim.io.err(`Unknown database: ${db ?? ''}\nTry \`getent --help' or \`getent --usage' for more information.\n`);
     return 1;
   }
   let lines: string[] = [];
   try {
-    lines = fs.readFileSync(sim.at(file), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    lines = fs
+      .readFileSync(sim.at(file), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
   } catch {
     lines = [];
   }

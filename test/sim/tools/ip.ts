@@ -58,14 +58,29 @@ export async function run(sim: Sim): Promise<number> {
     const s = await sim.read();
     const out: string[] = [];
     s.host.links.forEach((l, i) => {
-      const ip = l.kind === 'loopback' ? '127.0.0.1/8' : l.name === 'eth0' ? `${s.host.ip}/24` : l.name === 'flannel.1' ? '10.244.0.0/32' : l.name === 'cni0' ? '10.244.0.1/24' : undefined;
+      const ip =
+        l.kind === 'loopback'
+          ? '127.0.0.1/8'
+          : l.name === 'eth0'
+            ? `${s.host.ip}/24`
+            : l.name === 'flannel.1'
+              ? '10.244.0.0/32'
+              : l.name === 'cni0'
+                ? '10.244.0.1/24'
+                : undefined;
       if (!ip || (dev && l.name !== dev) || family === '-6') return;
-      out.push(`${i + 1}: ${l.name}    inet ${ip} ${l.kind === 'loopback' ? '' : `brd ${ip.replace(/\.\d+\/\d+$/, '.255')} `}scope ${l.kind === 'loopback' ? 'host' : 'global'} ${l.name}\\       valid_lft forever preferred_lft forever`);
+      out.push(
+        `${i + 1}: ${l.name}    inet ${ip} ${l.kind === 'loopback' ? '' : `brd ${ip.replace(/\.\d+\/\d+$/, '.255')} `}scope ${l.kind === 'loopback' ? 'host' : 'global'} ${l.name}\\       valid_lft forever preferred_lft forever`,
+      );
     });
     sim.io.out(out.map((l) => `${l}\n`).join(''));
     return 0;
   }
-  if ((obj === 'route' || obj === 'r') && (verb === 'show' || verb === 'list') && (rest[0] === 'default' || rest.length === 0)) {
+  if (
+    (obj === 'route' || obj === 'r') &&
+    (verb === 'show' || verb === 'list') &&
+    (rest[0] === 'default' || rest.length === 0)
+  ) {
     const s = await sim.read();
     const gw = s.host.ip.replace(/\.\d+$/, '.2');
     sim.io.out(`default via ${gw} dev eth0 proto dhcp src ${s.host.ip} metric 100 \n`);

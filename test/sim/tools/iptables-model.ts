@@ -38,8 +38,26 @@ export function addKubeProxyRules(host: HostState, c: ClusterState): void {
   const svcIp = firstServiceIp(c.serviceSubnet);
   for (const t of [host.iptables.v4, host.iptables.v6]) {
     const v6 = t === host.iptables.v6;
-    for (const ch of ['KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-KUBELET-CANARY', 'KUBE-NODEPORTS', 'KUBE-PROXY-CANARY', 'KUBE-PROXY-FIREWALL', 'KUBE-SERVICES']) ensureChain(t, 'filter', ch);
-    for (const ch of ['KUBE-KUBELET-CANARY', 'KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-PROXY-CANARY', 'KUBE-SERVICES']) ensureChain(t, 'nat', ch);
+    for (const ch of [
+      'KUBE-EXTERNAL-SERVICES',
+      'KUBE-FIREWALL',
+      'KUBE-FORWARD',
+      'KUBE-KUBELET-CANARY',
+      'KUBE-NODEPORTS',
+      'KUBE-PROXY-CANARY',
+      'KUBE-PROXY-FIREWALL',
+      'KUBE-SERVICES',
+    ])
+      ensureChain(t, 'filter', ch);
+    for (const ch of [
+      'KUBE-KUBELET-CANARY',
+      'KUBE-MARK-MASQ',
+      'KUBE-NODEPORTS',
+      'KUBE-POSTROUTING',
+      'KUBE-PROXY-CANARY',
+      'KUBE-SERVICES',
+    ])
+      ensureChain(t, 'nat', ch);
     for (const ch of ['KUBE-IPTABLES-HINT', 'KUBE-KUBELET-CANARY', 'KUBE-PROXY-CANARY']) ensureChain(t, 'mangle', ch);
     for (const r of [
       '-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
@@ -59,7 +77,12 @@ export function addKubeProxyRules(host: HostState, c: ClusterState): void {
       '-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
     ])
       add(t, 'filter', r);
-    if (!v6) add(t, 'filter', '-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP');
+    if (!v6)
+      add(
+        t,
+        'filter',
+        '-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP',
+      );
     for (const r of [
       '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
       '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
@@ -71,11 +94,31 @@ export function addKubeProxyRules(host: HostState, c: ClusterState): void {
     ])
       add(t, 'nat', r);
     if (!v6) {
-      add(t, 'nat', `-A KUBE-SERVICES -d ${svcIp}/32 -p tcp -m comment --comment "default/kubernetes:https cluster IP" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y`);
-      add(t, 'nat', '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS');
-      add(t, 'nat', `-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --comment "default/kubernetes:https -> ${c.advertiseAddress}:${c.bindPort}" -j KUBE-SEP-${sepHash(c.advertiseAddress)}`);
-      add(t, 'nat', `-A KUBE-SEP-${sepHash(c.advertiseAddress)} -s ${c.advertiseAddress}/32 -m comment --comment "default/kubernetes:https" -j KUBE-MARK-MASQ`);
-      add(t, 'nat', `-A KUBE-SEP-${sepHash(c.advertiseAddress)} -p tcp -m comment --comment "default/kubernetes:https" -m tcp -j DNAT --to-destination ${c.advertiseAddress}:${c.bindPort}`);
+      add(
+        t,
+        'nat',
+        `-A KUBE-SERVICES -d ${svcIp}/32 -p tcp -m comment --comment "default/kubernetes:https cluster IP" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y`,
+      );
+      add(
+        t,
+        'nat',
+        '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+      );
+      add(
+        t,
+        'nat',
+        `-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --comment "default/kubernetes:https -> ${c.advertiseAddress}:${c.bindPort}" -j KUBE-SEP-${sepHash(c.advertiseAddress)}`,
+      );
+      add(
+        t,
+        'nat',
+        `-A KUBE-SEP-${sepHash(c.advertiseAddress)} -s ${c.advertiseAddress}/32 -m comment --comment "default/kubernetes:https" -j KUBE-MARK-MASQ`,
+      );
+      add(
+        t,
+        'nat',
+        `-A KUBE-SEP-${sepHash(c.advertiseAddress)} -p tcp -m comment --comment "default/kubernetes:https" -m tcp -j DNAT --to-destination ${c.advertiseAddress}:${c.bindPort}`,
+      );
     }
   }
   checkLockout(host);
@@ -91,7 +134,11 @@ export function addFlannelRules(host: HostState, podSubnet: string): void {
   add(t, 'nat', '-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG');
   add(t, 'nat', '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN');
   add(t, 'nat', `-A FLANNEL-POSTRTG -s ${podSubnet} -d ${podSubnet} -m comment --comment "flanneld masq" -j RETURN`);
-  add(t, 'nat', `-A FLANNEL-POSTRTG ! -s ${podSubnet} -d ${podSubnet} -m comment --comment "flanneld masq" -j MASQUERADE --random-fully`);
+  add(
+    t,
+    'nat',
+    `-A FLANNEL-POSTRTG ! -s ${podSubnet} -d ${podSubnet} -m comment --comment "flanneld masq" -j MASQUERADE --random-fully`,
+  );
   for (const ch of ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-MASQ', 'CNI-HOSTPORT-SETMARK']) ensureChain(t, 'nat', ch);
   add(t, 'nat', '-A PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT');
   add(t, 'nat', '-A OUTPUT -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT');
@@ -118,6 +165,8 @@ export function checkLockout(host: HostState): void {
   const input = host.iptables.v4.filter?.INPUT;
   if (!input) return;
   if (input.policy !== 'DROP') return;
-  const accepts22 = input.rules.some((r) => /--dport 22\b/.test(r) && /-j ACCEPT/.test(r)) || input.rules.some((r) => /^-j ACCEPT$/.test(r.trim()));
+  const accepts22 =
+    input.rules.some((r) => /--dport 22\b/.test(r) && /-j ACCEPT/.test(r)) ||
+    input.rules.some((r) => /^-j ACCEPT$/.test(r.trim()));
   if (!accepts22) host.sshLockedOut = true;
 }

@@ -46,28 +46,193 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
 
 const FILES = { filename: F('multi', 'f'), recursive: F('bool', 'R'), kustomize: F('value', 'k') };
 const DRY = { 'dry-run': F('optional', undefined, 'unchanged') };
-const OUT = { output: F('value', 'o'), 'show-managed-fields': F('bool'), template: F('value'), 'allow-missing-template-keys': F('bool') };
+const OUT = {
+  output: F('value', 'o'),
+  'show-managed-fields': F('bool'),
+  template: F('value'),
+  'allow-missing-template-keys': F('bool'),
+};
 
 export const COMMANDS: Record<string, Record<string, FlagSpec>> = {
-  apply: { ...FILES, ...DRY, ...OUT, 'server-side': F('bool'), 'force-conflicts': F('bool'), 'field-manager': F('value'), validate: F('optional', undefined, 'strict'), prune: F('bool'), selector: F('value', 'l'), overwrite: F('bool'), wait: F('bool'), timeout: F('value'), force: F('bool'), 'grace-period': F('value'), record: F('bool'), all: F('bool'), cascade: F('optional', undefined, 'background') },
-  create: { ...FILES, ...DRY, ...OUT, validate: F('optional', undefined, 'strict'), 'save-config': F('bool'), edit: F('bool'), 'field-manager': F('value'), raw: F('value'), selector: F('value', 'l'), 'windows-line-ending': F('bool'), record: F('bool') },
-  'create namespace': { ...DRY, ...OUT, 'field-manager': F('value'), 'save-config': F('bool'), validate: F('optional', undefined, 'strict') },
-  get: { ...FILES, ...OUT, 'all-namespaces': F('bool', 'A'), selector: F('value', 'l'), 'field-selector': F('value'), watch: F('bool', 'w'), 'watch-only': F('bool'), 'ignore-not-found': F('bool'), raw: F('value'), 'show-labels': F('bool'), 'no-headers': F('bool'), 'chunk-size': F('value'), 'sort-by': F('value'), 'label-columns': F('multi', 'L'), 'show-kind': F('bool'), 'output-watch-events': F('bool'), subresource: F('value') },
-  wait: { ...FILES, ...OUT, for: F('value'), timeout: F('value'), all: F('bool'), 'all-namespaces': F('bool', 'A'), selector: F('value', 'l'), 'field-selector': F('value'), local: F('bool') },
-  'rollout status': { ...FILES, timeout: F('value'), watch: F('bool', 'w'), revision: F('value'), selector: F('value', 'l') },
-  taint: { ...DRY, ...OUT, all: F('bool'), overwrite: F('bool'), selector: F('value', 'l'), validate: F('optional', undefined, 'strict'), 'field-manager': F('value') },
-  'auth can-i': { 'all-namespaces': F('bool', 'A'), quiet: F('bool', 'q'), list: F('bool'), 'no-headers': F('bool'), subresource: F('value') },
+  apply: {
+    ...FILES,
+    ...DRY,
+    ...OUT,
+    'server-side': F('bool'),
+    'force-conflicts': F('bool'),
+    'field-manager': F('value'),
+    validate: F('optional', undefined, 'strict'),
+    prune: F('bool'),
+    selector: F('value', 'l'),
+    overwrite: F('bool'),
+    wait: F('bool'),
+    timeout: F('value'),
+    force: F('bool'),
+    'grace-period': F('value'),
+    record: F('bool'),
+    all: F('bool'),
+    cascade: F('optional', undefined, 'background'),
+  },
+  create: {
+    ...FILES,
+    ...DRY,
+    ...OUT,
+    validate: F('optional', undefined, 'strict'),
+    'save-config': F('bool'),
+    edit: F('bool'),
+    'field-manager': F('value'),
+    raw: F('value'),
+    selector: F('value', 'l'),
+    'windows-line-ending': F('bool'),
+    record: F('bool'),
+  },
+  'create namespace': {
+    ...DRY,
+    ...OUT,
+    'field-manager': F('value'),
+    'save-config': F('bool'),
+    validate: F('optional', undefined, 'strict'),
+  },
+  get: {
+    ...FILES,
+    ...OUT,
+    'all-namespaces': F('bool', 'A'),
+    selector: F('value', 'l'),
+    'field-selector': F('value'),
+    watch: F('bool', 'w'),
+    'watch-only': F('bool'),
+    'ignore-not-found': F('bool'),
+    raw: F('value'),
+    'show-labels': F('bool'),
+    'no-headers': F('bool'),
+    'chunk-size': F('value'),
+    'sort-by': F('value'),
+    'label-columns': F('multi', 'L'),
+    'show-kind': F('bool'),
+    'output-watch-events': F('bool'),
+    subresource: F('value'),
+  },
+  wait: {
+    ...FILES,
+    ...OUT,
+    for: F('value'),
+    timeout: F('value'),
+    all: F('bool'),
+    'all-namespaces': F('bool', 'A'),
+    selector: F('value', 'l'),
+    'field-selector': F('value'),
+    local: F('bool'),
+  },
+  'rollout status': {
+    ...FILES,
+    timeout: F('value'),
+    watch: F('bool', 'w'),
+    revision: F('value'),
+    selector: F('value', 'l'),
+  },
+  taint: {
+    ...DRY,
+    ...OUT,
+    all: F('bool'),
+    overwrite: F('bool'),
+    selector: F('value', 'l'),
+    validate: F('optional', undefined, 'strict'),
+    'field-manager': F('value'),
+  },
+  'auth can-i': {
+    'all-namespaces': F('bool', 'A'),
+    quiet: F('bool', 'q'),
+    list: F('bool'),
+    'no-headers': F('bool'),
+    subresource: F('value'),
+  },
   version: { client: F('bool'), output: F('value', 'o'), short: F('bool') },
-  label: { ...FILES, ...DRY, ...OUT, overwrite: F('bool'), all: F('bool'), 'all-namespaces': F('bool', 'A'), selector: F('value', 'l'), list: F('bool'), local: F('bool'), 'resource-version': F('value'), 'field-selector': F('value'), 'field-manager': F('value') },
-  replace: { ...FILES, ...DRY, ...OUT, validate: F('optional', undefined, 'strict'), force: F('bool'), cascade: F('optional', undefined, 'background'), 'grace-period': F('value'), timeout: F('value'), wait: F('bool'), 'save-config': F('bool'), 'field-manager': F('value'), raw: F('value'), subresource: F('value') },
-  delete: { ...FILES, ...DRY, output: F('value', 'o'), 'ignore-not-found': F('bool'), wait: F('bool'), timeout: F('value'), selector: F('value', 'l'), all: F('bool'), 'all-namespaces': F('bool', 'A'), 'grace-period': F('value'), force: F('bool'), now: F('bool'), cascade: F('optional', undefined, 'background'), 'field-selector': F('value'), raw: F('value') },
+  label: {
+    ...FILES,
+    ...DRY,
+    ...OUT,
+    overwrite: F('bool'),
+    all: F('bool'),
+    'all-namespaces': F('bool', 'A'),
+    selector: F('value', 'l'),
+    list: F('bool'),
+    local: F('bool'),
+    'resource-version': F('value'),
+    'field-selector': F('value'),
+    'field-manager': F('value'),
+  },
+  replace: {
+    ...FILES,
+    ...DRY,
+    ...OUT,
+    validate: F('optional', undefined, 'strict'),
+    force: F('bool'),
+    cascade: F('optional', undefined, 'background'),
+    'grace-period': F('value'),
+    timeout: F('value'),
+    wait: F('bool'),
+    'save-config': F('bool'),
+    'field-manager': F('value'),
+    raw: F('value'),
+    subresource: F('value'),
+  },
+  delete: {
+    ...FILES,
+    ...DRY,
+    output: F('value', 'o'),
+    'ignore-not-found': F('bool'),
+    wait: F('bool'),
+    timeout: F('value'),
+    selector: F('value', 'l'),
+    all: F('bool'),
+    'all-namespaces': F('bool', 'A'),
+    'grace-period': F('value'),
+    force: F('bool'),
+    now: F('bool'),
+    cascade: F('optional', undefined, 'background'),
+    'field-selector': F('value'),
+    raw: F('value'),
+  },
 };
 
 /** Commands with subcommands; `create` also runs on its own (-f). */
 const GROUPS: Record<string, string[]> = { auth: ['can-i'], rollout: ['status'], create: ['namespace', 'ns'] };
 
 /** kubectl commands that exist but that the simulated node does not model. */
-const KNOWN_ELSEWHERE = ['describe', 'logs', 'exec', 'edit', 'patch', 'scale', 'annotate', 'cluster-info', 'config', 'explain', 'run', 'expose', 'cp', 'port-forward', 'proxy', 'top', 'drain', 'cordon', 'uncordon', 'api-resources', 'api-versions', 'diff', 'kustomize', 'plugin', 'certificate', 'debug', 'events', 'attach', 'autoscale', 'completion', 'set', 'alpha'];
+const KNOWN_ELSEWHERE = [
+  'describe',
+  'logs',
+  'exec',
+  'edit',
+  'patch',
+  'scale',
+  'annotate',
+  'cluster-info',
+  'config',
+  'explain',
+  'run',
+  'expose',
+  'cp',
+  'port-forward',
+  'proxy',
+  'top',
+  'drain',
+  'cordon',
+  'uncordon',
+  'api-resources',
+  'api-versions',
+  'diff',
+  'kustomize',
+  'plugin',
+  'certificate',
+  'debug',
+  'events',
+  'attach',
+  'autoscale',
+  'completion',
+  'set',
+  'alpha',
+];
 
 export interface ParsedArgs {
   command: string;
@@ -122,12 +287,18 @@ export function parseKubectlArgs(argv: string[]): ParseResult {
       command = `${w0} ${sub}`;
       consumed = 2;
     } else if (w0 !== 'create') {
-      if (w1) return { ok: false, error: `error: unknown command "${w1}" for "kubectl ${w0}"` , unmodelled: w0 === 'auth' || w0 === 'rollout' };
+      if (w1)
+        return {
+          ok: false,
+          error: `error: unknown command "${w1}" for "kubectl ${w0}"`,
+          unmodelled: w0 === 'auth' || w0 === 'rollout',
+        };
       return { ok: false, error: `sim: kubectl ${w0} needs a subcommand` };
     }
   }
   if (!COMMANDS[command]) {
-    if (KNOWN_ELSEWHERE.includes(w0)) return { ok: false, error: `sim: the simulated kubectl does not model "kubectl ${w0}"`, unmodelled: true };
+    if (KNOWN_ELSEWHERE.includes(w0))
+      return { ok: false, error: `sim: the simulated kubectl does not model "kubectl ${w0}"`, unmodelled: true };
     return { ok: false, error: `error: unknown command "${w0}" for "kubectl"` };
   }
   // Pass 2: parse every flag with the command's table.
@@ -145,16 +316,25 @@ export function parseKubectlArgs(argv: string[]): ParseResult {
       const eq = a.indexOf('=');
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
       const hit = specFor(command, name, false);
-      if (!hit) return { ok: false, error: `error: unknown flag: --${name}\nSee '${helpRef(command)} --help' for usage.` };
+      if (!hit)
+        return { ok: false, error: `error: unknown flag: --${name}\nSee '${helpRef(command)} --help' for usage.` };
       const [n, s] = hit;
       if (s.kind === 'bool') {
         const v = eq >= 0 ? a.slice(eq + 1) : 'true';
-        if (!['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False'].includes(v)) return { ok: false, error: `error: invalid argument "${v}" for "--${n}" flag: strconv.ParseBool: parsing "${v}": invalid syntax\nSee '${helpRef(command)} --help' for usage.` };
+        if (!['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False'].includes(v))
+          return {
+            ok: false,
+            error: `error: invalid argument "${v}" for "--${n}" flag: strconv.ParseBool: parsing "${v}": invalid syntax\nSee '${helpRef(command)} --help' for usage.`,
+          };
         add(n, v);
       } else if (s.kind === 'optional') add(n, eq >= 0 ? a.slice(eq + 1) : (s.noOptDefault ?? ''));
       else if (eq >= 0) add(n, a.slice(eq + 1));
       else {
-        if (i + 1 >= argv.length) return { ok: false, error: `error: flag needs an argument: --${name}\nSee '${helpRef(command)} --help' for usage.` };
+        if (i + 1 >= argv.length)
+          return {
+            ok: false,
+            error: `error: flag needs an argument: --${name}\nSee '${helpRef(command)} --help' for usage.`,
+          };
         add(n, argv[++i]);
       }
       continue;
@@ -164,7 +344,11 @@ export function parseKubectlArgs(argv: string[]): ParseResult {
       for (let j = 1; j < a.length; j++) {
         const ch = a[j];
         const hit = specFor(command, ch, true);
-        if (!hit) return { ok: false, error: `error: unknown shorthand flag: '${ch}' in ${a}\nSee '${helpRef(command)} --help' for usage.` };
+        if (!hit)
+          return {
+            ok: false,
+            error: `error: unknown shorthand flag: '${ch}' in ${a}\nSee '${helpRef(command)} --help' for usage.`,
+          };
         const [n, s] = hit;
         if (s.kind === 'bool') {
           add(n, 'true');
@@ -173,7 +357,11 @@ export function parseKubectlArgs(argv: string[]): ParseResult {
         const rest = a.slice(j + 1).replace(/^=/, '');
         if (rest) add(n, rest);
         else {
-          if (i + 1 >= argv.length) return { ok: false, error: `error: flag needs an argument: '${ch}' in -${ch}\nSee '${helpRef(command)} --help' for usage.` };
+          if (i + 1 >= argv.length)
+            return {
+              ok: false,
+              error: `error: flag needs an argument: '${ch}' in -${ch}\nSee '${helpRef(command)} --help' for usage.`,
+            };
           add(n, argv[++i]);
         }
         break;

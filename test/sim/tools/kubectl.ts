@@ -9,14 +9,50 @@ import yaml from 'js-yaml';
 import type { Sim } from '../state.js';
 import type { ClusterState, KObj, SimState } from '../types.js';
 import { parseKubectlArgs, flag, flagAll, boolFlag, type ParsedArgs } from './kubectl-args.js';
-import { parseMinor, kubectlJson, klog, parseGoDuration, sortKeys, clone, canonical, table, age, sleep } from '../util.js';
-import { resolveKind, resolveResourceArg, nameKind, qualifiedPlural, objKey, byKind, preferredApiVersion, type ResourceInfo } from '../resources.js';
+import {
+  parseMinor,
+  kubectlJson,
+  klog,
+  parseGoDuration,
+  sortKeys,
+  clone,
+  canonical,
+  table,
+  age,
+  sleep,
+} from '../util.js';
+import {
+  resolveKind,
+  resolveResourceArg,
+  nameKind,
+  qualifiedPlural,
+  objKey,
+  byKind,
+  preferredApiVersion,
+  type ResourceInfo,
+} from '../resources.js';
 import { readManifests, ManifestError, type SourcedObject } from '../manifests.js';
 import { getObj, listObjs, putObj, deleteObj } from '../cluster.js';
-import { admitPodCreate, workloadWarnings, namespaceUpdateWarnings, adminUser, loadRbac, rbacFor, type Requester } from '../admission.js';
+import {
+  admitPodCreate,
+  workloadWarnings,
+  namespaceUpdateWarnings,
+  adminUser,
+  loadRbac,
+  rbacFor,
+  type Requester,
+} from '../admission.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-const WORKLOADS = new Set(['Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'ReplicationController']);
+const WORKLOADS = new Set([
+  'Deployment',
+  'DaemonSet',
+  'ReplicaSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+]);
 
 class Out {
   private warned = new Set<string>();
@@ -92,7 +128,9 @@ interface Kubeconfig {
   user?: string;
 }
 
-type Conn = { ok: true; state: SimState; cluster: ClusterState; user: Requester; server: string } | { ok: false; code: number };
+type Conn =
+  | { ok: true; state: SimState; cluster: ClusterState; user: Requester; server: string }
+  | { ok: false; code: number };
 
 function hostPort(server: string): string {
   return server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
@@ -110,7 +148,13 @@ function readKubeconfig(ctx: Ctx): Kubeconfig | { error: string } {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (explicit) return { error: code === 'EACCES' ? `error: open ${file}: permission denied` : `error: stat ${file}: no such file or directory` };
+    if (explicit)
+      return {
+        error:
+          code === 'EACCES'
+            ? `error: open ${file}: permission denied`
+            : `error: stat ${file}: no such file or directory`,
+      };
     return { server: 'http://localhost:8080' };
   }
   const server = /^\s*server:\s*(\S+)/m.exec(text)?.[1] ?? 'http://localhost:8080';
@@ -146,26 +190,44 @@ async function connect(ctx: Ctx, opts: { applyFile?: string; validate?: boolean 
   const refused = `dial tcp ${hp}: connect: connection refused`;
   // The API server restarting or crash-looping after its manifest changed closes the port too.
   const away = c?.apiServer !== undefined && c.apiServer.state !== 'running';
-  if (!c || away || kc.server.startsWith('http://localhost:8080') || hostPort(kc.server) !== `${c.advertiseAddress}:${c.bindPort}`) {
+  if (
+    !c ||
+    away ||
+    kc.server.startsWith('http://localhost:8080') ||
+    hostPort(kc.server) !== `${c.advertiseAddress}:${c.bindPort}`
+  ) {
     if (opts.applyFile !== undefined) {
       const m = ctx.clientMinor;
-      if (opts.validate === false) ctx.o.err(`error: unable to recognize "${opts.applyFile}": Get "${kc.server}/api?timeout=32s": ${refused}\n`);
-      else if (m === 27 || m === 28) ctx.o.err(`The connection to the server ${hp} was refused - did you specify the right host or port?\n`);
-      else ctx.o.err(`error: error validating "${opts.applyFile}": error validating data: failed to download openapi: Get "${kc.server}/openapi/v2?timeout=32s": ${refused}; if you choose to ignore these errors, turn validation off with --validate=false\n`);
+      if (opts.validate === false)
+        ctx.o.err(`error: unable to recognize "${opts.applyFile}": Get "${kc.server}/api?timeout=32s": ${refused}\n`);
+      else if (m === 27 || m === 28)
+        ctx.o.err(`The connection to the server ${hp} was refused - did you specify the right host or port?\n`);
+      else
+        ctx.o.err(
+          `error: error validating "${opts.applyFile}": error validating data: failed to download openapi: Get "${kc.server}/openapi/v2?timeout=32s": ${refused}; if you choose to ignore these errors, turn validation off with --validate=false\n`,
+        );
       return { ok: false, code: 1 };
     }
-    discoveryFailure(ctx, kc.server, refused, `The connection to the server ${hp} was refused - did you specify the right host or port?`);
+    discoveryFailure(
+      ctx,
+      kc.server,
+      refused,
+      `The connection to the server ${hp} was refused - did you specify the right host or port?`,
+    );
     return { ok: false, code: 1 };
   }
   if (kc.caId && kc.caId !== c.id) {
-    const x509 = 'x509: certificate signed by unknown authority (possibly because of "crypto/rsa: verification error" while trying to verify candidate authority certificate "kubernetes")';
+    const x509 =
+      'x509: certificate signed by unknown authority (possibly because of "crypto/rsa: verification error" while trying to verify candidate authority certificate "kubernetes")';
     const cause = ctx.clientMinor >= 27 ? `tls: failed to verify certificate: ${x509}` : x509;
     discoveryFailure(ctx, kc.server, cause, `Unable to connect to the server: ${cause}`);
     return { ok: false, code: 1 };
   }
   let user: Requester = adminUser(c.minor);
-  if (kc.user === 'kubernetes-super-admin') user = { name: 'kubernetes-super-admin', groups: ['system:masters', 'system:authenticated'] };
-  else if (kc.user?.startsWith('system:node:')) user = { name: kc.user, groups: ['system:nodes', 'system:authenticated'] };
+  if (kc.user === 'kubernetes-super-admin')
+    user = { name: 'kubernetes-super-admin', groups: ['system:masters', 'system:authenticated'] };
+  else if (kc.user?.startsWith('system:node:'))
+    user = { name: kc.user, groups: ['system:nodes', 'system:authenticated'] };
   const as = flag(ctx.args, 'as');
   if (as) {
     const rbac = await loadRbac();
@@ -174,7 +236,6 @@ async function connect(ctx: Ctx, opts: { applyFile?: string; validate?: boolean 
   }
   return { ok: true, state, cluster: c, user, server: kc.server };
 }
-
 
 /** The objects of `-f` files (and stdin), or kubectl's error printed and its exit code. */
 function readFilesOrReport(ctx: Ctx, files: string[]): SourcedObject[] | number {
@@ -207,11 +268,32 @@ function printErrors(ctx: Ctx, errors: { msg: string; status?: boolean }[]): num
 
 // ------------------------------------------------------------------ version
 
-const KUSTOMIZE: Record<number, string> = { 24: 'v4.5.4', 25: 'v4.5.7', 26: 'v4.5.7', 27: 'v5.0.1', 28: 'v5.0.4-0.20230601165947-6ce0bf390ce3', 29: 'v5.0.4-0.20230601165947-6ce0bf390ce3', 30: 'v5.0.4-0.20230601165947-6ce0bf390ce3', 31: 'v5.4.2', 32: 'v5.5.0', 33: 'v5.6.0' };
+const KUSTOMIZE: Record<number, string> = {
+  24: 'v4.5.4',
+  25: 'v4.5.7',
+  26: 'v4.5.7',
+  27: 'v5.0.1',
+  28: 'v5.0.4-0.20230601165947-6ce0bf390ce3',
+  29: 'v5.0.4-0.20230601165947-6ce0bf390ce3',
+  30: 'v5.0.4-0.20230601165947-6ce0bf390ce3',
+  31: 'v5.4.2',
+  32: 'v5.5.0',
+  33: 'v5.6.0',
+};
 
 function info(v: string): Record<string, string> {
   const m = /^v(\d+)\.(\d+)/.exec(v)!;
-  return { major: m[1], minor: m[2], gitVersion: v, gitCommit: '22a9682c8fe855c321be75c5faacde343f909b04', gitTreeState: 'clean', buildDate: '2023-08-23T23:44:35Z', goVersion: 'go1.20.7', compiler: 'gc', platform: 'linux/amd64' };
+  return {
+    major: m[1],
+    minor: m[2],
+    gitVersion: v,
+    gitCommit: '22a9682c8fe855c321be75c5faacde343f909b04',
+    gitTreeState: 'clean',
+    buildDate: '2023-08-23T23:44:35Z',
+    goVersion: 'go1.20.7',
+    compiler: 'gc',
+    platform: 'linux/amd64',
+  };
 }
 
 async function version(ctx: Ctx): Promise<number> {
@@ -241,12 +323,20 @@ async function version(ctx: Ctx): Promise<number> {
   if (o === 'json') ctx.o.out(`${JSON.stringify(doc, null, 2)}\n`);
   else if (o === 'yaml') ctx.o.out(yaml.dump(doc));
   else if (m >= 28 || boolFlag(ctx.args, 'short')) {
-    ctx.o.out(`Client Version: ${s.versions.kubectl}\n${kustomize ? `Kustomize Version: ${kustomize}\n` : ''}${server ? `Server Version: ${server.gitVersion}\n` : ''}`);
+    ctx.o.out(
+      `Client Version: ${s.versions.kubectl}\n${kustomize ? `Kustomize Version: ${kustomize}\n` : ''}${server ? `Server Version: ${server.gitVersion}\n` : ''}`,
+    );
   } else {
-    if (m >= 24) ctx.o.err('WARNING: This version information is deprecated and will be replaced with the output from kubectl version --short.  Use --output=yaml|json to get the full version.\n');
+    if (m >= 24)
+      ctx.o.err(
+        'WARNING: This version information is deprecated and will be replaced with the output from kubectl version --short.  Use --output=yaml|json to get the full version.\n',
+      );
     const i = info(s.versions.kubectl);
-    const fmt = (x: Record<string, string>) => `version.Info{Major:"${x.major}", Minor:"${x.minor}", GitVersion:"${x.gitVersion}", GitCommit:"${x.gitCommit}", GitTreeState:"${x.gitTreeState}", BuildDate:"${x.buildDate}", GoVersion:"${x.goVersion}", Compiler:"${x.compiler}", Platform:"${x.platform}"}`;
-    ctx.o.out(`Client Version: ${fmt(i)}\n${kustomize ? `Kustomize Version: ${kustomize}\n` : ''}${server ? `Server Version: ${fmt(server)}\n` : ''}`);
+    const fmt = (x: Record<string, string>) =>
+      `version.Info{Major:"${x.major}", Minor:"${x.minor}", GitVersion:"${x.gitVersion}", GitCommit:"${x.gitCommit}", GitTreeState:"${x.gitTreeState}", BuildDate:"${x.buildDate}", GoVersion:"${x.goVersion}", Compiler:"${x.compiler}", Platform:"${x.platform}"}`;
+    ctx.o.out(
+      `Client Version: ${fmt(i)}\n${kustomize ? `Kustomize Version: ${kustomize}\n` : ''}${server ? `Server Version: ${fmt(server)}\n` : ''}`,
+    );
   }
   return failed ? 1 : 0;
 }
@@ -272,10 +362,16 @@ function validateObject(obj: KObj, r: ResourceInfo, c: ClusterState): string | u
   if (!obj.kind) missing.push('kind not set');
   if (missing.length) return `[${missing.join(', ')}]`;
   if (r.kind === 'PodSecurityPolicy') {
-    const since: Record<string, number> = { allowedProcMountTypes: 12, runAsGroup: 13, allowedCSIDrivers: 14, runtimeClass: 15 };
+    const since: Record<string, number> = {
+      allowedProcMountTypes: 12,
+      runAsGroup: 13,
+      allowedCSIDrivers: 14,
+      runtimeClass: 15,
+    };
     const group = String(obj.apiVersion).startsWith('extensions') ? 'extensions' : 'policy';
     for (const [f, m] of Object.entries(since)) {
-      if (obj.spec?.[f] !== undefined && c.minor < m) return `ValidationError(PodSecurityPolicy.spec): unknown field "${f}" in io.k8s.api.${group}.v1beta1.PodSecurityPolicySpec`;
+      if (obj.spec?.[f] !== undefined && c.minor < m)
+        return `ValidationError(PodSecurityPolicy.spec): unknown field "${f}" in io.k8s.api.${group}.v1beta1.PodSecurityPolicySpec`;
     }
   }
   if (!obj.metadata?.name && !obj.metadata?.generateName) return undefined;
@@ -283,8 +379,10 @@ function validateObject(obj: KObj, r: ResourceInfo, c: ClusterState): string | u
 }
 
 function serverWarnings(r: ResourceInfo, obj: KObj, c: ClusterState): string[] {
-  if (r.kind === 'PodSecurityPolicy' && c.minor >= 21 && c.minor <= 24) return ['policy/v1beta1 PodSecurityPolicy is deprecated in v1.21+, unavailable in v1.25+'];
-  if (r.kind === 'CronJob' && String(obj.apiVersion) === 'batch/v1beta1' && c.minor >= 21) return ['batch/v1beta1 CronJob is deprecated in v1.21+, unavailable in v1.25+; use batch/v1 CronJob'];
+  if (r.kind === 'PodSecurityPolicy' && c.minor >= 21 && c.minor <= 24)
+    return ['policy/v1beta1 PodSecurityPolicy is deprecated in v1.21+, unavailable in v1.25+'];
+  if (r.kind === 'CronJob' && String(obj.apiVersion) === 'batch/v1beta1' && c.minor >= 21)
+    return ['batch/v1beta1 CronJob is deprecated in v1.21+, unavailable in v1.25+; use batch/v1 CronJob'];
   return [];
 }
 
@@ -306,11 +404,20 @@ function resourceFor(c: ClusterState, obj: KObj): ResourceInfo | undefined {
 }
 
 /** Whether `user` may `verb` the object (impersonated users go through RBAC; admins always may). */
-async function authorized(c: ClusterState, user: Requester, verb: string, r: ResourceInfo, ns: string, name: string): Promise<string | undefined> {
+async function authorized(
+  c: ClusterState,
+  user: Requester,
+  verb: string,
+  r: ResourceInfo,
+  ns: string,
+  name: string,
+): Promise<string | undefined> {
   const authz = await rbacFor(c);
-  if (authz.allows(user, { verb, apiGroup: r.group, resource: r.plural, name, namespace: r.namespaced ? ns : '' })) return undefined;
+  if (authz.allows(user, { verb, apiGroup: r.group, resource: r.plural, name, namespace: r.namespaced ? ns : '' }))
+    return undefined;
   const where = r.namespaced ? ` in the namespace "${ns}"` : ' at the cluster scope';
-  const what = verb === 'create' || !name ? `${qualifiedPlural(r)} is forbidden` : `${qualifiedPlural(r)} "${name}" is forbidden`;
+  const what =
+    verb === 'create' || !name ? `${qualifiedPlural(r)} is forbidden` : `${qualifiedPlural(r)} "${name}" is forbidden`;
   return `${what}: User "${user.name}" cannot ${verb} resource "${r.plural}" in API group "${r.group}"${where}`;
 }
 
@@ -330,7 +437,9 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
       ctx.o.err(`sim: the simulated kubectl does not model "kubectl create ${ctx.args.positional[0]}"\n`);
       return 1;
     }
-    ctx.o.err(verb === 'apply' ? 'error: must specify one of -f and -k\n\n' : 'error: must specify one of -f and -k\n\n');
+    ctx.o.err(
+      verb === 'apply' ? 'error: must specify one of -f and -k\n\n' : 'error: must specify one of -f and -k\n\n',
+    );
     return 1;
   }
   if (flag(ctx.args, 'kustomize') || boolFlag(ctx.args, 'server-side') || boolFlag(ctx.args, 'prune')) {
@@ -350,11 +459,14 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
   const items = readFilesOrReport(ctx, files);
   if (typeof items === 'number') return items;
   if (items.length === 0) {
-    ctx.o.err('error: no objects passed to ' + verb + '\n');
+    ctx.o.err(`error: no objects passed to ${verb}\n`);
     return 1;
   }
   const validateFlag = flag(ctx.args, 'validate');
-  const conn = await connect(ctx, { applyFile: items[0].source, validate: validateFlag === 'false' || validateFlag === 'ignore' ? false : true });
+  const conn = await connect(ctx, {
+    applyFile: items[0].source,
+    validate: !(validateFlag === 'false' || validateFlag === 'ignore'),
+  });
   if (!conn.ok) return conn.code;
   const nsFlag = flag(ctx.args, 'namespace');
   const suffix = dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : '';
@@ -366,30 +478,46 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
     for (const { obj: raw, source } of items) {
       const obj = clone(raw);
       const r = obj.apiVersion && obj.kind ? resourceFor(c, obj) : undefined;
-      const invalid = r ? validateObject(obj, r, c) : obj.apiVersion && obj.kind ? undefined : validateObject(obj, byKind('Pod')!, c);
+      const invalid = r
+        ? validateObject(obj, r, c)
+        : obj.apiVersion && obj.kind
+          ? undefined
+          : validateObject(obj, byKind('Pod')!, c);
       if (invalid && validateFlag !== 'false') {
-        errors.push({ msg: `error validating "${source}": error validating data: ${invalid}; if you choose to ignore these errors, turn validation off with --validate=false` });
+        errors.push({
+          msg: `error validating "${source}": error validating data: ${invalid}; if you choose to ignore these errors, turn validation off with --validate=false`,
+        });
         continue;
       }
       const name = String(obj.metadata?.name ?? '');
       if (!r) {
         const ns = obj.metadata?.namespace ?? '';
         const m = ctx.clientMinor;
-        if (m >= 24) errors.push({ msg: `resource mapping not found for name: "${name}" namespace: "${nsFlag && byKind(obj.kind)?.namespaced !== false ? nsFlag : ns}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first` });
-        else errors.push({ msg: `unable to recognize "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"` });
+        if (m >= 24)
+          errors.push({
+            msg: `resource mapping not found for name: "${name}" namespace: "${nsFlag && byKind(obj.kind)?.namespaced !== false ? nsFlag : ns}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first`,
+          });
+        else
+          errors.push({
+            msg: `unable to recognize "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`,
+          });
         continue;
       }
       obj.metadata ??= {};
       if (r.namespaced) {
         if (obj.metadata.namespace && nsFlag && obj.metadata.namespace !== nsFlag) {
-          errors.push({ msg: `the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${nsFlag}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.` });
+          errors.push({
+            msg: `the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${nsFlag}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`,
+          });
           continue;
         }
         obj.metadata.namespace ??= nsFlag ?? 'default';
       } else delete obj.metadata.namespace;
       const ns = obj.metadata.namespace ?? '';
       if (!name && !(verb === 'create' && obj.metadata.generateName)) {
-        errors.push({ msg: `error when retrieving current configuration of:\nResource: "${r.group ? `${r.group}/` : ''}${preferredApiVersion(r, c.minor).split('/').pop()}, Resource=${r.plural}", GroupVersionKind: "${obj.apiVersion}, Kind=${obj.kind}"\nName: "", Namespace: "${ns}"\nfrom server for: "${source}": resource name may not be empty` });
+        errors.push({
+          msg: `error when retrieving current configuration of:\nResource: "${r.group ? `${r.group}/` : ''}${preferredApiVersion(r, c.minor).split('/').pop()}, Resource=${r.plural}", GroupVersionKind: "${obj.apiVersion}, Kind=${obj.kind}"\nName: "", Namespace: "${ns}"\nfrom server for: "${source}": resource name may not be empty`,
+        });
         continue;
       }
       for (const w of serverWarnings(r, obj, c)) ctx.o.warn(w);
@@ -405,16 +533,31 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
       if (flag(ctx.args, 'as')) {
         const denied = await authorized(c, conn.user, existing ? 'patch' : 'create', r, ns, name);
         if (denied) {
-          errors.push({ msg: statusError('Forbidden', `error when ${existing ? 'retrieving current configuration of' : 'creating'} "${source}": ${denied}`), status: true });
+          errors.push({
+            msg: statusError(
+              'Forbidden',
+              `error when ${existing ? 'retrieving current configuration of' : 'creating'} "${source}": ${denied}`,
+            ),
+            status: true,
+          });
           continue;
         }
       }
       if (existing && verb === 'create') {
-        errors.push({ msg: statusError('AlreadyExists', `error when creating "${source}": ${qualifiedPlural(r)} "${name}" already exists`), status: true });
+        errors.push({
+          msg: statusError(
+            'AlreadyExists',
+            `error when creating "${source}": ${qualifiedPlural(r)} "${name}" already exists`,
+          ),
+          status: true,
+        });
         continue;
       }
       if (r.namespaced && !getObj(c, 'Namespace', undefined, ns)) {
-        errors.push({ msg: statusError('NotFound', `error when creating "${source}": namespaces "${ns}" not found`), status: true });
+        errors.push({
+          msg: statusError('NotFound', `error when creating "${source}": namespaces "${ns}" not found`),
+          status: true,
+        });
         continue;
       }
       if (dry === 'client') {
@@ -424,7 +567,7 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
       // The object as the client sends it: apply records what it applied.
       const applied = clone(obj);
       if (verb === 'apply' || boolFlag(ctx.args, 'save-config')) {
-        const lastApplied = JSON.stringify(sortKeys(stripForCompare(raw))) ;
+        const lastApplied = JSON.stringify(sortKeys(stripForCompare(raw)));
         obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), [LAST_APPLIED]: `${lastApplied}\n` };
       }
       if (existing) {
@@ -433,15 +576,25 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
           printName('unchanged');
           continue;
         }
-        if (!prevApplied) ctx.o.warn(`resource ${r.plural}/${name} is missing the ${LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.`);
-        const merged: KObj = { ...clone(existing), ...clone(obj), metadata: { ...clone(existing.metadata), ...clone(obj.metadata) } };
+        if (!prevApplied)
+          ctx.o.warn(
+            `resource ${r.plural}/${name} is missing the ${LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.`,
+          );
+        const merged: KObj = {
+          ...clone(existing),
+          ...clone(obj),
+          metadata: { ...clone(existing.metadata), ...clone(obj.metadata) },
+        };
         merged.metadata.labels = { ...(obj.metadata.labels ?? {}) };
-        if (existing.metadata.labels?.['kubernetes.io/metadata.name']) merged.metadata.labels['kubernetes.io/metadata.name'] = existing.metadata.labels['kubernetes.io/metadata.name'];
+        if (existing.metadata.labels?.['kubernetes.io/metadata.name'])
+          merged.metadata.labels['kubernetes.io/metadata.name'] =
+            existing.metadata.labels['kubernetes.io/metadata.name'];
         merged.metadata.annotations = { ...(existing.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}) };
         // The three-way merge: an annotation the last apply set and this one leaves out is deleted.
         if (prevApplied) {
           const before = (JSON.parse(prevApplied) as KObj).metadata?.annotations ?? {};
-          for (const k of Object.keys(before)) if (!Object.hasOwn(obj.metadata.annotations ?? {}, k)) delete merged.metadata.annotations[k];
+          for (const k of Object.keys(before))
+            if (!Object.hasOwn(obj.metadata.annotations ?? {}, k)) delete merged.metadata.annotations[k];
         }
         if (existing.status) merged.status = existing.status;
         if (r.kind === 'Pod') merged.spec = existing.spec;
@@ -455,7 +608,10 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
         const adm = await admitPodCreate(s, c, obj, conn.user);
         for (const w of adm.warnings) ctx.o.warn(w);
         if (!adm.allowed) {
-          errors.push({ msg: statusError(adm.reason ?? 'Forbidden', `error when creating "${source}": ${adm.message}`), status: true });
+          errors.push({
+            msg: statusError(adm.reason ?? 'Forbidden', `error when creating "${source}": ${adm.message}`),
+            status: true,
+          });
           continue;
         }
         const stored = adm.pod;
@@ -478,7 +634,7 @@ async function applyOrCreate(ctx: Ctx, verb: 'apply' | 'create'): Promise<number
 async function createNamespace(ctx: Ctx): Promise<number> {
   const [name] = ctx.args.positional;
   if (!name) {
-    ctx.o.err('error: exactly one NAME is required, got 0\nSee \'kubectl create namespace -h\' for help and examples\n');
+    ctx.o.err("error: exactly one NAME is required, got 0\nSee 'kubectl create namespace -h' for help and examples\n");
     return 1;
   }
   const dry = dryRunMode(ctx);
@@ -495,14 +651,18 @@ async function createNamespace(ctx: Ctx): Promise<number> {
       return 1;
     }
     if (dry === 'none') putObj(c, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, ctx.sim.now());
-    ctx.o.out(flag(ctx.args, 'output') === 'name' ? `namespace/${name}\n` : `namespace/${name} created${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`);
+    ctx.o.out(
+      flag(ctx.args, 'output') === 'name'
+        ? `namespace/${name}\n`
+        : `namespace/${name} created${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`,
+    );
     return 0;
   });
 }
 
 // ------------------------------------------------------------------ get
 
-function notServed(ctx: Ctx, arg: string): number {
+function _notServed(ctx: Ctx, arg: string): number {
   ctx.o.err(`error: the server doesn't have a resource type "${arg}"\n`);
   return 1;
 }
@@ -531,7 +691,7 @@ interface Target {
 }
 
 /** `pods`, `pods a b`, `pod/a`, `nodes/x pods/y`: the resources and names of a command line. */
-function targets(ctx: Ctx, minor: number, positional: string[]): Target[] | { error: string } {
+function targets(_ctx: Ctx, minor: number, positional: string[]): Target[] | { error: string } {
   if (positional.length === 0) return [];
   if (positional[0].includes('/')) {
     const out: Target[] = [];
@@ -539,7 +699,10 @@ function targets(ctx: Ctx, minor: number, positional: string[]): Target[] | { er
       const [type, name] = p.split('/', 2);
       const r = resolveResourceArg(type, minor);
       if (!r) return { error: `error: the server doesn't have a resource type "${type}"` };
-      if (!p.includes('/')) return { error: `error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'` };
+      if (!p.includes('/'))
+        return {
+          error: `error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'`,
+        };
       out.push({ r, names: [name] });
     }
     return out;
@@ -555,7 +718,8 @@ function targets(ctx: Ctx, minor: number, positional: string[]): Target[] | { er
 }
 
 function objectsFor(c: ClusterState, t: Target, ns: string | undefined, sel?: string): KObj[] {
-  if (t.names.length) return t.names.map((n) => getObj(c, t.r.kind, t.r.namespaced ? ns : undefined, n)).filter((x): x is KObj => !!x);
+  if (t.names.length)
+    return t.names.map((n) => getObj(c, t.r.kind, t.r.namespaced ? ns : undefined, n)).filter((x): x is KObj => !!x);
   return listObjs(c, t.r.kind, t.r.namespaced ? ns : undefined).filter((o) => matchSelector(o, sel));
 }
 
@@ -600,14 +764,25 @@ function jsonPath(tpl: string, data: unknown): string | undefined {
   return out;
 }
 
-function printObjects(ctx: Ctx, c: ClusterState, r: ResourceInfo | undefined, objs: { o: KObj; r: ResourceInfo }[], output: string | undefined, single: boolean, nsForEmpty: string | undefined): number {
+function printObjects(
+  ctx: Ctx,
+  c: ClusterState,
+  r: ResourceInfo | undefined,
+  objs: { o: KObj; r: ResourceInfo }[],
+  output: string | undefined,
+  single: boolean,
+  nsForEmpty: string | undefined,
+): number {
   const now = ctx.sim.now();
   if (output === 'name') {
     for (const { o, r: rr } of objs) ctx.o.out(`${nameKind(rr)}/${o.metadata.name}\n`);
     return 0;
   }
   const views = objs.map(({ o, r: rr }) => apiView(o, rr, c.minor));
-  const doc = single && views.length === 1 ? views[0] : { apiVersion: 'v1', items: views, kind: 'List', metadata: { resourceVersion: '' } };
+  const doc =
+    single && views.length === 1
+      ? views[0]
+      : { apiVersion: 'v1', items: views, kind: 'List', metadata: { resourceVersion: '' } };
   if (output === 'json') {
     ctx.o.out(`${kubectlJson(doc)}\n`);
     return 0;
@@ -641,8 +816,19 @@ function printObjects(ctx: Ctx, c: ClusterState, r: ResourceInfo | undefined, ob
     rows = [['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']];
     for (const { o } of objs) {
       const ready = (o.status?.conditions ?? []).find((x: KObj) => x.type === 'Ready')?.status === 'True';
-      const roles = Object.keys(o.metadata.labels ?? {}).filter((l) => l.startsWith('node-role.kubernetes.io/')).map((l) => l.slice('node-role.kubernetes.io/'.length)).sort().join(',') || '<none>';
-      rows.push([o.metadata.name, ready ? 'Ready' : 'NotReady', roles, age(o._sim?.createdAt ?? now, now), o.status?.nodeInfo?.kubeletVersion ?? '']);
+      const roles =
+        Object.keys(o.metadata.labels ?? {})
+          .filter((l) => l.startsWith('node-role.kubernetes.io/'))
+          .map((l) => l.slice('node-role.kubernetes.io/'.length))
+          .sort()
+          .join(',') || '<none>';
+      rows.push([
+        o.metadata.name,
+        ready ? 'Ready' : 'NotReady',
+        roles,
+        age(o._sim?.createdAt ?? now, now),
+        o.status?.nodeInfo?.kubeletVersion ?? '',
+      ]);
     }
   } else if (kind === 'Pod') {
     rows = [[...(allNs ? ['NAMESPACE'] : []), 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']];
@@ -652,34 +838,86 @@ function printObjects(ctx: Ctx, c: ClusterState, r: ResourceInfo | undefined, ob
       const ready = cs.filter((x) => x.ready).length;
       const waiting = cs.find((x) => x.state?.waiting)?.state?.waiting?.reason;
       const status = waiting ?? o.status?.phase ?? 'Pending';
-      rows.push([...(allNs ? [o.metadata.namespace] : []), o.metadata.name, `${ready}/${total}`, status, String(cs.reduce((n, x) => n + (x.restartCount ?? 0), 0)), age(o._sim?.createdAt ?? now, now)]);
+      rows.push([
+        ...(allNs ? [o.metadata.namespace] : []),
+        o.metadata.name,
+        `${ready}/${total}`,
+        status,
+        String(cs.reduce((n, x) => n + (x.restartCount ?? 0), 0)),
+        age(o._sim?.createdAt ?? now, now),
+      ]);
     }
   } else if (kind === 'DaemonSet') {
-    rows = [[...(allNs ? ['NAMESPACE'] : []), 'NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE']];
+    rows = [
+      [
+        ...(allNs ? ['NAMESPACE'] : []),
+        'NAME',
+        'DESIRED',
+        'CURRENT',
+        'READY',
+        'UP-TO-DATE',
+        'AVAILABLE',
+        'NODE SELECTOR',
+        'AGE',
+      ],
+    ];
     for (const { o } of objs) {
       const st = o.status ?? {};
-      const sel = Object.entries(o.spec?.template?.spec?.nodeSelector ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
-      rows.push([...(allNs ? [o.metadata.namespace] : []), o.metadata.name, String(st.desiredNumberScheduled ?? 0), String(st.currentNumberScheduled ?? 0), String(st.numberReady ?? 0), String(st.updatedNumberScheduled ?? 0), String(st.numberAvailable ?? 0), sel, age(o._sim?.createdAt ?? now, now)]);
+      const sel =
+        Object.entries(o.spec?.template?.spec?.nodeSelector ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',') || '<none>';
+      rows.push([
+        ...(allNs ? [o.metadata.namespace] : []),
+        o.metadata.name,
+        String(st.desiredNumberScheduled ?? 0),
+        String(st.currentNumberScheduled ?? 0),
+        String(st.numberReady ?? 0),
+        String(st.updatedNumberScheduled ?? 0),
+        String(st.numberAvailable ?? 0),
+        sel,
+        age(o._sim?.createdAt ?? now, now),
+      ]);
     }
   } else if (kind === 'Deployment') {
     rows = [[...(allNs ? ['NAMESPACE'] : []), 'NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']];
     for (const { o } of objs) {
       const st = o.status ?? {};
-      rows.push([...(allNs ? [o.metadata.namespace] : []), o.metadata.name, `${st.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`, String(st.updatedReplicas ?? 0), String(st.availableReplicas ?? 0), age(o._sim?.createdAt ?? now, now)]);
+      rows.push([
+        ...(allNs ? [o.metadata.namespace] : []),
+        o.metadata.name,
+        `${st.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}`,
+        String(st.updatedReplicas ?? 0),
+        String(st.availableReplicas ?? 0),
+        age(o._sim?.createdAt ?? now, now),
+      ]);
     }
   } else if (kind === 'Event') {
     rows = [[...(allNs ? ['NAMESPACE'] : []), 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']];
     for (const { o } of objs) {
       const last = Date.parse(o.lastTimestamp ?? o.metadata.creationTimestamp);
-      rows.push([...(allNs ? [o.metadata.namespace] : []), age(Number.isNaN(last) ? now : last, now), o.type, o.reason, `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`, o.message]);
+      rows.push([
+        ...(allNs ? [o.metadata.namespace] : []),
+        age(Number.isNaN(last) ? now : last, now),
+        o.type,
+        o.reason,
+        `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}`,
+        o.message,
+      ]);
     }
   } else if (kind === 'Namespace') {
     rows = [['NAME', 'STATUS', 'AGE']];
-    for (const { o } of objs) rows.push([o.metadata.name, o.status?.phase ?? 'Active', age(o._sim?.createdAt ?? now, now)]);
+    for (const { o } of objs)
+      rows.push([o.metadata.name, o.status?.phase ?? 'Active', age(o._sim?.createdAt ?? now, now)]);
   } else {
     const namespaced = objs[0].r.namespaced;
     rows = [[...(allNs && namespaced ? ['NAMESPACE'] : []), 'NAME', 'AGE']];
-    for (const { o } of objs) rows.push([...(allNs && namespaced ? [o.metadata.namespace] : []), o.metadata.name, age(o._sim?.createdAt ?? now, now)]);
+    for (const { o } of objs)
+      rows.push([
+        ...(allNs && namespaced ? [o.metadata.namespace] : []),
+        o.metadata.name,
+        age(o._sim?.createdAt ?? now, now),
+      ]);
   }
   if (noHeaders) rows.shift();
   ctx.o.out(table(rows));
@@ -721,14 +959,20 @@ async function get(ctx: Ctx): Promise<number> {
       const r = resourceFor(c, obj);
       const name = String(obj.metadata?.name ?? '');
       if (!r) {
-        errors.push({ msg: ctx.clientMinor >= 24 ? `resource mapping not found for name: "${name}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first` : `unable to recognize "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"` });
+        errors.push({
+          msg:
+            ctx.clientMinor >= 24
+              ? `resource mapping not found for name: "${name}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first`
+              : `unable to recognize "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`,
+        });
         continue;
       }
       for (const w of serverWarnings(r, obj, c)) ctx.o.warn(w);
       const ons = r.namespaced ? (obj.metadata?.namespace ?? flag(ctx.args, 'namespace') ?? 'default') : undefined;
       const o = getObj(c, r.kind, ons, name);
       if (o) found.push({ o, r });
-      else if (!boolFlag(ctx.args, 'ignore-not-found')) errors.push({ msg: statusError('NotFound', `${qualifiedPlural(r)} "${name}" not found`), status: true });
+      else if (!boolFlag(ctx.args, 'ignore-not-found'))
+        errors.push({ msg: statusError('NotFound', `${qualifiedPlural(r)} "${name}" not found`), status: true });
     }
     single = items.length === 1;
   } else {
@@ -738,22 +982,46 @@ async function get(ctx: Ctx): Promise<number> {
       return 1;
     }
     if (t.length === 0) {
-      ctx.o.err(`You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n`);
+      ctx.o.err(
+        `You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n`,
+      );
       return 1;
     }
     for (const tt of t) {
       if (tt.r.kind === 'PodSecurityPolicy') for (const w of serverWarnings(tt.r, {}, c)) ctx.o.warn(w);
       const objs = objectsFor(c, tt, ns, flag(ctx.args, 'selector'));
       for (const n of tt.names) {
-        if (!objs.some((o) => o.metadata.name === n) && !boolFlag(ctx.args, 'ignore-not-found')) errors.push({ msg: statusError('NotFound', `${qualifiedPlural(tt.r)} "${n}" not found`), status: true });
+        if (!objs.some((o) => o.metadata.name === n) && !boolFlag(ctx.args, 'ignore-not-found'))
+          errors.push({ msg: statusError('NotFound', `${qualifiedPlural(tt.r)} "${n}" not found`), status: true });
       }
       for (const o of objs) found.push({ o, r: tt.r });
     }
     single = t.length === 1 && t[0].names.length === 1;
   }
-  if (found.length === 0 && errors.length === 0 && boolFlag(ctx.args, 'ignore-not-found') && (files.length > 0 || ctx.args.positional.length > 1 || ctx.args.positional[0]?.includes('/'))) return 0;
+  if (
+    found.length === 0 &&
+    errors.length === 0 &&
+    boolFlag(ctx.args, 'ignore-not-found') &&
+    (files.length > 0 || ctx.args.positional.length > 1 || ctx.args.positional[0]?.includes('/'))
+  )
+    return 0;
   const r0 = found[0]?.r;
-  const code = printObjects(ctx, c, r0, found, output, single, errors.length || files.length ? undefined : found.length === 0 && ns && targets(ctx, c.minor, ctx.args.positional) instanceof Array && (targets(ctx, c.minor, ctx.args.positional) as Target[])[0]?.r.namespaced ? ns : undefined);
+  const code = printObjects(
+    ctx,
+    c,
+    r0,
+    found,
+    output,
+    single,
+    errors.length || files.length
+      ? undefined
+      : found.length === 0 &&
+          ns &&
+          Array.isArray(targets(ctx, c.minor, ctx.args.positional)) &&
+          (targets(ctx, c.minor, ctx.args.positional) as Target[])[0]?.r.namespaced
+        ? ns
+        : undefined,
+  );
   if (errors.length) {
     for (const e of errors) ctx.o.err(`${e.status ? e.msg : `error: ${e.msg}`}\n`);
     return 1;
@@ -767,7 +1035,10 @@ function timeoutMs(ctx: Ctx, def: number): number | { error: string } {
   const t = flag(ctx.args, 'timeout');
   if (t === undefined) return def;
   const ms = parseGoDuration(t);
-  if (ms === undefined) return { error: `error: invalid argument "${t}" for "--timeout" flag: time: invalid duration "${t}"\nSee 'kubectl ${ctx.args.command} --help' for usage.` };
+  if (ms === undefined)
+    return {
+      error: `error: invalid argument "${t}" for "--timeout" flag: time: invalid duration "${t}"\nSee 'kubectl ${ctx.args.command} --help' for usage.`,
+    };
   return ms < 0 ? 7 * 24 * 3600 * 1000 : ms;
 }
 
@@ -863,22 +1134,45 @@ function rolloutMessage(kind: string, o: KObj): { text: string; done: boolean } 
   const name = o.metadata.name;
   const st = o.status ?? {};
   if (kind === 'DaemonSet') {
-    if (o.spec?.updateStrategy?.type === 'OnDelete') return { error: 'rollout status is only available for RollingUpdate strategy type' };
-    if ((o.metadata.generation ?? 0) > (st.observedGeneration ?? 0)) return { text: 'Waiting for daemon set spec update to be observed...\n', done: false };
+    if (o.spec?.updateStrategy?.type === 'OnDelete')
+      return { error: 'rollout status is only available for RollingUpdate strategy type' };
+    if ((o.metadata.generation ?? 0) > (st.observedGeneration ?? 0))
+      return { text: 'Waiting for daemon set spec update to be observed...\n', done: false };
     const desired = st.desiredNumberScheduled ?? 0;
     const updated = st.updatedNumberScheduled ?? 0;
     const available = st.numberAvailable ?? 0;
-    if (updated < desired) return { text: `Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...\n`, done: false };
-    if (available < desired) return { text: `Waiting for daemon set "${name}" rollout to finish: ${available} of ${desired} updated pods are available...\n`, done: false };
+    if (updated < desired)
+      return {
+        text: `Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...\n`,
+        done: false,
+      };
+    if (available < desired)
+      return {
+        text: `Waiting for daemon set "${name}" rollout to finish: ${available} of ${desired} updated pods are available...\n`,
+        done: false,
+      };
     return { text: `daemon set "${name}" successfully rolled out\n`, done: true };
   }
   if (kind === 'Deployment') {
-    if ((o.metadata.generation ?? 0) > (st.observedGeneration ?? 0)) return { text: 'Waiting for deployment spec update to be observed...\n', done: false };
+    if ((o.metadata.generation ?? 0) > (st.observedGeneration ?? 0))
+      return { text: 'Waiting for deployment spec update to be observed...\n', done: false };
     const replicas = o.spec?.replicas ?? 1;
     const updated = st.updatedReplicas ?? 0;
-    if (updated < replicas) return { text: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${replicas} new replicas have been updated...\n`, done: false };
-    if ((st.replicas ?? 0) > updated) return { text: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...\n`, done: false };
-    if ((st.availableReplicas ?? 0) < updated) return { text: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${updated} updated replicas are available...\n`, done: false };
+    if (updated < replicas)
+      return {
+        text: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${replicas} new replicas have been updated...\n`,
+        done: false,
+      };
+    if ((st.replicas ?? 0) > updated)
+      return {
+        text: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...\n`,
+        done: false,
+      };
+    if ((st.availableReplicas ?? 0) < updated)
+      return {
+        text: `Waiting for deployment "${name}" rollout to finish: ${st.availableReplicas ?? 0} of ${updated} updated replicas are available...\n`,
+        done: false,
+      };
     return { text: `deployment "${name}" successfully rolled out\n`, done: true };
   }
   return { error: `no status viewer has been implemented for ${kind}` };
@@ -898,7 +1192,12 @@ async function rolloutStatus(ctx: Ctx): Promise<number> {
     return 1;
   }
   if (t.length !== 1 || t[0].names.length !== 1) {
-    ctx.o.err("error: rollout status is only supported on individual resources and resource collections. 1 resources were found.\n".replace('1 resources', `${t.length ? t[0].names.length : 0} resources`));
+    ctx.o.err(
+      'error: rollout status is only supported on individual resources and resource collections. 1 resources were found.\n'.replace(
+        '1 resources',
+        `${t.length ? t[0].names.length : 0} resources`,
+      ),
+    );
     return 1;
   }
   const { r, names } = t[0];
@@ -953,7 +1252,11 @@ async function taint(ctx: Ctx): Promise<number> {
   const [type, ...rest] = ctx.args.positional;
   const all = boolFlag(ctx.args, 'all');
   if (!type || !/^(nodes?|no)$/.test(type)) {
-    ctx.o.err(type ? `error: invalid resource type ${type}, only node types are supported\n` : "error: at least one taint update is required\nSee 'kubectl taint -h' for help and examples\n");
+    ctx.o.err(
+      type
+        ? `error: invalid resource type ${type}, only node types are supported\n`
+        : "error: at least one taint update is required\nSee 'kubectl taint -h' for help and examples\n",
+    );
     return 1;
   }
   // taint.go: an argument with `=` or `:` or a trailing `-` is a taint; anything else names a node.
@@ -966,7 +1269,9 @@ async function taint(ctx: Ctx): Promise<number> {
   }
   const specs = taintArgs.map(parseTaint);
   if (specs.length === 0 || specs.some((x) => !x)) {
-    ctx.o.err(`error: invalid taint spec: ${taintArgs.find((a) => !parseTaint(a)) ?? ''}\nSee 'kubectl taint -h' for help and examples\n`);
+    ctx.o.err(
+      `error: invalid taint spec: ${taintArgs.find((a) => !parseTaint(a)) ?? ''}\nSee 'kubectl taint -h' for help and examples\n`,
+    );
     return 1;
   }
   const conn = await connect(ctx);
@@ -995,7 +1300,9 @@ async function taint(ctx: Ctx): Promise<number> {
         } else {
           const same = taints.find((x) => x.key === t.key && x.effect === t.effect);
           if (same && !boolFlag(ctx.args, 'overwrite')) {
-            errors.push(`node ${node.metadata.name} already has ${t.key} taint(s) with same effect(s) and --overwrite is false`);
+            errors.push(
+              `node ${node.metadata.name} already has ${t.key} taint(s) with same effect(s) and --overwrite is false`,
+            );
             failed = true;
             continue;
           }
@@ -1026,7 +1333,9 @@ async function canI(ctx: Ctx): Promise<number> {
   }
   const [verb, resArg, nameArg] = ctx.args.positional;
   if (!verb || !resArg) {
-    ctx.o.err("error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kubectl auth can-i -h' for help and examples\n");
+    ctx.o.err(
+      "error: you must specify two arguments: verb resource or verb resource/resourceName.\nSee 'kubectl auth can-i -h' for help and examples\n",
+    );
     return 1;
   }
   const conn = await connect(ctx);
@@ -1045,11 +1354,19 @@ async function canI(ctx: Ctx): Promise<number> {
     group = r.group;
     resource = r.plural;
     if (!r.namespaced && !allNs) {
-      ctx.o.err(`Warning: resource '${r.plural}' is not namespace scoped${r.group ? ` in group '${r.group}'` : ''}\n${ctx.clientMinor >= 25 ? '\n' : ''}`);
+      ctx.o.err(
+        `Warning: resource '${r.plural}' is not namespace scoped${r.group ? ` in group '${r.group}'` : ''}\n${ctx.clientMinor >= 25 ? '\n' : ''}`,
+      );
     }
   }
   const authz = await rbacFor(c);
-  const ok = authz.allows(conn.user, { verb, apiGroup: group, resource, name, namespace: r && !r.namespaced ? ns : ns });
+  const ok = authz.allows(conn.user, {
+    verb,
+    apiGroup: group,
+    resource,
+    name,
+    namespace: r && !r.namespaced ? ns : ns,
+  });
   if (!quiet) ctx.o.out(ok ? 'yes\n' : 'no\n');
   return ok ? 0 : 1;
 }
@@ -1111,7 +1428,9 @@ async function label(ctx: Ctx): Promise<number> {
         next.metadata.labels = labels;
         if (tt.r.kind === 'Namespace') for (const w of await namespaceUpdateWarnings(c, o, next)) ctx.o.warn(w);
         if (changed && dry === 'none') putObj(c, next, ctx.sim.now());
-        ctx.o.out(`${nameKind(tt.r)}/${o.metadata.name} ${changed ? 'labeled' : 'not labeled'}${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`);
+        ctx.o.out(
+          `${nameKind(tt.r)}/${o.metadata.name} ${changed ? 'labeled' : 'not labeled'}${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`,
+        );
       }
     }
     return 0;
@@ -1137,7 +1456,12 @@ async function del(ctx: Ctx): Promise<number> {
     for (const { obj, source } of items) {
       const r = resourceFor(c, obj);
       if (!r) continue;
-      todo.push({ r, ns: r.namespaced ? (obj.metadata?.namespace ?? ns) : undefined, name: obj.metadata?.name, source });
+      todo.push({
+        r,
+        ns: r.namespaced ? (obj.metadata?.namespace ?? ns) : undefined,
+        name: obj.metadata?.name,
+        source,
+      });
     }
     if (!files.length) {
       const t = targets(ctx, c.minor, ctx.args.positional);
@@ -1146,7 +1470,11 @@ async function del(ctx: Ctx): Promise<number> {
         return 1;
       }
       for (const tt of t) {
-        const names = tt.names.length ? tt.names : boolFlag(ctx.args, 'all') || flag(ctx.args, 'selector') ? objectsFor(c, tt, ns, flag(ctx.args, 'selector')).map((o) => o.metadata.name) : [];
+        const names = tt.names.length
+          ? tt.names
+          : boolFlag(ctx.args, 'all') || flag(ctx.args, 'selector')
+            ? objectsFor(c, tt, ns, flag(ctx.args, 'selector')).map((o) => o.metadata.name)
+            : [];
         for (const n of names) todo.push({ r: tt.r, ns: tt.r.namespaced ? ns : undefined, name: n });
       }
     }
@@ -1155,16 +1483,22 @@ async function del(ctx: Ctx): Promise<number> {
       const o = getObj(c, d.r.kind, d.ns, d.name);
       if (!o) {
         if (ignore) continue;
-        ctx.o.err(`${statusError('NotFound', `${d.source ? `error when deleting "${d.source}": ` : ''}${qualifiedPlural(d.r)} "${d.name}" not found`)}\n`);
+        ctx.o.err(
+          `${statusError('NotFound', `${d.source ? `error when deleting "${d.source}": ` : ''}${qualifiedPlural(d.r)} "${d.name}" not found`)}\n`,
+        );
         code = 1;
         continue;
       }
       if (dry === 'none') {
         deleteObj(c, o);
-        if (d.r.kind === 'Namespace') for (const x of Object.values(c.objects)) if (x.metadata?.namespace === d.name) deleteObj(c, x);
-        for (const x of Object.values(c.objects)) if ((x.metadata?.ownerReferences ?? []).some((ref: KObj) => ref.uid === o.metadata.uid)) deleteObj(c, x);
+        if (d.r.kind === 'Namespace')
+          for (const x of Object.values(c.objects)) if (x.metadata?.namespace === d.name) deleteObj(c, x);
+        for (const x of Object.values(c.objects))
+          if ((x.metadata?.ownerReferences ?? []).some((ref: KObj) => ref.uid === o.metadata.uid)) deleteObj(c, x);
       }
-      ctx.o.out(`${nameKind(d.r)} "${d.name}" deleted${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`);
+      ctx.o.out(
+        `${nameKind(d.r)} "${d.name}" deleted${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`,
+      );
     }
     return code;
   });
@@ -1200,18 +1534,29 @@ async function replace(ctx: Ctx): Promise<number> {
       const r = resourceFor(c, obj);
       const name = String(obj.metadata?.name ?? '');
       if (!r) {
-        errors.push({ msg: `resource mapping not found for name: "${name}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first` });
+        errors.push({
+          msg: `resource mapping not found for name: "${name}" namespace: "${obj.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nensure CRDs are installed first`,
+        });
         continue;
       }
       const ns = r.namespaced ? (obj.metadata?.namespace ?? flag(ctx.args, 'namespace') ?? 'default') : undefined;
       const existing = getObj(c, r.kind, ns, name);
       if (!existing) {
-        errors.push({ msg: statusError('NotFound', `error when replacing "${source}": ${qualifiedPlural(r)} "${name}" not found`), status: true });
+        errors.push({
+          msg: statusError('NotFound', `error when replacing "${source}": ${qualifiedPlural(r)} "${name}" not found`),
+          status: true,
+        });
         continue;
       }
       const rv = obj.metadata?.resourceVersion;
       if (rv !== undefined && rv !== existing.metadata.resourceVersion) {
-        errors.push({ msg: statusError('Conflict', `error when replacing "${source}": Operation cannot be fulfilled on ${qualifiedPlural(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`), status: true });
+        errors.push({
+          msg: statusError(
+            'Conflict',
+            `error when replacing "${source}": Operation cannot be fulfilled on ${qualifiedPlural(r)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          ),
+          status: true,
+        });
         continue;
       }
       const next: KObj = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } };
@@ -1221,7 +1566,10 @@ async function replace(ctx: Ctx): Promise<number> {
       if (dry === 'none' && !dropFault(s, next)) putObj(c, next, ctx.sim.now());
       const output = flag(ctx.args, 'output');
       if (output === 'name') ctx.o.out(`${nameKind(r)}/${name}\n`);
-      else ctx.o.out(`${nameKind(r)}/${name} replaced${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`);
+      else
+        ctx.o.out(
+          `${nameKind(r)}/${name} replaced${dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : ''}\n`,
+        );
     }
     return printErrors(ctx, errors);
   });

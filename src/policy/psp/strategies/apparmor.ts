@@ -30,7 +30,8 @@ export function createAppArmorStrategy(pspAnnotations: Record<string, string> | 
       const path = `pod.metadata.annotations[${APPARMOR_CONTAINER_ANNOTATION_PREFIX}${name}]`;
       const profile = current ?? '';
       if (profile === '') return allowed.size > 0 ? [forbidden(path, 'AppArmor profile must be set')] : [];
-      if (!allowed.has(profile)) return [forbidden(path, `${profile} is not an allowed profile. Allowed values: ${go.str(allowedText!)}`)];
+      if (!allowed.has(profile))
+        return [forbidden(path, `${profile} is not an allowed profile. Allowed values: ${go.str(allowedText!)}`)];
       return [];
     },
   };

@@ -54,14 +54,14 @@ export function createCapabilitiesStrategy(spec: CapabilitiesSpec): Capabilities
       const cDrop = current?.drop;
       let changes = false;
       for (const d of requiredDrop) {
-        if (!cDrop || !cDrop.includes(d)) {
+        if (!cDrop?.includes(d)) {
           changes = true;
           break;
         }
       }
       if (!changes) {
         for (const a of defaultAdd) {
-          if (!(cDrop && cDrop.includes(a)) && !(cAdd && cAdd.includes(a))) {
+          if (!cDrop?.includes(a) && !cAdd?.includes(a)) {
             changes = true;
             break;
           }
@@ -88,11 +88,15 @@ export function createCapabilitiesStrategy(spec: CapabilitiesSpec): Capabilities
       if (allowAll) return [];
       const errs: FieldError[] = [];
       for (const c of caps.add ?? []) {
-        if (!defaultAddSet.has(c) && !allowed.has(c)) errs.push(invalid(`${path}.add`, go.str(c), 'capability may not be added'));
+        if (!defaultAddSet.has(c) && !allowed.has(c))
+          errs.push(invalid(`${path}.add`, go.str(c), 'capability may not be added'));
       }
       const drops = new Set(caps.drop ?? []);
       for (const d of requiredDrop) {
-        if (!drops.has(d)) errs.push(invalid(`${path}.drop`, go.capabilities(caps.drop), `${d} is required to be dropped but was not found`));
+        if (!drops.has(d))
+          errs.push(
+            invalid(`${path}.drop`, go.capabilities(caps.drop), `${d} is required to be dropped but was not found`),
+          );
       }
       return errs;
     },

@@ -21,10 +21,15 @@ export interface GroupStrategy {
 /** Which PSP field the strategy is for: only the names in build errors differ. */
 export type GroupField = 'RunAsGroup' | 'FSGroup' | 'SupplementalGroups';
 
-function outOfRange(path: string, ranges: readonly IdRange[], groups: readonly number[] | null | undefined): FieldError[] {
+function outOfRange(
+  path: string,
+  ranges: readonly IdRange[],
+  groups: readonly number[] | null | undefined,
+): FieldError[] {
   const errs: FieldError[] = [];
   for (const g of groups ?? []) {
-    if (!inRanges(g, ranges)) errs.push(invalid(path, go.int64s(groups), `group ${g} must be in the ranges: ${formatIdRanges(ranges)}`));
+    if (!inRanges(g, ranges))
+      errs.push(invalid(path, go.int64s(groups), `group ${g} must be in the ranges: ${formatIdRanges(ranges)}`));
   }
   return errs;
 }
@@ -36,7 +41,10 @@ const RUN_AS_ANY: GroupStrategy = {
 };
 
 /** `opts` undefined means the field is absent, which only runAsGroup may be (it is RunAsAny then). */
-export function createGroupStrategy(field: GroupField, opts: { rule?: string; ranges?: IdRange[] } | undefined): GroupStrategy {
+export function createGroupStrategy(
+  field: GroupField,
+  opts: { rule?: string; ranges?: IdRange[] } | undefined,
+): GroupStrategy {
   if (opts === undefined && field === 'RunAsGroup') return RUN_AS_ANY;
   const rule = opts?.rule ?? '';
   const ranges = opts?.ranges ?? [];

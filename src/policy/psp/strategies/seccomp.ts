@@ -37,7 +37,11 @@ export interface SeccompStrategy {
   /** The pod annotation value to set, '' for none. */
   generate(pod: SeccompSubject): string;
   validatePod(pod: SeccompSubject): FieldError[];
-  validateContainer(pod: SeccompSubject, container: SeccompContainer, profile: SeccompProfile | undefined): FieldError[];
+  validateContainer(
+    pod: SeccompSubject,
+    container: SeccompContainer,
+    profile: SeccompProfile | undefined,
+  ): FieldError[];
 }
 
 /** podutil.SeccompAnnotationForField. */
@@ -90,11 +94,13 @@ export function createSeccompStrategy(pspAnnotations: Record<string, string> | u
 
   /** `c` undefined: the pod's own profile. The error path is built only on error. */
   const check = (c: SeccompContainer | undefined, profile: string): FieldError[] => {
-    const path = () => `pod.metadata.annotations[${c ? SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name : SECCOMP_POD_ANNOTATION}]`;
+    const path = () =>
+      `pod.metadata.annotations[${c ? SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name : SECCOMP_POD_ANNOTATION}]`;
     if (!allowAny && allowed.size === 0 && profile !== '') return [forbidden(path(), 'seccomp may not be set')];
     // A policy without allowed profiles admits pods without a profile (the runtime's default applies).
     const ok = (allowed.size === 0 && profile === '') || allowAny || allowed.has(profile);
-    if (!ok) return [forbidden(path(), `${profile} is not an allowed seccomp profile. Valid values are ${allowedText ?? ''}`)];
+    if (!ok)
+      return [forbidden(path(), `${profile} is not an allowed seccomp profile. Valid values are ${allowedText ?? ''}`)];
     return NONE;
   };
 

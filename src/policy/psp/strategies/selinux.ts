@@ -14,7 +14,9 @@ export interface SELinuxStrategy {
   validate(path: string, opts: SELinuxOptions | undefined): FieldError[];
 }
 
-export function createSELinuxStrategy(opts: { rule?: string; seLinuxOptions?: SELinuxOptions } | undefined): SELinuxStrategy {
+export function createSELinuxStrategy(
+  opts: { rule?: string; seLinuxOptions?: SELinuxOptions } | undefined,
+): SELinuxStrategy {
   const rule = opts?.rule ?? '';
   switch (rule) {
     case 'MustRunAs': {
@@ -28,7 +30,8 @@ export function createSELinuxStrategy(opts: { rule?: string; seLinuxOptions?: SE
           if (!got) return [required(path)];
           const g = { user: got.user ?? '', role: got.role ?? '', type: got.type ?? '', level: got.level ?? '' };
           const errs: FieldError[] = [];
-          if (!equalLevels(w.level, g.level)) errs.push(invalid(`${path}.level`, go.str(g.level), `must be ${w.level}`));
+          if (!equalLevels(w.level, g.level))
+            errs.push(invalid(`${path}.level`, go.str(g.level), `must be ${w.level}`));
           if (g.role !== w.role) errs.push(invalid(`${path}.role`, go.str(g.role), `must be ${w.role}`));
           if (g.type !== w.type) errs.push(invalid(`${path}.type`, go.str(g.type), `must be ${w.type}`));
           if (g.user !== w.user) errs.push(invalid(`${path}.user`, go.str(g.user), `must be ${w.user}`));

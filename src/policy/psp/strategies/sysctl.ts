@@ -33,7 +33,10 @@ function matcher(patterns: readonly string[]): (name: string) => boolean {
   return (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p));
 }
 
-export function createSysctlsStrategy(allowedUnsafe: readonly string[] = [], forbiddenSysctls: readonly string[] = []): SysctlsStrategy {
+export function createSysctlsStrategy(
+  allowedUnsafe: readonly string[] = [],
+  forbiddenSysctls: readonly string[] = [],
+): SysctlsStrategy {
   const isForbidden = matcher(forbiddenSysctls);
   const isAllowedUnsafe = matcher(allowedUnsafe);
   const safe = new Set(SAFE_SYSCTLS_1_24);

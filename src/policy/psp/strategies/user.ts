@@ -34,7 +34,8 @@ export function createRunAsUserStrategy(opts: { rule?: string; ranges?: IdRange[
         generate: () => ranges[0].min,
         validate(scPath, _nonRoot, uid) {
           if (uid === undefined) return [required(`${scPath}.runAsUser`)];
-          if (!inRanges(uid, ranges)) return [invalid(`${scPath}.runAsUser`, go.int(uid), `must be in the ranges: ${formatIdRanges(ranges)}`)];
+          if (!inRanges(uid, ranges))
+            return [invalid(`${scPath}.runAsUser`, go.int(uid), `must be in the ranges: ${formatIdRanges(ranges)}`)];
           return [];
         },
       };

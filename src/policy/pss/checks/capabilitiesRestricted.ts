@@ -15,7 +15,17 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, isWindowsPod, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
+import {
+  asContainer,
+  containerList,
+  containersPhrase,
+  isWindowsPod,
+  joinQuote,
+  nameOf,
+  obj,
+  sortedSet,
+  str,
+} from '../helpers.js';
 
 function capabilitiesRestricted1_22(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let missingDropAll: string[] | undefined;
@@ -58,7 +68,8 @@ function capabilitiesRestricted1_22(_meta: PodMetaLike, spec: PodSpecLike): Chec
   }
   if (!missingDropAll && !addingForbidden) return null;
   const details: string[] = [];
-  if (missingDropAll) details.push(`${containersPhrase(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
+  if (missingDropAll)
+    details.push(`${containersPhrase(missingDropAll)} must set securityContext.capabilities.drop=["ALL"]`);
   if (addingForbidden) {
     details.push(
       `${containersPhrase(addingForbidden)} must not include ${joinQuote(sortedSet(caps!))} in securityContext.capabilities.add`,

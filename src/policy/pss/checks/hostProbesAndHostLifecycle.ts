@@ -13,7 +13,17 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, joinQuote, nameOf, obj, pluralize, sortedSet, str } from '../helpers.js';
+import {
+  asContainer,
+  containerList,
+  containersPhrase,
+  joinQuote,
+  nameOf,
+  obj,
+  pluralize,
+  sortedSet,
+  str,
+} from '../helpers.js';
 
 interface HandlerLike {
   httpGet?: { host?: unknown } | null;

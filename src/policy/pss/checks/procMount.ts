@@ -13,7 +13,17 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, inUserNamespace, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
+import {
+  asContainer,
+  containerList,
+  containersPhrase,
+  inUserNamespace,
+  joinQuote,
+  nameOf,
+  obj,
+  sortedSet,
+  str,
+} from '../helpers.js';
 
 /** procMount_1_0: shared with procMount_restricted (check_procMount_restricted.go). */
 export function procMount1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {

@@ -14,7 +14,17 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, joinQuote, nameOf, obj, pluralize, sortedSet, str } from '../helpers.js';
+import {
+  asContainer,
+  containerList,
+  containersPhrase,
+  joinQuote,
+  nameOf,
+  obj,
+  pluralize,
+  sortedSet,
+  str,
+} from '../helpers.js';
 
 const TYPES_1_0: ReadonlySet<string> = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 const TYPES_1_31: ReadonlySet<string> = new Set([...TYPES_1_0, 'container_engine_t']);

@@ -13,7 +13,18 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, goQuote, joinQuote, nameOf, obj, pluralize, sortedSet, str } from '../helpers.js';
+import {
+  asContainer,
+  containerList,
+  containersPhrase,
+  goQuote,
+  joinQuote,
+  nameOf,
+  obj,
+  pluralize,
+  sortedSet,
+  str,
+} from '../helpers.js';
 
 export const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
 export const SECCOMP_CONTAINER_ANNOTATION_PREFIX = 'container.seccomp.security.alpha.kubernetes.io/';
@@ -32,7 +43,7 @@ function seccompProfileBaseline1_0(meta: PodMetaLike, spec: PodSpecLike): CheckO
   if (ann === null || typeof ann !== 'object') return null;
   const a = ann as Record<string, unknown>;
   let forbidden: string[] | undefined;
-  if (Object.prototype.hasOwnProperty.call(a, SECCOMP_POD_ANNOTATION)) {
+  if (Object.hasOwn(a, SECCOMP_POD_ANNOTATION)) {
     const v = str(a[SECCOMP_POD_ANNOTATION]);
     if (!validAnnotationValue(v)) (forbidden ??= []).push(`${SECCOMP_POD_ANNOTATION}=${goQuote(v)}`);
   }
@@ -41,7 +52,7 @@ function seccompProfileBaseline1_0(meta: PodMetaLike, spec: PodSpecLike): CheckO
     if (!list) continue;
     for (let i = 0; i < list.length; i++) {
       const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + nameOf(asContainer(list[i]));
-      if (!Object.prototype.hasOwnProperty.call(a, key)) continue;
+      if (!Object.hasOwn(a, key)) continue;
       const v = str(a[key]);
       if (!validAnnotationValue(v)) (forbidden ??= []).push(`${key}=${goQuote(v)}`);
     }

@@ -14,7 +14,17 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, isWindowsPod, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
+import {
+  asContainer,
+  containerList,
+  containersPhrase,
+  isWindowsPod,
+  joinQuote,
+  nameOf,
+  obj,
+  sortedSet,
+  str,
+} from '../helpers.js';
 import { validSeccompType } from './seccompProfileBaseline.js';
 
 function seccompProfileRestricted1_19(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
