@@ -199,6 +199,27 @@ test('--level: Pod Security Standards mode and its JSON shape', async (t) => {
   t.is(out[1].violations[0].message, 'privileged (container "c" must not set securityContext.privileged=true)');
 });
 
+test('--level restricted: a volume with no source is the emptyDir the API server makes of it (exit 0)', async (t) => {
+  // Stdin, so this test writes no file. restrictedvolumes0's shape: `volumes: [{name: volume0}]`.
+  const pod = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: scratch, namespace: demo}',
+    'spec:',
+    '  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}',
+    '  containers:',
+    '    - name: c',
+    '      image: registry.example/app:1',
+    '      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}',
+    '      volumeMounts: [{name: volume0, mountPath: /scratch}]',
+    '  volumes:',
+    '    - name: volume0',
+  ].join('\n');
+  const r = await kubestrap(['policy', 'check', '-f', '-', '--level', 'restricted'], pod);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.is(r.stdout, 'Pod demo/scratch: allowed by restricted:latest\n1 pod: 1 admitted, 0 refused');
+});
+
 test('bad input is exit 2 with the file, line and column, and nothing on stdout', async (t) => {
   const broken = tmpFile('broken.yaml', 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  name: b\n');
   const r = await kubestrap(['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', broken, '-o', 'json']);
