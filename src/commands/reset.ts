@@ -58,9 +58,10 @@ export async function resetCommand(
     throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
   const paths = hostPaths();
   if (!isKubeadmNode(paths) && !opts.force) {
-    throw new UserError(
-      `this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state); pass --force to clean it anyway`,
-    );
+    const why = 'this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state)';
+    // A dry run is for looking: it says what a real run would refuse, and still shows the plan.
+    if (!opts.dryRun) throw new UserError(`${why}; pass --force to clean it anyway`);
+    io.err(`note: ${why}: a real reset refuses without --force`);
   }
   const base = new ExecaRunner(opts.dryRun ? { write() {}, output() {} } : new FileLog(paths.logFile));
   const runner = opts.dryRun ? new DryRunRunner(base) : base;

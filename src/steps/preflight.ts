@@ -226,6 +226,30 @@ export function describeMisses(findings: Finding[]): string {
     .join('\n');
 }
 
+/**
+ * What a dry run says about the host: the misses kubestrap would fix (asked first, or
+ * with --yes) with their commands, and the ones a real run would stop at until someone
+ * installs or fixes them. Undefined when the host is ready.
+ */
+export function describeDryRunFindings(findings: Finding[]): string | undefined {
+  const fixable = findings.filter((f) => !f.ok && f.fix);
+  const blocking = findings.filter((f) => !f.ok && !f.fix);
+  if (fixable.length === 0 && blocking.length === 0) return undefined;
+  const out = ['the host is not ready for kubeadm yet:'];
+  if (fixable.length > 0) {
+    out.push('  kubestrap would fix (after asking, or with --yes):');
+    for (const f of fixable) {
+      out.push(`    ✗ ${f.name}: ${f.message}`);
+      out.push(`        would fix: ${f.fix!.map((x) => x.argv.join(' ')).join(' && ')}`);
+    }
+  }
+  if (blocking.length > 0) {
+    out.push('  a real run stops here until these are installed or fixed:');
+    for (const f of blocking) out.push(`    ✗ ${f.name}: ${f.message}`);
+  }
+  return out.join('\n');
+}
+
 export const preflight: Step = {
   id: 'preflight',
   title: 'Check the host',
@@ -234,10 +258,15 @@ export const preflight: Step = {
     // Once the control plane runs, its own ports are in use: preflight is for fresh hosts.
     return existsSync(ctx.paths.adminConf) ? 'done' : 'pending';
   },
+  async preview(ctx) {
+    const findings = await preflightFindings(ctx);
+    const commands = findings.filter((f) => !f.ok && f.fix).flatMap((f) => f.fix!.map((c) => c.argv));
+    return { commands, findings: describeDryRunFindings(findings) };
+  },
   async apply(ctx) {
     let findings = await preflightFindings(ctx);
     const fixable = findings.filter((f) => !f.ok && f.fix);
-    if (fixable.length > 0 && !ctx.dryRun) {
+    if (fixable.length > 0) {
       ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
       const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
       if (go) {

@@ -4,7 +4,7 @@
  * KUBESTRAP_ROOT, a working directory with the cluster config.
  */
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSimNode, type SimNode, type SimNodeOptions } from '../sim/install.js';
@@ -22,6 +22,8 @@ export interface Lab {
     mark?: number,
   ): { tool: string; argv: string[]; exitCode: number | null; start: number; end: number | null }[];
   mark(): number;
+  /** Removes the node and the lab directory (register it with t.teardown). */
+  cleanup(): void;
 }
 
 export async function lab(config: string, opts: SimNodeOptions = {}): Promise<Lab> {
@@ -50,6 +52,10 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
     },
     mark() {
       return node.calls().length;
+    },
+    cleanup() {
+      node.cleanup();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
