@@ -14,7 +14,10 @@ export interface Lab {
   node: SimNode;
   dir: string;
   /** Runs `kubestrap ARGS` in the lab directory; never throws on a non-zero exit. */
-  kubestrap(args: string[], opts?: { input?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  kubestrap(
+    args: string[],
+    opts?: { input?: string; env?: Record<string, string> },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Starts `kubestrap ARGS` without waiting (for kill tests). */
   spawn(args: string[]): ResultPromise;
   /** Calls of the fakes made since `mark` (or all). */
@@ -30,14 +33,15 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
   const node = await createSimNode({ ...opts, host: { brNetfilter: true, ipForward: true, ...opts.host } });
   const dir = mkdtempSync(path.join(tmpdir(), 'ks-e2e-'));
   writeFileSync(path.join(dir, 'cluster.yaml'), config);
-  const env = { ...node.env, SUDO_USER: '' };
+  // KUBECONFIG from the shell running the tests must not steer kubestrap (an empty one is unset).
+  const env = { ...node.env, SUDO_USER: '', KUBECONFIG: '' };
   return {
     node,
     dir,
     async kubestrap(args, o = {}) {
       const r = await execa('node', [CLI, ...args], {
         cwd: dir,
-        env,
+        env: { ...env, ...o.env },
         input: o.input ?? '',
         reject: false,
         timeout: 120_000,
