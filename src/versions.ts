@@ -138,7 +138,7 @@ export function pssVersionLabel(minor: number): string {
 
 /**
  * Taints kubeadm puts on a control-plane node: `master` up to 1.23, both in 1.24
- * (the migration release), `control-plane` only from 1.25 (REAL-OUTPUTS.md §10).
+ * (the migration release), `control-plane` only from 1.25 (test/sim/REAL-OUTPUTS.md §10).
  */
 export function controlPlaneTaints(minor: number): string[] {
   if (minor <= 23) return ['node-role.kubernetes.io/master'];

@@ -38,7 +38,7 @@ export async function planReset(runner: Runner, paths: HostPaths, mode: Iptables
   const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
   if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f'] });
   plan.push(...(await planNetworkCleanup(runner, mode)));
-  // kubeadm reset says itself that it leaves these (REAL-OUTPUTS.md §2).
+  // kubeadm reset says itself that it leaves these (test/sim/REAL-OUTPUTS.md §2).
   const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));
   const kubeconfig = installedKubeconfig(paths.stateFile);
   if (kubeconfig && existsSync(kubeconfig)) leftovers.push(kubeconfig);

@@ -13,7 +13,7 @@ import { waitFor, type Deadline } from '../workflow/wait.js';
 /** Errors of an API server that is starting or briefly away: worth retrying within the deadline. */
 const TRANSIENT = [
   /connection refused/,
-  // kubectl's own wording when the API server's port is closed (REAL-OUTPUTS.md §4).
+  // kubectl's own wording when the API server's port is closed (test/sim/REAL-OUTPUTS.md §4).
   /was refused - did you specify the right host or port/,
   /connection reset by peer/,
   /the server is currently unable to handle the request/,

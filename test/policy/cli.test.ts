@@ -1,7 +1,7 @@
 /**
  * `kubestrap policy check` and `kubestrap policy can-i` as a user runs them: a real
  * process (node --import tsx src/cli.ts), real files and stdin, exit codes and the
- * exact -o json shape of CONTRACT.md.
+ * exact -o json shape the README documents for `policy check`.
  */
 import test from 'ava';
 import { execa } from 'execa';

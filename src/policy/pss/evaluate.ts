@@ -214,7 +214,7 @@ export function forbiddenReason(violations: readonly PssViolation[]): string {
  * The enforce refusal (admission.go EvaluatePod):
  * `violates PodSecurity "restricted:v1.30": reason (detail), ...`. The API server
  * prefixes it with `pods "name" is forbidden: `; kubectl then adds
- * `Error from server (Forbidden): ...` (REAL-OUTPUTS.md §9).
+ * `Error from server (Forbidden): ...` (test/sim/REAL-OUTPUTS.md §9).
  * Call it only for a non-empty list: the plugin never prints an empty refusal.
  */
 export function formatForbidden(level: PssLevel, version: PssVersion, violations: readonly PssViolation[]): string {
