@@ -35,14 +35,15 @@ export function isSupportedMinor(minor: number): boolean {
 }
 
 const EOL_YAML = 'kubernetes/website data/releases/eol.yaml (finalPatchRelease)';
-const releasePage = (minor: number, seen: string) =>
-  `kubernetes.io/releases/1.${minor}/ (latest patch as read ${seen})`;
+/** Each Kubernetes release tags its staging modules v0.MINOR.PATCH, so the Go module proxy lists the patch too. */
+const stagingTag = (minor: number, patch: number) =>
+  `k8s.io/kubectl v0.${minor}.${patch} on the Go module proxy, the staging module release v1.${minor}.${patch} tags`;
 
 /**
  * The newest patch of each minor that this release of kubestrap knows, with where it
- * comes from: the final patch of minors that reached end of life, the latest patch
- * release for the rest as their release page listed it when read (newer ones may
- * have come out since). A patch beyond these is warned about, not refused: it may be
+ * comes from: the final patch of minors that reached end of life, for the rest the
+ * newest release tag of their staging modules when this table was last updated (newer
+ * patches may have come out since; kubernetes.io/releases/1.N/ lists them). A patch beyond these is warned about, not refused: it may be
  * real, or a typo that kubeadm init would only find out about when no images exist.
  */
 export const NEWEST_KNOWN_PATCH: Readonly<Record<number, { patch: number; source: string }>> = {
@@ -68,11 +69,11 @@ export const NEWEST_KNOWN_PATCH: Readonly<Record<number, { patch: number; source
   30: { patch: 14, source: EOL_YAML },
   31: { patch: 14, source: EOL_YAML },
   32: { patch: 13, source: EOL_YAML },
-  33: { patch: 10, source: releasePage(33, '2026-03-19') },
-  34: { patch: 9, source: releasePage(34, '2026-06-09') },
-  35: { patch: 9, source: releasePage(35, '2026-09-15') },
-  36: { patch: 4, source: releasePage(36, '2026-08-11') },
-  37: { patch: 1, source: releasePage(37, '2026-09-15') },
+  33: { patch: 13, source: stagingTag(33, 13) },
+  34: { patch: 13, source: stagingTag(34, 13) },
+  35: { patch: 10, source: stagingTag(35, 10) },
+  36: { patch: 6, source: stagingTag(36, 6) },
+  37: { patch: 2, source: stagingTag(37, 2) },
 };
 
 /**

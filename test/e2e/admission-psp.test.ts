@@ -244,7 +244,7 @@ test('input errors exit 2 and name the flag; no terminal and no --yes is exit 2 
   const pss = await c.kubestrap(['admission', 'enable', '--mode', 'pss', '--dry-run']);
   t.is(pss.exitCode, 1, pss.stderr);
   t.deepEqual(listedPods(pss.stderr), ['Pod demo/plain', 'Pod demo/privileged']);
-  t.regex(pss.stdout, /apiVersion: pod-security\.admission\.config\.k8s\.io\/v1beta1/);
+  t.regex(pss.stdout, /apiVersion: "pod-security\.admission\.config\.k8s\.io\/v1beta1"/);
   const gone = await c.kubestrap(['audit', '--mode', 'psp', '--kubeconfig', '/nope']);
   t.is(gone.exitCode, 2);
   t.is(gone.stderr, 'error: /nope: --kubeconfig: no such kubeconfig');
