@@ -23,12 +23,14 @@ export interface KubectlBuild {
 
 export function kubectlBuilds(): { builds: KubectlBuild[]; missing: string[] } {
   const table = JSON.parse(readFileSync(path.join(REPO, 'scripts/kubectl-releases.json'), 'utf8')) as ReleaseTable;
+  // Both can be pointed elsewhere, e.g. at an empty folder to see the tests on a machine without builds.
   const sdkDir = process.env.KUBESTRAP_KUBECTL_SDK_DIR ?? table.sdkDir;
+  const cacheDir = process.env.KUBESTRAP_KUBECTL_CACHE_DIR ?? path.join(REPO, table.cacheDir);
   const builds: KubectlBuild[] = [];
   const missing: string[] = [];
   for (const [minor, release] of Object.entries(table.releases)) {
-    const bin = [path.join(sdkDir, `kubectl.1.${minor}`), path.join(REPO, table.cacheDir, `kubectl.1.${minor}`)].find(
-      (f) => existsSync(f),
+    const bin = [path.join(sdkDir, `kubectl.1.${minor}`), path.join(cacheDir, `kubectl.1.${minor}`)].find((f) =>
+      existsSync(f),
     );
     if (bin) builds.push({ minor: Number(minor), release, bin });
     else missing.push(`kubectl 1.${minor}`);

@@ -31,3 +31,14 @@ export function requires(available: boolean, reason: string): Gate {
   const gate = register(false) as Gate;
   return Object.assign(gate, { serial: register(true), available, reason: available ? '' : reason });
 }
+
+/** A gate that opens only when every one of `gates` does; its reason lists what is missing. */
+export function requiresAll(...gates: Gate[]): Gate {
+  return requires(
+    gates.every((g) => g.available),
+    gates
+      .map((g) => g.reason)
+      .filter((r) => r !== '')
+      .join('; '),
+  );
+}

@@ -5,22 +5,19 @@
  * with a kubeconfig that points at a closed port: the only acceptable failure
  * is the refused connection.
  */
-import test from 'ava';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UP_STEPS } from '../../src/steps/index.js';
 import { selectSteps } from '../../src/workflow/engine.js';
 import { privilegedProbePod } from '../../src/verify/probes.js';
 import { RecordingRunner, testContext } from '../helpers/context.js';
+import { kubectlBuilds, missingKubectlReason } from '../helpers/kubectl-builds.js';
+import { requires } from '../helpers/requires.js';
 
-const SDK = '/usr/lib/google-cloud-sdk/bin';
-const builds = [27, 28, 29, 30, 31, 32, 33]
-  .map((m) => ({ minor: m, bin: path.join(SDK, `kubectl.1.${m}`) }))
-  .filter((b) => existsSync(b.bin));
-const kubectlTest = builds.length ? test : test.skip;
-if (!builds.length) console.log(`no kubectl builds in ${SDK}: the kubectl argv checks are skipped`);
+const { builds, missing } = kubectlBuilds();
+const kubectlTest = requires(missing.length === 0, missingKubectlReason(missing));
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ks-argv-'));
 const KUBECONFIG = path.join(dir, 'closed.conf');
