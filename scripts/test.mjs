@@ -3,11 +3,20 @@
 // ava's own summary is for people; the TAP stream gives exact counts. Skipped tests are
 // listed with their titles, which say why (test/helpers/requires.ts); under CI=true a
 // skipped test counts as failed, since .ci/run installs everything the tests need.
+//
+// It also checks that the suite cleans up after itself (test-leaks.mjs): whatever the
+// tests leave in their temp dir, or still running, is reported, removed or killed, and
+// fails the run.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { watchRun } from './test-leaks.mjs';
 
+const run = watchRun();
 const args = ['ava', '--tap', ...process.argv.slice(2)];
-const child = spawn('npx', ['--no-install', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn('npx', ['--no-install', ...args], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, ...run.env },
+});
 const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
 
 let passed = 0;
@@ -37,9 +46,20 @@ rl.on('line', (line) => {
   process.stdout.write(`${line}\n`);
 });
 
-child.on('close', (code) => {
+child.on('close', async (code) => {
   // A crash before any test ran (syntax error, missing module) must not read as green.
   if (code !== 0 && failed === 0) failed = 1;
+  const left = await run.check();
+  if (left.procs.length > 0) {
+    process.stdout.write(`${left.procs.length} process(es) the tests started were still running (killed now):\n`);
+    for (const { pid, cmd } of left.procs) process.stdout.write(`  - ${pid} ${cmd.slice(0, 200)}\n`);
+    failed += left.procs.length;
+  }
+  if (left.files.length > 0) {
+    process.stdout.write(`${left.files.length} temp file(s) the tests left (removed now):\n`);
+    for (const f of left.files) process.stdout.write(`  - ${f}\n`);
+    failed += left.files.length;
+  }
   if (skipped.length > 0) {
     process.stdout.write(`${skipped.length} skipped${inCi ? ' (a failure under CI)' : ''}:\n`);
     for (const title of skipped) process.stdout.write(`  - ${title}\n`);

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'ks-cli-'));
+const tmp = () => scratchDir('ks-cli');
 
 test('render with no config at all writes the default cluster', async (t) => {
   const dir = tmp();

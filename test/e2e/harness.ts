@@ -4,11 +4,13 @@
  * KUBESTRAP_ROOT, a working directory with the cluster config.
  */
 import { execa, type ResultPromise } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createSimNode, type SimNode, type SimNodeOptions } from '../sim/install.js';
+import type { CallRecord } from '../sim/types.js';
 import { CLI } from '../helpers/cli.js';
+import { onCleanup } from '../helpers/scratch.js';
 
 export interface Lab {
   node: SimNode;
@@ -21,17 +23,38 @@ export interface Lab {
   /** Starts `kubestrap ARGS` without waiting (for kill tests). */
   spawn(args: string[]): ResultPromise;
   /** Calls of the fakes made since `mark` (or all). */
-  callsSince(
-    mark?: number,
-  ): { tool: string; argv: string[]; exitCode: number | null; start: number; end: number | null }[];
+  callsSince(mark?: number): CallRecord[];
   mark(): number;
+  /**
+   * Resolves with the first fake call (made after `mark`) that `match` accepts, as soon as
+   * the node logs it; rejects with the calls seen so far if none comes within `ms`.
+   */
+  waitForCall(match: (c: CallRecord) => boolean, opts?: { mark?: number; ms?: number }): Promise<CallRecord>;
   /** Removes the node and the lab directory (register it with t.teardown). */
   cleanup(): void;
 }
 
+/**
+ * A simulated node with a cluster config in a lab directory. Pass the test (`opts.teardown:
+ * t`) to have it cleaned up when the test ends, pass or fail; without it the test calls
+ * cleanup(), and the test process's exit removes whatever is left.
+ */
 export async function lab(config: string, opts: SimNodeOptions = {}): Promise<Lab> {
   const node = await createSimNode({ ...opts, host: { brNetfilter: true, ipForward: true, ...opts.host } });
   const dir = mkdtempSync(path.join(tmpdir(), 'ks-e2e-'));
+  // kubestrap processes still running at cleanup (a test that failed mid-way, a spawned
+  // run never awaited) are killed first, so they cannot start fakes on a removed node.
+  const running = new Set<ResultPromise>();
+  const track = (p: ResultPromise) => {
+    running.add(p);
+    p.finally(() => running.delete(p)).catch(() => {});
+    return p;
+  };
+  const cleanup = onCleanup(() => {
+    for (const p of running) p.kill('SIGKILL');
+    node.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }, opts.teardown);
   writeFileSync(path.join(dir, 'cluster.yaml'), config);
   // KUBECONFIG from the shell running the tests must not steer kubestrap (an empty one is unset).
   const env = { ...node.env, SUDO_USER: '', KUBECONFIG: '' };
@@ -39,17 +62,21 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
     node,
     dir,
     async kubestrap(args, o = {}) {
-      const r = await execa('node', [CLI, ...args], {
-        cwd: dir,
-        env: { ...env, ...o.env },
-        input: o.input ?? '',
-        reject: false,
-        timeout: 120_000,
-      });
+      const r = await track(
+        execa('node', [CLI, ...args], {
+          cwd: dir,
+          env: { ...env, ...o.env },
+          input: o.input ?? '',
+          reject: false,
+          // Generous: a second `up` on a loaded machine can take minutes. A run that hangs
+          // is still ended, by this or by ava's own timeout, and cleanup kills what is left.
+          timeout: 600_000,
+        }),
+      );
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
     },
     spawn(args) {
-      return execa('node', [CLI, ...args], { cwd: dir, env, reject: false });
+      return track(execa('node', [CLI, ...args], { cwd: dir, env, reject: false }));
     },
     callsSince(mark = 0) {
       return node.calls().slice(mark);
@@ -57,10 +84,34 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
     mark() {
       return node.calls().length;
     },
-    cleanup() {
-      node.cleanup();
-      rmSync(dir, { recursive: true, force: true });
+    waitForCall(match, o = {}) {
+      const mark = o.mark ?? 0;
+      const ms = o.ms ?? 120_000;
+      const log = `${node.statePath}.calls.jsonl`;
+      return new Promise<CallRecord>((resolve, reject) => {
+        const look = () => node.calls().slice(mark).find(match);
+        const done = (f: () => void) => {
+          watcher.close();
+          clearTimeout(timer);
+          f();
+        };
+        // The fakes append to the call log: every append is a chance to find the call.
+        const watcher = watch(log, () => {
+          const c = look();
+          if (c) done(() => resolve(c));
+        });
+        const timer = setTimeout(() => {
+          const seen = node
+            .calls()
+            .slice(mark)
+            .map((c) => `${c.tool} ${c.argv.join(' ')}`);
+          done(() => reject(new Error(`no matching call within ${ms} ms; calls so far:\n${seen.join('\n')}`)));
+        }, ms);
+        const c = look();
+        if (c) done(() => resolve(c));
+      });
     },
+    cleanup,
   };
 }
 

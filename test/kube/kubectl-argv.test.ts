@@ -6,8 +6,7 @@
  * is the refused connection.
  */
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UP_STEPS } from '../../src/steps/index.js';
 import { selectSteps } from '../../src/workflow/engine.js';
@@ -15,11 +14,12 @@ import { privilegedProbePod } from '../../src/verify/probes.js';
 import { RecordingRunner, testContext } from '../helpers/context.js';
 import { kubectlBuilds, missingKubectlReason } from '../helpers/kubectl-builds.js';
 import { requires } from '../helpers/requires.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const { builds, missing } = kubectlBuilds();
 const kubectlTest = requires(missing.length === 0, missingKubectlReason(missing));
 
-const dir = mkdtempSync(path.join(tmpdir(), 'ks-argv-'));
+const dir = scratchDir('ks-argv');
 const KUBECONFIG = path.join(dir, 'closed.conf');
 writeFileSync(
   KUBECONFIG,

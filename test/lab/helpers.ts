@@ -4,10 +4,11 @@
  */
 import { execa } from 'execa';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { requires, type Gate } from '../helpers/requires.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 export const REPO = path.resolve('.');
 export const PROVISION = path.join(REPO, 'scripts/lab/provision.mjs');
@@ -27,16 +28,9 @@ export function needs(tool: string, args?: string[]): Gate {
   return requires(hasTool(tool, args), `${tool} is not installed (apt-get install ${PACKAGE[tool] ?? tool})`);
 }
 
-const created: string[] = [];
-process.on('exit', () => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A scratch directory, removed when the test process ends. */
+/** A scratch directory, removed when the test process ends (scratch.ts). */
 export function tmpDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `kubestrap-lab-${prefix}-`));
-  created.push(dir);
-  return dir;
+  return scratchDir(`kubestrap-lab-${prefix}`);
 }
 
 let vagrantEnvCache: Record<string, string> | undefined;

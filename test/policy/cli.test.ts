@@ -5,9 +5,9 @@
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 
 const FIX = 'test/fixtures/pods';
 
@@ -17,7 +17,7 @@ async function kubestrap(args: string[], input = '') {
 }
 
 function tmpFile(name: string, text: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cli-'));
+  const dir = scratchDir('ks-cli');
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;
