@@ -87,8 +87,7 @@ test('killed during a step: the step is not recorded, and up again finishes it w
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
   // Wait until kubestrap is inside the CNI step's wait, then kill it without warning.
-  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++)
-    await new Promise((r) => setTimeout(r, 50));
+  await l.waitForCall((c) => c.argv.includes('rollout'));
   child.kill('SIGKILL');
   await child;
   const state = JSON.parse(readFileSync(l.node.at('/var/lib/kubestrap/state.json'), 'utf8'));
@@ -107,8 +106,7 @@ test('killed during a step: the step is not recorded, and up again finishes it w
 test('Ctrl-C during a step exits 130 and says how to continue', async (t) => {
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
-  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++)
-    await new Promise((r) => setTimeout(r, 50));
+  await l.waitForCall((c) => c.argv.includes('rollout'));
   child.kill('SIGINT');
   const r = await child;
   t.is(r.exitCode, 130);
