@@ -29,7 +29,9 @@ export function watchRun() {
           // Already gone.
         }
       }
-      const files = readdirSync(dir);
+      // tsx, the loader the tests run through, keeps its transpile cache in the temp dir
+      // (tsx-UID): the runner's own, not something a test made.
+      const files = readdirSync(dir).filter((f) => !/^tsx-\d+$/.test(f));
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
       return { procs, files };
     },

@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { watchRun } from '../../scripts/test-leaks.mjs';
 import { initFromGolden, kubectl, manifest, readyNode } from '../sim/harness.js';
@@ -39,6 +39,8 @@ test('the run check finds a process and a file a test left, kills and removes th
     reject: false,
   });
   writeFileSync(path.join(run.dir, 'ks-left-behind'), '');
+  // tsx's transpile cache is the runner's own, not a test's leftover.
+  mkdirSync(path.join(run.dir, 'tsx-0'));
   await eventually(() => child.pid !== undefined);
   const left = await run.check(200);
   t.deepEqual(
