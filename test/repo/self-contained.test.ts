@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,15 +27,18 @@ const DOC_NAME = /(?<![\w-])[A-Z][A-Z0-9_-]*[A-Z0-9]\.md\b/g;
 
 /**
  * The references in `text` (the content of `file`, relative to `root`) that lead out of the
- * repository. `tracked` is every tracked path; `outside` lists absolute prefixes that are
- * outside it (the checkout's parent directory).
+ * repository. `tracked` is every tracked path; `beside` is the checkout's parent directory
+ * (or undefined): an absolute path into it counts when it names something that is there
+ * (`exists`), e.g. a sibling folder of shared documents, not any path that merely starts
+ * the same way (`/tmp/a b.yaml` in a test, with a checkout under /tmp).
  */
 function outsideReferences(
   file: string,
   text: string,
   root: string,
   tracked: readonly string[],
-  outside: readonly string[],
+  beside: string | undefined,
+  exists: (p: string) => boolean = existsSync,
 ): OutsideRef[] {
   const out: OutsideRef[] = [];
   const basenames = new Set(tracked.map((f) => path.basename(f)));
@@ -49,10 +52,13 @@ function outsideReferences(
     for (const m of line.matchAll(DOC_NAME)) {
       if (!basenames.has(m[0])) out.push({ file, line: i + 1, ref: m[0], why: 'no such document in the repository' });
     }
-    for (const prefix of outside) {
-      const at = line.indexOf(prefix);
-      if (at >= 0)
-        out.push({ file, line: i + 1, ref: line.slice(at, at + 60), why: `an absolute path outside the repository` });
+    if (beside === undefined) return;
+    const prefix = beside + path.sep;
+    for (let at = line.indexOf(prefix); at >= 0; at = line.indexOf(prefix, at + 1)) {
+      const ref = /^[^\s'"`),;]+/.exec(line.slice(at))![0];
+      const first = path.join(beside, ref.slice(prefix.length).split(path.sep)[0]);
+      if (first !== root && exists(first))
+        out.push({ file, line: i + 1, ref, why: 'an absolute path beside the repository' });
     }
   });
   return out;
@@ -67,13 +73,13 @@ test('no tracked file refers to a path outside the repository', (t) => {
   t.true(tracked.length > 100, 'git ls-files lists the repository');
   // The checkout's parent (a sibling folder by absolute path), unless the checkout sits at `/`'s top.
   const parent = path.dirname(ROOT);
-  const outside = parent === path.parse(parent).root ? [] : [`${parent}${path.sep}`];
+  const beside = parent === path.parse(parent).root ? undefined : parent;
   const found: OutsideRef[] = [];
   for (const file of tracked) {
     if (file === 'package-lock.json') continue; // registry metadata, no paths of ours
     const buf = readFileSync(path.join(ROOT, file));
     if (buf.includes(0)) continue; // binary
-    found.push(...outsideReferences(file, buf.toString('utf8'), ROOT, tracked, outside));
+    found.push(...outsideReferences(file, buf.toString('utf8'), ROOT, tracked, beside));
   }
   t.deepEqual(
     found.map((r) => `${r.file}:${r.line}: ${r.ref}: ${r.why}`),
@@ -94,17 +100,19 @@ test('the check catches a sibling folder, a document the repository lacks and an
       `// texts from ${sibling}`,
       `// see ${missingDoc} and README.md, REAL-OUTPUTS.md`,
       "const f = '/src/other/file';",
+      "const g = '/src/repo/inside'; const h = '/src/nothing-there/x';",
     ].join('\n'),
     root,
     tracked,
-    ['/src/'],
+    '/src',
+    (p) => p === '/src/other',
   );
   t.deepEqual(
     found.map((r) => [r.line, r.ref]),
     [
       [2, sibling],
       [3, missingDoc],
-      [4, "/src/other/file';"],
+      [4, '/src/other/file'],
     ],
   );
 });
