@@ -11,6 +11,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { watchRun } from '../../scripts/test-leaks.mjs';
 import { initFromGolden, kubectl, manifest, readyNode } from '../sim/harness.js';
+import { createSimNode } from '../sim/install.js';
+import { appendCall } from '../sim/state.js';
 import { lab } from '../e2e/harness.js';
 
 function alive(pid: number): boolean {
@@ -104,4 +106,23 @@ test('a kubestrap run killed in the middle of a wait leaves no simulated kubectl
   up.kill('SIGKILL');
   await up;
   t.true(await eventually(() => !alive(fake)), 'the orphaned wait ended by itself');
+});
+
+test("a node's cleanup never kills a process that merely reuses a logged pid", async (t) => {
+  const node = await createSimNode({ teardown: t });
+  // A fake that died without logging its end; its pid now belongs to someone else.
+  const other = execa('node', ['-e', 'setInterval(() => {}, 1000)'], { reject: false });
+  t.teardown(() => other.kill('SIGKILL'));
+  await eventually(() => other.pid !== undefined);
+  appendCall(node.statePath, {
+    id: 'stale',
+    tool: 'kubectl',
+    argv: ['get', 'nodes'],
+    start: Date.now(),
+    pid: other.pid!,
+  });
+  node.cleanup();
+  // A negative can only be watched for a while: a second is ample for a SIGTERM to land.
+  const ended = await eventually(() => other.exitCode !== null || other.signalCode !== null, 1000);
+  t.false(ended, 'the unrelated process still runs');
 });

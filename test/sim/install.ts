@@ -156,10 +156,20 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   const cleanup = onCleanup(() => {
     for (const c of readCalls(statePath)) {
       if (c.end !== null || !c.pid) continue;
+      // Only a process that still runs one of this node's fakes: a fake that died without
+      // logging its end left its pid behind, and pids are reused (pid_max is 32768 here),
+      // so the pid alone may now be any other process, another test's kubestrap included.
+      let cmdline = '';
+      try {
+        cmdline = fs.readFileSync(`/proc/${c.pid}/cmdline`, 'utf8');
+      } catch {
+        continue; // Gone.
+      }
+      if (!cmdline.split('\0').some((arg) => arg.startsWith(binDir + path.sep))) continue;
       try {
         process.kill(c.pid, 'SIGTERM');
       } catch {
-        // Already gone.
+        // Gone meanwhile.
       }
     }
     if (!opts.root) fs.rmSync(base, { recursive: true, force: true, maxRetries: 3 });
