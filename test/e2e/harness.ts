@@ -30,6 +30,8 @@ export interface Lab {
    * the node logs it; rejects with the calls seen so far if none comes within `ms`.
    */
   waitForCall(match: (c: CallRecord) => boolean, opts?: { mark?: number; ms?: number }): Promise<CallRecord>;
+  /** Resolves once `cond` holds, rechecked on every change of the node; rejects after `ms`. */
+  waitUntil(cond: () => boolean, ms?: number): Promise<void>;
   /** Removes the node and the lab directory (register it with t.teardown). */
   cleanup(): void;
 }
@@ -58,6 +60,23 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
   writeFileSync(path.join(dir, 'cluster.yaml'), config);
   // KUBECONFIG from the shell running the tests must not steer kubestrap (an empty one is unset).
   const env = { ...node.env, SUDO_USER: '', KUBECONFIG: '' };
+  const waitUntil = (cond: () => boolean, ms = 120_000): Promise<void> => {
+    // Every change of the node shows in its directory: the fakes append to the call log
+    // and replace the state file. Each one is a chance for the condition to hold.
+    return new Promise<void>((resolve, reject) => {
+      const watcher = watch(path.dirname(node.statePath), () => {
+        if (cond()) done(resolve);
+      });
+      const timer = setTimeout(() => done(() => reject(new Error(`the condition did not hold within ${ms} ms`))), ms);
+      function done(f: () => void) {
+        watcher.close();
+        clearTimeout(timer);
+        f();
+      }
+      if (cond()) done(resolve);
+    });
+  };
+
   return {
     node,
     dir,
@@ -84,32 +103,20 @@ export async function lab(config: string, opts: SimNodeOptions = {}): Promise<La
     mark() {
       return node.calls().length;
     },
-    waitForCall(match, o = {}) {
+    waitUntil,
+    async waitForCall(match, o = {}) {
       const mark = o.mark ?? 0;
-      const ms = o.ms ?? 120_000;
-      const log = `${node.statePath}.calls.jsonl`;
-      return new Promise<CallRecord>((resolve, reject) => {
-        const look = () => node.calls().slice(mark).find(match);
-        const done = (f: () => void) => {
-          watcher.close();
-          clearTimeout(timer);
-          f();
-        };
-        // The fakes append to the call log: every append is a chance to find the call.
-        const watcher = watch(log, () => {
-          const c = look();
-          if (c) done(() => resolve(c));
-        });
-        const timer = setTimeout(() => {
-          const seen = node
-            .calls()
-            .slice(mark)
-            .map((c) => `${c.tool} ${c.argv.join(' ')}`);
-          done(() => reject(new Error(`no matching call within ${ms} ms; calls so far:\n${seen.join('\n')}`)));
-        }, ms);
-        const c = look();
-        if (c) done(() => resolve(c));
-      });
+      const look = () => node.calls().slice(mark).find(match);
+      try {
+        await waitUntil(() => look() !== undefined, o.ms);
+      } catch {
+        const seen = node
+          .calls()
+          .slice(mark)
+          .map((c) => `${c.tool} ${c.argv.join(' ')}`);
+        throw new Error(`no matching call within ${o.ms ?? 120_000} ms; calls so far:\n${seen.join('\n')}`);
+      }
+      return look()!;
     },
     cleanup,
   };
