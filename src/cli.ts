@@ -103,7 +103,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--force', 'clean a host that does not look like a kubeadm node')
     .option(
       '--iptables <mode>',
-      'all: flush filter, nat and mangle; kube-only: remove only KUBE-, CNI- and FLANNEL rules',
+      'all: flush filter, nat and mangle (policies set to ACCEPT first); kube-only: remove only the chains kube-proxy, the kubelet, flannel and the CNI plugins create (by exact name) and the rules that jump to them',
       'all',
     )
     .option('-q, --quiet', 'print only failures')

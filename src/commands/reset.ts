@@ -70,7 +70,7 @@ export async function resetCommand(
     io.out(`kubestrap reset would run on ${os.hostname()}:`);
     for (const s of plan)
       io.out(
-        `  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without KUBE-, CNI- and FLANNEL ones)' : ''}`,
+        `  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without the chains of kube-proxy, the kubelet, flannel and the CNI plugins, and the rules jumping to them)' : ''}`,
       );
     return 0;
   }
