@@ -26,7 +26,11 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
   const { ctx, paths } = await openSession({ ...opts, log: true }, io, signal);
   const release = ctx.dryRun ? () => {} : acquireLock(paths.stateDir);
   try {
-    if (!ctx.dryRun) writeRender(paths.renderDir, ctx.rendered.artifacts);
+    if (!ctx.dryRun)
+      writeRender(paths.renderDir, ctx.rendered.artifacts, {
+        owner: 'host',
+        protect: ctx.config.source ? [{ path: ctx.config.source, what: `the config file ${ctx.config.source}` }] : [],
+      });
     const reporter = chooseReporter(io, opts);
     const result = await runSteps(
       ctx,

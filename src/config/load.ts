@@ -3,13 +3,14 @@
  * completely, and returns the resolved config. Every problem is reported at
  * once, each with the file, line and field.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { UserError, UserErrors } from '../errors.js';
 import { clusterConfigSchema, type ClusterConfigFields, type ClusterConfigInput } from './schema.js';
 import { validateConfig } from './validate.js';
-import { formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
+import { documentToJS, formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
+import { MiB, readTextFile } from '../host/files.js';
 import {
   NEWEST_MINOR,
   flannelNamespace,
@@ -20,6 +21,13 @@ import {
 } from '../versions.js';
 
 export const DEFAULT_CONFIG_FILE = 'cluster.yaml';
+
+/** A cluster config is a few KiB; anything near this is the wrong file (or /dev/zero). */
+export const MAX_CONFIG_BYTES = 1 * MiB;
+
+function readConfigFile(abs: string, shown: string): string {
+  return readTextFile(abs, { maxBytes: MAX_CONFIG_BYTES, what: 'a cluster config', displayName: shown });
+}
 
 export type ClusterConfig = ClusterConfigFields & {
   version: KubeVersion;
@@ -39,16 +47,16 @@ export function loadConfig(file?: string, cwd = process.cwd()): ClusterConfig {
   if (file !== undefined) {
     const abs = path.resolve(cwd, file);
     if (!existsSync(abs)) throw new UserError(`config file not found (run "kubestrap init" to write one)`, { file });
-    return parseConfig(readFileSync(abs, 'utf8'), file, path.dirname(abs));
+    return parseConfig(readConfigFile(abs, file), file, path.dirname(abs));
   }
   const implicit = path.resolve(cwd, DEFAULT_CONFIG_FILE);
-  if (existsSync(implicit)) return parseConfig(readFileSync(implicit, 'utf8'), DEFAULT_CONFIG_FILE, cwd);
+  if (existsSync(implicit)) return parseConfig(readConfigFile(implicit, DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE, cwd);
   return resolve(withDerivedDefaults(clusterConfigSchema.parse({})), undefined, cwd);
 }
 
 export function parseConfig(text: string, file: string, baseDir: string): ClusterConfig {
   const src = parseYamlSource(text, file);
-  const raw = src.doc.toJS() ?? {};
+  const raw = documentToJS(src.doc, file) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UserError('the config must be a YAML mapping (apiVersion, kind, kubernetesVersion, ...)', {
       file,
