@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
-import { FileLog } from '../exec/log.js';
+import { openLog } from '../exec/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
 import { checkWritablePath, readTextFile, writeFileAtomic } from '../host/files.js';
@@ -30,7 +30,7 @@ export async function joinCommandCommand(
   const paths = hostPaths();
   if (!existsSync(paths.adminConf))
     throw new UserError(`${paths.adminConf} not found: run join-command on the control plane, after \`kubestrap up\``);
-  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const runner = new ExecaRunner(openLog(paths.logFile, io));
   const r = await runner
     .run('kubeadm', ['token', 'create', '--print-join-command', '--ttl', ttl, '--kubeconfig', paths.adminConf], {
       mutates: true,
@@ -75,7 +75,7 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
     throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
   const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
   const paths = hostPaths();
-  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const runner = new ExecaRunner(openLog(paths.logFile, io));
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
   const release = acquireLock(paths.stateDir);
   try {
