@@ -12,7 +12,7 @@ import { openLog } from '../exec/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
 import { checkWritablePath, readTextFile, writeFileAtomic } from '../host/files.js';
-import { joinArgv, parseJoinLine, validTtl } from '../join/join-line.js';
+import { joinArgv, joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
 import { describeMisses } from '../steps/preflight.js';
@@ -73,7 +73,7 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   const waitSeconds = Number(opts.waitSeconds ?? 600);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1)
     throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
-  const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
+  const nodeName = joinNodeName(opts.nodeName, os.hostname());
   const paths = hostPaths();
   const runner = new ExecaRunner(openLog(paths.logFile, io));
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');

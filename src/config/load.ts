@@ -11,6 +11,7 @@ import { clusterConfigSchema, type ClusterConfigFields, type ClusterConfigInput 
 import { validateConfig } from './validate.js';
 import { documentToJS, formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
 import { MiB, readTextFile } from '../host/files.js';
+import { parseCidr } from './cidr.js';
 import {
   NEWEST_MINOR,
   flannelNamespace,
@@ -94,7 +95,25 @@ function resolve(input: ClusterConfigFields, source: string | undefined, baseDir
       throw new UserErrors(problems.map((p) => new UserError(p.message, undefined, formatPath(p.path))));
   }
   const version = parseKubeVersion(input.kubernetesVersion)!;
-  return { ...input, version, mode: resolveMode(input.podSecurity.mode, version.minor), source, baseDir };
+  // Render what was validated: the CIDR as parsed (a stray space in the file must not reach kubeadm or flannel).
+  const canonical = (text: string) => {
+    const r = parseCidr(text);
+    return r.ok ? r.cidr.text : text;
+  };
+  const networking = {
+    ...input.networking,
+    podSubnet: canonical(input.networking.podSubnet),
+    serviceSubnet: canonical(input.networking.serviceSubnet),
+  };
+  return {
+    ...input,
+    kubernetesVersion: version.text,
+    networking,
+    version,
+    mode: resolveMode(input.podSecurity.mode, version.minor),
+    source,
+    baseDir,
+  };
 }
 
 function errorAt(src: YamlSource, fieldPath: Path, message: string, atKey = false): UserError {
