@@ -3,7 +3,7 @@
  * completely, and returns the resolved config. Every problem is reported at
  * once, each with the file, line and field.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { UserError, UserErrors } from '../errors.js';
@@ -26,6 +26,16 @@ export const DEFAULT_CONFIG_FILE = 'cluster.yaml';
 /** A cluster config is a few KiB; anything near this is the wrong file (or /dev/zero). */
 export const MAX_CONFIG_BYTES = 1 * MiB;
 
+/** The path exists, even as a dangling or looping link (reading it then says what is wrong). */
+function lexists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readConfigFile(abs: string, shown: string): string {
   return readTextFile(abs, { maxBytes: MAX_CONFIG_BYTES, what: 'a cluster config', displayName: shown });
 }
@@ -47,7 +57,7 @@ export type ClusterConfig = ClusterConfigFields & {
 export function loadConfig(file?: string, cwd = process.cwd()): ClusterConfig {
   if (file !== undefined) {
     const abs = path.resolve(cwd, file);
-    if (!existsSync(abs)) throw new UserError(`config file not found (run "kubestrap init" to write one)`, { file });
+    if (!lexists(abs)) throw new UserError(`config file not found (run "kubestrap init" to write one)`, { file });
     return parseConfig(readConfigFile(abs, file), file, path.dirname(abs));
   }
   const implicit = path.resolve(cwd, DEFAULT_CONFIG_FILE);

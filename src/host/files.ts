@@ -50,7 +50,9 @@ export function describeFsError(e: unknown, op: 'read' | 'write' | 'remove' | 'c
     case 'ENOTDIR':
       return 'a part of the path is not a directory';
     case 'ELOOP':
-      return 'is a symbolic link (or a loop of them); kubestrap does not read or write through links here';
+      return op === 'read'
+        ? 'too many levels of symbolic links (a link that points to itself?)'
+        : 'is a symbolic link; kubestrap does not write through links';
     case 'ENOSPC':
       return 'no space left on the device';
     case 'EDQUOT':

@@ -182,3 +182,34 @@ test('join --join-file naming a directory, or a huge file, is bad input before a
   t.is(z.exitCode, 2);
   t.regex(oneLine(t, z.stderr), /^error: \/dev\/zero: is larger than 64 KiB/);
 });
+
+test('the same odd paths on the other commands: policy inputs, kubeconfigs, link loops', async (t) => {
+  const dir = scratch();
+  mkdirSync(path.join(dir, 'd'));
+  symlinkSync('loop', path.join(dir, 'loop'));
+  const root = path.join(dir, '.root');
+  mkdirSync(root);
+  const cases: [string[], RegExp][] = [
+    [
+      ['policy', 'check', '-f', '/dev/zero', '--level', 'restricted'],
+      /^error: \/dev\/zero: no complete object in 16 MiB of input/,
+    ],
+    [['policy', 'migrate', '-f', '/dev/zero'], /^error: \/dev\/zero: no complete object in 16 MiB/],
+    [['policy', 'check', '-f', 'loop', '--level', 'restricted'], /^error: loop: too many levels of symbolic links/],
+    [['audit', '--kubeconfig', 'd'], /^error: d: is a directory; give the path of a file$/],
+    [['admission', 'status', '--kubeconfig', 'd'], /^error: d: is a directory; give the path of a file$/],
+    [['policy', 'bindings', '--kubeconfig', 'd'], /^error: d: is a directory; give the path of a file$/],
+    [['render', '-c', 'loop'], /^error: loop: too many levels of symbolic links/],
+    [['join', '--join-file', 'loop'], /^error: loop: too many levels of symbolic links/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await execa('node', [CLI, ...args], {
+      cwd: dir,
+      env: { ...process.env, KUBESTRAP_ROOT: root },
+      reject: false,
+      timeout: 60_000,
+    });
+    t.is(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.regex(oneLine(t, String(r.stderr)), message, args.join(' '));
+  }
+});
