@@ -178,41 +178,63 @@ export interface WriteOptions {
   tmpDir?: string;
 }
 
+/**
+ * Writes `data` to a new temporary file in `dir` named after `base` (created
+ * exclusively, never through a link), with `mode` exactly, flushed to disk.
+ * Returns its path; the caller renames it into place or removes it.
+ */
+export function writeTempFile(
+  dir: string,
+  base: string,
+  data: string | Buffer,
+  opts: { mode: number; chown?: { uid: number; gid: number } },
+): string {
+  const tmp = path.join(dir, `.${base}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    opts.mode & 0o777,
+  );
+  try {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    // The umask must not loosen or tighten the mode asked for (0600 for secrets).
+    fchmodSync(fd, opts.mode & 0o777);
+    if (opts.chown) fchownSync(fd, opts.chown.uid, opts.chown.gid);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    removeQuietly(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/** Removes a file if it is there; for cleaning up after a failure. */
+export function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    /* already gone */
+  }
+}
+
 /** Writes `data` to `file` atomically, never through a link (see the module comment). */
 export function writeFileAtomic(file: string, data: string | Buffer, opts: WriteOptions): void {
   const owner = opts.owner ?? 'user';
   checkWritablePath(file, owner);
-  const dir = opts.tmpDir ?? path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-  let fd: number;
+  let tmp: string;
   try {
-    fd = openSync(
-      tmp,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      opts.mode & 0o777,
-    );
+    tmp = writeTempFile(opts.tmpDir ?? path.dirname(file), path.basename(file), data, opts);
   } catch (e) {
     throw fileError(e, file, 'write', owner);
   }
   try {
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      // The umask must not loosen or tighten the mode asked for (0600 for secrets).
-      fchmodSync(fd, opts.mode & 0o777);
-      if (opts.chown) fchownSync(fd, opts.chown.uid, opts.chown.gid);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
     renameSync(tmp, file);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* already gone */
-    }
+    removeQuietly(tmp);
     throw fileError(e, file, 'write', owner);
   }
 }

@@ -15,26 +15,18 @@
  * only once all of them are written, so a failure (a full disk) leaves the
  * previous render as it was.
  */
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  realpathSync,
-  renameSync,
-  rmdirSync,
-  type Stats,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { HostError, UserError } from '../errors.js';
-import { MiB, fileError, readTextFile, writeFileAtomic, type PathOwner } from '../host/files.js';
+import {
+  MiB,
+  fileError,
+  readTextFile,
+  removeQuietly,
+  writeFileAtomic,
+  writeTempFile,
+  type PathOwner,
+} from '../host/files.js';
 import type { Artifact } from './index.js';
 
 export const RENDER_MARKER = '.kubestrap-render';
@@ -206,35 +198,22 @@ export function writeRender(dir: string, artifacts: Artifact[], opts: WriteRende
     mkdirSync(d, { mode: 0o755 });
     created.push(d);
   };
-  let current = '';
+  let current = dir;
   try {
     for (const a of artifacts) {
       const file = path.join(target, a.path);
       current = path.join(dir, a.path);
       mkdirs(path.dirname(file));
-      const tmp = path.join(
-        path.dirname(file),
-        `.${path.basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
-      );
-      const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      staged.push({ tmp, file });
-      try {
-        const bytes = Buffer.from(a.text, 'utf8');
-        let off = 0;
-        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-        fchmodSync(fd, a.kind === 'host-file' ? 0o600 : 0o644);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      const mode = a.kind === 'host-file' ? 0o600 : 0o644;
+      staged.push({ tmp: writeTempFile(path.dirname(file), path.basename(file), a.text, { mode }), file });
     }
     current = path.join(dir, RENDER_MARKER);
     // Until the swap is complete, the marker lists old and new files: an interrupted render is cleaned up next time.
     writeMarker(target, [...new Set([...previous, ...next])], owner);
   } catch (e) {
-    for (const s of staged) unlinkQuietly(s.tmp);
+    for (const s of staged) removeQuietly(s.tmp);
     for (const d of created.reverse()) rmdirQuietly(d);
-    throw fileError(e, current || dir, 'write', owner);
+    throw fileError(e, current, 'write', owner);
   }
   for (const s of staged) renameSync(s.tmp, s.file);
   for (const rel of stale) removeStale(target, rel);
@@ -265,18 +244,10 @@ function removeStale(target: string, rel: string): void {
     if (i < parts.length - 1 && !st.isDirectory()) return;
     if (i === parts.length - 1 && !st.isFile()) return;
   }
-  unlinkQuietly(p);
+  removeQuietly(p);
   // Folders the render made and that are now empty (host/etc/... after a switch to PSP) go too.
   for (let d = path.dirname(p); d !== target && d.startsWith(target); d = path.dirname(d)) {
     if (!rmdirQuietly(d)) break;
-  }
-}
-
-function unlinkQuietly(p: string): void {
-  try {
-    unlinkSync(p);
-  } catch {
-    /* gone already */
   }
 }
 
