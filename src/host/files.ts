@@ -62,7 +62,7 @@ export function describeFsError(e: unknown, op: 'read' | 'write' | 'remove' | 'c
     case 'ENAMETOOLONG':
       return 'the path is too long';
     case 'EEXIST':
-      return 'already exists';
+      return op === 'create' ? 'exists but is not a directory; move it away' : 'already exists';
     case 'EBUSY':
       return 'is busy (a mount point?)';
     case 'EIO':

@@ -183,3 +183,16 @@ test('join-command -o refuses a directory or a link before any token exists', as
   t.is(statSync(victim).mode & 0o777, 0o644, 'not chmod-ed through the link');
   t.is(tokens(), 0, 'no token was created for a file that could not be written');
 });
+
+test("a file where kubestrap's state directory belongs stops up with one line naming it", async (t) => {
+  const l = await lab(CONFIG);
+  t.teardown(() => l.node.cleanup());
+  const stateDir = l.node.at('/var/lib/kubestrap');
+  mkdirSync(l.node.at('/var/lib'), { recursive: true });
+  writeFileSync(stateDir, 'not a directory\n');
+  const r = await l.kubestrap(['up', '--yes']);
+  t.is(r.exitCode, 1);
+  t.is(r.stderr.trim(), `error: ${stateDir}: exists but is not a directory; move it away`);
+  t.is(readFileSync(stateDir, 'utf8'), 'not a directory\n');
+  t.deepEqual(mutations(l.callsSince()), []);
+});
