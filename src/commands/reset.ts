@@ -28,13 +28,15 @@ export interface ResetOptions {
 /**
  * The kubeconfig `up` installed, if it is still exactly that: `~/.kube/config` of
  * the user who runs reset, a regular file (not a link), with admin.conf's content.
- * A file the user edited since, a link, or any other path is theirs and stays;
+ * A file the user edited since, a link (or a linked .kube), or any other path is theirs and stays;
  * nothing the state file says is trusted for this.
  */
 export function installedKubeconfig(paths: HostPaths, user: InvokingUser): string | undefined {
   const file = paths.at(path.posix.join(user.home, '.kube', 'config'));
   try {
-    if (!lstatSync(file).isFile() || !lstatSync(paths.adminConf).isFile()) return undefined;
+    // No link anywhere kubestrap put it: not the file, not the .kube folder up created.
+    if (!lstatSync(path.dirname(file)).isDirectory() || !lstatSync(file).isFile()) return undefined;
+    if (!lstatSync(paths.adminConf).isFile()) return undefined;
     return readFileSync(file).equals(readFileSync(paths.adminConf)) ? file : undefined;
   } catch {
     return undefined;
