@@ -114,6 +114,8 @@ export interface SimNode {
   };
   /** Every fake call so far: argv, exit code, start/end ms. */
   calls(): CallRecord[];
+  /** Moves the node's clock forward: a pause of that long, without waiting for it. */
+  advanceClock(ms: number): void;
   /** Runs one fake tool directly (for the sim's own tests). */
   exec(
     tool: string,
@@ -125,14 +127,18 @@ export interface SimNode {
   cleanup(): void;
 }
 
-const DEFAULT_TIMING: Timing = {
+/** A real node's pace: pods take about 2 s to start, CoreDNS about 5 s more to turn Ready. */
+export const DEFAULT_TIMING: Timing = {
   nodeReadyAfterCniMs: 150,
-  podStartMs: 150,
-  podReadyMs: 100,
+  podStartMs: 2000,
+  podReadyMs: 5000,
   pollMs: 50,
   kubeadmInitMs: 0,
   apiServerRestartMs: 400,
 };
+
+/** For tests about something other than timing: the same order of events, a few hundred ms in all. */
+export const FAST_TIMING: Partial<Timing> = { podStartMs: 150, podReadyMs: 100 };
 
 function mac(i: number): string {
   return `08:00:27:${(0x10 + i).toString(16)}:c0:4d`;
@@ -291,6 +297,7 @@ m.exports.main();
       clear: () => setState((s) => void (s.faults = [])),
     },
     calls: () => readCalls(statePath),
+    advanceClock: (ms) => setState((s) => void (s.clockOffsetMs = (s.clockOffsetMs ?? 0) + ms)),
     at: (p) => path.join(root, p),
     exec: (tool, args, o = {}) =>
       new Promise<ExecResult>((resolve, reject) => {
