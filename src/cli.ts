@@ -90,6 +90,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('check readiness and pod security of the running cluster')
     .option('-c, --config <file>', 'cluster config')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('--wait', "first wait (up to the config's timeouts.waitSeconds) for the system workloads to roll out")
     .action(async (opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
       setExit(await verifyCommand(opts, processIo, interruptSignal()));
