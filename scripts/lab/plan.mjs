@@ -273,10 +273,13 @@ export function clusterConfig(opts, iface) {
   ].join('\n');
 }
 
-/** `up` finished every step on this host, and nothing failed since. */
+/**
+ * `up` last ran to the end on this host: its verify step passed (kubestrap records
+ * when; verify is never a step "done") and nothing failed or changed since.
+ */
 export function kubestrapUpDone(facts) {
   const s = facts.kubestrapState;
-  return Boolean(s && Array.isArray(s.steps) && s.steps.includes('verify') && !s.lastFailure);
+  return Boolean(s?.verifiedAt && !s.lastFailure);
 }
 
 /**

@@ -28,9 +28,28 @@ import {
 } from '../../scripts/lab/plan.mjs';
 import type { LabStep } from '../../scripts/lab/plan.mjs';
 import { executeSteps, waitForJoinFile } from '../../scripts/lab/execute.mjs';
-import { depsHash, gatherFacts, parseOsRelease, sourceHash } from '../../scripts/lab/facts.mjs';
+import { depsHash, gatherFacts, kubestrapStateFacts, parseOsRelease, sourceHash } from '../../scripts/lab/facts.mjs';
+import { lab } from '../e2e/harness.js';
+import { FAST_TIMING } from '../sim/install.js';
 
 type Facts = Record<string, any>;
+
+/**
+ * The state file of a finished cluster, as a real `kubestrap up` writes it (on the
+ * simulated node): re-provisioning tests read it instead of a hand-made one, which
+ * once claimed a `verify` step that kubestrap never records.
+ */
+let finishedUpState = '';
+test.before(async () => {
+  const l = await lab('kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\n', { timing: FAST_TIMING });
+  try {
+    const r = await l.kubestrap(['up', '--yes', '--quiet']);
+    if (r.exitCode !== 0) throw new Error(`kubestrap up on the simulated node failed:\n${r.stderr}`);
+    finishedUpState = readFileSync(l.node.at(PATHS.kubestrapState), 'utf8');
+  } finally {
+    l.node.cleanup();
+  }
+});
 
 // ---- hosts ----
 
@@ -482,10 +501,7 @@ function provisioned(base: Facts, o: ReturnType<typeof opts>): Facts {
     ...(o.role === 'cp' ? { [PATHS.adminConf]: true } : { [PATHS.kubeletConf]: true }),
   };
   if (o.role === 'cp') {
-    f.kubestrapState = {
-      steps: ['preflight', 'kubeadm-init', 'kubeconfig', 'pod-security', 'cni', 'control-plane-taint', 'verify'],
-      lastFailure: null,
-    };
+    f.kubestrapState = kubestrapStateFacts(finishedUpState);
     f.joinFile = { ageSeconds: 600, dirExists: true };
   }
   return f;
@@ -512,6 +528,21 @@ for (const os of ['ubuntu', 'debian'] as const) {
     }
   }
 }
+
+test('the state a real `kubestrap up` leaves: re-provisioning cp runs neither up nor a new join token', (t) => {
+  const state = JSON.parse(finishedUpState);
+  t.false('verify' in state.steps, 'verify is not a step done');
+  t.truthy(state.verifiedAt);
+  const facts = provisioned(ubuntu, opts('cp', PSP));
+  const steps = planProvision(opts('cp', PSP), facts);
+  t.deepEqual(commandsOf(steps), []);
+  t.true(steps.some((s) => s.kind === 'note' && /the cluster is up .* no kubestrap up/.test(s.text)));
+  // The same cluster after a failed `kubestrap verify`-in-up: up again (it resumes), and a new join command.
+  const failed = { ...JSON.parse(finishedUpState), lastFailure: { step: 'verify', at: 'x', message: 'late' } };
+  delete failed.verifiedAt;
+  facts.kubestrapState = kubestrapStateFacts(JSON.stringify(failed));
+  t.deepEqual(commandsOf(planProvision(opts('cp', PSP), facts)), [UP, JOIN_COMMAND, HAND_OVER]);
+});
 
 test('re-provisioning cp when its join command is stale: a fresh one, nothing else', (t) => {
   const facts = provisioned(ubuntu, opts('cp', PSP));
