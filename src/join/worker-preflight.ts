@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import type { Runner } from '../exec/runner.js';
 import type { HostPaths } from '../host/paths.js';
-import type { Finding } from '../steps/preflight.js';
+import { swapFinding, type Finding } from '../steps/preflight.js';
+import { readSwap } from '../host/swap.js';
 
 export async function workerPreflight(runner: Runner, paths: HostPaths): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -12,12 +13,7 @@ export async function workerPreflight(runner: Runner, paths: HostPaths): Promise
     ok: uid === 0,
     message: uid === 0 ? 'running as root' : 'kubestrap join changes the host: run it with sudo',
   });
-  const swap = await runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
-  out.push({
-    name: 'swap',
-    ok: !(swap.exitCode === 0 && swap.stdout.trim() !== ''),
-    message: 'swap must be off (swapoff -a, and remove it from /etc/fstab)',
-  });
+  out.push(swapFinding(await readSwap(runner, paths), paths));
   for (const key of ['net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_forward']) {
     const r = await runner.run('sysctl', ['-n', key], { allowFailure: true });
     out.push({

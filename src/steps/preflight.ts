@@ -8,6 +8,8 @@ import type { Context } from '../context.js';
 import { confirm } from '../io.js';
 import { SKEW, criSocket, hasKubeadmConfigValidate } from '../versions.js';
 import { StepFailed, type Step } from '../workflow/step.js';
+import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '../host/swap.js';
+import type { HostPaths } from '../host/paths.js';
 import { kubeadmConfigPath } from './files.js';
 
 /** Ports of the control plane (kubeadm's preflight checks the same). */
@@ -59,16 +61,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     message: uid === 0 ? 'running as root' : 'kubestrap up changes the host: run it with sudo',
   });
 
-  const swap = await ctx.runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
-  const swapOn = swap.exitCode === 0 && swap.stdout.trim() !== '';
-  out.push({
-    name: 'swap',
-    ok: !swapOn,
-    message: swapOn
-      ? `swap is on (${swap.stdout.trim().split('\n')[0].split(/\s+/)[0]}); the kubelet refuses to start with swap. Also remove it from /etc/fstab to keep it off after a reboot`
-      : 'swap is off',
-    fix: [{ argv: ['swapoff', '-a'] }],
-  });
+  out.push(swapFinding(await readSwap(ctx.runner, ctx.paths), ctx.paths));
 
   const bridge = await sysctlValue(ctx, 'net.bridge.bridge-nf-call-iptables');
   out.push({
@@ -189,6 +182,12 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     });
   }
   return out;
+}
+
+/** Swap off now and after a reboot (fstab commented out, swap units masked). */
+export function swapFinding(state: SwapState, paths: HostPaths): Finding {
+  const ok = swapSettled(state);
+  return { name: 'swap', ok, message: describeSwap(state), ...(ok ? {} : { fix: swapFixes(state, paths) }) };
 }
 
 function skewFinding(

@@ -58,6 +58,11 @@ export interface SimHostOptions {
   root?: boolean;
   /** Swap on. Default false. */
   swap?: boolean;
+  /**
+   * Where that swap comes from at boot: an /etc/fstab line (default, as on Ubuntu's
+   * /swap.img), or a generator (a GPT swap partition, zram) that only masking stops.
+   */
+  swapFrom?: 'fstab' | 'generator';
   /** br_netfilter loaded (its sysctls exist, set to 1). Default false, as on a fresh Ubuntu. */
   brNetfilter?: boolean;
   /** net.ipv4.ip_forward = 1. Default false. */
@@ -116,6 +121,11 @@ export interface SimNode {
   calls(): CallRecord[];
   /** Moves the node's clock forward: a pause of that long, without waiting for it. */
   advanceClock(ms: number): void;
+  /**
+   * What a reboot does to what kubestrap fixes on the host: swap comes back from every
+   * swap unit that is not masked (for fstab units: while their line is in /etc/fstab).
+   */
+  reboot(): void;
   /** Runs one fake tool directly (for the sim's own tests). */
   exec(
     tool: string,
@@ -180,6 +190,12 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
     memoryMB: h.memoryMB ?? 4096,
     root: h.root ?? true,
     swap: h.swap ?? false,
+    swapUnits: !h.swap
+      ? []
+      : h.swapFrom === 'generator'
+        ? [{ unit: 'dev-sda3.swap', what: '/dev/sda3', fromFstab: false }]
+        : [{ unit: 'swap.img.swap', what: '/swap.img', fromFstab: true }],
+    maskedUnits: [],
     kernel: '5.15.0-91-generic',
     modules: ['overlay', ...(h.brNetfilter ? ['br_netfilter'] : [])],
     services: {
@@ -232,6 +248,11 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   writeFile(root, '/etc/group', 'root:x:0:\nsudo:x:27:vagrant\nvagrant:x:1000:\n');
   writeFile(root, '/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${host.hostname}\n`);
   writeFile(root, '/etc/hostname', `${host.hostname}\n`);
+  writeFile(
+    root,
+    '/etc/fstab',
+    `# /etc/fstab: static file system information.\nUUID=0a1b / ext4 defaults 0 1\n${h.swap && h.swapFrom !== 'generator' ? '/swap.img\tnone\tswap\tsw\t0\t0\n' : ''}`,
+  );
   fs.mkdirSync(path.join(root, 'root'), { recursive: true });
   fs.mkdirSync(path.join(root, 'home/vagrant'), { recursive: true });
   if (containerd) writeFile(root, '/run/containerd/containerd.sock', '');
@@ -298,6 +319,26 @@ m.exports.main();
     },
     calls: () => readCalls(statePath),
     advanceClock: (ms) => setState((s) => void (s.clockOffsetMs = (s.clockOffsetMs ?? 0) + ms)),
+    reboot: () =>
+      setState((s) => {
+        let fstab = '';
+        try {
+          fstab = fs.readFileSync(path.join(root, 'etc/fstab'), 'utf8');
+        } catch {
+          /* no fstab: no fstab swap */
+        }
+        const inFstab = (what: string) =>
+          fstab.split('\n').some((l) => {
+            const f = l.trim().split(/\s+/);
+            return !l.trim().startsWith('#') && f[0] === what && f[2] === 'swap';
+          });
+        const masked = new Set(s.host.maskedUnits ?? []);
+        s.host.swap = (s.host.swapUnits ?? []).some((u) => !masked.has(u.unit) && (!u.fromFstab || inFstab(u.what)));
+        fs.writeFileSync(
+          path.join(root, 'proc/swaps'),
+          `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${s.host.swap ? '/swap.img                               file\t\t2097148\t\t0\t\t-2\n' : ''}`,
+        );
+      }),
     at: (p) => path.join(root, p),
     exec: (tool, args, o = {}) =>
       new Promise<ExecResult>((resolve, reject) => {

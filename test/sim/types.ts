@@ -47,7 +47,16 @@ export interface HostState {
   cpus: number;
   memoryMB: number;
   root: boolean;
+  /** Swap is on now. */
   swap: boolean;
+  /**
+   * The swap systemd activates at boot: a unit made from an /etc/fstab line (active while
+   * that line is there), or one from a generator (systemd-gpt-auto, zram) that only
+   * masking stops. Absent in states from before this model.
+   */
+  swapUnits?: { unit: string; what: string; fromFstab: boolean }[];
+  /** Units `systemctl mask` linked to /dev/null. */
+  maskedUnits?: string[];
   kernel: string;
   modules: string[];
   services: Record<string, Service>;
