@@ -585,8 +585,14 @@ function qosClass(p: KObj): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
-/** When kube-proxy started on the node: Service IPs (the API server's 10.96.0.1 too) work from then on. */
-function kubeProxyRunningAt(c: ClusterState, nodeName: string): number | undefined {
+/**
+ * When kube-proxy started on the node: Service IPs (the API server's 10.96.0.1 too) work
+ * from then on. Never, when the host's iptables is nf_tables and kube-proxy's image only
+ * knows iptables-legacy (before 1.17, kubernetes PR #82966): its rules go where no
+ * packet looks.
+ */
+function kubeProxyRunningAt(s: SimState, c: ClusterState, nodeName: string): number | undefined {
+  if (c.minor < 17 && (s.host.iptablesMode ?? 'nft') === 'nft') return undefined;
   const at = listObjs(c, 'Pod', 'kube-system')
     .filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-proxy' && p.spec.nodeName === nodeName)
     .map((p) => p._sim?.runningAt)
@@ -632,7 +638,7 @@ function kubeletPods(s: SimState, c: ClusterState, now: number): boolean {
       continue;
     }
     if (sim.readyAt === undefined && needsServiceNetwork(p)) {
-      const proxy = kubeProxyRunningAt(c, p.spec.nodeName);
+      const proxy = kubeProxyRunningAt(s, c, p.spec.nodeName);
       if (proxy === undefined || now < proxy) {
         changed = setPodStatus(c, p, now, isCniPod(p) ? 'crashloop' : 'running') || changed;
         continue;

@@ -46,6 +46,14 @@ export const SIM_TOOL_NAMES = [
   // filesystem), `ipvsadm` is "not installed" (exit 127) whatever the machine has.
   'tee',
   'ipvsadm',
+  // What the node's packages bring besides: kubeadm's preflight looks for these.
+  'conntrack',
+  'socat',
+  'ebtables',
+  'ethtool',
+  'crictl',
+  'containerd',
+  'update-alternatives',
 ];
 
 export interface SimHostOptions {
@@ -63,6 +71,18 @@ export interface SimHostOptions {
    * /swap.img), or a generator (a GPT swap partition, zram) that only masking stops.
    */
   swapFrom?: 'fstab' | 'generator';
+  /** Tools not installed (conntrack, socat, ebtables, ethtool, crictl, containerd): they answer 127. */
+  missingTools?: string[];
+  /** containerd's version (default 1.7.28, the distribution's); 2.x is Docker's containerd.io. */
+  containerdVersion?: string;
+  /** containerd's CRI plugin is on (default); off is Docker's containerd.io with its shipped config. */
+  criPlugin?: boolean;
+  /** runc's SystemdCgroup in containerd's config (default true, matching the kubelet). */
+  systemdCgroup?: boolean;
+  /** The cgroup hierarchy: 2 (default, current distributions) or 1 (hosts of the 1.1x era). */
+  cgroupVersion?: 1 | 2;
+  /** What /usr/sbin/iptables is: nft (default, current distributions) or legacy. */
+  iptablesMode?: 'nft' | 'legacy';
   /** br_netfilter loaded (its sysctls exist, set to 1). Default false, as on a fresh Ubuntu. */
   brNetfilter?: boolean;
   /** net.ipv4.ip_forward = 1. Default false. */
@@ -196,6 +216,14 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
         ? [{ unit: 'dev-sda3.swap', what: '/dev/sda3', fromFstab: false }]
         : [{ unit: 'swap.img.swap', what: '/swap.img', fromFstab: true }],
     maskedUnits: [],
+    missingTools: h.missingTools ?? [],
+    containerdRuntime: {
+      version: h.containerdVersion ?? '1.7.28',
+      criPlugin: h.criPlugin ?? true,
+      systemdCgroup: h.systemdCgroup ?? true,
+    },
+    cgroupVersion: h.cgroupVersion ?? 2,
+    iptablesMode: h.iptablesMode ?? 'nft',
     kernel: '5.15.0-91-generic',
     modules: ['overlay', ...(h.brNetfilter ? ['br_netfilter'] : [])],
     services: {
@@ -255,7 +283,21 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   );
   fs.mkdirSync(path.join(root, 'root'), { recursive: true });
   fs.mkdirSync(path.join(root, 'home/vagrant'), { recursive: true });
-  if (containerd) writeFile(root, '/run/containerd/containerd.sock', '');
+  if (containerd) {
+    writeFile(root, '/run/containerd/containerd.sock', '');
+    // Docker's containerd.io ships this config; the distribution's package and the lab write a full one.
+    writeFile(
+      root,
+      '/etc/containerd/config.toml',
+      h.criPlugin === false
+        ? 'disabled_plugins = ["cri"]\n'
+        : `version = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = ${h.systemdCgroup ?? true}\n`,
+    );
+  }
+  // The unified hierarchy has cgroup.controllers at its root; cgroup v1 mounts a tmpfs of controllers there.
+  if ((h.cgroupVersion ?? 2) === 2)
+    writeFile(root, '/sys/fs/cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids rdma misc\n');
+  else writeFile(root, '/sys/fs/cgroup/memory/memory.limit_in_bytes', '9223372036854771712\n');
   if (!fs.existsSync(path.join(root, 'var/run'))) {
     fs.mkdirSync(path.join(root, 'var'), { recursive: true });
     fs.mkdirSync(path.join(root, 'run'), { recursive: true });

@@ -57,6 +57,14 @@ export interface HostState {
   swapUnits?: { unit: string; what: string; fromFstab: boolean }[];
   /** Units `systemctl mask` linked to /dev/null. */
   maskedUnits?: string[];
+  /** Tools the host's packages did not bring (conntrack, socat, crictl ...): they answer 127. */
+  missingTools?: string[];
+  /** containerd as installed: its version, whether its CRI plugin is on, runc's SystemdCgroup. */
+  containerdRuntime?: { version: string; criPlugin: boolean; systemdCgroup: boolean };
+  /** The cgroup hierarchy mounted at /sys/fs/cgroup (2 on current distributions). */
+  cgroupVersion?: 1 | 2;
+  /** The backend /usr/sbin/iptables points at (update-alternatives). */
+  iptablesMode?: 'nft' | 'legacy';
   kernel: string;
   modules: string[];
   services: Record<string, Service>;

@@ -221,10 +221,45 @@ function swapWarning(minor: number): Check {
   };
 }
 
-function criError(minor: number, socket: string): Check[] {
+/**
+ * Does containerd's CRI plugin answer in the API version this era speaks? Off in Docker's
+ * containerd.io config; containerd before 1.6 has no CRI v1 (kubelet 1.26+ and crictl
+ * 1.26+ need it); containerd 2 dropped v1alpha2, the only one kubelets before 1.23 speak.
+ */
+export function criAnswers(s: SimState, kubeletMinor: number): boolean {
+  const c = s.host.containerdRuntime;
+  if (!c) return true;
+  if (!c.criPlugin) return false;
+  const [major, minor] = c.version.split('.').map(Number);
+  if (major < 1 || (major === 1 && minor < 6)) return kubeletMinor < 26;
+  if (major >= 2) return kubeletMinor >= 23;
+  return true;
+}
+
+/** kubeadm's InPathChecks (checks.go addExecChecks), by kubeadm minor and the Kubernetes version it deploys. */
+function pathChecks(s: SimState, minor: number, k8sMinor: number): Check[] {
+  const missing = new Set(s.host.missingTools ?? []);
+  const out: Check[] = [];
+  const check = (tool: string, mandatory: boolean) => {
+    if (missing.has(tool))
+      out.push({ name: `FileExisting-${tool}`, message: `${tool} not found in system path`, warning: !mandatory });
+  };
+  // crictl: mandatory for a CRI runtime until kubeadm used the CRI API itself (1.31: a warning, 1.32: gone).
+  if (minor <= 30) check('crictl', true);
+  else if (minor === 31) check('crictl', false);
+  // conntrack: checked from 1.18 (PR #85857); from kubeadm 1.32 only for a control plane older than 1.32 (PR #126953).
+  if (minor >= 18 && k8sMinor < 32) check('conntrack', true);
+  for (const tool of ['ebtables', 'ethtool', 'socat']) check(tool, false);
+  return out;
+}
+
+function criError(minor: number, socket: string, why: 'absent' | 'unimplemented' = 'absent'): Check[] {
   const ep = socket.startsWith('unix://') ? socket : `unix://${socket}`;
   const path_ = ep.slice('unix://'.length);
-  const dial = `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix ${path_}: connect: no such file or directory"`;
+  const dial =
+    why === 'unimplemented'
+      ? 'rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService'
+      : `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix ${path_}: connect: no such file or directory"`;
   if (minor <= 30) {
     return [
       {
@@ -269,6 +304,8 @@ function preflightChecks(
   }
   if (!h.services.containerd?.active || !fs.existsSync(sim.at('/run/containerd/containerd.sock')))
     checks.push(...criError(minor, criSocket));
+  else if (!criAnswers(s, parseMinor(s.versions.kubelet))) checks.push(...criError(minor, criSocket, 'unimplemented'));
+  checks.push(...pathChecks(s, minor, k8sMinor));
   // bridge-nf / ip_forward: FileContent checks (the bridge check is gone from 1.30's kubeadm, kubernetes PR #122994).
   if (minor <= 29) {
     const br = readSysctlFile(sim, '/proc/sys/net/bridge/bridge-nf-call-iptables');
@@ -603,8 +640,14 @@ async function init(sim: Sim, minor: number, args: string[]): Promise<number> {
       etcd();
     }
 
-    // Can the control plane come up?
-    const kubeletHealthy = !(s.host.swap && cfg.failSwapOn && minor >= 23);
+    // Can the control plane come up? Not with swap on (failSwapOn), not when containerd's runc
+    // uses another cgroup driver than the kubelet (systemd), not on cgroup v2 before 1.19.
+    const kubeletMinor = parseMinor(s.versions.kubelet);
+    const kubeletHealthy =
+      !(s.host.swap && cfg.failSwapOn && minor >= 23) &&
+      s.host.containerdRuntime?.systemdCgroup !== false &&
+      !(s.host.cgroupVersion === 2 && kubeletMinor < 19) &&
+      criAnswers(s, kubeletMinor);
     let apiServerStarts = kubeletHealthy;
     if (c.psp && k8sMinor >= 25) apiServerStarts = false; // plugin "PodSecurityPolicy" is unknown
     const admFile = cfg.apiServerArgs['admission-control-config-file'];
