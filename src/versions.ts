@@ -145,6 +145,12 @@ export function criSocket(minor: number): string {
   return minor >= 24 ? 'unix:///var/run/containerd/containerd.sock' : '/run/containerd/containerd.sock';
 }
 
+/** The CRI socket as a URI (`unix:///…`), whichever form kubeadm is given: what crictl and the kubelet dial. */
+export function criSocketUri(minor: number): string {
+  const s = criSocket(minor);
+  return s.startsWith('unix://') ? s : `unix://${s}`;
+}
+
 /**
  * The node label that says the OS: `kubernetes.io/os` from 1.14; before that
  * only `beta.kubernetes.io/os` is set, and an affinity on the GA label would

@@ -14,7 +14,7 @@ import { hostPaths } from '../host/paths.js';
 import { joinArgv, parseJoinLine, validTtl } from '../join/join-line.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
-import { describeMisses } from '../steps/preflight.js';
+import { blocking, describeMisses } from '../steps/preflight.js';
 
 export async function joinCommandCommand(
   opts: { ttl?: string; output?: string },
@@ -76,8 +76,10 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
         `This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`,
       );
     } else {
-      const findings = await workerPreflight(runner, paths);
-      const misses = findings.filter((f) => !f.ok);
+      const { findings } = await workerPreflight(runner, paths);
+      const warnings = findings.filter((f) => !f.ok && f.warning);
+      if (warnings.length) io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
+      const misses = blocking(findings);
       if (misses.length) throw new CheckFailed(`the host is not ready to join:\n${describeMisses(misses)}`);
       io.err(`Joining ${line.endpoint} as ${nodeName} ...`);
       try {

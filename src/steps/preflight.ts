@@ -6,7 +6,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { confirm } from '../io.js';
-import { SKEW, criSocket, hasKubeadmConfigValidate } from '../versions.js';
+import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
+import { generationFindings, runtimeFindings, toolFindings } from './host-findings.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '../host/swap.js';
 import type { HostPaths } from '../host/paths.js';
@@ -21,6 +22,8 @@ export interface Finding {
   message: string;
   /** Commands that fix it (run with --yes or after a yes on the terminal). */
   fix?: { argv: string[]; input?: string }[];
+  /** Worth knowing, but kubeadm goes ahead (its own preflight warns too). */
+  warning?: boolean;
 }
 
 const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
@@ -127,15 +130,9 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     skewFinding('kubectl', kubectl, target, (m) => Math.abs(m - target) <= SKEW.kubectl, `kubectl v1.${target}`),
   );
 
-  const socket = criSocket(target).replace(/^unix:\/\//, '');
-  const socketOk = existsSync(ctx.paths.at(socket));
-  out.push({
-    name: 'container-runtime',
-    ok: socketOk,
-    message: socketOk
-      ? `containerd answers at ${socket}`
-      : `no container runtime socket at ${socket}: install containerd, set SystemdCgroup = true, and start it`,
-  });
+  out.push(...(await toolFindings(ctx.runner, target)));
+  out.push(...(await runtimeFindings(ctx.runner, ctx.paths, criSocketUri(target))));
+  out.push(...(await generationFindings(ctx.runner, ctx.paths, target)));
 
   const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
   const kubeletEnabled = enabled.stdout.trim() === 'enabled';
@@ -220,9 +217,14 @@ export function describeMisses(findings: Finding[]): string {
     .filter((f) => !f.ok)
     .map(
       (f) =>
-        `  ✗ ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
+        `  ${f.warning ? '!' : '✗'} ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
     )
     .join('\n');
+}
+
+/** Findings that stop preflight: not ok, and not a mere warning. */
+export function blocking(findings: Finding[]): Finding[] {
+  return findings.filter((f) => !f.ok && !f.warning);
 }
 
 export const preflight: Step = {
@@ -246,7 +248,9 @@ export const preflight: Step = {
         findings = await preflightFindings(ctx);
       }
     }
-    const misses = findings.filter((f) => !f.ok);
+    const warnings = findings.filter((f) => !f.ok && f.warning);
+    if (warnings.length) ctx.io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
+    const misses = blocking(findings);
     if (misses.length > 0) {
       const canFix = misses.some((f) => f.fix);
       throw new StepFailed(
