@@ -17,6 +17,17 @@ export type CriAnswer =
   | { kind: 'unreachable'; detail: string }
   | { kind: 'no-crictl' };
 
+/** The parts of `crictl info` kubestrap reads (containerd's CRI plugin status and config). */
+interface CrictlInfo {
+  status?: { conditions?: { type: string; status: boolean }[] };
+  config?: {
+    containerd?: {
+      defaultRuntimeName?: string;
+      runtimes?: Record<string, { options?: { SystemdCgroup?: unknown } }>;
+    };
+  };
+}
+
 /** A command that is not installed: the shell's 127, or execa's ENOENT. */
 export function notInstalled(r: { exitCode: number; stderr: string }): boolean {
   return r.exitCode === 127 || (r.exitCode !== 0 && /ENOENT|command not found/i.test(r.stderr));
@@ -36,13 +47,13 @@ export async function askCri(runner: Runner, endpoint: string): Promise<CriAnswe
     if (/code = Unimplemented/.test(detail)) return { kind: 'no-cri-v1', detail };
     return { kind: 'unreachable', detail };
   }
-  let info: Record<string, any>;
+  let info: CrictlInfo;
   try {
-    info = JSON.parse(r.stdout);
+    info = JSON.parse(r.stdout) as CrictlInfo;
   } catch {
     return { kind: 'unreachable', detail: `crictl info printed no JSON: ${r.stdout.trim().slice(0, 200)}` };
   }
-  const conditions: { type: string; status: boolean }[] = info.status?.conditions ?? [];
+  const conditions = info.status?.conditions ?? [];
   const containerd = info.config?.containerd ?? {};
   const runtime = containerd.runtimes?.[containerd.defaultRuntimeName ?? 'runc'];
   const systemd = runtime?.options?.SystemdCgroup;
