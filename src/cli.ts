@@ -141,6 +141,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('on a worker: preflight, kubeadm join, then wait for this node to be Ready')
     .requiredOption('--join-file <file>', 'the join command written by `kubestrap join-command -o FILE`')
     .option('--node-name <name>', 'name to register (default: the hostname)')
+    .option('--node-ip <address>', 'address the kubelet registers (e.g. the private NIC on a Vagrant VM)')
     .option('--wait-seconds <n>', 'how long to wait for the node to turn Ready', '600')
     .action(async (opts) => {
       const { joinCommand } = await import('./commands/join.js');

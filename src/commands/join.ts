@@ -4,14 +4,17 @@
  * `kubestrap join` (on a worker: preflight, kubeadm join, then wait for the
  * node to turn Ready).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
 import { FileLog } from '../exec/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
-import { joinArgv, parseJoinLine, validTtl } from '../join/join-line.js';
+import { parseJoinLine, validTtl } from '../join/join-line.js';
+import { renderJoinConfig } from '../join/join-config.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
 import { blocking, describeMisses } from '../steps/preflight.js';
@@ -51,6 +54,8 @@ export async function joinCommandCommand(
 export interface JoinOptions {
   joinFile: string;
   nodeName?: string;
+  /** The address the kubelet registers (not the NAT NIC's on a Vagrant VM). */
+  nodeIp?: string;
   yes?: boolean;
   waitSeconds?: string;
 }
@@ -66,6 +71,8 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1)
     throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
   const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
+  if (opts.nodeIp !== undefined && !isIP(opts.nodeIp))
+    throw new UserError(`"${opts.nodeIp}" is not an IP address`, undefined, '--node-ip');
   const paths = hostPaths();
   const runner = new ExecaRunner(new FileLog(paths.logFile));
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
@@ -76,14 +83,18 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
         `This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`,
       );
     } else {
-      const { findings } = await workerPreflight(runner, paths);
+      const { findings, kubeadmMinor } = await workerPreflight(runner, paths);
       const warnings = findings.filter((f) => !f.ok && f.warning);
       if (warnings.length) io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
       const misses = blocking(findings);
       if (misses.length) throw new CheckFailed(`the host is not ready to join:\n${describeMisses(misses)}`);
-      io.err(`Joining ${line.endpoint} as ${nodeName} ...`);
+      io.err(`Joining ${line.endpoint} as ${nodeName}${opts.nodeIp ? ` (${opts.nodeIp})` : ''} ...`);
+      // The token lives in this file only while kubeadm reads it: root's, 0600, removed after.
+      const config = path.join(paths.stateDir, 'join-config.yaml');
+      mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+      writeFileSync(config, renderJoinConfig(kubeadmMinor!, { line, nodeName, nodeIp: opts.nodeIp }), { mode: 0o600 });
       try {
-        await runner.run('kubeadm', [...joinArgv(line), '--node-name', nodeName], { mutates: true, signal });
+        await runner.run('kubeadm', ['join', '--config', config], { mutates: true, signal });
       } catch (e) {
         if (e instanceof CommandError) {
           throw new CheckFailed(
@@ -91,6 +102,8 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
           );
         }
         throw e;
+      } finally {
+        rmSync(config, { force: true });
       }
     }
     const ready = await runner.run(

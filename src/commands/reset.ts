@@ -14,6 +14,7 @@ import { hostPaths, type HostPaths } from '../host/paths.js';
 import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
 import { acquireLock } from '../workflow/lock.js';
 import { installedKubeconfig } from './up.js';
+import { criSocket, criSocketFlagNeeded } from '../versions.js';
 
 export interface ResetOptions {
   yes?: boolean;
@@ -33,10 +34,21 @@ export function isKubeadmNode(paths: HostPaths): boolean {
   ].some((p) => existsSync(paths.at(p)));
 }
 
+/**
+ * kubeadm before 1.24 picks the runtime from the sockets it finds: Docker's counts, and
+ * with two it refuses ("Found multiple CRI sockets"); 1.11-1.13 assume Docker. Name
+ * containerd's, as `up` did.
+ */
+function criSocketFlag(kubeadmVersion: string): string[] {
+  const m = /v?1\.(\d+)\.\d+/.exec(kubeadmVersion);
+  const minor = m ? Number(m[1]) : undefined;
+  return minor !== undefined && criSocketFlagNeeded(minor) ? ['--cri-socket', criSocket(minor)] : [];
+}
+
 export async function planReset(runner: Runner, paths: HostPaths, mode: IptablesMode): Promise<NetworkPlanStep[]> {
   const plan: NetworkPlanStep[] = [];
   const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
-  if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f'] });
+  if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f', ...criSocketFlag(kubeadm.stdout)] });
   plan.push(...(await planNetworkCleanup(runner, mode)));
   // kubeadm reset says itself that it leaves these (REAL-OUTPUTS.md §2).
   const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));

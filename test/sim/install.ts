@@ -83,6 +83,14 @@ export interface SimHostOptions {
   cgroupVersion?: 1 | 2;
   /** What /usr/sbin/iptables is: nft (default, current distributions) or legacy. */
   iptablesMode?: 'nft' | 'legacy';
+  /**
+   * The environment file with KUBELET_EXTRA_ARGS that the kubeadm package's kubelet drop-in
+   * reads. Default: /etc/sysconfig/kubelet for v1.24 (pkgs.k8s.io Debian packages published
+   * before 2023-09-18, kubernetes/release#3276), /etc/default/kubelet otherwise.
+   */
+  kubeletEnvFile?: string;
+  /** Docker's socket is there too (a host that had Docker): kubeadm before 1.24 then cannot pick a runtime. */
+  dockerSocket?: boolean;
   /** br_netfilter loaded (its sysctls exist, set to 1). Default false, as on a fresh Ubuntu. */
   brNetfilter?: boolean;
   /** net.ipv4.ip_forward = 1. Default false. */
@@ -294,6 +302,13 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
         : `version = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = ${h.systemdCgroup ?? true}\n`,
     );
   }
+  const kubeletMinor = Number(/^v?1\.(\d+)/.exec(versions.kubelet)?.[1] ?? 0);
+  writeFile(
+    root,
+    '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
+    `# Note: This dropin only works with kubeadm and kubelet v1.11+\n[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nEnvironmentFile=-${h.kubeletEnvFile ?? (kubeletMinor === 24 ? '/etc/sysconfig/kubelet' : '/etc/default/kubelet')}\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n`,
+  );
+  if (h.dockerSocket) writeFile(root, '/run/docker.sock', '');
   // The unified hierarchy has cgroup.controllers at its root; cgroup v1 mounts a tmpfs of controllers there.
   if ((h.cgroupVersion ?? 2) === 2)
     writeFile(root, '/sys/fs/cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids rdma misc\n');
