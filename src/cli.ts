@@ -90,6 +90,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('check readiness and pod security of the running cluster')
     .option('-c, --config <file>', 'cluster config')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('--wait', "first wait (up to the config's timeouts.waitSeconds) for the system workloads to roll out")
     .action(async (opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
       setExit(await verifyCommand(opts, processIo, interruptSignal()));
@@ -140,6 +141,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('on a worker: preflight, kubeadm join, then wait for this node to be Ready')
     .requiredOption('--join-file <file>', 'the join command written by `kubestrap join-command -o FILE`')
     .option('--node-name <name>', 'name to register (default: the hostname)')
+    .option('--node-ip <address>', 'address the kubelet registers (e.g. the private NIC on a Vagrant VM)')
     .option('--wait-seconds <n>', 'how long to wait for the node to turn Ready', '600')
     .action(async (opts) => {
       const { joinCommand } = await import('./commands/join.js');

@@ -5,17 +5,19 @@
  * node to turn Ready).
  */
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
 import { openLog } from '../exec/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
-import { checkWritablePath, readTextFile, writeFileAtomic } from '../host/files.js';
-import { joinArgv, joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
+import { checkWritablePath, readTextFile, removeQuietly, writeFileAtomic, writeTempFile } from '../host/files.js';
+import { joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
+import { renderJoinConfig } from '../join/join-config.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
-import { describeMisses } from '../steps/preflight.js';
+import { blocking, describeMisses } from '../steps/preflight.js';
 
 export async function joinCommandCommand(
   opts: { ttl?: string; output?: string },
@@ -57,6 +59,8 @@ const MAX_JOIN_FILE_BYTES = 64 * 1024;
 export interface JoinOptions {
   joinFile: string;
   nodeName?: string;
+  /** The address the kubelet registers (not the NAT NIC's on a Vagrant VM). */
+  nodeIp?: string;
   yes?: boolean;
   waitSeconds?: string;
 }
@@ -74,6 +78,8 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1)
     throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
   const nodeName = joinNodeName(opts.nodeName, os.hostname());
+  if (opts.nodeIp !== undefined && !isIP(opts.nodeIp))
+    throw new UserError(`"${opts.nodeIp}" is not an IP address`, undefined, '--node-ip');
   const paths = hostPaths();
   const runner = new ExecaRunner(openLog(paths.logFile, io));
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
@@ -84,12 +90,22 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
         `This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`,
       );
     } else {
-      const findings = await workerPreflight(runner, paths);
-      const misses = findings.filter((f) => !f.ok);
+      const { findings, kubeadmMinor } = await workerPreflight(runner, paths);
+      const warnings = findings.filter((f) => !f.ok && f.warning);
+      if (warnings.length) io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
+      const misses = blocking(findings);
       if (misses.length) throw new CheckFailed(`the host is not ready to join:\n${describeMisses(misses)}`);
-      io.err(`Joining ${line.endpoint} as ${nodeName} ...`);
+      io.err(`Joining ${line.endpoint} as ${nodeName}${opts.nodeIp ? ` (${opts.nodeIp})` : ''} ...`);
+      // The token lives in this file only while kubeadm reads it: root's, 0600, removed after.
+      // A fresh file created exclusively in the lock's directory: never through a link.
+      const config = writeTempFile(
+        paths.stateDir,
+        'join-config.yaml',
+        renderJoinConfig(kubeadmMinor!, { line, nodeName, nodeIp: opts.nodeIp }),
+        { mode: 0o600 },
+      );
       try {
-        await runner.run('kubeadm', [...joinArgv(line), '--node-name', nodeName], { mutates: true, signal });
+        await runner.run('kubeadm', ['join', '--config', config], { mutates: true, signal });
       } catch (e) {
         if (e instanceof CommandError) {
           throw new CheckFailed(
@@ -97,6 +113,8 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
           );
         }
         throw e;
+      } finally {
+        removeQuietly(config);
       }
     }
     const ready = await runner.run(

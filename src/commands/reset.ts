@@ -16,6 +16,7 @@ import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkP
 import { acquireLock } from '../workflow/lock.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 import { invokingUser, type InvokingUser } from '../context.js';
+import { criSocket, criSocketFlagNeeded } from '../versions.js';
 
 export interface ResetOptions {
   yes?: boolean;
@@ -43,6 +44,17 @@ export function installedKubeconfig(paths: HostPaths, user: InvokingUser): strin
   }
 }
 
+/**
+ * kubeadm before 1.24 picks the runtime from the sockets it finds: Docker's counts, and
+ * with two it refuses ("Found multiple CRI sockets"); 1.11-1.13 assume Docker. Name
+ * containerd's, as `up` did.
+ */
+function criSocketFlag(kubeadmVersion: string): string[] {
+  const m = /v?1\.(\d+)\.\d+/.exec(kubeadmVersion);
+  const minor = m ? Number(m[1]) : undefined;
+  return minor !== undefined && criSocketFlagNeeded(minor) ? ['--cri-socket', criSocket(minor)] : [];
+}
+
 export async function planReset(
   runner: Runner,
   paths: HostPaths,
@@ -53,7 +65,7 @@ export async function planReset(
   // Decided before kubeadm reset, which deletes admin.conf.
   const kubeconfig = installedKubeconfig(paths, user);
   const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
-  if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f'] });
+  if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f', ...criSocketFlag(kubeadm.stdout)] });
   plan.push(...(await planNetworkCleanup(runner, mode)));
   // kubeadm reset says itself that it leaves these (REAL-OUTPUTS.md §2); fixed paths, kubestrap's state last.
   const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));

@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import type { Io } from '../io.js';
 import { UserError } from '../errors.js';
 import { runChecks } from '../verify/checks.js';
+import { waitForSystemWorkloads } from '../verify/system-workloads.js';
 import { openSession } from './session.js';
 
 export async function verifyCommand(
-  opts: { config?: string; output?: string },
+  opts: { config?: string; output?: string; wait?: boolean },
   io: Io,
   signal: AbortSignal,
 ): Promise<number> {
@@ -18,6 +19,7 @@ export async function verifyCommand(
       `no kubeconfig at ${ctx.kubeconfig}: run \`sudo kubestrap up\` first (it installs one for you)`,
     );
   }
+  if (opts.wait) await waitForSystemWorkloads(ctx, ctx.deadline());
   const report = await runChecks(ctx);
   if (opts.output === 'json') {
     io.out(JSON.stringify(report));

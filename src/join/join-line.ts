@@ -97,16 +97,6 @@ export function joinNodeName(given: string | undefined, hostname: string): strin
   return name;
 }
 
-export function joinArgv(line: JoinLine): string[] {
-  return [
-    'join',
-    line.endpoint,
-    '--token',
-    line.token,
-    ...line.caCertHashes.flatMap((h) => ['--discovery-token-ca-cert-hash', h]),
-  ];
-}
-
 /** Go duration as kubeadm's --ttl reads it: 30m, 1h, 1h30m, 90s. */
 export function validTtl(ttl: string): boolean {
   return /^(\d+h)?(\d+m)?(\d+s)?$/.test(ttl) && ttl !== '' && !/^0+[hms]?$/.test(ttl);

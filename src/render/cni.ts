@@ -37,7 +37,7 @@ export function renderCni(cfg: ClusterConfig): CniRender {
   if (cfg.cni.manifest !== '') return customManifest(cfg);
   const minor = cfg.version.minor;
   const namespace = flannelNamespace(minor);
-  const args = ['--ip-masq', '--kube-subnet-mgr'];
+  const args = ['--ip-masq', '--kube-subnet-mgr', '--healthz-port=8081'];
   if (cfg.cni.iface !== '') args.push(`--iface=${cfg.cni.iface}`);
   const flannel = renderTemplate('cni/flannel.yaml.hbs', {
     namespace,

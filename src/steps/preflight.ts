@@ -6,8 +6,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { confirm } from '../io.js';
-import { SKEW, criSocket, hasKubeadmConfigValidate } from '../versions.js';
+import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
+import { generationFindings, runtimeFindings, toolFindings } from './host-findings.js';
 import { StepFailed, type Step } from '../workflow/step.js';
+import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '../host/swap.js';
+import type { HostPaths } from '../host/paths.js';
 import { kubeadmConfigPath, refuseLinks } from './files.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 
@@ -20,6 +23,8 @@ export interface Finding {
   message: string;
   /** Commands that fix it (run with --yes or after a yes on the terminal). */
   fix?: { argv: string[]; input?: string }[];
+  /** Worth knowing, but kubeadm goes ahead (its own preflight warns too). */
+  warning?: boolean;
 }
 
 const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
@@ -60,16 +65,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     message: uid === 0 ? 'running as root' : 'kubestrap up changes the host: run it with sudo',
   });
 
-  const swap = await ctx.runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
-  const swapOn = swap.exitCode === 0 && swap.stdout.trim() !== '';
-  out.push({
-    name: 'swap',
-    ok: !swapOn,
-    message: swapOn
-      ? `swap is on (${swap.stdout.trim().split('\n')[0].split(/\s+/)[0]}); the kubelet refuses to start with swap. Also remove it from /etc/fstab to keep it off after a reboot`
-      : 'swap is off',
-    fix: [{ argv: ['swapoff', '-a'] }],
-  });
+  out.push(swapFinding(await readSwap(ctx.runner, ctx.paths), ctx.paths));
 
   const bridge = await sysctlValue(ctx, 'net.bridge.bridge-nf-call-iptables');
   out.push({
@@ -135,15 +131,9 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     skewFinding('kubectl', kubectl, target, (m) => Math.abs(m - target) <= SKEW.kubectl, `kubectl v1.${target}`),
   );
 
-  const socket = criSocket(target).replace(/^unix:\/\//, '');
-  const socketOk = existsSync(ctx.paths.at(socket));
-  out.push({
-    name: 'container-runtime',
-    ok: socketOk,
-    message: socketOk
-      ? `containerd answers at ${socket}`
-      : `no container runtime socket at ${socket}: install containerd, set SystemdCgroup = true, and start it`,
-  });
+  out.push(...(await toolFindings(ctx.runner, target)));
+  out.push(...(await runtimeFindings(ctx.runner, ctx.paths, criSocketUri(target))));
+  out.push(...(await generationFindings(ctx.runner, ctx.paths, target)));
 
   const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
   const kubeletEnabled = enabled.stdout.trim() === 'enabled';
@@ -197,6 +187,12 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   return out;
 }
 
+/** Swap off now and after a reboot (fstab commented out, swap units masked). */
+export function swapFinding(state: SwapState, paths: HostPaths): Finding {
+  const ok = swapSettled(state);
+  return { name: 'swap', ok, message: describeSwap(state), ...(ok ? {} : { fix: swapFixes(state, paths) }) };
+}
+
 function skewFinding(
   tool: string,
   found: { found: boolean; minor?: number; raw: string },
@@ -227,9 +223,14 @@ export function describeMisses(findings: Finding[]): string {
     .filter((f) => !f.ok)
     .map(
       (f) =>
-        `  ✗ ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
+        `  ${f.warning ? '!' : '✗'} ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
     )
     .join('\n');
+}
+
+/** Findings that stop preflight: not ok, and not a mere warning. */
+export function blocking(findings: Finding[]): Finding[] {
+  return findings.filter((f) => !f.ok && !f.warning);
 }
 
 export const preflight: Step = {
@@ -257,7 +258,9 @@ export const preflight: Step = {
         findings = await preflightFindings(ctx);
       }
     }
-    const misses = findings.filter((f) => !f.ok);
+    const warnings = findings.filter((f) => !f.ok && f.warning);
+    if (warnings.length) ctx.io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
+    const misses = blocking(findings);
     if (misses.length > 0) {
       const canFix = misses.some((f) => f.fix);
       throw new StepFailed(

@@ -139,11 +139,19 @@ export async function runSteps(
         continue;
       }
       // verify (alwaysRun) only reads the cluster: it does not count as a change.
-      if (!step.alwaysRun) unchanged = false;
-      if (step.id !== 'preflight' && !step.alwaysRun) hostTouched = true;
+      if (!step.alwaysRun) {
+        unchanged = false;
+        if (step.id !== 'preflight') hostTouched = true;
+        // The cluster changes now: it is verified again only when this run gets to verify.
+        if (state.verifiedAt) {
+          delete state.verifiedAt;
+          save(state);
+        }
+      }
       await step.apply(ctx);
       await step.verify?.(ctx);
       if (!step.alwaysRun) record(state, step, inputs, elapsed(), ctx);
+      if (step.id === 'verify') state.verifiedAt = new Date().toISOString();
       delete state.lastFailure;
       save(state);
       outcomes.push({ name: step.id, status: 'applied', durationMs: elapsed() });
@@ -156,6 +164,7 @@ export async function runSteps(
       }
       const { message, hint } = describeFailure(e);
       state.lastFailure = { step: step.id, at: new Date().toISOString(), message };
+      delete state.verifiedAt;
       save(state);
       outcomes.push({ name: step.id, status: 'failed', durationMs: elapsed(), detail: message });
       reporter.fail(step, message, hint);

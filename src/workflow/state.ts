@@ -26,6 +26,12 @@ export interface UpState {
   kubernetesVersion?: string;
   steps: Record<string, StepRecord>;
   lastFailure?: { step: string; at: string; message: string };
+  /**
+   * When the verify step last passed. verify runs on every `up` and is never a step
+   * "done", but a provisioner needs to know that the last run finished with a verified
+   * cluster (the Vagrant lab then leaves it alone). Removed when verify fails.
+   */
+  verifiedAt?: string;
 }
 
 export function emptyState(): UpState {

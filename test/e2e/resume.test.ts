@@ -1,9 +1,18 @@
 /** Failures, retries and interruptions: up continues where it stopped. */
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
-import { lab, mutations } from './harness.js';
+import { lab, mutations, type Lab } from './harness.js';
 
 const CONFIG = 'kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\n';
+/** Until a fake was called with that word in its argv (the hang fault must fire in this run, not the next). */
+async function untilCalled(l: Lab, word: string): Promise<void> {
+  const deadline = Date.now() + 110_000;
+  while (!l.callsSince().some((c) => c.argv.includes(word))) {
+    if (Date.now() > deadline) throw new Error(`no call with ${word} within 110 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const initCount = (calls: { tool: string; argv: string[] }[]) =>
   mutations(calls).filter((c) => c.startsWith('kubeadm init')).length;
 
@@ -86,9 +95,9 @@ test('a permanent API error is not retried', async (t) => {
 test('killed during a step: the step is not recorded, and up again finishes it without re-initialising', async (t) => {
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
-  // Wait until kubestrap is inside the CNI step's wait, then kill it without warning.
-  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++)
-    await new Promise((r) => setTimeout(r, 50));
+  // Wait until kubestrap is inside the CNI step's wait, then kill it without warning. Preflight
+  // runs a few dozen commands before that: on a loaded machine it takes a while.
+  await untilCalled(l, 'rollout');
   child.kill('SIGKILL');
   await child;
   const state = JSON.parse(readFileSync(l.node.at('/var/lib/kubestrap/state.json'), 'utf8'));
@@ -107,8 +116,7 @@ test('killed during a step: the step is not recorded, and up again finishes it w
 test('Ctrl-C during a step exits 130 and says how to continue', async (t) => {
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
-  for (let i = 0; i < 600 && !l.callsSince().some((c) => c.argv.includes('rollout')); i++)
-    await new Promise((r) => setTimeout(r, 50));
+  await untilCalled(l, 'rollout');
   child.kill('SIGINT');
   const r = await child;
   t.is(r.exitCode, 130);

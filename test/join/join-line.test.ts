@@ -1,5 +1,5 @@
 import test from 'ava';
-import { joinArgv, joinNodeName, parseJoinLine, validTtl } from '../../src/join/join-line.js';
+import { joinNodeName, parseJoinLine, validTtl } from '../../src/join/join-line.js';
 
 const HASH = 'sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5';
 
@@ -8,14 +8,7 @@ test('reads the one-line form kubeadm token create prints (with its trailing spa
     `kubeadm join 192.168.56.10:6443 --token r8ydn9.nkbo1b94w7a6s8em --discovery-token-ca-cert-hash ${HASH} \n`,
     'f',
   );
-  t.deepEqual(joinArgv(line), [
-    'join',
-    '192.168.56.10:6443',
-    '--token',
-    'r8ydn9.nkbo1b94w7a6s8em',
-    '--discovery-token-ca-cert-hash',
-    HASH,
-  ]);
+  t.deepEqual(line, { endpoint: '192.168.56.10:6443', token: 'r8ydn9.nkbo1b94w7a6s8em', caCertHashes: [HASH] });
 });
 
 test('reads the multi-line form kubeadm init prints (backslash, tab)', (t) => {

@@ -67,7 +67,31 @@ test.serial('a fresh run applies every step in order and records them', async (t
     ['preflight', 'kubeadm-init', 'pod-security', 'cni'],
     'verify is never recorded as done',
   );
+  t.regex(readState(ctx.paths.stateFile).verifiedAt ?? '', /^\d{4}-\d\d-\d\dT/, 'but when it last passed is');
 });
+
+test.serial(
+  'verifiedAt: kept by a run that changes nothing, removed when verify fails or a step applies',
+  async (t) => {
+    const ctx = fakeCtx();
+    const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
+    t.true((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+    const first = readState(ctx.paths.stateFile).verifiedAt;
+    t.truthy(first);
+    t.true((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+    t.truthy(readState(ctx.paths.stateFile).verifiedAt);
+    const failing: FakeWorld = { ...w, failOn: 'verify' };
+    t.false((await runSteps(ctx, fakeSteps(failing), {}, reporter)).ok);
+    t.is(readState(ctx.paths.stateFile).verifiedAt, undefined);
+    t.is(readState(ctx.paths.stateFile).lastFailure?.step, 'verify');
+    t.true((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+    t.truthy(readState(ctx.paths.stateFile).verifiedAt);
+    // A changed input re-applies its step: unverified from then on, even if the run is interrupted before verify.
+    const changed: FakeWorld = { ...w, inputs: { cni: 'other' }, interruptOn: 'verify' };
+    t.true((await runSteps(ctx, fakeSteps(changed), {}, reporter)).interrupted);
+    t.is(readState(ctx.paths.stateFile).verifiedAt, undefined);
+  },
+);
 
 test.serial('after a failure, the next run continues from the failed step', async (t) => {
   const ctx = fakeCtx();
