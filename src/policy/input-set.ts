@@ -36,13 +36,20 @@ export class InputSet {
         this.spoolDir = await mkdtemp(path.join(tmpdir(), 'kubestrap-stdin-'));
         this.spoolFile = path.join(this.spoolDir, 'stdin');
         const out = createWriteStream(this.spoolFile, { encoding: 'utf8' });
+        // Bad input stops the copy while a write may still be in flight; its failure
+        // then (ERR_STREAM_DESTROYED) must not surface as an unhandled 'error' event.
+        let spoolError: unknown;
+        out.on('error', (e) => {
+          spoolError ??= e;
+        });
         const { stream } = openInput('-', this.stdin);
         try {
           yield* readObjects(tee(stream, out), STDIN_NAME);
         } catch (e) {
-          out.destroy();
+          await new Promise((resolve) => out.destroy().once('close', resolve));
           throw e;
         }
+        if (spoolError) throw spoolError;
         out.end();
         await once(out, 'finish');
       } else {
