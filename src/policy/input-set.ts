@@ -4,10 +4,9 @@
  * `policy check` must know every PodSecurityPolicy and RBAC object before it can
  * judge the first pod, and they may come after the pods (`kubectl get pods -o json |
  * kubestrap policy check -f - -f policies.yaml`). Holding all pods in memory would
- * make memory grow with the input, so the inputs are read twice instead: a first
- * pass collects policies and RBAC (and finds every input error before anything is
- * printed), a second pass streams the pods. Stdin cannot be read twice, so the first
- * pass copies it to a temporary file that the second pass reads.
+ * make memory grow with the input, so when policies or RBAC come late the inputs are
+ * read a second time instead. Stdin cannot be read twice, so the first pass copies it
+ * to a temporary file that the second pass reads.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,9 +21,11 @@ export class InputSet {
   private spoolDir: string | undefined;
   private spoolFile: string | undefined;
 
+  /** `replay: false`: second() will not be called, so stdin is not copied. */
   constructor(
     readonly paths: readonly string[],
     private readonly stdin: Readable = process.stdin,
+    private readonly replay = true,
   ) {
     if (paths.filter((p) => p === '-').length > 1) throw new UserError('stdin ("-") can be read only once');
   }
@@ -32,10 +33,12 @@ export class InputSet {
   /** First pass: every object, in order; stdin is copied aside for the second pass. */
   async *first(): AsyncGenerator<SourceObject> {
     for (const p of this.paths) {
-      if (p === '-') {
+      if (p === '-' && !this.replay) {
+        yield* readObjects(openInput('-', this.stdin).stream, STDIN_NAME);
+      } else if (p === '-') {
         this.spoolDir = await mkdtemp(path.join(tmpdir(), 'kubestrap-stdin-'));
         this.spoolFile = path.join(this.spoolDir, 'stdin');
-        const out = createWriteStream(this.spoolFile, { encoding: 'utf8' });
+        const out = createWriteStream(this.spoolFile);
         // Bad input stops the copy while a write may still be in flight; its failure
         // then (ERR_STREAM_DESTROYED) must not surface as an unhandled 'error' event.
         let spoolError: unknown;
@@ -46,7 +49,7 @@ export class InputSet {
         try {
           yield* readObjects(tee(stream, out), STDIN_NAME);
         } catch (e) {
-          await new Promise((resolve) => out.destroy().once('close', resolve));
+          await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
           throw e;
         }
         if (spoolError) throw spoolError;
@@ -73,9 +76,8 @@ export class InputSet {
 }
 
 /** Passes the chunks of `input` through, writing each to `out` as well. */
-async function* tee(input: AsyncIterable<string | Buffer>, out: WriteStream): AsyncGenerator<string> {
-  for await (const raw of input) {
-    const chunk = typeof raw === 'string' ? raw : raw.toString('utf8');
+async function* tee(input: AsyncIterable<string | Buffer>, out: WriteStream): AsyncGenerator<string | Buffer> {
+  for await (const chunk of input) {
     if (!out.write(chunk)) await once(out, 'drain');
     yield chunk;
   }

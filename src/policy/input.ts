@@ -13,7 +13,9 @@
  */
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { load, YAMLException } from 'js-yaml';
 import { UserError } from '../errors.js';
 import { jsonErrorOffset, positionIn } from './input/json-error.js';
@@ -32,14 +34,43 @@ export interface SourceObject {
 
 export const STDIN_NAME = '<stdin>';
 
-/** Opens a `-f` argument as a text stream; `-` is `stdin`. */
+/** Opens a `-f` argument as a byte stream; `-` is `stdin`. */
 export function openInput(path: string, stdin: Readable = process.stdin): { name: string; stream: Readable } {
-  if (path === '-') {
-    stdin.setEncoding('utf8');
-    return { name: STDIN_NAME, stream: stdin };
-  }
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  if (path === '-') return { name: STDIN_NAME, stream: stdin };
+  // Big reads: a kubectl dump is tens of megabytes, and each chunk costs a round trip.
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   return { name: path, stream };
+}
+
+/**
+ * UTF-8 bytes to text, chunk by chunk. kubectl output is nearly always ASCII, which
+ * converts byte for byte (cheaper than UTF-8 decoding); any other chunk, and any chunk
+ * after one that ended inside a multi-byte character, goes through the UTF-8 decoder.
+ */
+class Utf8Text {
+  private readonly decoder = new StringDecoder('utf8');
+  private carry = false;
+
+  text(chunk: string | Buffer): string {
+    if (typeof chunk === 'string') return chunk;
+    if (!this.carry && isAscii(chunk)) return chunk.toString('latin1');
+    this.carry = endsInsideCharacter(chunk);
+    return this.decoder.write(chunk);
+  }
+
+  end(): string {
+    return this.decoder.end();
+  }
+}
+
+/** Whether the last bytes start a UTF-8 sequence that the next chunk completes. */
+function endsInsideCharacter(b: Buffer): boolean {
+  for (let k = 1; k <= 3 && k <= b.length; k++) {
+    const byte = b[b.length - k];
+    if (byte < 0x80) return false;
+    if (byte >= 0xc0) return k < (byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2);
+  }
+  return false;
 }
 
 /** Turns an fs error on open into the UserError the CLI prints (exit 2). */
@@ -58,29 +89,31 @@ interface Splitter<P> {
 
 /**
  * All objects in one input, in order, Lists expanded. `file` is the name used in
- * positions. The stream must deliver strings (setEncoding('utf8')).
+ * positions. The stream may deliver bytes (UTF-8) or strings.
  */
 export async function* readObjects(stream: AsyncIterable<string | Buffer>, file: string): AsyncGenerator<SourceObject> {
-  let mode: 'json' | 'yaml' | undefined;
+  let mode: 'json' | 'yaml' = 'yaml';
   let splitter: Splitter<unknown> | undefined;
   let pending = '';
-  try {
-    for await (const raw of stream) {
-      const chunk = typeof raw === 'string' ? raw : raw.toString('utf8');
-      if (!mode) {
-        pending += chunk;
-        const first = /[^\s\ufeff]/.exec(pending);
-        if (!first) continue;
-        mode = first[0] === '{' || first[0] === '[' ? 'json' : 'yaml';
-        splitter = mode === 'json' ? new JsonSplitter() : new YamlSplitter();
-        yield* emit(mode, splitter.push(pending), file);
-        pending = '';
-        continue;
-      }
-      yield* emit(mode, splitter!.push(chunk), file);
+  const decoder = new Utf8Text();
+  // Like kubectl: JSON when the first non-blank character opens an object or array.
+  function* feed(chunk: string): Generator<SourceObject> {
+    if (!splitter) {
+      pending += chunk;
+      const first = /[^\s\ufeff]/.exec(pending);
+      if (!first) return;
+      mode = first[0] === '{' || first[0] === '[' ? 'json' : 'yaml';
+      splitter = mode === 'json' ? new JsonSplitter() : new YamlSplitter();
+      chunk = pending;
+      pending = '';
     }
-    if (!mode) return; // empty or blank input: no objects
-    yield* emit(mode, splitter!.end(), file);
+    yield* emit(mode, splitter.push(chunk), file);
+  }
+  try {
+    for await (const raw of stream) yield* feed(decoder.text(raw));
+    yield* feed(decoder.end());
+    // An empty or blank input has no splitter and no objects.
+    if (splitter) yield* emit(mode, splitter.end(), file);
   } catch (e) {
     if (e instanceof JsonSplitError)
       throw new UserError(`invalid JSON: ${e.message}`, { file, line: e.line, col: e.col });
