@@ -8,12 +8,23 @@
  * it is loaded, so a hostile name can never inject YAML.
  */
 import Handlebars from 'handlebars';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 
-export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
+/**
+ * templates/ of the package this module belongs to: found from here upwards, because the
+ * code runs from src/render/ (tests), from the bundle's dist/chunks/ and from an npm install.
+ */
+export const TEMPLATES_DIR = path.join(packageRoot(path.dirname(fileURLToPath(import.meta.url))), 'templates');
+
+function packageRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'package.json'))) return d;
+    if (path.dirname(d) === d) throw new Error(`no package.json above ${dir}: cannot find kubestrap's templates`);
+  }
+}
 
 const hbs = Handlebars.create();
 

@@ -1,6 +1,6 @@
 /**
  * `kubestrap policy check` and `kubestrap policy can-i` as a user runs them: a real
- * process (node --import tsx src/cli.ts), real files and stdin, exit codes and the
+ * process (the bundled dist/cli.js that users run), real files and stdin, exit codes and the
  * exact -o json shape of CONTRACT.md.
  */
 import test from 'ava';
@@ -8,11 +8,12 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CLI } from '../helpers/cli.js';
 
 const FIX = 'test/fixtures/pods';
 
 async function kubestrap(args: string[], input = '') {
-  const r = await execa('node', ['--import', 'tsx', 'src/cli.ts', ...args], { input, reject: false });
+  const r = await execa('node', [CLI, ...args], { input, reject: false });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
