@@ -15,8 +15,7 @@
 // then for pods every policy refuses (all five tried, messages built).
 // In-process: the engine alone, without process start-up or output (process.mjs measures
 // the whole command). Runs the TypeScript sources through tsx (scripts/bench.mjs loads it).
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,13 +30,6 @@ const gc = runInNewContext('gc');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const src = (p) => pathToFileURL(path.resolve(here, '../../src', p)).href;
 const TARGET = 20_000;
-const POLICIES = [
-  'baseline',
-  'ingress-nginx',
-  'privileged-restricted',
-  'privileged-root-volumes-restricted',
-  'restricted',
-];
 
 const { values } = parseArgs({
   options: { pods: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } },
@@ -49,71 +41,7 @@ const { readObjects } = await import(src('policy/input.ts'));
 const { classify } = await import(src('policy/objects.ts'));
 const { PspAdmission } = await import(src('policy/psp/admission.ts'));
 const { buildPolicy } = await import(src('policy/psp/library.ts'));
-
-/** A Deployment as kubectl prints it: one init container and two containers, no pod-level extras. */
-function deployment(i, refused) {
-  const c = (name, extra = {}) => ({
-    name,
-    image: `registry.example/${name}:1.${i % 17}`,
-    imagePullPolicy: 'IfNotPresent',
-    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-    terminationMessagePath: '/dev/termination-log',
-    terminationMessagePolicy: 'File',
-    ...extra,
-  });
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: `web-${i}`, namespace: `team-${i % 50}`, labels: { app: `web-${i}` } },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: `web-${i}` } },
-      template: {
-        metadata: { labels: { app: `web-${i}` }, annotations: { 'prometheus.io/scrape': 'true' } },
-        spec: {
-          securityContext: { runAsUser: 1000 + (i % 7), fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
-          initContainers: [c('migrate', { command: ['/migrate', '--once'] })],
-          containers: [
-            c('web', {
-              ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP', ...(refused ? { hostPort: 8080 } : {}) }],
-              env: [{ name: 'MODE', value: 'prod' }],
-              volumeMounts: [
-                { name: 'cache', mountPath: '/cache' },
-                { name: 'config', mountPath: '/etc/web' },
-              ],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'], ...(refused ? { add: ['SYS_ADMIN'] } : {}) },
-              },
-            }),
-            c('metrics', { ports: [{ containerPort: 9090, name: 'metrics' }] }),
-          ],
-          volumes: [
-            { name: 'cache', emptyDir: {} },
-            { name: 'config', configMap: { name: `web-${i}` } },
-            { name: 'kube-api-access', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
-          ],
-        },
-      },
-    },
-  };
-}
-
-/** Writes the List to `file` as kubectl would print it, without holding it in memory. */
-async function writeList(file, n, refused) {
-  const out = createWriteStream(file, { encoding: 'utf8' });
-  const write = async (text) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write('{\n    "apiVersion": "v1",\n    "items": [\n');
-  for (let i = 0; i < n; i++) {
-    const item = JSON.stringify(deployment(i, refused), null, 4).replace(/^/gm, '        ');
-    await write((i ? ',\n' : '') + item);
-  }
-  await write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n');
-  out.end();
-  await once(out, 'finish');
-}
+const { POLICIES, writeList } = await import('./lib/fixtures.mjs');
 
 const admission = new PspAdmission(POLICIES.map((name) => buildPolicy(name, 24, [])));
 const allUsable = { isAuthorized: () => true };

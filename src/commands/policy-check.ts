@@ -16,14 +16,16 @@ import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { changes } from '../policy/diff.js';
+import { objectsOf } from '../policy/input.js';
 import { InputSet } from '../policy/input-set.js';
-import { classify, type Classified, type PodInput } from '../policy/objects.js';
+import type { PssJob } from '../policy/check/pss-batch.js';
+import { classify, type Classified, type PodInput, title } from '../policy/objects.js';
 import { OutputSpool } from '../policy/output-spool.js';
 import { NO_PROVIDERS_MESSAGE, PspAdmission, withoutPspAnnotation, type AdmitResult } from '../policy/psp/admission.js';
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
 import { podServiceAccount } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
-import type { PssLevel, PssVersion, PssViolation } from '../policy/pss/types.js';
+import type { PssLevel } from '../policy/pss/types.js';
 import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, type RbacObject } from '../policy/rbac.js';
 
 export interface PolicyCheckOptions {
@@ -57,6 +59,8 @@ export async function policyCheckCommand(opts: PolicyCheckOptions, io: Io, stdin
   // checked before reading anything, so a typo fails fast.
   const pss: PssModule | undefined = opts.level !== undefined ? await import('../policy/pss/evaluate.js') : undefined;
   const pssVersion = pss?.parsePssVersion(opts.pssVersion ?? 'latest');
+  const pssJob: PssJob | undefined =
+    pss !== undefined ? { level: opts.level as PssLevel, version: pssVersion!, json: output === 'json' } : undefined;
   if (pss && (opts.as || (opts.allow ?? []).length > 0))
     io.err('note: --as and --allow choose PodSecurityPolicies; Pod Security Standards do not use them');
 
@@ -66,9 +70,7 @@ export async function policyCheckCommand(opts: PolicyCheckOptions, io: Io, stdin
   try {
     const emit = output === 'json' ? jsonEmitter(spool) : textEmitter(spool, opts.as);
     const run =
-      pss !== undefined
-        ? await checkPss(inputs, pss, opts.level as PssLevel, pssVersion!, emit, io)
-        : await checkPsp(inputs, opts, emit, spool, io);
+      pssJob !== undefined ? await checkPss(inputs, pssJob, emit, io) : await checkPsp(inputs, opts, emit, spool, io);
     emit.end(run.pods, run.refused);
     await spool.flush(io);
     return run.refused > 0 ? 1 : 0;
@@ -89,12 +91,16 @@ class Census {
     if (c.type === 'psp') this.policies.set(c.policy.metadata.name, c.policy);
     else if (c.type === 'rbac') this.rbac.push(c.object);
     else {
-      const perFile = this.ignored.get(c.where.file) ?? new Map<string, number>();
-      perFile.set(c.kind, (perFile.get(c.kind) ?? 0) + 1);
-      this.ignored.set(c.where.file, perFile);
+      this.ignore(c.where.file, c.kind);
       return false;
     }
     return true;
+  }
+
+  ignore(file: string, kind: string): void {
+    const perFile = this.ignored.get(file) ?? new Map<string, number>();
+    perFile.set(kind, (perFile.get(kind) ?? 0) + 1);
+    this.ignored.set(file, perFile);
   }
 
   noteIgnored(io: Io): void {
@@ -111,39 +117,23 @@ interface Run {
 }
 
 /** One pass: each pod is judged as soon as it is read. */
-async function checkPss(
-  inputs: InputSet,
-  pss: PssModule,
-  level: PssLevel,
-  version: PssVersion,
-  emit: Emitter,
-  io: Io,
-): Promise<Run> {
-  const label: PssLabel = {
-    level,
-    version: pss.formatPssVersion(version),
-    levelVersion: pss.formatLevelVersion(level, version),
-  };
-  const census = new Census();
-  let pods = 0;
-  let refused = 0;
-  for await (const src of inputs.first()) {
-    const c = classify(src);
-    if (c.type !== 'pod') {
-      census.take(c);
-      continue;
-    }
-    pods++;
-    const violations = pss.evaluatePss(c.pod, level, version);
-    if (violations.length > 0) refused++;
-    emit.pss(c, label, violations);
+async function checkPss(inputs: InputSet, job: PssJob, emit: Emitter, io: Io): Promise<Run> {
+  const batch = await import('../policy/check/pss-batch.js');
+  const tally = batch.emptyTally();
+  for await (const b of inputs.firstBatches()) {
+    const out: string[] = [];
+    batch.judgePss(job, b.file, b.pieces, out, tally);
+    emit.batch(out.join(''));
   }
+  const census = new Census();
+  for (const [file, kind] of tally.ignored) census.ignore(file, kind);
   census.noteIgnored(io);
-  if (census.policies.size > 0)
+  const policies = new Set(tally.policies).size;
+  if (policies > 0)
     io.err(
-      `note: --level given: checking Pod Security Standards; the ${census.policies.size} PodSecurityPolicies in the input are not used`,
+      `note: --level given: checking Pod Security Standards; the ${policies} PodSecurityPolicies in the input are not used`,
     );
-  return { pods, refused };
+  return { pods: tally.pods, refused: tally.refused };
 }
 
 /**
@@ -164,20 +154,24 @@ async function checkPsp(
   let again = false;
   let pods = 0;
   let refused = 0;
-  for await (const src of inputs.first()) {
-    const c = classify(src);
-    if (c.type !== 'pod') {
-      if (census.take(c) && pods > 0) again = true;
-      continue;
+  for await (const batch of inputs.firstBatches()) {
+    for (const piece of batch.pieces) {
+      for (const src of objectsOf(piece, batch.file)) {
+        const c = classify(src);
+        if (c.type !== 'pod') {
+          if (census.take(c) && pods > 0) again = true;
+          continue;
+        }
+        pods++;
+        // Without any policy yet there is nothing to judge with; they may still come.
+        if (again || census.policies.size === 0) {
+          again = true;
+          continue;
+        }
+        judge ??= new Judge(census, opts);
+        if (!judge.admit(c, emit)) refused++;
+      }
     }
-    pods++;
-    // Without any policy yet there is nothing to judge with; they may still come.
-    if (again || census.policies.size === 0) {
-      again = true;
-      continue;
-    }
-    judge ??= new Judge(census, opts);
-    if (!judge.admit(c, emit)) refused++;
   }
   census.noteIgnored(io);
   if (census.policies.size === 0) {
@@ -191,9 +185,13 @@ async function checkPsp(
     emit.restart();
     judge = new Judge(census, opts);
     refused = 0;
-    for await (const src of inputs.second()) {
-      const c = classify(src);
-      if (c.type === 'pod' && !judge.admit(c, emit)) refused++;
+    for await (const batch of inputs.secondBatches()) {
+      for (const piece of batch.pieces) {
+        for (const src of objectsOf(piece, batch.file)) {
+          const c = classify(src);
+          if (c.type === 'pod' && !judge.admit(c, emit)) refused++;
+        }
+      }
     }
   }
   warnAboutPolicies(judge.admission, census, opts, io);
@@ -246,24 +244,13 @@ function warnAboutPolicies(admission: PspAdmission, census: Census, opts: Policy
 
 // --- output --------------------------------------------------------------------
 
-/** How a PSS verdict is labelled: `restricted`, `v1.30`, `restricted:v1.30`. */
-interface PssLabel {
-  level: PssLevel;
-  version: string;
-  levelVersion: string;
-}
-
 interface Emitter {
   psp(p: PodInput, r: AdmitResult, usable: () => string[]): void;
-  pss(p: PodInput, label: PssLabel, violations: PssViolation[]): void;
+  /** Output made elsewhere (check/pss-batch.ts): text lines, or `,\n`-led JSON entries. */
+  batch(text: string): void;
   end(pods: number, refused: number): void;
   /** Forgets what was emitted (the spool was discarded for a second pass). */
   restart(): void;
-}
-
-/** `Deployment demo/web` */
-function title(p: PodInput): string {
-  return `${p.kind} ${p.namespace}/${p.name || '(unnamed)'}`;
 }
 
 function textEmitter(out: OutputSpool, requester?: string): Emitter {
@@ -298,13 +285,8 @@ function textEmitter(out: OutputSpool, requester?: string): Emitter {
         }
       }
     },
-    pss(p, label, violations) {
-      if (violations.length === 0) {
-        line(`${title(p)}: allowed by ${label.levelVersion}`);
-        return;
-      }
-      line(`${title(p)}: violates PodSecurity "${label.levelVersion}"`);
-      for (const v of violations) line(`    ${pssMessage(v)}`);
+    batch(text) {
+      if (text !== '') out.write(text);
     },
     end(pods, refused) {
       const admitted = pods - refused;
@@ -319,23 +301,22 @@ function textEmitter(out: OutputSpool, requester?: string): Emitter {
   };
 }
 
-/** `reason (detail)`, as the PodSecurity plugin joins them. */
-function pssMessage(v: PssViolation): string {
-  return v.detail ? `${v.reason} (${v.detail})` : v.reason;
-}
-
 /**
  * One JSON array, one entry per line: `[`, the entries separated by `,`, `]`. Each
- * entry is serialised on its own as it comes, never the whole array at once. PSS
- * entries are written field by field: their shape is fixed and their keys constant.
+ * entry is serialised on its own as it comes, never the whole array at once.
  */
 function jsonEmitter(out: OutputSpool): Emitter {
-  let count = 0;
-  const put = (entry: string) => out.write(count++ === 0 ? `[\n${entry}` : `,\n${entry}`);
+  let started = false;
+  // Entries arrive led by ",\n"; the first one's comma opens the array instead.
+  const put = (text: string) => {
+    if (text === '') return;
+    out.write(started ? text : `[${text.slice(1)}`);
+    started = true;
+  };
   return {
     psp(p, r) {
       put(
-        JSON.stringify({
+        `,\n${JSON.stringify({
           kind: p.kind,
           namespace: p.namespace,
           name: p.name,
@@ -343,26 +324,15 @@ function jsonEmitter(out: OutputSpool): Emitter {
           policy: r.policy,
           pod: r.pod,
           reasons: r.reasons,
-        }),
+        })}`,
       );
     },
-    pss(p, label, violations) {
-      let list = '';
-      for (let i = 0; i < violations.length; i++) {
-        const v = violations[i];
-        list += `${i > 0 ? ',' : ''}{"check":${JSON.stringify(v.check)},"message":${JSON.stringify(pssMessage(v))}}`;
-      }
-      put(
-        `{"kind":${JSON.stringify(p.kind)},"namespace":${JSON.stringify(p.namespace)},"name":${JSON.stringify(p.name)},` +
-          `"admitted":${violations.length === 0},"level":${JSON.stringify(label.level)},"version":${JSON.stringify(label.version)},` +
-          `"violations":[${list}]}`,
-      );
-    },
+    batch: put,
     end() {
-      out.write(count === 0 ? '[]\n' : '\n]\n');
+      out.write(started ? '\n]\n' : '[]\n');
     },
     restart() {
-      count = 0;
+      started = false;
     },
   };
 }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { UserError } from '../errors.js';
-import { openInput, readFile, readObjects, STDIN_NAME, type SourceObject } from './input.js';
+import { objectsOf, openFile, openInput, type Piece, readPieces, STDIN_NAME, type SourceObject } from './input.js';
 
 export class InputSet {
   private spoolDir: string | undefined;
@@ -32,9 +32,19 @@ export class InputSet {
 
   /** First pass: every object, in order; stdin is copied aside for the second pass. */
   async *first(): AsyncGenerator<SourceObject> {
+    for await (const b of this.firstBatches()) for (const p of b.pieces) yield* objectsOf(p, b.file);
+  }
+
+  /** Second pass: the same objects again (call after first() has run to its end). */
+  async *second(): AsyncGenerator<SourceObject> {
+    for await (const b of this.secondBatches()) for (const p of b.pieces) yield* objectsOf(p, b.file);
+  }
+
+  /** First pass, a batch of pieces per chunk read (see readPieces: take each batch whole, in order). */
+  async *firstBatches(): AsyncGenerator<Batch> {
     for (const p of this.paths) {
       if (p === '-' && !this.replay) {
-        yield* readObjects(openInput('-', this.stdin).stream, STDIN_NAME);
+        yield* batches(readPieces(openInput('-', this.stdin).stream, STDIN_NAME), STDIN_NAME);
       } else if (p === '-') {
         this.spoolDir = await mkdtemp(path.join(tmpdir(), 'kubestrap-stdin-'));
         this.spoolFile = path.join(this.spoolDir, 'stdin');
@@ -47,7 +57,7 @@ export class InputSet {
         });
         const { stream } = openInput('-', this.stdin);
         try {
-          yield* readObjects(tee(stream, out), STDIN_NAME);
+          yield* batches(readPieces(tee(stream, out), STDIN_NAME), STDIN_NAME);
         } catch (e) {
           await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
           throw e;
@@ -56,16 +66,16 @@ export class InputSet {
         out.end();
         await once(out, 'finish');
       } else {
-        yield* readFile(p);
+        yield* batches(readPieces(await openFile(p), p), p);
       }
     }
   }
 
-  /** Second pass: the same objects again (call after first() has run to its end). */
-  async *second(): AsyncGenerator<SourceObject> {
+  /** Second pass, in batches (call after the first pass has run to its end). */
+  async *secondBatches(): AsyncGenerator<Batch> {
     for (const p of this.paths) {
-      if (p === '-') yield* readFile(this.spoolFile!, STDIN_NAME);
-      else yield* readFile(p);
+      const name = p === '-' ? STDIN_NAME : p;
+      yield* batches(readPieces(await openFile(p === '-' ? this.spoolFile! : p, name), name), name);
     }
   }
 
@@ -73,6 +83,16 @@ export class InputSet {
   async dispose(): Promise<void> {
     if (this.spoolDir) await rm(this.spoolDir, { recursive: true, force: true });
   }
+}
+
+/** The pieces read from one chunk of one input. */
+export interface Batch {
+  file: string;
+  pieces: Iterable<Piece>;
+}
+
+async function* batches(from: AsyncIterable<Iterable<Piece>>, file: string): AsyncGenerator<Batch> {
+  for await (const pieces of from) yield { file, pieces };
 }
 
 /** Passes the chunks of `input` through, writing each to `out` as well. */

@@ -21,7 +21,7 @@ import { UserError } from '../errors.js';
 import { jsonErrorOffset, positionIn } from './input/json-error.js';
 import { JsonSplitError, JsonSplitter, type JsonPiece } from './input/json-split.js';
 import { MANIFEST_SCHEMA } from './input/yaml-schema.js';
-import { YamlSplitter } from './input/yaml-split.js';
+import { type YamlPiece, YamlSplitter } from './input/yaml-split.js';
 
 /** One object read from the input, with where it starts. */
 export interface SourceObject {
@@ -82,9 +82,86 @@ function inputError(e: unknown, file: string): never {
   throw e;
 }
 
-interface Splitter<P> {
-  push(chunk: string): P[];
-  end(): P[];
+/**
+ * A piece of input text worth parsing on its own: a JSON value or List item, or a YAML
+ * document or List entry, with where it starts.
+ */
+export interface Piece {
+  json: boolean;
+  text: string;
+  line: number;
+  col: number;
+  /** JSON already parsed by the splitter (its pretty-printed fast path parses as it splits). */
+  value?: unknown;
+  /** YAML: the stream line of each line, for a List's wrapper (its lines are not contiguous). */
+  lineMap?: number[];
+  /** YAML: the wrapper left over after a List's entries were split off; it yields no object. */
+  listWrapper?: boolean;
+}
+
+/**
+ * The pieces of one input, a batch per chunk read. Take each batch's pieces before
+ * asking for the next batch: they are produced (and, for JSON, parsed) one at a time as
+ * they are taken, so parsed objects never pile up and one chunk costs one await, not
+ * one per object.
+ */
+export async function* readPieces(
+  stream: AsyncIterable<string | Buffer>,
+  file: string,
+): AsyncGenerator<Iterable<Piece>> {
+  let json = false;
+  let splitter: JsonSplitter | YamlSplitter | undefined;
+  let pending = '';
+  const decoder = new Utf8Text();
+  // Like kubectl: JSON when the first non-blank character opens an object or array.
+  const feed = (chunk: string): Iterable<Piece> => {
+    if (!splitter) {
+      pending += chunk;
+      const first = /[^\s\ufeff]/.exec(pending);
+      if (!first) return [];
+      json = first[0] === '{' || first[0] === '[';
+      splitter = json ? new JsonSplitter() : new YamlSplitter();
+      chunk = pending;
+      pending = '';
+    }
+    return pieces(json, splitter.push(chunk), file);
+  };
+  try {
+    for await (const raw of stream) yield feed(decoder.text(raw));
+    yield feed(decoder.end());
+    // An empty or blank input has no splitter and no pieces.
+    if (splitter) yield pieces(json, splitter.end(), file);
+  } catch (e) {
+    throw inputProblem(e, file);
+  }
+}
+
+/** Splitter output as Pieces; splitting errors become UserErrors naming the file. */
+function* pieces(json: boolean, split: Iterable<JsonPiece | YamlPiece>, file: string): Generator<Piece> {
+  try {
+    if (json) for (const p of split as Iterable<JsonPiece>) yield { json, ...p };
+    else for (const p of split as Iterable<YamlPiece>) yield { json, col: 1, ...p };
+  } catch (e) {
+    throw inputProblem(e, file);
+  }
+}
+
+function inputProblem(e: unknown, file: string): unknown {
+  if (e instanceof JsonSplitError)
+    return new UserError(`invalid JSON: ${e.message}`, { file, line: e.line, col: e.col });
+  if ((e as NodeJS.ErrnoException)?.code && !(e instanceof UserError)) inputError(e, file);
+  return e;
+}
+
+/** The objects of one piece: parsed, Lists expanded, blank documents skipped. */
+export function* objectsOf(p: Piece, file: string): Generator<SourceObject> {
+  if (p.json) {
+    yield* expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
+    return;
+  }
+  const obj = parseYaml(p.text, p.line, p.lineMap, file);
+  // The wrapper of a List whose items were already handed out carries nothing more.
+  if (!p.listWrapper) yield* expand(obj, file, p.line);
 }
 
 /**
@@ -92,48 +169,7 @@ interface Splitter<P> {
  * positions. The stream may deliver bytes (UTF-8) or strings.
  */
 export async function* readObjects(stream: AsyncIterable<string | Buffer>, file: string): AsyncGenerator<SourceObject> {
-  let mode: 'json' | 'yaml' = 'yaml';
-  let splitter: Splitter<unknown> | undefined;
-  let pending = '';
-  const decoder = new Utf8Text();
-  // Like kubectl: JSON when the first non-blank character opens an object or array.
-  function* feed(chunk: string): Generator<SourceObject> {
-    if (!splitter) {
-      pending += chunk;
-      const first = /[^\s\ufeff]/.exec(pending);
-      if (!first) return;
-      mode = first[0] === '{' || first[0] === '[' ? 'json' : 'yaml';
-      splitter = mode === 'json' ? new JsonSplitter() : new YamlSplitter();
-      chunk = pending;
-      pending = '';
-    }
-    yield* emit(mode, splitter.push(chunk), file);
-  }
-  try {
-    for await (const raw of stream) yield* feed(decoder.text(raw));
-    yield* feed(decoder.end());
-    // An empty or blank input has no splitter and no objects.
-    if (splitter) yield* emit(mode, splitter.end(), file);
-  } catch (e) {
-    if (e instanceof JsonSplitError)
-      throw new UserError(`invalid JSON: ${e.message}`, { file, line: e.line, col: e.col });
-    if ((e as NodeJS.ErrnoException)?.code && !(e instanceof UserError)) inputError(e, file);
-    throw e;
-  }
-}
-
-function* emit(mode: 'json' | 'yaml', pieces: unknown[], file: string): Generator<SourceObject> {
-  if (mode === 'json') {
-    for (const p of pieces as JsonPiece[])
-      yield* expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
-  } else {
-    for (const p of pieces as { text: string; line: number; lineMap?: number[]; listWrapper?: boolean }[]) {
-      const obj = parseYaml(p.text, p.line, p.lineMap, file);
-      // The wrapper of a List whose items were already handed out carries nothing more.
-      if (p.listWrapper) continue;
-      yield* expand(obj, file, p.line);
-    }
-  }
+  for await (const batch of readPieces(stream, file)) for (const p of batch) yield* objectsOf(p, file);
 }
 
 /** A List (anything with an `items` array) yields its items; blank documents yield nothing. */
@@ -172,15 +208,20 @@ function parseYaml(text: string, line: number, lineMap: number[] | undefined, fi
   }
 }
 
-/** Every object of one file; a file that cannot be opened is a UserError naming it. */
-export async function* readFile(file: string, name = file): AsyncGenerator<SourceObject> {
+/** Opens a file; one that cannot be opened is a UserError naming it. */
+export async function openFile(file: string, name = file): Promise<Readable> {
   const { stream } = openInput(file);
   try {
     await once(stream, 'open');
   } catch (e) {
     inputError(e, name);
   }
-  yield* readObjects(stream, name);
+  return stream;
+}
+
+/** Every object of one file. */
+export async function* readFile(file: string, name = file): AsyncGenerator<SourceObject> {
+  yield* readObjects(await openFile(file, name), name);
 }
 
 /** Every object of every input, in command-line order (stdin once, and not kept). */

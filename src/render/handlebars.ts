@@ -8,23 +8,16 @@
  * it is loaded, so a hostile name can never inject YAML.
  */
 import Handlebars from 'handlebars';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { packageRoot } from '../package-root.js';
 
 /**
  * templates/ of the package this module belongs to: found from here upwards, because the
  * code runs from src/render/ (tests), from the bundle's dist/chunks/ and from an npm install.
  */
-export const TEMPLATES_DIR = path.join(packageRoot(path.dirname(fileURLToPath(import.meta.url))), 'templates');
-
-function packageRoot(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, 'package.json'))) return d;
-    if (path.dirname(d) === d) throw new Error(`no package.json above ${dir}: cannot find kubestrap's templates`);
-  }
-}
+export const TEMPLATES_DIR = path.join(packageRoot(import.meta.url), 'templates');
 
 const hbs = Handlebars.create();
 
