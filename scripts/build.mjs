@@ -6,10 +6,11 @@
 // reverse. One file per chunk instead of ~200 modules in node_modules and dist/ is
 // what brings a cold start close to bare Node (README: Development, bench).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import Handlebars from 'handlebars';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -23,6 +24,41 @@ const tsc = spawnSync(
   },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+/**
+ * src/render/precompiled.ts in the bundle: every template precompiled, each first put
+ * through the check renderTemplate makes (no value printed without a YAML-safe helper).
+ * With all templates precompiled the bundle needs only the Handlebars runtime.
+ */
+async function precompiledTemplates() {
+  const { assertSafeTemplate, COMPILE_OPTIONS } = await import(
+    pathToFileURL(path.join(root, 'src/render/handlebars.ts')).href
+  );
+  const dir = path.join(root, 'templates');
+  const entries = readdirSync(dir, { recursive: true })
+    .filter((f) => f.endsWith('.hbs'))
+    .sort()
+    .map((rel) => {
+      const source = readFileSync(path.join(dir, rel), 'utf8');
+      assertSafeTemplate(source, rel);
+      return `  ${JSON.stringify(rel.split(path.sep).join('/'))}: ${Handlebars.precompile(source, COMPILE_OPTIONS)},`;
+    });
+  return `export const PRECOMPILED = {\n${entries.join('\n')}\n};\n`;
+}
+
+const precompiled = {
+  name: 'precompiled-templates',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]render[\\/]precompiled\.ts$/ }, async () => ({
+      contents: await precompiledTemplates(),
+      loader: 'js',
+    }));
+    // Every template is precompiled, so the compiler half of Handlebars is never used.
+    b.onResolve({ filter: /^handlebars$/ }, () => ({
+      path: path.join(root, 'node_modules/handlebars/dist/cjs/handlebars.runtime.js'),
+    }));
+  },
+};
 
 rmSync(dist, { recursive: true, force: true });
 await build({
@@ -39,6 +75,7 @@ await build({
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [precompiled],
   // Bundled CommonJS packages (commander, handlebars) call require() for Node's own modules.
   banner: {
     js: "import { createRequire as __ksRequire } from 'node:module'; const require = __ksRequire(import.meta.url);",

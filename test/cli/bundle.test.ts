@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI } from '../helpers/cli.js';
@@ -16,6 +16,23 @@ test('package.json runs the bundle: bin is dist/cli.js, and dist/ holds only it 
   t.is(path.resolve(pkg.bin.kubestrap), CLI);
   t.deepEqual(readdirSync('dist').sort(), ['chunks', 'cli.js']);
   t.true(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n'));
+});
+
+test('templates are compiled into the bundle: no Handlebars compiler ships, and render needs no templates/', async (t) => {
+  for (const file of ['cli.js', ...readdirSync('dist/chunks').map((f) => `chunks/${f}`)])
+    t.false(readFileSync(path.join('dist', file), 'utf8').includes('JavaScriptCompiler'), file);
+  const dir = mkdtempSync(path.join(tmpdir(), 'ks-bundle-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const entry of ['dist', 'package.json']) cpSync(entry, path.join(dir, 'app', entry), { recursive: true });
+  const cli = path.join(dir, 'app/dist/cli.js');
+  for (const version of ['v1.11.3', 'v1.24.17', 'v1.37.1']) {
+    writeFileSync(path.join(dir, `${version}.yaml`), `kubernetesVersion: ${version}\ningress: {enabled: true}\n`);
+    const r = await execa('node', [cli, 'render', '-c', `${version}.yaml`, '-o', version], { cwd: dir, reject: false });
+    t.is(r.exitCode, 0, r.stderr);
+  }
+  const init = await execa('node', [cli, 'init', '-o', '-'], { cwd: dir, reject: false });
+  t.is(init.exitCode, 0, init.stderr);
+  t.regex(init.stdout, /kubernetesVersion:/);
 });
 
 test('the bundle runs from a copy of the shipped files alone, with no node_modules', async (t) => {
