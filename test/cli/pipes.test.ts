@@ -101,6 +101,35 @@ test('policy check text output through a pipe ends with its summary line', async
   });
 });
 
+test('policy migrate --to vap -o yaml through a pipe: every object arrives', async (t) => {
+  // Any command that prints a lot ends the same way (cli.ts); migrate prints megabytes here.
+  const policies = Array.from({ length: 300 }, (_, i) => ({
+    apiVersion: 'policy/v1beta1',
+    kind: 'PodSecurityPolicy',
+    metadata: { name: `p${i}` },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      requiredDropCapabilities: ['ALL'],
+      volumes: ['configMap', 'emptyDir', 'secret'],
+      runAsUser: { rule: 'MustRunAsNonRoot' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'MustRunAs', ranges: [{ min: 1, max: 65535 }] },
+      fsGroup: { rule: 'MustRunAs', ranges: [{ min: 1, max: 65535 }] },
+    },
+  }));
+  const file = path.join(tmpDir(t), 'psps.json');
+  writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policies }));
+  const COUNT_VAPS = `let s='';process.stdin.setEncoding('utf8');process.stdin.on('data',d=>s+=d).on('end',()=>{
+    console.log(JSON.stringify({bytes: s.length, policies: (s.match(/^kind: ValidatingAdmissionPolicy$/gm) ?? []).length}));
+  });`;
+  const r = await pipeThrough(['policy', 'migrate', '-f', file, '--to', 'vap', '-o', 'yaml'], COUNT_VAPS);
+  t.is(r.code, 0, r.stderr);
+  const got = JSON.parse(r.received);
+  t.true(got.bytes > 1_000_000, `${got.bytes} bytes`);
+  t.is(got.policies, 300);
+});
+
 /** Bytes that are neither YAML nor JSON, the same on every run. */
 function garbage(size: number): Buffer {
   const b = Buffer.alloc(size);
