@@ -11,8 +11,8 @@
  *
  * Malformed input is a UserError naming the file, line and column (exit 2).
  */
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -208,15 +208,36 @@ function parseYaml(text: string, line: number, lineMap: number[] | undefined, fi
   }
 }
 
+/** Bytes read from a file per chunk: a kubectl dump is tens of megabytes. */
+const CHUNK = 1 << 20;
+
 /** Opens a file; one that cannot be opened is a UserError naming it. */
-export async function openFile(file: string, name = file): Promise<Readable> {
-  const { stream } = openInput(file);
+export async function openFile(file: string, name = file): Promise<AsyncIterable<Buffer>> {
+  let handle: FileHandle;
   try {
-    await once(stream, 'open');
+    handle = await open(file, 'r');
   } catch (e) {
     inputError(e, name);
   }
-  return stream;
+  return fileChunks(handle);
+}
+
+/**
+ * A file's bytes a chunk at a time, all read into one buffer: each chunk must be taken
+ * (turned into text, as readPieces does at once) before the next is asked for. A fresh
+ * megabyte per read, as a ReadStream allocates, cost more than the reading itself.
+ */
+async function* fileChunks(handle: FileHandle): AsyncGenerator<Buffer> {
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Every object of one file. */
