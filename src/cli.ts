@@ -2,7 +2,8 @@
 /**
  * kubestrap's entry point: parses argv, runs one command, and maps errors to
  * exit codes (0 ok, 1 a check or step failed, 2 bad usage or input). The only
- * place that touches process.argv and process.exit. Command modules are
+ * place that touches process.argv and process.exit, which it calls only once stdout and
+ * stderr are flushed. Command modules are
  * imported when their command runs, so `kubestrap render` loads only what it needs.
  */
 import { Command, CommanderError } from 'commander';
@@ -263,4 +264,29 @@ function isSystemError(e: unknown): e is NodeJS.ErrnoException & { dest?: string
   return e instanceof Error && typeof x.code === 'string' && /^E[A-Z]+$/.test(x.code) && typeof x.syscall === 'string';
 }
 
-main(process.argv).then((code) => process.exit(code));
+/**
+ * Ends the process once everything written to stdout and stderr has left it. Through a
+ * pipe, Node queues what the reader has not taken yet, and process.exit() would drop
+ * that queue: a `policy check -o json | jq` that refuses pods (exit 1) lost most of its
+ * output. A reader that goes away early (`| head`) is not an error of ours: EPIPE ends
+ * the wait too.
+ */
+async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableLength === 0) return resolve();
+    stream.on('error', () => resolve());
+    // Writes are flushed in order, so the callback of an empty write runs after all earlier ones.
+    stream.write('', () => resolve());
+  });
+}
+
+// A closed reader (EPIPE) must not turn into an unhandled 'error' event and a stack trace.
+process.stdout.on('error', () => undefined);
+
+main(process.argv).then(exitWhenFlushed);

@@ -1,18 +1,19 @@
 /**
  * `kubestrap policy check` and `kubestrap policy can-i` as a user runs them: a real
- * process (node --import tsx src/cli.ts), real files and stdin, exit codes and the
+ * process (the bundled dist/cli.js that users run), real files and stdin, exit codes and the
  * exact -o json shape of CONTRACT.md.
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CLI } from '../helpers/cli.js';
 
 const FIX = 'test/fixtures/pods';
 
 async function kubestrap(args: string[], input = '') {
-  const r = await execa('node', ['--import', 'tsx', 'src/cli.ts', ...args], { input, reject: false });
+  const r = await execa('node', [CLI, ...args], { input, reject: false });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -205,6 +206,100 @@ test('bad input is exit 2 with the file, line and column, and nothing on stdout'
   t.is(r.code, 2);
   t.is(r.stdout, '');
   t.is(r.stderr, `error: ${broken}:5:3: invalid YAML: duplicated mapping key`);
+});
+
+test('bad input after pods were judged: exit 2 and still nothing on stdout, in both modes', async (t) => {
+  // Pods are judged as they are read; their results must not escape before the input is known good.
+  const pods = Array.from({ length: 300 }, (_, i) =>
+    [
+      '---',
+      'apiVersion: v1',
+      'kind: Pod',
+      `metadata: {name: p${i}, namespace: demo}`,
+      'spec:',
+      '  containers: [{name: c, image: x}]',
+    ].join('\n'),
+  ).join('\n');
+  const file = tmpFile('late-error.yaml', `${pods}\n---\nkind: Pod\nmetadata: {name: bad\n`);
+  const line = 300 * 6 + 4;
+  for (const args of [
+    ['--level', 'restricted', '-o', 'json'],
+    ['--level', 'baseline'],
+    ['-f', `${FIX}/seed-000.yaml`, '-o', 'json'],
+  ]) {
+    const r = await kubestrap(['policy', 'check', ...args, '-f', file]);
+    t.is(r.code, 2, args.join(' '));
+    t.is(r.stdout, '', args.join(' '));
+    t.regex(
+      r.stderr,
+      new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:\\d+: invalid YAML: `),
+    );
+  }
+});
+
+test('PSP mode: policies after the pods give the same results as policies first (a second pass)', async (t) => {
+  const first = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    `${FIX}/seed-000.yaml`,
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '-o',
+    'json',
+  ]);
+  const last = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '-f',
+    `${FIX}/seed-000.yaml`,
+    '-o',
+    'json',
+  ]);
+  t.is(first.code, 1);
+  t.is(last.code, 1);
+  t.is(JSON.parse(first.stdout).length, 2);
+  t.is(last.stdout, first.stdout);
+  // Policies split around the pods: the pods are judged with both, as with both first.
+  const docs = readFileSync(`${FIX}/seed-000.yaml`, 'utf8')
+    .split(/^---\n/m)
+    .filter((d) => d.trim() !== '');
+  const half = Math.ceil(docs.length / 2);
+  const a = tmpFile(
+    'a.yaml',
+    docs
+      .slice(0, half)
+      .map((d) => `---\n${d}`)
+      .join(''),
+  );
+  const b = tmpFile(
+    'b.yaml',
+    docs
+      .slice(half)
+      .map((d) => `---\n${d}`)
+      .join(''),
+  );
+  const split = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    a,
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '-f',
+    b,
+    '-o',
+    'json',
+  ]);
+  t.is(split.stdout, first.stdout);
 });
 
 test('neither PodSecurityPolicies nor --level is exit 2 with a clear message', async (t) => {
