@@ -18,7 +18,7 @@ import { InputSet } from '../policy/input-set.js';
 import { classify, type PodInput } from '../policy/objects.js';
 import { NO_PROVIDERS_MESSAGE, PspAdmission, withoutPspAnnotation, type AdmitResult } from '../policy/psp/admission.js';
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
-import { podServiceAccount } from '../policy/psp/pod.js';
+import { admissionServiceAccount } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
 import type { PssLevel, PssVersion, PssViolation } from '../policy/pss/types.js';
 import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, type RbacObject } from '../policy/rbac.js';
@@ -129,7 +129,7 @@ async function checkPsp(
   for await (const src of inputs.second()) {
     const c = classify(src);
     if (c.type !== 'pod') continue;
-    const isAuthorized = authorizerFor(c.namespace, podServiceAccount(c.pod.spec));
+    const isAuthorized = authorizerFor(c.namespace, admissionServiceAccount(c.pod));
     const result = admission.admitView(c.view, { isAuthorized });
     if (!result.admitted) refused++;
     emit.psp(c, result, () => admission.providers.map((p) => p.name).filter(isAuthorized));
@@ -221,10 +221,10 @@ function textEmitter(io: Io, requester?: string): Emitter {
         // No field errors: no policy was usable (or, on update, none admitted it unchanged).
         io.out(`    ${r.message}`);
         if (r.message !== NO_PROVIDERS_MESSAGE && usable().length === 0) {
-          const who = [
-            `serviceaccount ${p.namespace}/${podServiceAccount(p.pod.spec)}`,
-            ...(requester ? [requester] : []),
-          ].join(' or ');
+          const sa = admissionServiceAccount(p.pod);
+          const who = [...(sa ? [`serviceaccount ${p.namespace}/${sa}`] : []), ...(requester ? [requester] : [])].join(
+            ' or ',
+          );
           io.out(
             `    no PodSecurityPolicy may be used by ${who} in namespace ${p.namespace} (see the RBAC input, --as and --allow)`,
           );

@@ -152,6 +152,59 @@ test('--as: the requester may use a policy its own RBAC grants', async (t) => {
   t.is(r.stdout.split('\n')[0], 'Pod demo/privileged: admitted by privileged');
 });
 
+test('a mirror pod has no service account when PodSecurityPolicy runs: only the node may make a policy usable', async (t) => {
+  // The real 1.24 API server: ServiceAccount admission leaves mirror pods alone, so PSP asks
+  // only about the requester (the node), never about the namespace's default account.
+  const rbac = tmpFile(
+    'rbac.yaml',
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: RoleBinding',
+      'metadata: {name: default-privileged, namespace: demo}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:privileged"}',
+      'subjects: [{kind: ServiceAccount, name: default, namespace: demo}]',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata: {name: nodes-unprivileged}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:unprivileged"}',
+      'subjects: [{kind: Group, name: "system:nodes", apiGroup: rbac.authorization.k8s.io}]',
+    ].join('\n'),
+  );
+  const mirror = tmpFile(
+    'mirror.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: static-web-cp, namespace: demo, annotations: {kubernetes.io/config.mirror: abc}}',
+      'spec:',
+      '  nodeName: cp',
+      '  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]',
+    ].join('\n'),
+  );
+  const plain = tmpFile(
+    'plain.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: web, namespace: demo}',
+      'spec:',
+      '  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]',
+    ].join('\n'),
+  );
+  const args = ['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', rbac, '--as', 'system:node:cp'];
+  const r = await kubestrap([...args, '--as-group', 'system:nodes', '-f', mirror, '-f', plain]);
+  t.is(
+    r.stdout,
+    [
+      'Pod demo/static-web-cp: refused',
+      '    spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed',
+      'Pod demo/web: admitted by privileged',
+      '2 pods: 1 admitted, 1 refused',
+    ].join('\n'),
+  );
+});
+
 test('no usable policy: an empty refusal, and who could not use any', async (t) => {
   const r = await kubestrap(['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', `${FIX}/host-network-pod.yaml`]);
   t.is(r.code, 1);
