@@ -20,6 +20,7 @@ import { NO_PROVIDERS_MESSAGE, PspAdmission, withoutPspAnnotation, type AdmitRes
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
 import { admissionServiceAccount } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
+import { syncAppArmorAnnotations } from '../policy/pss/apparmor-sync.js';
 import type { PssLevel, PssVersion, PssViolation } from '../policy/pss/types.js';
 import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, type RbacObject } from '../policy/rbac.js';
 
@@ -173,7 +174,8 @@ async function checkPss(inputs: InputSet, level: PssLevel, version: PssVersion, 
   for await (const src of inputs.second()) {
     const c = classify(src);
     if (c.type !== 'pod') continue;
-    const violations = pss.evaluatePss(c.pod, level, version);
+    const pod = c.kind === 'Pod' ? syncAppArmorAnnotations(c.pod) : c.pod;
+    const violations = pss.evaluatePss(pod, level, version);
     if (violations.length > 0) refused++;
     emit.pss(c, label, violations);
   }

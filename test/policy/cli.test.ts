@@ -219,6 +219,43 @@ test('no usable policy: an empty refusal, and who could not use any', async (t) 
   );
 });
 
+test('--level: a pod is judged as the API server (1.30+) stores it, its AppArmor annotation copied into the field', async (t) => {
+  // A real 1.37 API server's refusal of this pod (test/real): PodSecurity sees the field the
+  // registry filled in from the annotation, beside the annotation itself.
+  const pod = tmpFile(
+    'apparmor.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: aa, namespace: demo, annotations: {container.apparmor.security.beta.kubernetes.io/app: unconfined}}',
+      'spec:',
+      '  containers: [{name: app, image: busybox}]',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web, namespace: demo}',
+      'spec:',
+      '  selector: {matchLabels: {app: web}}',
+      '  template:',
+      '    metadata: {labels: {app: web}, annotations: {container.apparmor.security.beta.kubernetes.io/app: unconfined}}',
+      '    spec: {containers: [{name: app, image: busybox}]}',
+    ].join('\n'),
+  );
+  const r = await kubestrap(['policy', 'check', '-f', pod, '--level', 'baseline']);
+  t.is(r.code, 1, r.stderr);
+  t.is(
+    r.stdout,
+    [
+      'Pod demo/aa: violates PodSecurity "baseline:latest"',
+      '    forbidden AppArmor profiles (container "app" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")',
+      // Pod templates are checked as written: only pods go through the registry's copy.
+      'Deployment demo/web: violates PodSecurity "baseline:latest"',
+      '    forbidden AppArmor profile (annotation must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/app="unconfined"")',
+      '2 pods: 0 admitted, 2 refused',
+    ].join('\n'),
+  );
+});
+
 test('--level: Pod Security Standards mode and its JSON shape', async (t) => {
   const r = await kubestrap([
     'policy',
