@@ -39,6 +39,42 @@ export async function loadRbac(): Promise<RbacModule> {
 async function loadPsp(): Promise<PspModule> {
   return (pspMod ??= await import('../../src/policy/psp/admission.js'));
 }
+type AppArmorSyncModule = typeof import('../../src/policy/pss/apparmor-sync.js');
+let appArmorMod: AppArmorSyncModule | undefined;
+async function loadAppArmorSync(): Promise<AppArmorSyncModule> {
+  return (appArmorMod ??= await import('../../src/policy/pss/apparmor-sync.js'));
+}
+
+const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
+
+/** The warning a 1.30+ API server gives for each container annotation it copies or cannot copy. */
+function appArmorWarnings(pod: KObj): string[] {
+  const ann: Record<string, string> = pod.metadata?.annotations ?? {};
+  const podProfile = pod.spec?.securityContext?.appArmorProfile;
+  const out: string[] = [];
+  for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
+    for (const ctr of pod.spec?.[list] ?? []) {
+      const key = APPARMOR_PREFIX + ctr.name;
+      const value = ann[key];
+      if (value === undefined || ctr.securityContext?.appArmorProfile) continue;
+      const type =
+        value === 'unconfined'
+          ? 'Unconfined'
+          : value === 'runtime/default'
+            ? 'RuntimeDefault'
+            : value.startsWith('localhost/') && value.length > 'localhost/'.length
+              ? 'Localhost'
+              : undefined;
+      const profile = type === 'Localhost' ? value.slice('localhost/'.length) : undefined;
+      const samePod = type !== undefined && podProfile?.type === type && podProfile?.localhostProfile === profile;
+      if (!samePod) {
+        out.push(`metadata.annotations[${key}]: deprecated since v1.30; use the "appArmorProfile" field instead`);
+      }
+    }
+  }
+  return out;
+}
+
 export async function loadPss(): Promise<PssModule> {
   return (pssMod ??= await import('../../src/policy/pss/evaluate.js'));
 }
@@ -329,6 +365,14 @@ export async function admitPodCreate(
       if (!r.admitted) return forbid(r.message ?? psp.NO_PROVIDERS_MESSAGE);
       admitted = r.pod as KObj;
     }
+  }
+
+  // The registry's PrepareForCreate on 1.30+: AppArmor annotations copied into container
+  // fields (with a deprecation warning), before the validating plugins see the pod.
+  if (c.minor >= 30) {
+    const pss = await loadAppArmorSync();
+    warnings.push(...appArmorWarnings(admitted));
+    admitted = pss.syncAppArmorAnnotations(admitted as never) as KObj;
   }
 
   // Validating admission: generated names exist by now.
