@@ -7,6 +7,7 @@
  */
 import type { ClusterState, KObj, SimState } from './types.js';
 import { objKey } from './resources.js';
+import { appArmorWarnings, seccompVersionSkew } from './registry.js';
 import { randSuffix, clone } from './util.js';
 
 export interface Requester {
@@ -43,36 +44,6 @@ type AppArmorSyncModule = typeof import('../../src/policy/pss/apparmor-sync.js')
 let appArmorMod: AppArmorSyncModule | undefined;
 async function loadAppArmorSync(): Promise<AppArmorSyncModule> {
   return (appArmorMod ??= await import('../../src/policy/pss/apparmor-sync.js'));
-}
-
-const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
-
-/** The warning a 1.30+ API server gives for each container annotation it copies or cannot copy. */
-function appArmorWarnings(pod: KObj): string[] {
-  const ann: Record<string, string> = pod.metadata?.annotations ?? {};
-  const podProfile = pod.spec?.securityContext?.appArmorProfile;
-  const out: string[] = [];
-  for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
-    for (const ctr of pod.spec?.[list] ?? []) {
-      const key = APPARMOR_PREFIX + ctr.name;
-      const value = ann[key];
-      if (value === undefined || ctr.securityContext?.appArmorProfile) continue;
-      const type =
-        value === 'unconfined'
-          ? 'Unconfined'
-          : value === 'runtime/default'
-            ? 'RuntimeDefault'
-            : value.startsWith('localhost/') && value.length > 'localhost/'.length
-              ? 'Localhost'
-              : undefined;
-      const profile = type === 'Localhost' ? value.slice('localhost/'.length) : undefined;
-      const samePod = type !== undefined && podProfile?.type === type && podProfile?.localhostProfile === profile;
-      if (!samePod) {
-        out.push(`metadata.annotations[${key}]: deprecated since v1.30; use the "appArmorProfile" field instead`);
-      }
-    }
-  }
-  return out;
 }
 
 export async function loadPss(): Promise<PssModule> {
@@ -367,8 +338,9 @@ export async function admitPodCreate(
     }
   }
 
-  // The registry's PrepareForCreate on 1.30+: AppArmor annotations copied into container
-  // fields (with a deprecation warning), before the validating plugins see the pod.
+  // The registry's PrepareForCreate: seccomp annotations and fields in step (1.19-1.26);
+  // AppArmor annotations copied into container fields with a deprecation warning (1.30+).
+  if (c.minor >= 19 && c.minor <= 26) admitted = seccompVersionSkew(admitted);
   if (c.minor >= 30) {
     const pss = await loadAppArmorSync();
     warnings.push(...appArmorWarnings(admitted));
