@@ -6,7 +6,7 @@
  * imported when their command runs, so `kubestrap render` loads only what it needs.
  */
 import { Command, CommanderError } from 'commander';
-import { CheckFailed, UserError, UserErrors } from './errors.js';
+import { CheckFailed, HostError, UserError, UserErrors } from './errors.js';
 import { processIo } from './io.js';
 import { registerPolicyCommands } from './commands/policy.js';
 
@@ -103,7 +103,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--force', 'clean a host that does not look like a kubeadm node')
     .option(
       '--iptables <mode>',
-      'all: flush filter, nat and mangle; kube-only: remove only KUBE-, CNI- and FLANNEL rules',
+      'all: flush filter, nat and mangle (policies set to ACCEPT first); kube-only: remove only the chains kube-proxy, the kubelet, flannel and the CNI plugins create (by exact name) and the rules that jump to them',
       'all',
     )
     .option('-q, --quiet', 'print only failures')
@@ -241,9 +241,24 @@ function reportError(e: unknown): number {
     process.stderr.write(`${e.message}\n`);
     return 1;
   }
+  if (e instanceof HostError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    return 1;
+  }
+  if (isSystemError(e)) {
+    // The host refused an operation no check foresaw (a full disk, a read-only /var): not a bug, but host state.
+    const where = e.path ? `${e.path}: ` : '';
+    process.stderr.write(`error: ${where}${e.syscall} failed: ${e.code}${e.dest ? ` (to ${e.dest})` : ''}\n`);
+    return 1;
+  }
   // A bug in kubestrap: show the stack so it can be reported.
   process.stderr.write(`kubestrap: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return 70;
+}
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { dest?: string } {
+  const x = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof x.code === 'string' && /^E[A-Z]+$/.test(x.code) && typeof x.syscall === 'string';
 }
 
 main(process.argv).then((code) => process.exit(code));

@@ -7,6 +7,7 @@
  * and custom policies; the built-in defaults otherwise).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { MiB, readTextFile } from '../host/files.js';
 import path from 'node:path';
 import { loadConfig, type ClusterConfig } from '../config/load.js';
 import { invokingUser } from '../context.js';
@@ -61,6 +62,8 @@ function passEnv(): Record<string, string> {
 async function chooseKubeconfig(given: string | undefined, paths: HostPaths, runner: Runner): Promise<string> {
   if (given) {
     if (!existsSync(given)) throw new UserError('no such kubeconfig', { file: given }, '--kubeconfig');
+    // kubectl would only say it cannot reach a server: a directory or an unreadable file is named here.
+    readTextFile(given, { maxBytes: 64 * MiB, what: 'a kubeconfig' });
     return given;
   }
   // On a control-plane node (as root) the admin kubeconfig; else the invoking user's own.

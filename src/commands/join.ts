@@ -4,14 +4,15 @@
  * `kubestrap join` (on a worker: preflight, kubeadm join, then wait for the
  * node to turn Ready).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
-import { FileLog } from '../exec/log.js';
+import { openLog } from '../exec/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
-import { joinArgv, parseJoinLine, validTtl } from '../join/join-line.js';
+import { checkWritablePath, readTextFile, writeFileAtomic } from '../host/files.js';
+import { joinArgv, joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
 import { describeMisses } from '../steps/preflight.js';
@@ -23,10 +24,13 @@ export async function joinCommandCommand(
 ): Promise<number> {
   const ttl = opts.ttl ?? '1h';
   if (!validTtl(ttl)) throw new UserError(`"${ttl}" is not a duration such as 30m or 1h`, undefined, '--ttl');
+  const toFile = opts.output !== undefined && opts.output !== '-';
+  // Before a token exists: a path kubestrap will not write to must not leave a live token behind.
+  if (toFile) checkWritablePath(opts.output!);
   const paths = hostPaths();
   if (!existsSync(paths.adminConf))
     throw new UserError(`${paths.adminConf} not found: run join-command on the control plane, after \`kubestrap up\``);
-  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const runner = new ExecaRunner(openLog(paths.logFile, io));
   const r = await runner
     .run('kubeadm', ['token', 'create', '--print-join-command', '--ttl', ttl, '--kubeconfig', paths.adminConf], {
       mutates: true,
@@ -38,15 +42,17 @@ export async function joinCommandCommand(
     });
   const line = r.stdout.trim();
   parseJoinLine(line, 'kubeadm token create'); // refuse to hand out something a worker would refuse
-  if (opts.output && opts.output !== '-') {
-    writeFileSync(opts.output, `${line}\n`, { mode: 0o600 });
-    chmodSync(opts.output, 0o600);
+  if (toFile) {
+    writeFileAtomic(opts.output!, `${line}\n`, { mode: 0o600 });
     io.err(`Wrote the join command to ${opts.output} (mode 0600; its token expires in ${ttl}).`);
   } else {
     io.out(line);
   }
   return 0;
 }
+
+/** A join command is one line of about 200 bytes. */
+const MAX_JOIN_FILE_BYTES = 64 * 1024;
 
 export interface JoinOptions {
   joinFile: string;
@@ -60,14 +66,16 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
     throw new UserError(
       '--join-file is required (write one with `kubestrap join-command -o FILE` on the control plane)',
     );
-  if (!existsSync(opts.joinFile)) throw new UserError('file not found', { file: opts.joinFile });
-  const line = parseJoinLine(readFileSync(opts.joinFile, 'utf8'), opts.joinFile);
+  const line = parseJoinLine(
+    readTextFile(opts.joinFile, { maxBytes: MAX_JOIN_FILE_BYTES, what: 'a join command' }),
+    opts.joinFile,
+  );
   const waitSeconds = Number(opts.waitSeconds ?? 600);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1)
     throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
-  const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
+  const nodeName = joinNodeName(opts.nodeName, os.hostname());
   const paths = hostPaths();
-  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const runner = new ExecaRunner(openLog(paths.logFile, io));
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
   const release = acquireLock(paths.stateDir);
   try {

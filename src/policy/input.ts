@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { load, YAMLException } from 'js-yaml';
 import { UserError } from '../errors.js';
+import { fileError } from '../host/files.js';
 import { jsonErrorOffset, positionIn } from './input/json-error.js';
 import { JsonSplitError, JsonSplitter, type JsonPiece } from './input/json-split.js';
 import { MANIFEST_SCHEMA } from './input/yaml-schema.js';
@@ -45,11 +46,13 @@ export function openInput(path: string, stdin: Readable = process.stdin): { name
 /** Turns an fs error on open into the UserError the CLI prints (exit 2). */
 function inputError(e: unknown, file: string): never {
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT') throw new UserError('no such file', { file });
   if (code === 'EISDIR') throw new UserError('is a directory; name the files to read', { file });
-  if (code === 'EACCES') throw new UserError('permission denied', { file });
+  if (typeof code === 'string') throw fileError(e, file, 'read', 'user');
   throw e;
 }
+
+/** The most one object (document or List item) may take in the input; far above etcd's 1.5 MiB. */
+const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
 interface Splitter<P> {
   push(chunk: string): P[];
@@ -64,20 +67,34 @@ export async function* readObjects(stream: AsyncIterable<string | Buffer>, file:
   let mode: 'json' | 'yaml' | undefined;
   let splitter: Splitter<unknown> | undefined;
   let pending = '';
+  // Inputs may be huge (a whole cluster), but one object is not: an input that never completes one
+  // (/dev/zero, a binary) stops here instead of filling memory.
+  let unfinished = 0;
+  const tooBig = () =>
+    new UserError(
+      `no complete object in ${MAX_OBJECT_BYTES / (1024 * 1024)} MiB of input (Kubernetes objects are at most 1.5 MiB); is it the right file?`,
+      { file },
+    );
   try {
     for await (const raw of stream) {
       const chunk = typeof raw === 'string' ? raw : raw.toString('utf8');
+      unfinished += chunk.length;
+      if (unfinished > MAX_OBJECT_BYTES) throw tooBig();
       if (!mode) {
         pending += chunk;
         const first = /[^\s\ufeff]/.exec(pending);
         if (!first) continue;
         mode = first[0] === '{' || first[0] === '[' ? 'json' : 'yaml';
         splitter = mode === 'json' ? new JsonSplitter() : new YamlSplitter();
-        yield* emit(mode, splitter.push(pending), file);
+        const firstPieces = splitter.push(pending);
+        if (firstPieces.length > 0) unfinished = 0;
+        yield* emit(mode, firstPieces, file);
         pending = '';
         continue;
       }
-      yield* emit(mode, splitter!.push(chunk), file);
+      const pieces = splitter!.push(chunk);
+      if (pieces.length > 0) unfinished = 0;
+      yield* emit(mode, pieces, file);
     }
     if (!mode) return; // empty or blank input: no objects
     yield* emit(mode, splitter!.end(), file);

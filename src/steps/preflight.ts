@@ -8,7 +8,8 @@ import type { Context } from '../context.js';
 import { confirm } from '../io.js';
 import { SKEW, criSocket, hasKubeadmConfigValidate } from '../versions.js';
 import { StepFailed, type Step } from '../workflow/step.js';
-import { kubeadmConfigPath } from './files.js';
+import { kubeadmConfigPath, refuseLinks } from './files.js';
+import { isKubeadmNode } from '../host/kubeadm-node.js';
 
 /** Ports of the control plane (kubeadm's preflight checks the same). */
 export const CONTROL_PLANE_PORTS = [6443, 10250, 10257, 10259, 2379, 2380];
@@ -163,7 +164,12 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     message:
       busy.length === 0
         ? 'control-plane ports are free'
-        : `port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} in use: an earlier cluster may still run (sudo kubestrap reset) or another program holds ${busy.length > 1 ? 'them' : 'it'}`,
+        : `port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} in use: ${
+            // Only a host that has (had) a cluster is reset's to clean: on a bare one, reset would only flush the firewall.
+            isKubeadmNode(ctx.paths)
+              ? 'an earlier cluster may still run (sudo kubestrap reset)'
+              : `another program listens there (\`ss -ltnp 'sport = :${busy[0]}'\` shows which); stop it or use another host`
+          }`,
   });
 
   const leftovers = existsSync(ctx.paths.manifestsDir) && readdirSync(ctx.paths.manifestsDir).length > 0;
@@ -241,6 +247,10 @@ export const preflight: Step = {
       ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
       const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
       if (go) {
+        // tee writes through a link; the files it persists settings in must be real files.
+        refuseLinks(
+          ...fixable.flatMap((f) => f.fix!.filter((c) => c.argv[0] === 'tee').map((c) => c.argv[c.argv.length - 1])),
+        );
         for (const f of fixable)
           for (const c of f.fix!)
             await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });

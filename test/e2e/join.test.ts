@@ -67,3 +67,26 @@ test('join-command needs a control plane', async (t) => {
   t.regex(r.stderr, /admin\.conf not found: run join-command on the control plane/);
   l.node.cleanup();
 });
+
+test('join refuses a node name that is not a DNS-1123 subdomain before kubeadm runs (issue 15.7)', async (t) => {
+  const worker = await createSimNode({ host: { brNetfilter: true, ipForward: true } });
+  t.teardown(() => worker.cleanup());
+  const file = path.join(worker.root, 'join');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    file,
+    'kubeadm join 10.0.2.15:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5\n',
+  );
+  for (const name of ['W1/../x', 'w1 --v=9', '-w1', 'w1.']) {
+    const r = await execa('node', [CLI, 'join', '--join-file', file, '--node-name', name], {
+      env: worker.env,
+      reject: false,
+    });
+    t.is(r.exitCode, 2, name);
+    t.regex(String(r.stderr), /^error: --node-name: .* is not a valid DNS-1123 subdomain/, name);
+  }
+  t.false(
+    worker.calls().some((c) => c.tool === 'kubeadm'),
+    'kubeadm never ran',
+  );
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from '../../src/context.js';
@@ -118,16 +118,39 @@ test.serial('a step whose inputs changed runs again even though its objects exis
   t.deepEqual(w.applied, ['pod-security', 'verify']);
 });
 
-test.serial('a changed kubeadm config is not re-applied on a running cluster: it asks for rebuild', async (t) => {
+test.serial(
+  'a changed kubeadm config: nothing runs at all, not even with --from/--only, and it asks for rebuild',
+  async (t) => {
+    const ctx = fakeCtx();
+    const w: FakeWorld = { applied: [], present: new Set(), inputs: { 'kubeadm-init': 'a', cni: 'x' } };
+    await runSteps(ctx, fakeSteps(w), {}, reporter);
+    const state = readFileSync(ctx.paths.stateFile, 'utf8');
+    w.applied = [];
+    w.inputs['kubeadm-init'] = 'b';
+    w.inputs.cni = 'y'; // flannel's Network follows the podSubnet: it must not be applied either
+    for (const opts of [{}, { from: 'cni' as StepId }, { only: 'kubeadm-init' as StepId }]) {
+      events.length = 0;
+      const r = await runSteps(ctx, fakeSteps(w), opts, reporter);
+      t.false(r.ok);
+      t.deepEqual(w.applied, []);
+      t.is(events.length, 1);
+      t.regex(
+        events[0],
+        /^fail kubeadm-init the kubeadm config .* changed since the cluster was initialised; nothing was changed/,
+      );
+    }
+    t.is(readFileSync(ctx.paths.stateFile, 'utf8'), state, 'the state file is not touched either');
+  },
+);
+
+test.serial('a run that fails at preflight writes no state file; the first step after it does', async (t) => {
   const ctx = fakeCtx();
-  const w: FakeWorld = { applied: [], present: new Set(), inputs: { 'kubeadm-init': 'a' } };
-  await runSteps(ctx, fakeSteps(w), {}, reporter);
-  w.applied = [];
-  w.inputs['kubeadm-init'] = 'b';
-  events.length = 0;
-  await runSteps(ctx, fakeSteps(w), {}, reporter);
-  t.false(w.applied.includes('kubeadm-init'));
-  t.true(events.some((e) => e.startsWith('skip kubeadm-init') && e.includes('kubestrap rebuild')));
+  const w: FakeWorld = { applied: [], present: new Set(), failOn: 'preflight', inputs: {} };
+  t.false((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+  t.false(existsSync(ctx.paths.stateFile), 'a bare host must not look like a cluster');
+  w.failOn = 'kubeadm-init';
+  t.false((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+  t.is(readState(ctx.paths.stateFile).lastFailure?.step, 'kubeadm-init', 'kubeadm init may have changed the host');
 });
 
 test.serial('--only runs one step even when it is done; --from runs it and those after', async (t) => {
