@@ -23,7 +23,7 @@ import { classify, type Classified, type PodInput, title } from '../policy/objec
 import { OutputSpool } from '../policy/output-spool.js';
 import { NO_PROVIDERS_MESSAGE, PspAdmission, withoutPspAnnotation, type AdmitResult } from '../policy/psp/admission.js';
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
-import { podServiceAccount } from '../policy/psp/pod.js';
+import { admissionServiceAccount } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
 import type { PssLevel } from '../policy/pss/types.js';
 import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, type RbacObject } from '../policy/rbac.js';
@@ -212,7 +212,7 @@ class Judge {
 
   /** Judges one pod and emits the result; false when it is refused. */
   admit(c: PodInput, emit: Emitter): boolean {
-    const isAuthorized = this.authorizerFor(c.namespace, podServiceAccount(c.pod.spec));
+    const isAuthorized = this.authorizerFor(c.namespace, admissionServiceAccount(c.pod));
     const result = this.admission.admitView(c.view, { isAuthorized });
     emit.psp(c, result, () => this.admission.providers.map((p) => p.name).filter(isAuthorized));
     return result.admitted;
@@ -275,10 +275,10 @@ function textEmitter(out: OutputSpool, requester?: string): Emitter {
         // No field errors: no policy was usable (or, on update, none admitted it unchanged).
         line(`    ${r.message}`);
         if (r.message !== NO_PROVIDERS_MESSAGE && usable().length === 0) {
-          const who = [
-            `serviceaccount ${p.namespace}/${podServiceAccount(p.pod.spec)}`,
-            ...(requester ? [requester] : []),
-          ].join(' or ');
+          const sa = admissionServiceAccount(p.pod);
+          const who = [...(sa ? [`serviceaccount ${p.namespace}/${sa}`] : []), ...(requester ? [requester] : [])].join(
+            ' or ',
+          );
           line(
             `    no PodSecurityPolicy may be used by ${who} in namespace ${p.namespace} (see the RBAC input, --as and --allow)`,
           );

@@ -205,6 +205,19 @@ const cases: [string, string, string[]][] = [
     ],
   ],
   [
+    // The restricted template drops ALL; a real 1.24 API server refuses the policy (test/real).
+    'custom policy allowing every capability while the template requires drops',
+    'policies:\n  - name: mine\n    spec:\n      allowedCapabilities: ["*"]\n',
+    [
+      'cluster.yaml:4:29: policies[0].spec.allowedCapabilities[0]: "*" allows every capability, so requiredDropCapabilities must be empty (it is [ALL])',
+    ],
+  ],
+  [
+    'custom policy with ranges for runAsGroup RunAsAny',
+    'policies:\n  - name: mine\n    spec:\n      runAsGroup: {rule: RunAsAny, ranges: [{min: 1, max: 2}]}\n',
+    ['cluster.yaml:4:44: policies[0].spec.runAsGroup.ranges: must be empty for rule RunAsAny'],
+  ],
+  [
     'custom policy with MustRunAs and no range',
     'policies:\n  - name: mine\n    spec:\n      runAsUser: {rule: MustRunAs}\n',
     [

@@ -153,6 +153,59 @@ test('--as: the requester may use a policy its own RBAC grants', async (t) => {
   t.is(r.stdout.split('\n')[0], 'Pod demo/privileged: admitted by privileged');
 });
 
+test('a mirror pod has no service account when PodSecurityPolicy runs: only the node may make a policy usable', async (t) => {
+  // The real 1.24 API server: ServiceAccount admission leaves mirror pods alone, so PSP asks
+  // only about the requester (the node), never about the namespace's default account.
+  const rbac = tmpFile(
+    'rbac.yaml',
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: RoleBinding',
+      'metadata: {name: default-privileged, namespace: demo}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:privileged"}',
+      'subjects: [{kind: ServiceAccount, name: default, namespace: demo}]',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata: {name: nodes-unprivileged}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:unprivileged"}',
+      'subjects: [{kind: Group, name: "system:nodes", apiGroup: rbac.authorization.k8s.io}]',
+    ].join('\n'),
+  );
+  const mirror = tmpFile(
+    'mirror.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: static-web-cp, namespace: demo, annotations: {kubernetes.io/config.mirror: abc}}',
+      'spec:',
+      '  nodeName: cp',
+      '  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]',
+    ].join('\n'),
+  );
+  const plain = tmpFile(
+    'plain.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: web, namespace: demo}',
+      'spec:',
+      '  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]',
+    ].join('\n'),
+  );
+  const args = ['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', rbac, '--as', 'system:node:cp'];
+  const r = await kubestrap([...args, '--as-group', 'system:nodes', '-f', mirror, '-f', plain]);
+  t.is(
+    r.stdout,
+    [
+      'Pod demo/static-web-cp: refused',
+      '    spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed',
+      'Pod demo/web: admitted by privileged',
+      '2 pods: 1 admitted, 1 refused',
+    ].join('\n'),
+  );
+});
+
 test('no usable policy: an empty refusal, and who could not use any', async (t) => {
   const r = await kubestrap(['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', `${FIX}/host-network-pod.yaml`]);
   t.is(r.code, 1);
@@ -163,6 +216,43 @@ test('no usable policy: an empty refusal, and who could not use any', async (t) 
       '    PodSecurityPolicy: unable to admit pod: []',
       '    no PodSecurityPolicy may be used by serviceaccount demo/default in namespace demo (see the RBAC input, --as and --allow)',
       '1 pod: 0 admitted, 1 refused',
+    ].join('\n'),
+  );
+});
+
+test('--level: a pod is judged as the API server (1.30+) stores it, its AppArmor annotation copied into the field', async (t) => {
+  // A real 1.37 API server's refusal of this pod (test/real): PodSecurity sees the field the
+  // registry filled in from the annotation, beside the annotation itself.
+  const pod = tmpFile(
+    'apparmor.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: aa, namespace: demo, annotations: {container.apparmor.security.beta.kubernetes.io/app: unconfined}}',
+      'spec:',
+      '  containers: [{name: app, image: busybox}]',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web, namespace: demo}',
+      'spec:',
+      '  selector: {matchLabels: {app: web}}',
+      '  template:',
+      '    metadata: {labels: {app: web}, annotations: {container.apparmor.security.beta.kubernetes.io/app: unconfined}}',
+      '    spec: {containers: [{name: app, image: busybox}]}',
+    ].join('\n'),
+  );
+  const r = await kubestrap(['policy', 'check', '-f', pod, '--level', 'baseline']);
+  t.is(r.code, 1, r.stderr);
+  t.is(
+    r.stdout,
+    [
+      'Pod demo/aa: violates PodSecurity "baseline:latest"',
+      '    forbidden AppArmor profiles (container "app" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")',
+      // Pod templates are checked as written: only pods go through the registry's copy.
+      'Deployment demo/web: violates PodSecurity "baseline:latest"',
+      '    forbidden AppArmor profile (annotation must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/app="unconfined"")',
+      '2 pods: 0 admitted, 2 refused',
     ].join('\n'),
   );
 });

@@ -312,3 +312,23 @@ subjects: [{kind: ServiceAccount, name: default, namespace: demo}]
   t.is(ok.stdout, 'pod/ok\n');
   t.deepEqual(podsIn(node, 'demo'), []);
 });
+
+test('1.24 keeps seccomp annotations and fields in step on create, as the real registry does', async (t) => {
+  // Seen on a real 1.24 API server (test/real): the ingress controller's container field got
+  // its annotation, and the pod annotation restricted defaulted got the pod field.
+  const node = await readyNode();
+  t.teardown(() => node.cleanup());
+  await initFromGolden(node, V);
+  t.is((await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')])).exitCode, 0);
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: sc, namespace: kube-system, annotations: {seccomp.security.alpha.kubernetes.io/pod: runtime/default}}
+spec:
+  containers: [{name: app, image: busybox, securityContext: {seccompProfile: {type: Localhost, localhostProfile: prof.json}}}]
+`;
+  const r = await kubectl(node, ['create', '-f', '-'], pod);
+  t.is(r.exitCode, 0, r.stderr);
+  const stored = podsIn(node, 'kube-system').find((p) => p.metadata.name === 'sc');
+  t.deepEqual(stored?.spec.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  t.is(stored?.metadata.annotations['container.seccomp.security.alpha.kubernetes.io/app'], 'localhost/prof.json');
+});

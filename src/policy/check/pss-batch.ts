@@ -5,6 +5,7 @@
  */
 import { objectsOf, type Piece } from '../input.js';
 import { classify, type PodInput, title } from '../objects.js';
+import { syncAppArmorAnnotations } from '../pss/apparmor-sync.js';
 import { evaluatePss, formatLevelVersion, formatPssVersion } from '../pss/evaluate.js';
 import type { PssLevel, PssVersion, PssViolation } from '../pss/types.js';
 
@@ -55,7 +56,9 @@ export function judgePss(job: PssJob, file: string, pieces: Iterable<Piece>, out
         continue;
       }
       tally.pods++;
-      const violations = evaluatePss(c.pod, job.level, job.version);
+      // A 1.30+ API server copies AppArmor annotations into a Pod's fields before PodSecurity runs.
+      const pod = c.kind === 'Pod' ? syncAppArmorAnnotations(c.pod) : c.pod;
+      const violations = evaluatePss(pod, job.level, job.version);
       if (violations.length > 0) tally.refused++;
       out.push(job.json ? `,\n${jsonEntry(c, level, version, violations)}` : textLines(c, levelVersion, violations));
     }
