@@ -21,6 +21,35 @@ export async function kubeletReports(cluster: RealCluster, ready: boolean): Prom
   if (!ready) return;
   const pods = await cluster.api.get('/api/v1/pods');
   for (const p of pods.items) if (p.spec.nodeName === NODE_NAME) await setPodRunning(cluster.api, p, NODE_NAME);
+  await controllersReport(cluster);
+}
+
+/**
+ * What the deployment and daemon-set controllers would write once their pods run on the
+ * one node (there is no controller-manager here): every system workload rolled out.
+ */
+async function controllersReport(cluster: RealCluster): Promise<void> {
+  for (const kind of ['deployments', 'daemonsets'] as const) {
+    const list = await cluster.api.get(`/apis/apps/v1/${kind}`);
+    for (const w of list.items) {
+      const path = `/apis/apps/v1/namespaces/${w.metadata.namespace}/${kind}/${w.metadata.name}`;
+      const observedGeneration = w.metadata.generation;
+      const n = kind === 'deployments' ? Number(w.spec.replicas ?? 1) : 1;
+      const status =
+        kind === 'deployments'
+          ? { observedGeneration, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n }
+          : {
+              observedGeneration,
+              currentNumberScheduled: n,
+              desiredNumberScheduled: n,
+              numberMisscheduled: 0,
+              numberReady: n,
+              updatedNumberScheduled: n,
+              numberAvailable: n,
+            };
+      await cluster.api.patchStatus(path, { status });
+    }
+  }
 }
 
 export async function assertVerify(t: ExecutionContext, cluster: RealCluster): Promise<void> {
