@@ -37,7 +37,8 @@ rl.on('line', (line) => {
     if (isTodo) todo++;
     else if (skip) skipped.push(line.replace(/^ok \d+ - /, '').replace(/\s*# SKIP.*$/, ''));
     else passed++;
-    if (process.env.TEST_VERBOSE) process.stdout.write(`${line}\n`);
+    // A skip says why in its title (the real tier without Go or etcd): always shown.
+    if (process.env.TEST_VERBOSE || skip) process.stdout.write(`${line}\n`);
     return;
   }
   // TAP's own header and trailer are replaced by the summary line below.

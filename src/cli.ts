@@ -2,11 +2,12 @@
 /**
  * kubestrap's entry point: parses argv, runs one command, and maps errors to
  * exit codes (0 ok, 1 a check or step failed, 2 bad usage or input). The only
- * place that touches process.argv and process.exit. Command modules are
+ * place that touches process.argv and process.exit, which it calls only once stdout and
+ * stderr are flushed. Command modules are
  * imported when their command runs, so `kubestrap render` loads only what it needs.
  */
 import { Command, CommanderError } from 'commander';
-import { CheckFailed, UserError, UserErrors } from './errors.js';
+import { CheckFailed, HostError, UserError, UserErrors } from './errors.js';
 import { processIo } from './io.js';
 import { registerPolicyCommands } from './commands/policy.js';
 
@@ -90,6 +91,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('check readiness and pod security of the running cluster')
     .option('-c, --config <file>', 'cluster config')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('--wait', "first wait (up to the config's timeouts.waitSeconds) for the system workloads to roll out")
     .action(async (opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
       setExit(await verifyCommand(opts, processIo, interruptSignal()));
@@ -103,7 +105,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--force', 'clean a host that does not look like a kubeadm node')
     .option(
       '--iptables <mode>',
-      'all: flush filter, nat and mangle; kube-only: remove only KUBE-, CNI- and FLANNEL rules',
+      'all: flush filter, nat and mangle (policies set to ACCEPT first); kube-only: remove only the chains kube-proxy, the kubelet, flannel and the CNI plugins create (by exact name) and the rules that jump to them',
       'all',
     )
     .option('-q, --quiet', 'print only failures')
@@ -140,6 +142,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('on a worker: preflight, kubeadm join, then wait for this node to be Ready')
     .requiredOption('--join-file <file>', 'the join command written by `kubestrap join-command -o FILE`')
     .option('--node-name <name>', 'name to register (default: the hostname)')
+    .option('--node-ip <address>', 'address the kubelet registers (e.g. the private NIC on a Vagrant VM)')
     .option('--wait-seconds <n>', 'how long to wait for the node to turn Ready', '600')
     .action(async (opts) => {
       const { joinCommand } = await import('./commands/join.js');
@@ -241,9 +244,49 @@ function reportError(e: unknown): number {
     process.stderr.write(`${e.message}\n`);
     return 1;
   }
+  if (e instanceof HostError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    return 1;
+  }
+  if (isSystemError(e)) {
+    // The host refused an operation no check foresaw (a full disk, a read-only /var): not a bug, but host state.
+    const where = e.path ? `${e.path}: ` : '';
+    process.stderr.write(`error: ${where}${e.syscall} failed: ${e.code}${e.dest ? ` (to ${e.dest})` : ''}\n`);
+    return 1;
+  }
   // A bug in kubestrap: show the stack so it can be reported.
   process.stderr.write(`kubestrap: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   return 70;
 }
 
-main(process.argv).then((code) => process.exit(code));
+function isSystemError(e: unknown): e is NodeJS.ErrnoException & { dest?: string } {
+  const x = e as NodeJS.ErrnoException;
+  return e instanceof Error && typeof x.code === 'string' && /^E[A-Z]+$/.test(x.code) && typeof x.syscall === 'string';
+}
+
+/**
+ * Ends the process once everything written to stdout and stderr has left it. Through a
+ * pipe, Node queues what the reader has not taken yet, and process.exit() would drop
+ * that queue: a `policy check -o json | jq` that refuses pods (exit 1) lost most of its
+ * output. A reader that goes away early (`| head`) is not an error of ours: EPIPE ends
+ * the wait too.
+ */
+async function exitWhenFlushed(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(code);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableLength === 0) return resolve();
+    stream.on('error', () => resolve());
+    // Writes are flushed in order, so the callback of an empty write runs after all earlier ones.
+    stream.write('', () => resolve());
+  });
+}
+
+// A closed reader (EPIPE) must not turn into an unhandled 'error' event and a stack trace.
+process.stdout.on('error', () => undefined);
+
+main(process.argv).then(exitWhenFlushed);

@@ -1,6 +1,7 @@
 /**
  * Errors the CLI knows how to print. cli.ts maps them to exit codes:
- * UserError -> 2 (bad usage or bad input), CheckFailed -> 1 (a check or step failed).
+ * UserError -> 2 (bad usage or bad input), CheckFailed and HostError -> 1 (a check or
+ * step failed, or the host is not as kubestrap needs it). Anything else is a bug: 70.
  */
 
 /** Where in an input file a problem is: 1-based line and column. */
@@ -47,5 +48,20 @@ export class CheckFailed extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'CheckFailed';
+  }
+}
+
+/**
+ * The host is not as kubestrap needs it (a damaged state file, a lock path that is a
+ * directory, a full disk under /var/lib/kubestrap): exit 1, one line naming the path.
+ */
+export class HostError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'HostError';
   }
 }

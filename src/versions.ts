@@ -203,6 +203,22 @@ export function criSocket(minor: number): string {
 }
 
 /**
+ * Whether kubeadm must be told the CRI socket on the command line (reset): before 1.24
+ * it detects the runtime from the sockets present and Docker's counts (two sockets:
+ * "Found multiple CRI sockets"; 1.11-1.13 simply assume Docker). From 1.24 it reads the
+ * socket the node was set up with.
+ */
+export function criSocketFlagNeeded(minor: number): boolean {
+  return minor < 24;
+}
+
+/** The CRI socket as a URI (`unix:///…`), whichever form kubeadm is given: what crictl and the kubelet dial. */
+export function criSocketUri(minor: number): string {
+  const s = criSocket(minor);
+  return s.startsWith('unix://') ? s : `unix://${s}`;
+}
+
+/**
  * The node label that says the OS: `kubernetes.io/os` from 1.14; before that
  * only `beta.kubernetes.io/os` is set, and an affinity on the GA label would
  * match no node at all.
@@ -217,6 +233,26 @@ export const FLANNEL = {
   image: 'ghcr.io/flannel-io/flannel:v0.28.9',
   cniPluginImage: 'ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3',
 } as const;
+
+/**
+ * Where kubeadm pulls the control plane's images from. kubeadm defaulted to k8s.gcr.io
+ * before 1.25 (registry.k8s.io from kubernetes PR #109938; cherry-picked only into late
+ * 1.22-1.24 patches); k8s.gcr.io was frozen on 2023-04-03 and later patches were never
+ * pushed there. registry.k8s.io serves every image k8s.gcr.io had, so kubestrap names it
+ * for every minor whose kubeadm may still default to the old one.
+ */
+export function imageRepository(minor: number): string | undefined {
+  return minor <= 24 ? 'registry.k8s.io' : undefined;
+}
+
+/**
+ * CoreDNS lives at coredns/coredns from 1.21, and kubeadm uses that subpath only for its
+ * default registry (kubernetes PR #102502): with registry.k8s.io named explicitly, 1.21-1.24
+ * must be told where CoreDNS is, or they pull registry.k8s.io/coredns:v1.8.x, which does not exist.
+ */
+export function dnsImageRepository(minor: number): string | undefined {
+  return minor >= 21 && minor <= 24 ? 'registry.k8s.io/coredns' : undefined;
+}
 
 /** `kubeadm config validate` exists from 1.28 (kubernetes PR #118013). */
 export function hasKubeadmConfigValidate(minor: number): boolean {

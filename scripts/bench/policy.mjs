@@ -2,9 +2,9 @@
 // PodSecurityPolicy admission throughput, end to end from an input stream: a
 // `kubectl get deploy -A -o json` file (a List of three-container Deployments,
 // pretty-printed as kubectl prints it) is written to a temporary file, then streamed
-// from disk through dist/policy/input.js (one item parsed at a time),
-// dist/policy/objects.js (type checks, pod template -> pod) and
-// dist/policy/psp/admission.js against five built-in policies, all usable. One
+// from disk through src/policy/input.ts (one item parsed at a time),
+// src/policy/objects.ts (type checks, pod template -> pod) and
+// src/policy/psp/admission.ts against five built-in policies, all usable. One
 // process, no pods held: RSS before and after the timed rounds shows memory stays flat.
 //
 //   node scripts/bench/policy.mjs [--pods 10000] [--rounds 3]
@@ -13,9 +13,9 @@
 // 26,000 pods/s, RSS +3 MB (peak 160 MB for 64 MB of input), heap after GC +0 MB`
 // for pods every policy admits only after defaulting (so all five are tried on each),
 // then for pods every policy refuses (all five tried, messages built).
-// Target: >= 20,000 pods/s. `npm run bench` builds dist/ first.
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+// In-process: the engine alone, without process start-up or output (process.mjs measures
+// the whole command). Runs the TypeScript sources through tsx (scripts/bench.mjs loads it).
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,15 +28,8 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dist = (p) => path.resolve(here, '../../dist', p);
+const src = (p) => pathToFileURL(path.resolve(here, '../../src', p)).href;
 const TARGET = 20_000;
-const POLICIES = [
-  'baseline',
-  'ingress-nginx',
-  'privileged-restricted',
-  'privileged-root-volumes-restricted',
-  'restricted',
-];
 
 const { values } = parseArgs({
   options: { pods: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } },
@@ -44,79 +37,11 @@ const { values } = parseArgs({
 const PODS = Number(values.pods);
 const ROUNDS = Number(values.rounds);
 
-if (!existsSync(dist('policy/psp/admission.js'))) {
-  console.error('dist/ is missing: run `npm run build` first (npm run bench does)');
-  process.exit(2);
-}
-const { readObjects } = await import(pathToFileURL(dist('policy/input.js')).href);
-const { classify } = await import(pathToFileURL(dist('policy/objects.js')).href);
-const { PspAdmission } = await import(pathToFileURL(dist('policy/psp/admission.js')).href);
-const { buildPolicy } = await import(pathToFileURL(dist('policy/psp/library.js')).href);
-
-/** A Deployment as kubectl prints it: one init container and two containers, no pod-level extras. */
-function deployment(i, refused) {
-  const c = (name, extra = {}) => ({
-    name,
-    image: `registry.example/${name}:1.${i % 17}`,
-    imagePullPolicy: 'IfNotPresent',
-    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-    terminationMessagePath: '/dev/termination-log',
-    terminationMessagePolicy: 'File',
-    ...extra,
-  });
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: `web-${i}`, namespace: `team-${i % 50}`, labels: { app: `web-${i}` } },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: `web-${i}` } },
-      template: {
-        metadata: { labels: { app: `web-${i}` }, annotations: { 'prometheus.io/scrape': 'true' } },
-        spec: {
-          securityContext: { runAsUser: 1000 + (i % 7), fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } },
-          initContainers: [c('migrate', { command: ['/migrate', '--once'] })],
-          containers: [
-            c('web', {
-              ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP', ...(refused ? { hostPort: 8080 } : {}) }],
-              env: [{ name: 'MODE', value: 'prod' }],
-              volumeMounts: [
-                { name: 'cache', mountPath: '/cache' },
-                { name: 'config', mountPath: '/etc/web' },
-              ],
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'], ...(refused ? { add: ['SYS_ADMIN'] } : {}) },
-              },
-            }),
-            c('metrics', { ports: [{ containerPort: 9090, name: 'metrics' }] }),
-          ],
-          volumes: [
-            { name: 'cache', emptyDir: {} },
-            { name: 'config', configMap: { name: `web-${i}` } },
-            { name: 'kube-api-access', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
-          ],
-        },
-      },
-    },
-  };
-}
-
-/** Writes the List to `file` as kubectl would print it, without holding it in memory. */
-async function writeList(file, n, refused) {
-  const out = createWriteStream(file, { encoding: 'utf8' });
-  const write = async (text) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
-  await write('{\n    "apiVersion": "v1",\n    "items": [\n');
-  for (let i = 0; i < n; i++) {
-    const item = JSON.stringify(deployment(i, refused), null, 4).replace(/^/gm, '        ');
-    await write((i ? ',\n' : '') + item);
-  }
-  await write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n');
-  out.end();
-  await once(out, 'finish');
-}
+const { readObjects } = await import(src('policy/input.ts'));
+const { classify } = await import(src('policy/objects.ts'));
+const { PspAdmission } = await import(src('policy/psp/admission.ts'));
+const { buildPolicy } = await import(src('policy/psp/library.ts'));
+const { POLICIES, writeList } = await import('./lib/fixtures.mjs');
 
 const admission = new PspAdmission(POLICIES.map((name) => buildPolicy(name, 24, [])));
 const allUsable = { isAuthorized: () => true };
@@ -124,7 +49,7 @@ const allUsable = { isAuthorized: () => true };
 async function run(file, n) {
   let admitted = 0;
   let seen = 0;
-  for await (const src of readObjects(createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), file)) {
+  for await (const src of readObjects(createReadStream(file, { highWaterMark: 1 << 20 }), file)) {
     const c = classify(src);
     if (c.type !== 'pod') continue;
     const r = admission.admitView(c.view, allUsable);

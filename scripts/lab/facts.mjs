@@ -17,7 +17,7 @@
  *     "interfaces": {"eth0": ["10.0.2.15"], "eth1": ["192.168.56.10"]},
  *     "kubestrap": {"sourceHash": "…", "depsHash": "…", "stamp": {"source": "…", "deps": "…"},
  *                   "nodeModules": true, "link": "/opt/kubestrap/dist/cli.js"},
- *     "kubestrapState": {"steps": ["preflight", …, "verify"], "lastFailure": null},
+ *     "kubestrapState": {"steps": ["preflight", …], "lastFailure": null, "verifiedAt": "2026-…"},
  *     "joinFile": {"ageSeconds": 120, "dirExists": true,      // cp: the shared join file,
  *                  "olderThanCluster": false}                // and whether admin.conf is newer
  *   }
@@ -75,6 +75,23 @@ export function depsHash(dir) {
 }
 
 /** Gathers the facts for these options. `$` is zx's. Changes nothing. */
+/**
+ * What the plan needs from kubestrap's state file (/var/lib/kubestrap/state.json):
+ * the steps done, the last failure, and when verify last passed (verify runs on every
+ * `up` and is never a step "done"). undefined for no file or a torn one (kubestrap up
+ * starts over then, and so does the plan).
+ * @param {string | undefined} text
+ */
+export function kubestrapStateFacts(text) {
+  try {
+    const s = JSON.parse(text ?? 'null');
+    if (!s) return undefined;
+    return { steps: Object.keys(s.steps ?? {}), lastFailure: s.lastFailure ?? null, verifiedAt: s.verifiedAt ?? null };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function gatherFacts($, opts) {
   const q = async (argv) => {
     const r = await $({ nothrow: true, quiet: true })`${argv}`;
@@ -164,12 +181,8 @@ export async function gatherFacts($, opts) {
     link,
   };
 
-  try {
-    const s = JSON.parse(readText(PATHS.kubestrapState) ?? 'null');
-    if (s) facts.kubestrapState = { steps: Object.keys(s.steps ?? {}), lastFailure: s.lastFailure ?? null };
-  } catch {
-    // a torn state file: kubestrap up starts over, and so does the plan
-  }
+  const state = kubestrapStateFacts(readText(PATHS.kubestrapState));
+  if (state) facts.kubestrapState = state;
 
   if (opts.role === 'cp') {
     facts.joinFile = { dirExists: existsSync(path.dirname(opts.joinFile)) };

@@ -22,7 +22,6 @@ export const PATHS = Object.freeze({
   dockerList: '/etc/apt/sources.list.d/docker.list',
   containerdDir: '/etc/containerd',
   containerdConfig: '/etc/containerd/config.toml',
-  kubeletDefaults: '/etc/default/kubelet',
   adminConf: '/etc/kubernetes/admin.conf',
   kubeletConf: '/etc/kubernetes/kubelet.conf',
   kubestrapState: '/var/lib/kubestrap/state.json',
@@ -184,7 +183,6 @@ export function labFiles(opts, facts = {}) {
     [PATHS.sysctl]: `${SYSCTLS.map((k) => `${k} = 1`).join('\n')}\n`,
     [PATHS.kubeList]: `deb [signed-by=${PATHS.kubeKey}] ${kubeRepo(minor)} /\n`,
     [PATHS.containerdConfig]: containerdConfig(containerdSource(minor)),
-    [PATHS.kubeletDefaults]: `KUBELET_EXTRA_ARGS=--node-ip=${opts.nodeIp}\n`,
   };
   if (containerdSource(minor) === 'docker') {
     files[PATHS.dockerList] =
@@ -273,10 +271,13 @@ export function clusterConfig(opts, iface) {
   ].join('\n');
 }
 
-/** `up` finished every step on this host, and nothing failed since. */
+/**
+ * `up` last ran to the end on this host: its verify step passed (kubestrap records
+ * when; verify is never a step "done") and nothing failed or changed since.
+ */
 export function kubestrapUpDone(facts) {
   const s = facts.kubestrapState;
-  return Boolean(s && Array.isArray(s.steps) && s.steps.includes('verify') && !s.lastFailure);
+  return Boolean(s?.verifiedAt && !s.lastFailure);
 }
 
 /**
@@ -444,11 +445,11 @@ export function planProvision(opts, facts) {
     run(['systemctl', 'enable', ...(configChanged ? [] : ['--now']), 'containerd'], 'start containerd at boot');
   } else if (!containerd.active && !configChanged) run(['systemctl', 'start', 'containerd'], 'start containerd');
 
-  // 8. The kubelet registers the private address, not the NAT NIC's 10.0.2.15.
-  if (differs(PATHS.kubeletDefaults)) {
-    write(PATHS.kubeletDefaults, wanted[PATHS.kubeletDefaults], `kubelet --node-ip=${opts.nodeIp}`);
-    if (initialized) run(['systemctl', 'restart', 'kubelet'], 'restart the kubelet with that address');
-  } else ok(`kubelet --node-ip=${opts.nodeIp}`);
+  // 8. The kubelet must register the private address, not the NAT NIC's 10.0.2.15. It gets
+  // it through kubeadm's config (cp: advertiseAddress; workers: kubestrap join --node-ip),
+  // which kubeadm writes to kubeadm-flags.env: KUBELET_EXTRA_ARGS would have to go to
+  // /etc/default/kubelet or /etc/sysconfig/kubelet depending on when the package was built
+  // (v1.24.17 reads the latter, kubernetes/release#3276).
 
   // 9. kubestrap from the synced folder, built in the VM.
   let labStateDir = false;
@@ -532,7 +533,7 @@ export function planProvision(opts, facts) {
     if (has(PATHS.kubeletConf)) ok(`already joined (${PATHS.kubeletConf} exists): no join`);
     else {
       run(
-        ['kubestrap', 'join', '--join-file', opts.joinFile, '--node-name', opts.nodeName],
+        ['kubestrap', 'join', '--join-file', opts.joinFile, '--node-name', opts.nodeName, '--node-ip', opts.nodeIp],
         `join the cluster at ${opts.controlPlaneIp}:6443`,
         {
           waitFor: { path: opts.joinFile, maxAgeSeconds: JOIN_MAX_AGE_SECONDS },

@@ -7,7 +7,8 @@
  * the old API server, and says so. The kubeadm ClusterConfiguration is changed only
  * once the new API server runs.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileError, writeFileAtomic } from '../host/files.js';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { CheckFailed } from '../errors.js';
@@ -29,8 +30,12 @@ export function stamp(d = new Date()): string {
 export function backup(paths: HostPaths, hostPath: string, text: string, when = stamp()): string {
   const name = `${path.posix.basename(hostPath)}.${when}`;
   const dest = path.posix.join(BACKUP_DIR, name);
-  mkdirSync(paths.at(BACKUP_DIR), { recursive: true, mode: 0o700 });
-  writeFileSync(paths.at(dest), text, { mode: 0o600 });
+  try {
+    mkdirSync(paths.at(BACKUP_DIR), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw fileError(e, paths.at(BACKUP_DIR), 'create', 'host');
+  }
+  writeFileAtomic(paths.at(dest), text, { mode: 0o600, owner: 'host' });
   return dest;
 }
 
@@ -42,12 +47,13 @@ export function backup(paths: HostPaths, hostPath: string, text: string, when = 
 export function writeHostFile(paths: HostPaths, hostPath: string, text: string, mode = 0o600): void {
   const file = paths.at(hostPath);
   const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const keep = existsSync(file) ? statSync(file).mode & 0o777 : mode;
-  const tmp = path.join(path.dirname(dir), `.${path.basename(file)}.kubestrap-${process.pid}`);
-  writeFileSync(tmp, text, { mode: keep });
-  chmodSync(tmp, keep);
-  renameSync(tmp, file);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw fileError(e, dir, 'create', 'host');
+  }
+  const keep = existsSync(file) ? lstatSync(file).mode & 0o777 : mode;
+  writeFileAtomic(file, text, { mode: keep, owner: 'host', tmpDir: path.dirname(dir) });
 }
 
 function ready(p: KObj): boolean {

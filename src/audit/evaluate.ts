@@ -287,7 +287,8 @@ export function pspJudge(snapshot: ClusterSnapshot): (s: Subject) => PspVerdict 
     return a;
   };
   return (s) => {
-    const isAuthorized = authorizerFor(s.requester)(s.namespace, s.serviceAccount);
+    // A mirror pod has no service account when PodSecurityPolicy runs: only the node counts.
+    const isAuthorized = authorizerFor(s.requester)(s.namespace, s.mirror ? '' : s.serviceAccount);
     const r = admission.admitView(s.input.view, { isAuthorized });
     const diff =
       r.admitted && r.mutated

@@ -7,6 +7,7 @@
  * and custom policies; the built-in defaults otherwise).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { MiB, readTextFile } from '../host/files.js';
 import path from 'node:path';
 import { loadConfig, type ClusterConfig } from '../config/load.js';
 import { invokingUser } from '../context.js';
@@ -67,6 +68,8 @@ async function chooseKubeconfig(
 ): Promise<{ file: string | undefined; label: string }> {
   if (given) {
     if (!existsSync(given)) throw new UserError('no such kubeconfig', { file: given }, '--kubeconfig');
+    // kubectl would only say it cannot reach a server: a directory or an unreadable file is named here.
+    readTextFile(given, { maxBytes: 64 * MiB, what: 'a kubeconfig' });
     return { file: given, label: given };
   }
   const fromEnv = kubeconfigFromEnv();

@@ -1,5 +1,5 @@
 /** `kubestrap init`: write a commented starter cluster.yaml. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../config/schema.js';
 import { UserError } from '../errors.js';
@@ -13,6 +13,7 @@ import {
   patchWarning,
 } from '../versions.js';
 import type { Io } from '../io.js';
+import { checkWritablePath, writeFileAtomic } from '../host/files.js';
 
 export interface InitOptions {
   output?: string;
@@ -54,10 +55,11 @@ export function initCommand(opts: InitOptions, io: Io): number {
     process.stdout.write(text);
     return 0;
   }
+  checkWritablePath(target);
   if (existsSync(target) && !opts.force) {
     throw new UserError('already exists; pass --force to overwrite it', { file: target });
   }
-  writeFileSync(target, text);
+  writeFileAtomic(target, text, { mode: 0o644 });
   io.err(`Wrote ${target}. Next: kubestrap render -c ${target}`);
   return 0;
 }

@@ -4,17 +4,20 @@
  * `kubestrap join` (on a worker: preflight, kubeadm join, then wait for the
  * node to turn Ready).
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
-import { FileLog } from '../exec/log.js';
+import { openLog } from '../exec/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
-import { joinArgv, parseJoinLine, validTtl } from '../join/join-line.js';
+import { checkWritablePath, readTextFile, removeQuietly, writeFileAtomic, writeTempFile } from '../host/files.js';
+import { joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
+import { renderJoinConfig } from '../join/join-config.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
-import { describeMisses } from '../steps/preflight.js';
+import { blocking, describeMisses } from '../steps/preflight.js';
 
 export async function joinCommandCommand(
   opts: { ttl?: string; output?: string },
@@ -23,10 +26,13 @@ export async function joinCommandCommand(
 ): Promise<number> {
   const ttl = opts.ttl ?? '1h';
   if (!validTtl(ttl)) throw new UserError(`"${ttl}" is not a duration such as 30m or 1h`, undefined, '--ttl');
+  const toFile = opts.output !== undefined && opts.output !== '-';
+  // Before a token exists: a path kubestrap will not write to must not leave a live token behind.
+  if (toFile) checkWritablePath(opts.output!);
   const paths = hostPaths();
   if (!existsSync(paths.adminConf))
     throw new UserError(`${paths.adminConf} not found: run join-command on the control plane, after \`kubestrap up\``);
-  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const runner = new ExecaRunner(openLog(paths.logFile, io));
   const r = await runner
     .run('kubeadm', ['token', 'create', '--print-join-command', '--ttl', ttl, '--kubeconfig', paths.adminConf], {
       mutates: true,
@@ -38,9 +44,8 @@ export async function joinCommandCommand(
     });
   const line = r.stdout.trim();
   parseJoinLine(line, 'kubeadm token create'); // refuse to hand out something a worker would refuse
-  if (opts.output && opts.output !== '-') {
-    writeFileSync(opts.output, `${line}\n`, { mode: 0o600 });
-    chmodSync(opts.output, 0o600);
+  if (toFile) {
+    writeFileAtomic(opts.output!, `${line}\n`, { mode: 0o600 });
     io.err(`Wrote the join command to ${opts.output} (mode 0600; its token expires in ${ttl}).`);
   } else {
     io.out(line);
@@ -48,9 +53,14 @@ export async function joinCommandCommand(
   return 0;
 }
 
+/** A join command is one line of about 200 bytes. */
+const MAX_JOIN_FILE_BYTES = 64 * 1024;
+
 export interface JoinOptions {
   joinFile: string;
   nodeName?: string;
+  /** The address the kubelet registers (not the NAT NIC's on a Vagrant VM). */
+  nodeIp?: string;
   yes?: boolean;
   waitSeconds?: string;
 }
@@ -60,14 +70,18 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
     throw new UserError(
       '--join-file is required (write one with `kubestrap join-command -o FILE` on the control plane)',
     );
-  if (!existsSync(opts.joinFile)) throw new UserError('file not found', { file: opts.joinFile });
-  const line = parseJoinLine(readFileSync(opts.joinFile, 'utf8'), opts.joinFile);
+  const line = parseJoinLine(
+    readTextFile(opts.joinFile, { maxBytes: MAX_JOIN_FILE_BYTES, what: 'a join command' }),
+    opts.joinFile,
+  );
   const waitSeconds = Number(opts.waitSeconds ?? 600);
   if (!Number.isInteger(waitSeconds) || waitSeconds < 1)
     throw new UserError('must be a whole number of seconds', undefined, '--wait-seconds');
-  const nodeName = (opts.nodeName ?? os.hostname()).toLowerCase();
+  const nodeName = joinNodeName(opts.nodeName, os.hostname());
+  if (opts.nodeIp !== undefined && !isIP(opts.nodeIp))
+    throw new UserError(`"${opts.nodeIp}" is not an IP address`, undefined, '--node-ip');
   const paths = hostPaths();
-  const runner = new ExecaRunner(new FileLog(paths.logFile));
+  const runner = new ExecaRunner(openLog(paths.logFile, io));
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
   const release = acquireLock(paths.stateDir);
   try {
@@ -76,12 +90,22 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
         `This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`,
       );
     } else {
-      const findings = await workerPreflight(runner, paths);
-      const misses = findings.filter((f) => !f.ok);
+      const { findings, kubeadmMinor } = await workerPreflight(runner, paths);
+      const warnings = findings.filter((f) => !f.ok && f.warning);
+      if (warnings.length) io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
+      const misses = blocking(findings);
       if (misses.length) throw new CheckFailed(`the host is not ready to join:\n${describeMisses(misses)}`);
-      io.err(`Joining ${line.endpoint} as ${nodeName} ...`);
+      io.err(`Joining ${line.endpoint} as ${nodeName}${opts.nodeIp ? ` (${opts.nodeIp})` : ''} ...`);
+      // The token lives in this file only while kubeadm reads it: root's, 0600, removed after.
+      // A fresh file created exclusively in the lock's directory: never through a link.
+      const config = writeTempFile(
+        paths.stateDir,
+        'join-config.yaml',
+        renderJoinConfig(kubeadmMinor!, { line, nodeName, nodeIp: opts.nodeIp }),
+        { mode: 0o600 },
+      );
       try {
-        await runner.run('kubeadm', [...joinArgv(line), '--node-name', nodeName], { mutates: true, signal });
+        await runner.run('kubeadm', ['join', '--config', config], { mutates: true, signal });
       } catch (e) {
         if (e instanceof CommandError) {
           throw new CheckFailed(
@@ -89,6 +113,8 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
           );
         }
         throw e;
+      } finally {
+        removeQuietly(config);
       }
     }
     const ready = await runner.run(

@@ -7,20 +7,25 @@
  * PSS mode (--level): the Pod Security Standards checks of that level and version.
  *
  * Output: one line per pod (plus its reasons) for people, or with `-o json` exactly
- * one JSON array, streamed entry by entry. Exit 0 when everything is admitted, 1 when
- * anything is refused, 2 for bad input (thrown as UserError).
+ * one JSON array, one entry per line. It is held back (OutputSpool) until the whole
+ * input has been read, so bad input prints nothing but the error. Exit 0 when
+ * everything is admitted, 1 when anything is refused, 2 for bad input (thrown as
+ * UserError).
  */
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { changes } from '../policy/diff.js';
+import { objectsOf } from '../policy/input.js';
 import { InputSet } from '../policy/input-set.js';
-import { classify, type PodInput } from '../policy/objects.js';
+import type { PssJob } from '../policy/check/pss-batch.js';
+import { classify, type Classified, type PodInput, title } from '../policy/objects.js';
+import { OutputSpool } from '../policy/output-spool.js';
 import { NO_PROVIDERS_MESSAGE, PspAdmission, withoutPspAnnotation, type AdmitResult } from '../policy/psp/admission.js';
 import { applyApiDefaults } from '../policy/psp/api-defaults.js';
-import { podServiceAccount } from '../policy/psp/pod.js';
+import { admissionServiceAccount } from '../policy/psp/pod.js';
 import type { PolicyObject } from '../policy/psp/provider.js';
-import type { PssLevel, PssVersion, PssViolation } from '../policy/pss/types.js';
+import type { PssLevel } from '../policy/pss/types.js';
 import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer, type RbacObject } from '../policy/rbac.js';
 
 export interface PolicyCheckOptions {
@@ -35,11 +40,7 @@ export interface PolicyCheckOptions {
 
 const LEVELS: readonly PssLevel[] = ['privileged', 'baseline', 'restricted'];
 
-interface Collected {
-  policies: Map<string, PolicyObject>;
-  rbac: RbacObject[];
-  pods: number;
-}
+type PssModule = typeof import('../policy/pss/evaluate.js');
 
 export async function policyCheckCommand(opts: PolicyCheckOptions, io: Io, stdin?: Readable): Promise<number> {
   const files = opts.filename ?? [];
@@ -54,97 +55,178 @@ export async function policyCheckCommand(opts: PolicyCheckOptions, io: Io, stdin
   if ((opts.asGroup ?? []).length > 0 && !opts.as)
     throw new UserError('--as-group needs --as (a user to add the groups to)');
 
-  // Checked before reading anything, so a typo fails fast.
-  const pssVersion =
-    opts.level !== undefined
-      ? (await import('../policy/pss/evaluate.js')).parsePssVersion(opts.pssVersion ?? 'latest')
-      : undefined;
+  // Imported only for --level, so PSP mode never loads the PSS checks. The version is
+  // checked before reading anything, so a typo fails fast.
+  const pss: PssModule | undefined = opts.level !== undefined ? await import('../policy/pss/evaluate.js') : undefined;
+  const pssVersion = pss?.parsePssVersion(opts.pssVersion ?? 'latest');
+  const pssJob: PssJob | undefined =
+    pss !== undefined ? { level: opts.level as PssLevel, version: pssVersion!, json: output === 'json' } : undefined;
+  if (pss && (opts.as || (opts.allow ?? []).length > 0))
+    io.err('note: --as and --allow choose PodSecurityPolicies; Pod Security Standards do not use them');
 
-  const inputs = new InputSet(files, stdin);
+  const spool = new OutputSpool();
+  // PSS mode needs nothing but the pod, so one pass always does; PSP mode may need two.
+  const inputs = new InputSet(files, stdin, pss === undefined);
   try {
-    const collected = await collect(inputs, io);
-    const emit = output === 'json' ? jsonEmitter(io) : textEmitter(io, opts.as);
-    let refused: number;
-    if (opts.level !== undefined) {
-      if (collected.policies.size > 0)
-        io.err(
-          `note: --level given: checking Pod Security Standards; the ${collected.policies.size} PodSecurityPolicies in the input are not used`,
-        );
-      if (opts.as || (opts.allow ?? []).length > 0)
-        io.err('note: --as and --allow choose PodSecurityPolicies; Pod Security Standards do not use them');
-      refused = await checkPss(inputs, opts.level as PssLevel, pssVersion!, emit);
-    } else {
-      if (collected.policies.size === 0) {
-        throw new UserError(
-          'nothing to check against: the input has no PodSecurityPolicy and no --level was given. ' +
-            'Add the policies (-f policies.yaml) or name a Pod Security Standards level (--level restricted)',
-        );
-      }
-      refused = await checkPsp(inputs, collected, opts, io, emit);
-    }
-    emit.end(collected.pods, refused);
-    return refused > 0 ? 1 : 0;
+    const emit = output === 'json' ? jsonEmitter(spool) : textEmitter(spool, opts.as);
+    const run =
+      pssJob !== undefined ? await checkPss(inputs, pssJob, emit, io) : await checkPsp(inputs, opts, emit, spool, io);
+    emit.end(run.pods, run.refused);
+    await spool.flush(io);
+    return run.refused > 0 ? 1 : 0;
   } finally {
+    spool.dispose();
     await inputs.dispose();
   }
 }
 
-/** First pass: policies, RBAC, a count of pods, and every input error before any output. */
-async function collect(inputs: InputSet, io: Io): Promise<Collected> {
-  const policies = new Map<string, PolicyObject>();
-  const rbac: RbacObject[] = [];
-  const ignored = new Map<string, Map<string, number>>();
-  let pods = 0;
-  for await (const src of inputs.first()) {
-    const c = classify(src);
-    if (c.type === 'pod') pods++;
-    else if (c.type === 'psp') policies.set(c.policy.metadata.name, c.policy);
-    else if (c.type === 'rbac') rbac.push(c.object);
+/** What a pass over the input found besides the pods. */
+class Census {
+  readonly policies = new Map<string, PolicyObject>();
+  readonly rbac: RbacObject[] = [];
+  private readonly ignored = new Map<string, Map<string, number>>();
+
+  /** Takes a non-pod object; true for a policy or RBAC object. */
+  take(c: Exclude<Classified, PodInput>): boolean {
+    if (c.type === 'psp') this.policies.set(c.policy.metadata.name, c.policy);
+    else if (c.type === 'rbac') this.rbac.push(c.object);
     else {
-      const perFile = ignored.get(src.file) ?? new Map<string, number>();
-      perFile.set(c.kind, (perFile.get(c.kind) ?? 0) + 1);
-      ignored.set(src.file, perFile);
+      this.ignore(c.where.file, c.kind);
+      return false;
+    }
+    return true;
+  }
+
+  ignore(file: string, kind: string): void {
+    const perFile = this.ignored.get(file) ?? new Map<string, number>();
+    perFile.set(kind, (perFile.get(kind) ?? 0) + 1);
+    this.ignored.set(file, perFile);
+  }
+
+  noteIgnored(io: Io): void {
+    for (const [file, kinds] of this.ignored) {
+      const list = [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
+      io.err(`note: ${file}: skipped ${list} (not a pod, workload, PodSecurityPolicy or RBAC object)`);
     }
   }
-  for (const [file, kinds] of ignored) {
-    const list = [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
-    io.err(`note: ${file}: skipped ${list} (not a pod, workload, PodSecurityPolicy or RBAC object)`);
-  }
-  return { policies, rbac, pods };
 }
 
+interface Run {
+  pods: number;
+  refused: number;
+}
+
+/** One pass: each pod is judged as soon as it is read. */
+async function checkPss(inputs: InputSet, job: PssJob, emit: Emitter, io: Io): Promise<Run> {
+  const batch = await import('../policy/check/pss-batch.js');
+  const tally = batch.emptyTally();
+  for await (const b of inputs.firstBatches()) {
+    const out: string[] = [];
+    batch.judgePss(job, b.file, b.pieces, out, tally);
+    emit.batch(out.join(''));
+  }
+  const census = new Census();
+  for (const [file, kind] of tally.ignored) census.ignore(file, kind);
+  census.noteIgnored(io);
+  const policies = new Set(tally.policies).size;
+  if (policies > 0)
+    io.err(
+      `note: --level given: checking Pod Security Standards; the ${policies} PodSecurityPolicies in the input are not used`,
+    );
+  return { pods: tally.pods, refused: tally.refused };
+}
+
+/**
+ * PodSecurityPolicy admission needs every policy and RBAC object before the first pod.
+ * When they come first (`-f policies.yaml -f pods.json`), each pod is judged in the
+ * pass that reads it; when one comes after a pod, the results so far are dropped and
+ * the pods are judged in a second pass over the input.
+ */
 async function checkPsp(
   inputs: InputSet,
-  collected: Collected,
   opts: PolicyCheckOptions,
-  io: Io,
   emit: Emitter,
-): Promise<number> {
-  const admission = new PspAdmission([...collected.policies.values()]);
-  warnAboutPolicies(admission, collected, opts, io);
-  const rbac = new RbacAuthorizer(collected.rbac);
-  const requester = opts.as ? impersonatedUser(opts.as, opts.asGroup ?? []) : undefined;
-  const authorizerFor = policyUseAuthorizer({ rbac, requester, allow: opts.allow });
+  spool: OutputSpool,
+  io: Io,
+): Promise<Run> {
+  const census = new Census();
+  let judge: Judge | undefined;
+  let again = false;
+  let pods = 0;
   let refused = 0;
-  for await (const src of inputs.second()) {
-    const c = classify(src);
-    if (c.type !== 'pod') continue;
-    const isAuthorized = authorizerFor(c.namespace, podServiceAccount(c.pod.spec));
-    const result = admission.admitView(c.view, { isAuthorized });
-    if (!result.admitted) refused++;
-    emit.psp(c, result, () => admission.providers.map((p) => p.name).filter(isAuthorized));
+  for await (const batch of inputs.firstBatches()) {
+    for (const piece of batch.pieces) {
+      for (const src of objectsOf(piece, batch.file)) {
+        const c = classify(src);
+        if (c.type !== 'pod') {
+          if (census.take(c) && pods > 0) again = true;
+          continue;
+        }
+        pods++;
+        // Without any policy yet there is nothing to judge with; they may still come.
+        if (again || census.policies.size === 0) {
+          again = true;
+          continue;
+        }
+        judge ??= new Judge(census, opts);
+        if (!judge.admit(c, emit)) refused++;
+      }
+    }
   }
-  return refused;
+  census.noteIgnored(io);
+  if (census.policies.size === 0) {
+    throw new UserError(
+      'nothing to check against: the input has no PodSecurityPolicy and no --level was given. ' +
+        'Add the policies (-f policies.yaml) or name a Pod Security Standards level (--level restricted)',
+    );
+  }
+  if (again || judge === undefined) {
+    spool.discard();
+    emit.restart();
+    judge = new Judge(census, opts);
+    refused = 0;
+    for await (const batch of inputs.secondBatches()) {
+      for (const piece of batch.pieces) {
+        for (const src of objectsOf(piece, batch.file)) {
+          const c = classify(src);
+          if (c.type === 'pod' && !judge.admit(c, emit)) refused++;
+        }
+      }
+    }
+  }
+  warnAboutPolicies(judge.admission, census, opts, io);
+  return { pods, refused };
+}
+
+/** PodSecurityPolicy admission with the policies and RBAC of the input. */
+class Judge {
+  readonly admission: PspAdmission;
+  private readonly authorizerFor: ReturnType<typeof policyUseAuthorizer>;
+
+  constructor(census: Census, opts: PolicyCheckOptions) {
+    this.admission = new PspAdmission([...census.policies.values()]);
+    const rbac = new RbacAuthorizer(census.rbac);
+    const requester = opts.as ? impersonatedUser(opts.as, opts.asGroup ?? []) : undefined;
+    this.authorizerFor = policyUseAuthorizer({ rbac, requester, allow: opts.allow });
+  }
+
+  /** Judges one pod and emits the result; false when it is refused. */
+  admit(c: PodInput, emit: Emitter): boolean {
+    const isAuthorized = this.authorizerFor(c.namespace, admissionServiceAccount(c.pod));
+    const result = this.admission.admitView(c.view, { isAuthorized });
+    emit.psp(c, result, () => this.admission.providers.map((p) => p.name).filter(isAuthorized));
+    return result.admitted;
+  }
 }
 
 /** What makes policies behave unlike their author expects, on stderr. */
-function warnAboutPolicies(admission: PspAdmission, collected: Collected, opts: PolicyCheckOptions, io: Io): void {
+function warnAboutPolicies(admission: PspAdmission, census: Census, opts: PolicyCheckOptions, io: Io): void {
   for (const skipped of admission.skipped) {
     io.err(
       `warning: PodSecurityPolicy ${skipped.policy} cannot be used (${skipped.reasons.join('; ')}); the admission controller skips it`,
     );
   }
-  for (const p of collected.policies.values()) {
+  for (const p of census.policies.values()) {
     // Kubernetes splits these lists on "," and does not trim, so " runtime/default" is
     // a different (unknown) profile: a classic reason for pods refused "for no reason".
     for (const [key, value] of Object.entries(p.metadata.annotations ?? {})) {
@@ -156,149 +238,101 @@ function warnAboutPolicies(admission: PspAdmission, collected: Collected, opts: 
     }
   }
   for (const name of opts.allow ?? []) {
-    if (!collected.policies.has(name))
-      io.err(`warning: --allow ${name}: no PodSecurityPolicy of that name in the input`);
+    if (!census.policies.has(name)) io.err(`warning: --allow ${name}: no PodSecurityPolicy of that name in the input`);
   }
-}
-
-async function checkPss(inputs: InputSet, level: PssLevel, version: PssVersion, emit: Emitter): Promise<number> {
-  // Imported here so PSP mode never loads the PSS checks.
-  const pss = await import('../policy/pss/evaluate.js');
-  const label: PssLabel = {
-    level,
-    version: pss.formatPssVersion(version),
-    levelVersion: pss.formatLevelVersion(level, version),
-  };
-  let refused = 0;
-  for await (const src of inputs.second()) {
-    const c = classify(src);
-    if (c.type !== 'pod') continue;
-    const violations = pss.evaluatePss(c.pod, level, version);
-    if (violations.length > 0) refused++;
-    emit.pss(c, label, violations);
-  }
-  return refused;
 }
 
 // --- output --------------------------------------------------------------------
 
-/** How a PSS verdict is labelled: `restricted`, `v1.30`, `restricted:v1.30`. */
-interface PssLabel {
-  level: PssLevel;
-  version: string;
-  levelVersion: string;
-}
-
 interface Emitter {
   psp(p: PodInput, r: AdmitResult, usable: () => string[]): void;
-  pss(p: PodInput, label: PssLabel, violations: PssViolation[]): void;
+  /** Output made elsewhere (check/pss-batch.ts): text lines, or `,\n`-led JSON entries. */
+  batch(text: string): void;
   end(pods: number, refused: number): void;
+  /** Forgets what was emitted (the spool was discarded for a second pass). */
+  restart(): void;
 }
 
-/** `Deployment demo/web` */
-function title(p: PodInput): string {
-  return `${p.kind} ${p.namespace}/${p.name || '(unnamed)'}`;
-}
-
-function textEmitter(io: Io, requester?: string): Emitter {
+function textEmitter(out: OutputSpool, requester?: string): Emitter {
   let changed = 0;
+  const line = (text: string) => out.write(`${text}\n`);
   return {
     psp(p, r, usable) {
       if (r.admitted) {
         const diff = r.mutated ? changes(applyApiDefaults(p.pod), withoutPspAnnotation(r.pod, p.pod)) : [];
         if (diff.length === 0) {
-          io.out(`${title(p)}: admitted by ${r.policy}`);
+          line(`${title(p)}: admitted by ${r.policy}`);
         } else {
           changed++;
-          io.out(`${title(p)}: admitted by ${r.policy}, which changes it:`);
-          for (const d of diff) io.out(`    ${d}`);
+          line(`${title(p)}: admitted by ${r.policy}, which changes it:`);
+          for (const d of diff) line(`    ${d}`);
         }
         return;
       }
-      io.out(`${title(p)}: refused`);
-      for (const reason of r.reasons) io.out(`    ${reason}`);
+      line(`${title(p)}: refused`);
+      for (const reason of r.reasons) line(`    ${reason}`);
       if (r.reasons.length === 0) {
         // No field errors: no policy was usable (or, on update, none admitted it unchanged).
-        io.out(`    ${r.message}`);
+        line(`    ${r.message}`);
         if (r.message !== NO_PROVIDERS_MESSAGE && usable().length === 0) {
-          const who = [
-            `serviceaccount ${p.namespace}/${podServiceAccount(p.pod.spec)}`,
-            ...(requester ? [requester] : []),
-          ].join(' or ');
-          io.out(
+          const sa = admissionServiceAccount(p.pod);
+          const who = [...(sa ? [`serviceaccount ${p.namespace}/${sa}`] : []), ...(requester ? [requester] : [])].join(
+            ' or ',
+          );
+          line(
             `    no PodSecurityPolicy may be used by ${who} in namespace ${p.namespace} (see the RBAC input, --as and --allow)`,
           );
         }
       }
     },
-    pss(p, label, violations) {
-      if (violations.length === 0) {
-        io.out(`${title(p)}: allowed by ${label.levelVersion}`);
-        return;
-      }
-      io.out(`${title(p)}: violates PodSecurity "${label.levelVersion}"`);
-      for (const v of violations) io.out(`    ${pssMessage(v)}`);
+    batch(text) {
+      if (text !== '') out.write(text);
     },
     end(pods, refused) {
       const admitted = pods - refused;
       const parts = [`${admitted} admitted`];
       if (changed > 0) parts.push(`${changed} of them changed by their policy`);
       parts.push(`${refused} refused`);
-      io.out(`${pods} ${pods === 1 ? 'pod' : 'pods'}: ${parts.join(', ')}`);
+      line(`${pods} ${pods === 1 ? 'pod' : 'pods'}: ${parts.join(', ')}`);
+    },
+    restart() {
+      changed = 0;
     },
   };
-}
-
-/** `reason (detail)`, as the PodSecurity plugin joins them. */
-function pssMessage(v: PssViolation): string {
-  return v.detail ? `${v.reason} (${v.detail})` : v.reason;
 }
 
 /**
- * Streams a JSON array: each entry is printed once the next one is known (or the
- * array ends), so the output is one valid JSON document without holding all entries.
+ * One JSON array, one entry per line: `[`, the entries separated by `,`, `]`. Each
+ * entry is serialised on its own as it comes, never the whole array at once.
  */
-function jsonEmitter(io: Io): Emitter {
-  let held: string | undefined;
+function jsonEmitter(out: OutputSpool): Emitter {
   let started = false;
-  const put = (entry: unknown) => {
-    if (!started) {
-      io.out('[');
-      started = true;
-    }
-    if (held !== undefined) io.out(`${held},`);
-    held = JSON.stringify(entry);
+  // Entries arrive led by ",\n"; the first one's comma opens the array instead.
+  const put = (text: string) => {
+    if (text === '') return;
+    out.write(started ? text : `[${text.slice(1)}`);
+    started = true;
   };
   return {
     psp(p, r) {
-      put({
-        kind: p.kind,
-        namespace: p.namespace,
-        name: p.name,
-        admitted: r.admitted,
-        policy: r.policy,
-        pod: r.pod,
-        reasons: r.reasons,
-      });
+      put(
+        `,\n${JSON.stringify({
+          kind: p.kind,
+          namespace: p.namespace,
+          name: p.name,
+          admitted: r.admitted,
+          policy: r.policy,
+          pod: r.pod,
+          reasons: r.reasons,
+        })}`,
+      );
     },
-    pss(p, label, violations) {
-      put({
-        kind: p.kind,
-        namespace: p.namespace,
-        name: p.name,
-        admitted: violations.length === 0,
-        level: label.level,
-        version: label.version,
-        violations: violations.map((v) => ({ check: v.check, message: pssMessage(v) })),
-      });
-    },
+    batch: put,
     end() {
-      if (!started) {
-        io.out('[]');
-        return;
-      }
-      if (held !== undefined) io.out(held);
-      io.out(']');
+      out.write(started ? '\n]\n' : '[]\n');
+    },
+    restart() {
+      started = false;
     },
   };
 }

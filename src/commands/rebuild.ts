@@ -6,7 +6,8 @@ import { UserError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { render } from '../render/index.js';
 import { hostPaths } from '../host/paths.js';
-import { isKubeadmNode, resetCommand } from './reset.js';
+import { isKubeadmNode } from '../host/kubeadm-node.js';
+import { resetCommand } from './reset.js';
 import { upCommand } from './up.js';
 
 export interface RebuildOptions {

@@ -3,17 +3,20 @@
  * leaves behind: iptables rules, IPVS tables, CNI config and links, the
  * kubeconfig kubestrap installed, and kubestrap's own state.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Io } from '../io.js';
 import { confirm } from '../io.js';
 import { UserError } from '../errors.js';
-import { FileLog } from '../exec/log.js';
+import { NO_LOG, openLog } from '../exec/log.js';
 import { DryRunRunner, ExecaRunner, formatArgv, type Runner } from '../exec/runner.js';
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
 import { acquireLock } from '../workflow/lock.js';
-import { installedKubeconfig } from './up.js';
+import { isKubeadmNode } from '../host/kubeadm-node.js';
+import { invokingUser, type InvokingUser } from '../context.js';
+import { criSocket, criSocketFlagNeeded } from '../versions.js';
 
 export interface ResetOptions {
   yes?: boolean;
@@ -23,27 +26,52 @@ export interface ResetOptions {
   quiet?: boolean;
 }
 
-/** Is this a node kubeadm set up (or kubestrap started to)? */
-export function isKubeadmNode(paths: HostPaths): boolean {
-  return [
-    '/etc/kubernetes/kubelet.conf',
-    '/etc/kubernetes/admin.conf',
-    '/etc/kubernetes/manifests',
-    '/var/lib/kubestrap/state.json',
-  ].some((p) => existsSync(paths.at(p)));
+/**
+ * The kubeconfig `up` installed, if it is still exactly that: `~/.kube/config` of
+ * the user who runs reset, a regular file (not a link), with admin.conf's content.
+ * A file the user edited since, a link (or a linked .kube), or any other path is theirs and stays;
+ * nothing the state file says is trusted for this.
+ */
+export function installedKubeconfig(paths: HostPaths, user: InvokingUser): string | undefined {
+  const file = paths.at(path.posix.join(user.home, '.kube', 'config'));
+  try {
+    // No link anywhere kubestrap put it: not the file, not the .kube folder up created.
+    if (!lstatSync(path.dirname(file)).isDirectory() || !lstatSync(file).isFile()) return undefined;
+    if (!lstatSync(paths.adminConf).isFile()) return undefined;
+    return readFileSync(file).equals(readFileSync(paths.adminConf)) ? file : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-export async function planReset(runner: Runner, paths: HostPaths, mode: IptablesMode): Promise<NetworkPlanStep[]> {
+/**
+ * kubeadm before 1.24 picks the runtime from the sockets it finds: Docker's counts, and
+ * with two it refuses ("Found multiple CRI sockets"); 1.11-1.13 assume Docker. Name
+ * containerd's, as `up` did.
+ */
+function criSocketFlag(kubeadmVersion: string): string[] {
+  const m = /v?1\.(\d+)\.\d+/.exec(kubeadmVersion);
+  const minor = m ? Number(m[1]) : undefined;
+  return minor !== undefined && criSocketFlagNeeded(minor) ? ['--cri-socket', criSocket(minor)] : [];
+}
+
+export async function planReset(
+  runner: Runner,
+  paths: HostPaths,
+  mode: IptablesMode,
+  user: InvokingUser,
+): Promise<NetworkPlanStep[]> {
   const plan: NetworkPlanStep[] = [];
+  // Decided before kubeadm reset, which deletes admin.conf.
+  const kubeconfig = installedKubeconfig(paths, user);
   const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
-  if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f'] });
+  if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f', ...criSocketFlag(kubeadm.stdout)] });
   plan.push(...(await planNetworkCleanup(runner, mode)));
-  // kubeadm reset says itself that it leaves these (test/sim/REAL-OUTPUTS.md §2).
+  // kubeadm reset says itself that it leaves these (test/sim/REAL-OUTPUTS.md §2); fixed paths, kubestrap's state last.
   const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));
-  const kubeconfig = installedKubeconfig(paths.stateFile);
-  if (kubeconfig && existsSync(kubeconfig)) leftovers.push(kubeconfig);
   if (existsSync(paths.stateDir)) leftovers.push(paths.stateDir);
-  if (leftovers.length) plan.push({ argv: ['rm', '-rf', '--one-file-system', ...leftovers] });
+  if (kubeconfig) plan.push({ argv: ['rm', '-f', '--', kubeconfig] });
+  if (leftovers.length) plan.push({ argv: ['rm', '-rf', '--one-file-system', '--', ...leftovers] });
   return plan;
 }
 
@@ -63,15 +91,15 @@ export async function resetCommand(
     if (!opts.dryRun) throw new UserError(`${why}; pass --force to clean it anyway`);
     io.err(`note: ${why}: a real reset refuses without --force`);
   }
-  const base = new ExecaRunner(opts.dryRun ? { write() {}, output() {} } : new FileLog(paths.logFile));
+  const base = new ExecaRunner(opts.dryRun ? NO_LOG : openLog(paths.logFile, io));
   const runner = opts.dryRun ? new DryRunRunner(base) : base;
-  const plan = await planReset(runner, paths, mode);
+  const plan = await planReset(runner, paths, mode, await invokingUser(runner));
 
   if (opts.dryRun) {
     io.out(`kubestrap reset would run on ${os.hostname()}:`);
     for (const s of plan)
       io.out(
-        `  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without KUBE-, CNI- and FLANNEL ones)' : ''}`,
+        `  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without the chains of kube-proxy, the kubelet, flannel and the CNI plugins, and the rules jumping to them)' : ''}`,
       );
     return 0;
   }

@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { createContext, invokingUser, type Context } from '../context.js';
-import { FileLog, NO_LOG, type Log } from '../exec/log.js';
+import { NO_LOG, openLog, type Log } from '../exec/log.js';
 import { DryRunRunner, ExecaRunner, type Runner } from '../exec/runner.js';
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';
@@ -49,16 +49,6 @@ export async function openSession(opts: SessionOptions, io: Io, signal: AbortSig
     user,
   });
   return { ctx, paths, log };
-}
-
-function openLog(file: string, io: Io): Log {
-  try {
-    return new FileLog(file);
-  } catch (e) {
-    // Not being able to log is no reason to refuse the work (e.g. plan as a normal user).
-    io.err(`warning: cannot write the log ${file}: ${(e as Error).message}`);
-    return NO_LOG;
-  }
 }
 
 /** Child processes get our environment (PATH, KUBESTRAP_ROOT for the tests' simulated node). */

@@ -1,5 +1,4 @@
 /** `kubestrap up`: bring this node from nothing to a verified cluster, resumably. */
-import { existsSync, readFileSync } from 'node:fs';
 import type { Io } from '../io.js';
 import { UserError } from '../errors.js';
 import { UP_STEPS } from '../steps/index.js';
@@ -26,7 +25,11 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
   const { ctx, paths } = await openSession({ ...opts, log: true }, io, signal);
   const release = ctx.dryRun ? () => {} : acquireLock(paths.stateDir);
   try {
-    if (!ctx.dryRun) writeRender(paths.renderDir, ctx.rendered.artifacts);
+    if (!ctx.dryRun)
+      writeRender(paths.renderDir, ctx.rendered.artifacts, {
+        owner: 'host',
+        protect: ctx.config.source ? [{ path: ctx.config.source, what: `the config file ${ctx.config.source}` }] : [],
+      });
     const reporter = chooseReporter(io, opts);
     const result = await runSteps(
       ctx,
@@ -52,15 +55,5 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
     return result.ok ? 0 : 1;
   } finally {
     release();
-  }
-}
-
-/** For `reset`: the kubeconfig `up` installed, if the state says so. */
-export function installedKubeconfig(stateFile: string): string | undefined {
-  if (!existsSync(stateFile)) return undefined;
-  try {
-    return (JSON.parse(readFileSync(stateFile, 'utf8')) as { installedKubeconfig?: string }).installedKubeconfig;
-  } catch {
-    return undefined;
   }
 }

@@ -5,10 +5,11 @@ import { UserError } from '../errors.js';
 import { Kubectl } from '../kube/kubectl.js';
 import { kubeconfigFromEnv, type KubeconfigChoice } from '../kube/kubeconfig.js';
 import { runChecks, type VerifyReport } from '../verify/checks.js';
+import { waitForSystemWorkloads } from '../verify/system-workloads.js';
 import { openSession } from './session.js';
 
 export async function verifyCommand(
-  opts: { config?: string; output?: string },
+  opts: { config?: string; output?: string; wait?: boolean },
   io: Io,
   signal: AbortSignal,
 ): Promise<number> {
@@ -23,14 +24,16 @@ export async function verifyCommand(
     missing: `no kubeconfig at ${ctx.kubeconfig}: run \`sudo kubestrap up\` first (it installs one for you)`,
   };
   // No cluster to talk to is a failed check, not bad input: scripts still get the report.
+  const session = {
+    ...ctx,
+    kubeconfig: choice.label,
+    kubectl: new Kubectl(ctx.runner, choice.file, ctx.config.version.minor, ctx.signal),
+  };
   const report: VerifyReport = choice.found
-    ? await withKubeconfigCheck(choice, () =>
-        runChecks({
-          ...ctx,
-          kubeconfig: choice.label,
-          kubectl: new Kubectl(ctx.runner, choice.file, ctx.config.version.minor, ctx.signal),
-        }),
-      )
+    ? await withKubeconfigCheck(choice, async () => {
+        if (opts.wait) await waitForSystemWorkloads(session, session.deadline());
+        return runChecks(session);
+      })
     : { ok: false, checks: [{ name: 'kubeconfig', ok: false, detail: choice.missing ?? choice.label }] };
   if (opts.output === 'json') {
     io.out(JSON.stringify(report));

@@ -60,3 +60,30 @@ export function cidrContains(outer: Cidr, addr: number): boolean {
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return cidrContains(a, b.base) || cidrContains(b, a.base);
 }
+
+/**
+ * IPv4 ranges a node address, pod or service range must not use: packets there are
+ * never routed between hosts (RFC 6890's special-purpose registry; 100.64.0.0/10,
+ * shared address space, is fine for clusters and stays allowed).
+ */
+export const SPECIAL_RANGES: { cidr: Cidr; name: string }[] = [
+  ['0.0.0.0/8', '"this network"'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved'],
+].map(([text, name]) => {
+  const r = parseCidr(text);
+  if (!r.ok) throw new Error(`bad built-in range ${text}`);
+  return { cidr: r.cidr, name };
+});
+
+/** The special range a block overlaps, if any. */
+export function specialRangeOverlapping(block: Cidr): { cidr: Cidr; name: string } | undefined {
+  return SPECIAL_RANGES.find((r) => cidrsOverlap(r.cidr, block));
+}
+
+/** The special range an address is in, if any (255.255.255.255 falls in reserved). */
+export function specialRangeOf(addr: number): { cidr: Cidr; name: string } | undefined {
+  return SPECIAL_RANGES.find((r) => cidrContains(r.cidr, addr));
+}

@@ -3,13 +3,15 @@
  * completely, and returns the resolved config. Every problem is reported at
  * once, each with the file, line and field.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { UserError, UserErrors } from '../errors.js';
 import { clusterConfigSchema, type ClusterConfigFields, type ClusterConfigInput } from './schema.js';
 import { validateConfig } from './validate.js';
-import { formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
+import { documentToJS, formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
+import { MiB, readTextFile } from '../host/files.js';
+import { parseCidr } from './cidr.js';
 import {
   NEWEST_MINOR,
   flannelNamespace,
@@ -20,6 +22,23 @@ import {
 } from '../versions.js';
 
 export const DEFAULT_CONFIG_FILE = 'cluster.yaml';
+
+/** A cluster config is a few KiB; anything near this is the wrong file (or /dev/zero). */
+export const MAX_CONFIG_BYTES = 1 * MiB;
+
+/** The path exists, even as a dangling or looping link (reading it then says what is wrong). */
+function lexists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readConfigFile(abs: string, shown: string): string {
+  return readTextFile(abs, { maxBytes: MAX_CONFIG_BYTES, what: 'a cluster config', displayName: shown });
+}
 
 export type ClusterConfig = ClusterConfigFields & {
   version: KubeVersion;
@@ -38,17 +57,17 @@ export type ClusterConfig = ClusterConfigFields & {
 export function loadConfig(file?: string, cwd = process.cwd()): ClusterConfig {
   if (file !== undefined) {
     const abs = path.resolve(cwd, file);
-    if (!existsSync(abs)) throw new UserError(`config file not found (run "kubestrap init" to write one)`, { file });
-    return parseConfig(readFileSync(abs, 'utf8'), file, path.dirname(abs));
+    if (!lexists(abs)) throw new UserError(`config file not found (run "kubestrap init" to write one)`, { file });
+    return parseConfig(readConfigFile(abs, file), file, path.dirname(abs));
   }
   const implicit = path.resolve(cwd, DEFAULT_CONFIG_FILE);
-  if (existsSync(implicit)) return parseConfig(readFileSync(implicit, 'utf8'), DEFAULT_CONFIG_FILE, cwd);
+  if (existsSync(implicit)) return parseConfig(readConfigFile(implicit, DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE, cwd);
   return resolve(withDerivedDefaults(clusterConfigSchema.parse({})), undefined, cwd);
 }
 
 export function parseConfig(text: string, file: string, baseDir: string): ClusterConfig {
   const src = parseYamlSource(text, file);
-  const raw = src.doc.toJS() ?? {};
+  const raw = documentToJS(src.doc, file) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UserError('the config must be a YAML mapping (apiVersion, kind, kubernetesVersion, ...)', {
       file,
@@ -86,7 +105,25 @@ function resolve(input: ClusterConfigFields, source: string | undefined, baseDir
       throw new UserErrors(problems.map((p) => new UserError(p.message, undefined, formatPath(p.path))));
   }
   const version = parseKubeVersion(input.kubernetesVersion)!;
-  return { ...input, version, mode: resolveMode(input.podSecurity.mode, version.minor), source, baseDir };
+  // Render what was validated: the CIDR as parsed (a stray space in the file must not reach kubeadm or flannel).
+  const canonical = (text: string) => {
+    const r = parseCidr(text);
+    return r.ok ? r.cidr.text : text;
+  };
+  const networking = {
+    ...input.networking,
+    podSubnet: canonical(input.networking.podSubnet),
+    serviceSubnet: canonical(input.networking.serviceSubnet),
+  };
+  return {
+    ...input,
+    kubernetesVersion: version.text,
+    networking,
+    version,
+    mode: resolveMode(input.podSecurity.mode, version.minor),
+    source,
+    baseDir,
+  };
 }
 
 function errorAt(src: YamlSource, fieldPath: Path, message: string, atKey = false): UserError {

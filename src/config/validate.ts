@@ -4,7 +4,16 @@
  */
 import type { ClusterConfigFields } from './schema.js';
 import type { Path } from './yaml-source.js';
-import { cidrContains, cidrsOverlap, formatIPv4, parseCidr, parseIPv4, type Cidr } from './cidr.js';
+import {
+  cidrContains,
+  cidrsOverlap,
+  formatIPv4,
+  parseCidr,
+  parseIPv4,
+  specialRangeOf,
+  specialRangeOverlapping,
+  type Cidr,
+} from './cidr.js';
 import { dns1123LabelProblem, dns1123SubdomainProblem } from './names.js';
 import {
   FIRST_PSS_MINOR,
@@ -78,6 +87,7 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
   }
 
   validateNetworking(cfg, add);
+  validateIface(cfg, add);
   validateNames(cfg, add);
 
   const customNames = new Set<string>();
@@ -192,6 +202,14 @@ function validateNetworking(cfg: ClusterConfigFields, add: Add) {
       add(['networking', field], `"${cfg.networking[field]}": ${r.reason}`);
       return undefined;
     }
+    const special = specialRangeOverlapping(r.cidr);
+    if (special) {
+      add(
+        ['networking', field],
+        `${r.cidr.text} overlaps ${special.cidr.text} (${special.name}), which is never routed between hosts; use a private range such as ${field === 'podSubnet' ? '10.244.0.0/16' : '10.96.0.0/12'}`,
+      );
+      return undefined;
+    }
     return r.cidr;
   };
   const pod = cidr('podSubnet');
@@ -231,6 +249,12 @@ function validateNetworking(cfg: ClusterConfigFields, add: Add) {
         ['controlPlane', 'advertiseAddress'],
         `"${addr}" is not an IPv4 address (leave it empty to let kubeadm choose)`,
       );
+    } else if (specialRangeOf(ip)) {
+      const special = specialRangeOf(ip)!;
+      add(
+        ['controlPlane', 'advertiseAddress'],
+        `${formatIPv4(ip)} is a ${special.name} address (${special.cidr.text}); other nodes could not reach the API server there: give the node's own address, or leave it empty`,
+      );
     } else {
       for (const [name, block] of [
         ['podSubnet', pod],
@@ -245,6 +269,21 @@ function validateNetworking(cfg: ClusterConfigFields, add: Add) {
       }
     }
   }
+}
+
+/** Linux interface names: 1-15 bytes, no '/', ':' or whitespace, not . or .. (dev_valid_name). */
+const IFACE = /^(?!\.\.?$)[^\s/:]{1,15}$/;
+
+function validateIface(cfg: ClusterConfigFields, add: Add) {
+  const iface = cfg.cni.iface;
+  if (iface === '' || parseIPv4(iface) !== undefined) return; // flannel takes a name or an address
+  if (iface.length > 15)
+    add(['cni', 'iface'], `"${iface}" is not a network interface name: Linux names have at most 15 characters`);
+  else if (!IFACE.test(iface))
+    add(
+      ['cni', 'iface'],
+      `"${iface}" is not a network interface name or IPv4 address (no spaces, '/' or ':'), e.g. eth1 or enp0s8`,
+    );
 }
 
 function validateNames(cfg: ClusterConfigFields, add: Add) {

@@ -64,6 +64,23 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   };
 }
 
+/**
+ * The document as plain data. The yaml package refuses to expand aliases past a
+ * limit (a "billion laughs" document): that is bad input, not a crash.
+ */
+export function documentToJS(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message))
+      throw new UserError(
+        'the YAML expands too many aliases (*name) for its size, as an alias bomb does; write the values out',
+        { file },
+      );
+    throw e;
+  }
+}
+
 function describeYamlError(code: string, message: string): string {
   if (code === 'DUPLICATE_KEY') {
     return 'duplicate key: a later value would silently replace the earlier one; keep exactly one';

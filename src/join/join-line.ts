@@ -3,6 +3,9 @@
  * `kubestrap join` reads: parsed into argv and checked word by word, so a
  * tampered file cannot smuggle other flags or commands into kubeadm.
  */
+import { isIPv6 } from 'node:net';
+import { parseIPv4 } from '../config/cidr.js';
+import { dns1123SubdomainProblem } from '../config/names.js';
 import { UserError } from '../errors.js';
 
 export interface JoinLine {
@@ -11,7 +14,6 @@ export interface JoinLine {
   caCertHashes: string[];
 }
 
-const ENDPOINT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 const TOKEN = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
 const HASH = /^sha256:[a-f0-9]{64}$/;
 
@@ -31,7 +33,8 @@ export function parseJoinLine(text: string, file: string): JoinLine {
   if (words[0] !== 'kubeadm' || words[1] !== 'join')
     throw bad('expected a `kubeadm join` command (as `kubestrap join-command` writes it)');
   const endpoint = words[2];
-  if (!endpoint || !ENDPOINT.test(endpoint)) throw bad(`"${endpoint ?? ''}" is not an API server address (host:port)`);
+  if (!endpoint || !isEndpoint(endpoint))
+    throw bad(`"${endpoint ?? ''}" is not an API server address (host:port, port 1-65535)`);
   let token: string | undefined;
   const caCertHashes: string[] = [];
   for (let i = 3; i < words.length; i++) {
@@ -57,14 +60,41 @@ export function parseJoinLine(text: string, file: string): JoinLine {
   return { endpoint, token, caCertHashes };
 }
 
-export function joinArgv(line: JoinLine): string[] {
-  return [
-    'join',
-    line.endpoint,
-    '--token',
-    line.token,
-    ...line.caCertHashes.flatMap((h) => ['--discovery-token-ca-cert-hash', h]),
-  ];
+/** A DNS name: labels of letters, digits and '-', not starting or ending with '-'. Case as DNS ignores it. */
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * `host:port` as kubeadm join takes it: an IPv4 address, a DNS name or a bracketed
+ * IPv6 address, and a port 1-65535 without leading zeros. Nothing else, so the
+ * word can never be read as an option (`-v:6443`).
+ */
+export function isEndpoint(text: string): boolean {
+  const m = /^(\[([^\]]+)\]|[^:[\]]+):([1-9]\d{0,4})$/.exec(text);
+  if (!m || Number(m[3]) > 65535) return false;
+  if (m[2] !== undefined) return isIPv6(m[2]);
+  const host = m[1];
+  if (/^[\d.]+$/.test(host)) return parseIPv4(host) !== undefined;
+  return HOSTNAME.test(host);
+}
+
+/**
+ * The name the node registers with: --node-name as given, or the hostname lowercased
+ * (as the kubelet does). Checked before kubeadm runs: a bad name would leave a
+ * half-joined node.
+ */
+export function joinNodeName(given: string | undefined, hostname: string): string {
+  if (given !== undefined) {
+    const problem = dns1123SubdomainProblem(given);
+    if (problem) throw new UserError(problem, undefined, '--node-name');
+    return given;
+  }
+  const name = hostname.toLowerCase();
+  if (dns1123SubdomainProblem(name))
+    throw new UserError(
+      `the hostname "${name}" is not a valid node name (a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'); pass --node-name`,
+    );
+  return name;
 }
 
 /** Go duration as kubeadm's --ttl reads it: 30m, 1h, 1h30m, 90s. */

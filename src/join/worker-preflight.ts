@@ -1,23 +1,27 @@
 /** What a worker needs before `kubeadm join`: a subset of the control plane's preflight. */
-import { existsSync } from 'node:fs';
 import type { Runner } from '../exec/runner.js';
 import type { HostPaths } from '../host/paths.js';
-import type { Finding } from '../steps/preflight.js';
+import { swapFinding, type Finding } from '../steps/preflight.js';
+import { readSwap } from '../host/swap.js';
+import { criSocketUri } from '../versions.js';
+import { generationFindings, runtimeFindings, toolFindings } from '../steps/host-findings.js';
 
-export async function workerPreflight(runner: Runner, paths: HostPaths): Promise<Finding[]> {
+export interface WorkerPreflight {
+  findings: Finding[];
+  /** The minor of the kubeadm installed here (the cluster's, within the skew): undefined when there is none. */
+  kubeadmMinor?: number;
+}
+
+export async function workerPreflight(runner: Runner, paths: HostPaths): Promise<WorkerPreflight> {
   const out: Finding[] = [];
+  let kubeadmMinor: number | undefined;
   const uid = process.getuid?.() ?? 0;
   out.push({
     name: 'root',
     ok: uid === 0,
     message: uid === 0 ? 'running as root' : 'kubestrap join changes the host: run it with sudo',
   });
-  const swap = await runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
-  out.push({
-    name: 'swap',
-    ok: !(swap.exitCode === 0 && swap.stdout.trim() !== ''),
-    message: 'swap must be off (swapoff -a, and remove it from /etc/fstab)',
-  });
+  out.push(swapFinding(await readSwap(runner, paths), paths));
   for (const key of ['net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_forward']) {
     const r = await runner.run('sysctl', ['-n', key], { allowFailure: true });
     out.push({
@@ -30,17 +34,22 @@ export async function workerPreflight(runner: Runner, paths: HostPaths): Promise
     const r = await runner.run(tool, tool === 'kubeadm' ? ['version', '-o', 'short'] : ['--version'], {
       allowFailure: true,
     });
+    if (tool === 'kubeadm' && r.exitCode === 0) {
+      const m = /v?1\.(\d+)\.\d+/.exec(r.stdout);
+      kubeadmMinor = m ? Number(m[1]) : undefined;
+    }
     out.push({
       name: tool,
       ok: r.exitCode === 0,
       message: `${tool} must be installed (the control plane's version, from pkgs.k8s.io)`,
     });
   }
-  const socket =
-    existsSync(paths.at('/run/containerd/containerd.sock')) ||
-    existsSync(paths.at('/var/run/containerd/containerd.sock'));
-  out.push({ name: 'container-runtime', ok: socket, message: 'containerd must be installed and running' });
+  if (kubeadmMinor !== undefined) {
+    out.push(...(await toolFindings(runner, kubeadmMinor)));
+    out.push(...(await runtimeFindings(runner, paths, criSocketUri(kubeadmMinor))));
+    out.push(...(await generationFindings(runner, paths, kubeadmMinor)));
+  }
   const ss = await runner.run('ss', ['-Htln'], { allowFailure: true });
   out.push({ name: 'ports', ok: !/[:.]10250\s/.test(`${ss.stdout}\n`), message: 'port 10250 (kubelet) is in use' });
-  return out;
+  return { findings: out, kubeadmMinor };
 }

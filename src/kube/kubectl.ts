@@ -239,6 +239,15 @@ export class Kubectl {
     return this.run(this.replaceStdinArgs(), { mutates: true, input: text });
   }
 
+  patchArgs(kind: string, name: string, namespace: string, mergePatch: object): string[] {
+    return ['patch', kind, name, '-n', namespace, '--type', 'merge', '-p', JSON.stringify(mergePatch)];
+  }
+
+  /** A JSON merge patch (RFC 7386): the one patch type every kubectl from 1.11 on reads the same way. */
+  async patch(kind: string, name: string, namespace: string, mergePatch: object): Promise<RunResult> {
+    return this.run(this.patchArgs(kind, name, namespace, mergePatch), { mutates: true });
+  }
+
   deleteArgs(kind: string, name: string, namespace?: string): string[] {
     return ['delete', kind, name, ...(namespace ? ['-n', namespace] : []), '--ignore-not-found'];
   }

@@ -11,15 +11,18 @@
  *
  * Malformed input is a UserError naming the file, line and column (exit 2).
  */
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { load, YAMLException } from 'js-yaml';
 import { UserError } from '../errors.js';
+import { fileError } from '../host/files.js';
 import { jsonErrorOffset, positionIn } from './input/json-error.js';
 import { JsonSplitError, JsonSplitter, type JsonPiece } from './input/json-split.js';
 import { MANIFEST_SCHEMA } from './input/yaml-schema.js';
-import { YamlSplitter } from './input/yaml-split.js';
+import { type YamlPiece, YamlSplitter } from './input/yaml-split.js';
 
 /** One object read from the input, with where it starts. */
 export interface SourceObject {
@@ -32,75 +35,166 @@ export interface SourceObject {
 
 export const STDIN_NAME = '<stdin>';
 
-/** Opens a `-f` argument as a text stream; `-` is `stdin`. */
+/** Opens a `-f` argument as a byte stream; `-` is `stdin`. */
 export function openInput(path: string, stdin: Readable = process.stdin): { name: string; stream: Readable } {
-  if (path === '-') {
-    stdin.setEncoding('utf8');
-    return { name: STDIN_NAME, stream: stdin };
-  }
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  if (path === '-') return { name: STDIN_NAME, stream: stdin };
+  // Big reads: a kubectl dump is tens of megabytes, and each chunk costs a round trip.
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   return { name: path, stream };
+}
+
+/**
+ * UTF-8 bytes to text, chunk by chunk. kubectl output is nearly always ASCII, which
+ * converts byte for byte (cheaper than UTF-8 decoding); any other chunk, and any chunk
+ * after one that ended inside a multi-byte character, goes through the UTF-8 decoder.
+ */
+class Utf8Text {
+  private readonly decoder = new StringDecoder('utf8');
+  private carry = false;
+
+  text(chunk: string | Buffer): string {
+    if (typeof chunk === 'string') return chunk;
+    if (!this.carry && isAscii(chunk)) return chunk.toString('latin1');
+    this.carry = endsInsideCharacter(chunk);
+    return this.decoder.write(chunk);
+  }
+
+  end(): string {
+    return this.decoder.end();
+  }
+}
+
+/** Whether the last bytes start a UTF-8 sequence that the next chunk completes. */
+function endsInsideCharacter(b: Buffer): boolean {
+  for (let k = 1; k <= 3 && k <= b.length; k++) {
+    const byte = b[b.length - k];
+    if (byte < 0x80) return false;
+    if (byte >= 0xc0) return k < (byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2);
+  }
+  return false;
 }
 
 /** Turns an fs error on open into the UserError the CLI prints (exit 2). */
 function inputError(e: unknown, file: string): never {
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT') throw new UserError('no such file', { file });
   if (code === 'EISDIR') throw new UserError('is a directory; name the files to read', { file });
-  if (code === 'EACCES') throw new UserError('permission denied', { file });
+  if (typeof code === 'string') throw fileError(e, file, 'read', 'user');
   throw e;
 }
 
-interface Splitter<P> {
-  push(chunk: string): P[];
-  end(): P[];
+/** The most one object (document or List item) may take in the input; far above etcd's 1.5 MiB. */
+const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A piece of input text worth parsing on its own: a JSON value or List item, or a YAML
+ * document or List entry, with where it starts.
+ */
+export interface Piece {
+  json: boolean;
+  text: string;
+  line: number;
+  col: number;
+  /** JSON already parsed by the splitter (its pretty-printed fast path parses as it splits). */
+  value?: unknown;
+  /** YAML: the stream line of each line, for a List's wrapper (its lines are not contiguous). */
+  lineMap?: number[];
+  /** YAML: the wrapper left over after a List's entries were split off; it yields no object. */
+  listWrapper?: boolean;
+}
+
+/**
+ * The pieces of one input, a batch per chunk read. Take each batch's pieces before
+ * asking for the next batch: they are produced (and, for JSON, parsed) one at a time as
+ * they are taken, so parsed objects never pile up and one chunk costs one await, not
+ * one per object.
+ */
+export async function* readPieces(
+  stream: AsyncIterable<string | Buffer>,
+  file: string,
+): AsyncGenerator<Iterable<Piece>> {
+  let json = false;
+  let splitter: JsonSplitter | YamlSplitter | undefined;
+  let pending = '';
+  const decoder = new Utf8Text();
+  // Inputs may be huge (a whole cluster), but one object is not: an input that never completes one
+  // (/dev/zero, a binary) stops here instead of filling memory.
+  let unfinished = 0;
+  const pieceSeen = () => {
+    unfinished = 0;
+  };
+  // Like kubectl: JSON when the first non-blank character opens an object or array.
+  const feed = (chunk: string): Iterable<Piece> => {
+    if (!splitter) {
+      pending += chunk;
+      const first = /[^\s\ufeff]/.exec(pending);
+      if (!first) return [];
+      json = first[0] === '{' || first[0] === '[';
+      splitter = json ? new JsonSplitter() : new YamlSplitter();
+      chunk = pending;
+      pending = '';
+    }
+    return pieces(json, splitter.push(chunk), file, pieceSeen);
+  };
+  try {
+    for await (const raw of stream) {
+      const text = decoder.text(raw);
+      unfinished += text.length;
+      if (unfinished > MAX_OBJECT_BYTES)
+        throw new UserError(
+          `no complete object in ${MAX_OBJECT_BYTES / (1024 * 1024)} MiB of input (Kubernetes objects are at most 1.5 MiB); is it the right file?`,
+          { file },
+        );
+      yield feed(text);
+    }
+    yield feed(decoder.end());
+    // An empty or blank input has no splitter and no pieces.
+    if (splitter) yield pieces(json, splitter.end(), file, pieceSeen);
+  } catch (e) {
+    throw inputProblem(e, file);
+  }
+}
+
+/** Splitter output as Pieces; splitting errors become UserErrors naming the file. */
+function* pieces(
+  json: boolean,
+  split: Iterable<JsonPiece | YamlPiece>,
+  file: string,
+  seen: () => void,
+): Generator<Piece> {
+  try {
+    for (const p of split) {
+      seen();
+      yield json ? { json, ...(p as JsonPiece) } : { json, col: 1, ...(p as YamlPiece) };
+    }
+  } catch (e) {
+    throw inputProblem(e, file);
+  }
+}
+
+function inputProblem(e: unknown, file: string): unknown {
+  if (e instanceof JsonSplitError)
+    return new UserError(`invalid JSON: ${e.message}`, { file, line: e.line, col: e.col });
+  if ((e as NodeJS.ErrnoException)?.code && !(e instanceof UserError)) inputError(e, file);
+  return e;
+}
+
+/** The objects of one piece: parsed, Lists expanded, blank documents skipped. */
+export function* objectsOf(p: Piece, file: string): Generator<SourceObject> {
+  if (p.json) {
+    yield* expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
+    return;
+  }
+  const obj = parseYaml(p.text, p.line, p.lineMap, file);
+  // The wrapper of a List whose items were already handed out carries nothing more.
+  if (!p.listWrapper) yield* expand(obj, file, p.line);
 }
 
 /**
  * All objects in one input, in order, Lists expanded. `file` is the name used in
- * positions. The stream must deliver strings (setEncoding('utf8')).
+ * positions. The stream may deliver bytes (UTF-8) or strings.
  */
 export async function* readObjects(stream: AsyncIterable<string | Buffer>, file: string): AsyncGenerator<SourceObject> {
-  let mode: 'json' | 'yaml' | undefined;
-  let splitter: Splitter<unknown> | undefined;
-  let pending = '';
-  try {
-    for await (const raw of stream) {
-      const chunk = typeof raw === 'string' ? raw : raw.toString('utf8');
-      if (!mode) {
-        pending += chunk;
-        const first = /[^\s\ufeff]/.exec(pending);
-        if (!first) continue;
-        mode = first[0] === '{' || first[0] === '[' ? 'json' : 'yaml';
-        splitter = mode === 'json' ? new JsonSplitter() : new YamlSplitter();
-        yield* emit(mode, splitter.push(pending), file);
-        pending = '';
-        continue;
-      }
-      yield* emit(mode, splitter!.push(chunk), file);
-    }
-    if (!mode) return; // empty or blank input: no objects
-    yield* emit(mode, splitter!.end(), file);
-  } catch (e) {
-    if (e instanceof JsonSplitError)
-      throw new UserError(`invalid JSON: ${e.message}`, { file, line: e.line, col: e.col });
-    if ((e as NodeJS.ErrnoException)?.code && !(e instanceof UserError)) inputError(e, file);
-    throw e;
-  }
-}
-
-function* emit(mode: 'json' | 'yaml', pieces: unknown[], file: string): Generator<SourceObject> {
-  if (mode === 'json') {
-    for (const p of pieces as JsonPiece[])
-      yield* expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
-  } else {
-    for (const p of pieces as { text: string; line: number; lineMap?: number[]; listWrapper?: boolean }[]) {
-      const obj = parseYaml(p.text, p.line, p.lineMap, file);
-      // The wrapper of a List whose items were already handed out carries nothing more.
-      if (p.listWrapper) continue;
-      yield* expand(obj, file, p.line);
-    }
-  }
+  for await (const batch of readPieces(stream, file)) for (const p of batch) yield* objectsOf(p, file);
 }
 
 /** A List (anything with an `items` array) yields its items; blank documents yield nothing. */
@@ -139,15 +233,41 @@ function parseYaml(text: string, line: number, lineMap: number[] | undefined, fi
   }
 }
 
-/** Every object of one file; a file that cannot be opened is a UserError naming it. */
-export async function* readFile(file: string, name = file): AsyncGenerator<SourceObject> {
-  const { stream } = openInput(file);
+/** Bytes read from a file per chunk: a kubectl dump is tens of megabytes. */
+const CHUNK = 1 << 20;
+
+/** Opens a file; one that cannot be opened is a UserError naming it. */
+export async function openFile(file: string, name = file): Promise<AsyncIterable<Buffer>> {
+  let handle: FileHandle;
   try {
-    await once(stream, 'open');
+    handle = await open(file, 'r');
   } catch (e) {
     inputError(e, name);
   }
-  yield* readObjects(stream, name);
+  return fileChunks(handle);
+}
+
+/**
+ * A file's bytes a chunk at a time, all read into one buffer: each chunk must be taken
+ * (turned into text, as readPieces does at once) before the next is asked for. A fresh
+ * megabyte per read, as a ReadStream allocates, cost more than the reading itself.
+ */
+async function* fileChunks(handle: FileHandle): AsyncGenerator<Buffer> {
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Every object of one file. */
+export async function* readFile(file: string, name = file): AsyncGenerator<SourceObject> {
+  yield* readObjects(await openFile(file, name), name);
 }
 
 /** Every object of every input, in command-line order (stdin once, and not kept). */

@@ -32,6 +32,11 @@ export interface PodInput {
   where: SourceObject;
 }
 
+/** `Deployment demo/web`: how reports name a pod to check. */
+export function title(p: PodInput): string {
+  return `${p.kind} ${p.namespace}/${p.name || '(unnamed)'}`;
+}
+
 export type Classified =
   | PodInput
   | { type: 'psp'; policy: PolicyObject; where: SourceObject }

@@ -269,13 +269,14 @@ export function policyUseAuthorizer(
   const cache = new Map<string, boolean>();
   const requesterCache = new Map<string, boolean>();
   return (namespace, serviceAccount) => {
-    const sa = serviceAccountUser(namespace, serviceAccount);
+    // '' is a pod with no service account (a mirror pod): only the requester counts.
+    const sa = serviceAccount ? serviceAccountUser(namespace, serviceAccount) : undefined;
     return (policy) => {
       if (allow.has(policy)) return true;
       const key = `${namespace}\u0000${serviceAccount}\u0000${policy}`;
       let v = cache.get(key);
       if (v === undefined) {
-        v = opts.rbac.canUsePolicy(sa, namespace, policy);
+        v = sa ? opts.rbac.canUsePolicy(sa, namespace, policy) : false;
         if (!v && opts.requester) {
           const rk = `${namespace}\u0000${policy}`;
           let r = requesterCache.get(rk);

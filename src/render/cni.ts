@@ -2,10 +2,11 @@
  * The CNI manifest: flannel from kubestrap's template, with its pod network
  * always equal to kubeadm's podSubnet, or the user's own manifest file.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterConfig } from '../config/load.js';
 import { UserError } from '../errors.js';
+import { MiB, readTextFile } from '../host/files.js';
 import { FLANNEL, flannelNamespace, osLabel } from '../versions.js';
 import { renderTemplate } from './handlebars.js';
 import { joinDocs } from './objects.js';
@@ -36,7 +37,7 @@ export function renderCni(cfg: ClusterConfig): CniRender {
   if (cfg.cni.manifest !== '') return customManifest(cfg);
   const minor = cfg.version.minor;
   const namespace = flannelNamespace(minor);
-  const args = ['--ip-masq', '--kube-subnet-mgr'];
+  const args = ['--ip-masq', '--kube-subnet-mgr', '--healthz-port=8081'];
   if (cfg.cni.iface !== '') args.push(`--iface=${cfg.cni.iface}`);
   const flannel = renderTemplate('cni/flannel.yaml.hbs', {
     namespace,
@@ -53,12 +54,21 @@ export function renderCni(cfg: ClusterConfig): CniRender {
   return { text: joinDocs(ns && namespace !== 'kube-system' ? [ns, flannel] : [flannel]), warnings: [] };
 }
 
+/** The largest CNI manifests (Calico's, with its CRDs) are about 1.5 MiB. */
+const MAX_MANIFEST_BYTES = 16 * MiB;
+
 function customManifest(cfg: ClusterConfig): CniRender {
   const file = path.resolve(cfg.baseDir, cfg.cni.manifest);
   if (!existsSync(file)) {
     throw new UserError(`file not found: ${file}`, cfg.source ? { file: cfg.source } : undefined, 'cni.manifest');
   }
-  const text = readFileSync(file, 'utf8');
+  let text: string;
+  try {
+    text = readTextFile(file, { maxBytes: MAX_MANIFEST_BYTES, what: 'a CNI manifest' });
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    throw new UserError(`${file}: ${e.message}`, cfg.source ? { file: cfg.source } : undefined, 'cni.manifest');
+  }
   const objects = parseManifest(text, cfg.cni.manifest);
   const warnings: string[] = [];
   const netConfs = objects.filter(

@@ -10,10 +10,15 @@
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { goQuotedScalar, toGoYaml } from './go-yaml.js';
+import { PRECOMPILED } from './precompiled.js';
 
-export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates');
+/**
+ * templates/ of the package this module belongs to: found from here upwards, because the
+ * code runs from src/render/ (tests), from the bundle's dist/chunks/ and from an npm install.
+ */
+export const TEMPLATES_DIR = path.join(packageRoot(import.meta.url), 'templates');
 
 const hbs = Handlebars.create();
 
@@ -96,15 +101,23 @@ export function assertSafeTemplate(source: string, name: string): void {
   visit(ast);
 }
 
+/** How every template is compiled (strict lookups; the helpers make values YAML-safe, so no HTML escaping). */
+export const COMPILE_OPTIONS = { strict: true, noEscape: true } as const;
+
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 
 /** Renders templates/<relPath> with strict lookups: a missing value is an error, not an empty string. */
 export function renderTemplate(relPath: string, context: object): string {
   let tpl = cache.get(relPath);
   if (!tpl) {
-    const source = readFileSync(path.join(TEMPLATES_DIR, relPath), 'utf8');
-    assertSafeTemplate(source, relPath);
-    tpl = hbs.compile(source, { strict: true, noEscape: true });
+    const spec = PRECOMPILED?.[relPath];
+    if (spec) {
+      tpl = hbs.template(spec);
+    } else {
+      const source = readFileSync(path.join(TEMPLATES_DIR, relPath), 'utf8');
+      assertSafeTemplate(source, relPath);
+      tpl = hbs.compile(source, COMPILE_OPTIONS);
+    }
     cache.set(relPath, tpl);
   }
   return tpl(context);
@@ -113,5 +126,5 @@ export function renderTemplate(relPath: string, context: object): string {
 /** Renders a template given as text; for tests of the safety rules. */
 export function renderTemplateText(source: string, context: object, name = 'inline'): string {
   assertSafeTemplate(source, name);
-  return hbs.compile(source, { strict: true, noEscape: true })(context);
+  return hbs.compile(source, COMPILE_OPTIONS)(context);
 }

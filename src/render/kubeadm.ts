@@ -3,7 +3,7 @@
  * kubeadm reads (versions.ts), with pod security switched on in the API server.
  */
 import type { ClusterConfig } from '../config/load.js';
-import { criSocket, kubeadmApiFor } from '../versions.js';
+import { criSocket, dnsImageRepository, imageRepository, kubeadmApiFor } from '../versions.js';
 import { renderTemplate } from './handlebars.js';
 import { ADMISSION_CONFIG_DIR, ADMISSION_CONFIG_PATH } from './admission-config.js';
 
@@ -56,6 +56,8 @@ export function renderKubeadmConfig(cfg: ClusterConfig): string {
     criSocket: criSocket(minor),
     // On multi-NIC hosts (Vagrant) the kubelet must register the address the API server advertises.
     kubeletExtraArgs: advertiseAddress ? [{ name: 'node-ip', value: advertiseAddress }] : [],
+    imageRepository: imageRepository(minor),
+    dnsImageRepository: dnsImageRepository(minor),
     podSubnet: cfg.networking.podSubnet,
     serviceSubnet: cfg.networking.serviceSubnet,
     dnsDomain: cfg.networking.dnsDomain,

@@ -5,6 +5,7 @@
  */
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { UserError, UserErrors } from '../errors.js';
+import { documentToJS } from '../config/yaml-source.js';
 
 export type KubeObject = Record<string, unknown> & {
   apiVersion: string;
@@ -29,7 +30,7 @@ export function parseManifest(text: string, file: string, opts: { requireName?: 
       errors.push(new UserError(msg, { file, line: pos.line, col: pos.col }));
     }
     if (doc.errors.length > 0) continue;
-    const value = doc.toJS();
+    const value = documentToJS(doc, file);
     if (value === null || value === undefined) continue;
     const start = lineCounter.linePos(doc.range[0]);
     if (typeof value !== 'object' || Array.isArray(value)) {

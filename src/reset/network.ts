@@ -7,10 +7,12 @@
  *  - `all` (default): every rule of the filter, nat and mangle tables. The
  *    filter chains' policies are set to ACCEPT first: flushing under a DROP
  *    policy locks you out of SSH (kubespray#5812).
- *  - `kube-only`: only the KUBE-, CNI- and FLANNEL chains and the rules that
- *    jump to them, as RKE2's killall script does; other firewall rules stay.
+ *  - `kube-only`: only the chains kube-proxy, the kubelet, flannel and the CNI
+ *    plugins create, by exact name (kube-chains.ts), and the rules that jump to
+ *    them; every other rule, chain and policy stays (iptables-dump.ts).
  */
 import type { Runner } from '../exec/runner.js';
+import { withoutKubeRules } from './iptables-dump.js';
 
 export type IptablesMode = 'all' | 'kube-only';
 
@@ -18,7 +20,6 @@ export const TABLES = ['filter', 'nat', 'mangle'] as const;
 const FILTER_CHAINS = ['INPUT', 'FORWARD', 'OUTPUT'];
 /** Links a kubeadm + flannel node creates (kube-ipvs0 in IPVS mode). */
 export const CNI_LINKS = ['cni0', 'flannel.1', 'flannel-v6.1', 'flannel-wg', 'flannel-wg-v6', 'kube-ipvs0'];
-const KUBE_CHAIN = /^(KUBE-|CNI-|FLANNEL)/i;
 
 export interface NetworkPlanStep {
   argv: string[];
@@ -65,34 +66,6 @@ export function presentLinks(ipOutput: string): string[] {
       .filter((n): n is string => n !== undefined),
   );
   return CNI_LINKS.filter((n) => names.has(n));
-}
-
-/**
- * An iptables-save dump without kube-proxy's, the CNI's and flannel's chains
- * and every rule that refers to them; everything else kept as it was.
- */
-export function withoutKubeRules(dump: string): string {
-  const out: string[] = [];
-  for (const line of dump.split('\n')) {
-    if (line.startsWith(':')) {
-      const chain = line.slice(1).split(' ')[0];
-      if (KUBE_CHAIN.test(chain)) continue;
-    } else if (line.startsWith('-A ')) {
-      const words = line.split(/\s+/);
-      const chain = words[1];
-      const target = words[words.indexOf('-j') + 1] ?? '';
-      const gotoTarget = words.includes('-g') ? words[words.indexOf('-g') + 1] : '';
-      if (
-        KUBE_CHAIN.test(chain) ||
-        KUBE_CHAIN.test(target) ||
-        KUBE_CHAIN.test(gotoTarget) ||
-        /--comment "?(kubernetes|flannel)/i.test(line)
-      )
-        continue;
-    }
-    out.push(line);
-  }
-  return out.join('\n');
 }
 
 export async function runNetworkCleanup(runner: Runner, plan: NetworkPlanStep[], signal?: AbortSignal): Promise<void> {

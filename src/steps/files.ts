@@ -3,10 +3,12 @@
  * reach their host location through `install` run by the runner, so a dry run
  * and `plan` show them like any other change.
  */
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import type { Artifact } from '../render/index.js';
 import { KUBEADM_CONFIG_FILE } from '../render/index.js';
+import { StepFailed } from '../workflow/step.js';
 
 export function renderedPath(ctx: Context, rel: string): string {
   return path.join(ctx.paths.renderDir, rel);
@@ -34,4 +36,26 @@ export function installArgs(src: string, dst: string, mode = '0600', owner?: { u
   const args = ['install', '-D', '-m', mode];
   if (owner) args.push('-o', String(owner.uid), '-g', String(owner.gid));
   return [...args, src, dst];
+}
+
+/**
+ * `install` (like every program that opens a path) follows a symbolic link, and
+ * `install -d -o USER` on a linked directory hands its target to USER. Host paths
+ * kubestrap installs to, and the folder they go in, must therefore not be links;
+ * checked right before the install runs.
+ */
+export function refuseLinks(...hostPaths: string[]): void {
+  for (const p of hostPaths) {
+    let link = false;
+    try {
+      link = lstatSync(p).isSymbolicLink();
+    } catch {
+      continue; // missing: install creates a real one
+    }
+    if (link)
+      throw new StepFailed(
+        `${p}: is a symbolic link; kubestrap does not install files through links (that would change what it points to)`,
+        `remove the link (rm ${p}) and run \`sudo kubestrap up\` again`,
+      );
+  }
 }

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
 import { CommandError } from '../exec/runner.js';
 import { StepFailed, type Step } from '../workflow/step.js';
-import { hostFiles, installArgs, kubeadmConfigPath, renderedPath } from './files.js';
+import { hostFiles, installArgs, kubeadmConfigPath, refuseLinks, renderedPath } from './files.js';
+import path from 'node:path';
 
 function commands(ctx: Context): string[][] {
   const installs = hostFiles(ctx).map((a) => installArgs(renderedPath(ctx, a.path), ctx.paths.at(a.hostPath!)));
@@ -34,6 +35,10 @@ export const kubeadmInit: Step = {
     return 'pending';
   },
   async apply(ctx) {
+    for (const a of hostFiles(ctx)) {
+      const dst = ctx.paths.at(a.hostPath!);
+      refuseLinks(path.dirname(dst), dst);
+    }
     const all = commands(ctx);
     for (const argv of all.slice(0, -1))
       await ctx.runner.run(argv[0], argv.slice(1), { mutates: true, signal: ctx.signal });

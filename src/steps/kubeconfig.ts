@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { StepFailed, type Step } from '../workflow/step.js';
-import { installArgs } from './files.js';
+import { installArgs, refuseLinks } from './files.js';
 
 function commands(ctx: Context): string[][] {
   const owner = ctx.user.uid === (process.getuid?.() ?? 0) ? undefined : { uid: ctx.user.uid, gid: ctx.user.gid };
@@ -32,6 +32,8 @@ export const kubeconfig: Step = {
     return readFileSync(ctx.kubeconfig, 'utf8') === readFileSync(ctx.paths.adminConf, 'utf8') ? 'done' : 'pending';
   },
   async apply(ctx) {
+    // The home directory belongs to the user: a link there must not make root write or chown elsewhere.
+    refuseLinks(path.dirname(ctx.kubeconfig), ctx.kubeconfig);
     for (const argv of commands(ctx))
       await ctx.runner.run(argv[0], argv.slice(1), { mutates: true, signal: ctx.signal });
   },

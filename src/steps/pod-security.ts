@@ -7,7 +7,8 @@
 import type { Context } from '../context.js';
 import { TimeoutError, waitFor } from '../workflow/wait.js';
 import { StepFailed } from '../workflow/step.js';
-import { applyManifestStep } from './apply-manifest.js';
+import { applyManifestStep, manifestPath } from './apply-manifest.js';
+import { nudgeCommands, nudgeKubeadmWorkloads } from './controller-nudge.js';
 
 export const CONTROL_PLANE_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 const MIRROR = 'kubernetes.io/config.mirror';
@@ -26,6 +27,19 @@ export async function unadmittedControlPlane(ctx: Context): Promise<string[] | u
 }
 
 export const podSecurity = applyManifestStep('pod-security', 'Apply pod security policies and RBAC before the CNI', {
+  plan(ctx) {
+    const apply = ctx.kubectl.applyArgs(manifestPath(ctx, 'pod-security')!);
+    return ctx.config.mode === 'psp' ? [apply, ...nudgeCommands(ctx)] : [apply];
+  },
+  async apply(ctx) {
+    await ctx.kubectl.apply(manifestPath(ctx, 'pod-security')!, ctx.deadline());
+    if (ctx.config.mode !== 'psp') return;
+    const nudged = await nudgeKubeadmWorkloads(ctx);
+    if (nudged.length)
+      ctx.log.write(
+        `restarted ${nudged.join(', ')}: refused until the policies existed, their controllers were backing off`,
+      );
+  },
   async verify(ctx) {
     if (ctx.dryRun || ctx.config.mode !== 'psp') return;
     let missing: string[] = CONTROL_PLANE_COMPONENTS;

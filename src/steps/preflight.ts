@@ -6,9 +6,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { confirm } from '../io.js';
-import { SKEW, criSocket, hasKubeadmConfigValidate } from '../versions.js';
+import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
+import { generationFindings, runtimeFindings, toolFindings } from './host-findings.js';
 import { StepFailed, type Step } from '../workflow/step.js';
-import { kubeadmConfigPath } from './files.js';
+import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '../host/swap.js';
+import type { HostPaths } from '../host/paths.js';
+import { kubeadmConfigPath, refuseLinks } from './files.js';
+import { isKubeadmNode } from '../host/kubeadm-node.js';
 
 /** Ports of the control plane (kubeadm's preflight checks the same). */
 export const CONTROL_PLANE_PORTS = [6443, 10250, 10257, 10259, 2379, 2380];
@@ -19,6 +23,8 @@ export interface Finding {
   message: string;
   /** Commands that fix it (run with --yes or after a yes on the terminal). */
   fix?: { argv: string[]; input?: string }[];
+  /** Worth knowing, but kubeadm goes ahead (its own preflight warns too). */
+  warning?: boolean;
 }
 
 const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
@@ -59,16 +65,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     message: uid === 0 ? 'running as root' : 'kubestrap up changes the host: run it with sudo',
   });
 
-  const swap = await ctx.runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
-  const swapOn = swap.exitCode === 0 && swap.stdout.trim() !== '';
-  out.push({
-    name: 'swap',
-    ok: !swapOn,
-    message: swapOn
-      ? `swap is on (${swap.stdout.trim().split('\n')[0].split(/\s+/)[0]}); the kubelet refuses to start with swap. Also remove it from /etc/fstab to keep it off after a reboot`
-      : 'swap is off',
-    fix: [{ argv: ['swapoff', '-a'] }],
-  });
+  out.push(swapFinding(await readSwap(ctx.runner, ctx.paths), ctx.paths));
 
   const bridge = await sysctlValue(ctx, 'net.bridge.bridge-nf-call-iptables');
   out.push({
@@ -134,15 +131,9 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     skewFinding('kubectl', kubectl, target, (m) => Math.abs(m - target) <= SKEW.kubectl, `kubectl v1.${target}`),
   );
 
-  const socket = criSocket(target).replace(/^unix:\/\//, '');
-  const socketOk = existsSync(ctx.paths.at(socket));
-  out.push({
-    name: 'container-runtime',
-    ok: socketOk,
-    message: socketOk
-      ? `containerd answers at ${socket}`
-      : `no container runtime socket at ${socket}: install containerd, set SystemdCgroup = true, and start it`,
-  });
+  out.push(...(await toolFindings(ctx.runner, target)));
+  out.push(...(await runtimeFindings(ctx.runner, ctx.paths, criSocketUri(target))));
+  out.push(...(await generationFindings(ctx.runner, ctx.paths, target)));
 
   const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
   const kubeletEnabled = enabled.stdout.trim() === 'enabled';
@@ -163,7 +154,12 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     message:
       busy.length === 0
         ? 'control-plane ports are free'
-        : `port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} in use: an earlier cluster may still run (sudo kubestrap reset) or another program holds ${busy.length > 1 ? 'them' : 'it'}`,
+        : `port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} in use: ${
+            // Only a host that has (had) a cluster is reset's to clean: on a bare one, reset would only flush the firewall.
+            isKubeadmNode(ctx.paths)
+              ? 'an earlier cluster may still run (sudo kubestrap reset)'
+              : `another program listens there (\`ss -ltnp 'sport = :${busy[0]}'\` shows which); stop it or use another host`
+          }`,
   });
 
   const leftovers = existsSync(ctx.paths.manifestsDir) && readdirSync(ctx.paths.manifestsDir).length > 0;
@@ -189,6 +185,12 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
     });
   }
   return out;
+}
+
+/** Swap off now and after a reboot (fstab commented out, swap units masked). */
+export function swapFinding(state: SwapState, paths: HostPaths): Finding {
+  const ok = swapSettled(state);
+  return { name: 'swap', ok, message: describeSwap(state), ...(ok ? {} : { fix: swapFixes(state, paths) }) };
 }
 
 function skewFinding(
@@ -221,7 +223,7 @@ export function describeMisses(findings: Finding[]): string {
     .filter((f) => !f.ok)
     .map(
       (f) =>
-        `  ✗ ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
+        `  ${f.warning ? '!' : '✗'} ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
     )
     .join('\n');
 }
@@ -232,9 +234,9 @@ export function describeMisses(findings: Finding[]): string {
  * installs or fixes them. Undefined when the host is ready.
  */
 export function describeDryRunFindings(findings: Finding[]): string | undefined {
-  const fixable = findings.filter((f) => !f.ok && f.fix);
-  const blocking = findings.filter((f) => !f.ok && !f.fix);
-  if (fixable.length === 0 && blocking.length === 0) return undefined;
+  const fixable = findings.filter((f) => !f.ok && !f.warning && f.fix);
+  const stops = findings.filter((f) => !f.ok && !f.warning && !f.fix);
+  if (fixable.length === 0 && stops.length === 0) return undefined;
   const out = ['the host is not ready for kubeadm yet:'];
   if (fixable.length > 0) {
     out.push('  kubestrap would fix (after asking, or with --yes):');
@@ -243,11 +245,16 @@ export function describeDryRunFindings(findings: Finding[]): string | undefined 
       out.push(`        would fix: ${f.fix!.map((x) => x.argv.join(' ')).join(' && ')}`);
     }
   }
-  if (blocking.length > 0) {
+  if (stops.length > 0) {
     out.push('  a real run stops here until these are installed or fixed:');
-    for (const f of blocking) out.push(`    ✗ ${f.name}: ${f.message}`);
+    for (const f of stops) out.push(`    ✗ ${f.name}: ${f.message}`);
   }
   return out.join('\n');
+}
+
+/** Findings that stop preflight: not ok, and not a mere warning. */
+export function blocking(findings: Finding[]): Finding[] {
+  return findings.filter((f) => !f.ok && !f.warning);
 }
 
 export const preflight: Step = {
@@ -270,13 +277,19 @@ export const preflight: Step = {
       ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
       const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
       if (go) {
+        // tee writes through a link; the files it persists settings in must be real files.
+        refuseLinks(
+          ...fixable.flatMap((f) => f.fix!.filter((c) => c.argv[0] === 'tee').map((c) => c.argv[c.argv.length - 1])),
+        );
         for (const f of fixable)
           for (const c of f.fix!)
             await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
         findings = await preflightFindings(ctx);
       }
     }
-    const misses = findings.filter((f) => !f.ok);
+    const warnings = findings.filter((f) => !f.ok && f.warning);
+    if (warnings.length) ctx.io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
+    const misses = blocking(findings);
     if (misses.length > 0) {
       const canFix = misses.some((f) => f.fix);
       throw new StepFailed(

@@ -11,8 +11,9 @@ import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
 import { INGRESS_POLICY, INGRESS_SERVICE_ACCOUNTS } from '../render/ingress.js';
 import { defaultPolicyName } from '../render/pod-security.js';
-import { flannelNamespace, pssVersionLabel, serverDryRunArgs } from '../versions.js';
+import { pssVersionLabel, serverDryRunArgs } from '../versions.js';
 import { privilegedProbePod, restrictedProbePod } from './probes.js';
+import { systemNamespaces, systemWorkloads } from './system-workloads.js';
 
 export interface Check {
   name: string;
@@ -50,11 +51,8 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
     notReady.length ? notReady.join('; ') : `${nodes.items.length} node(s) Ready`,
   );
 
-  const systemNamespaces = [
-    ...new Set(['kube-system', ...(cfg.cni.manifest === '' ? [flannelNamespace(cfg.version.minor)] : [])]),
-  ];
   const systemPods: KubeObjectJson[] = [];
-  for (const ns of systemNamespaces) systemPods.push(...((await k.tryGetJson('pods', ns))?.items ?? []));
+  for (const ns of systemNamespaces(ctx)) systemPods.push(...((await k.tryGetJson('pods', ns))?.items ?? []));
   const notRunning = systemPods
     .filter((p) => p.status?.phase !== 'Running' && p.status?.phase !== 'Succeeded')
     .map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status?.phase ?? 'Unknown'}`);
@@ -62,6 +60,16 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
     'system-pods-running',
     systemPods.length > 0 && notRunning.length === 0,
     notRunning.length ? notRunning.join(', ') : `${systemPods.length} pods Running`,
+  );
+
+  const workloads = (await systemWorkloads(ctx)) ?? [];
+  const unavailable = workloads.filter((w) => !w.available);
+  add(
+    'system-workloads-available',
+    workloads.length > 0 && unavailable.length === 0,
+    unavailable.length
+      ? unavailable.map((w) => `${w.kind} ${w.namespace}/${w.name}: ${w.detail}`).join('; ')
+      : `${workloads.length} deployments and daemonsets available`,
   );
 
   const coredns = systemPods.filter(

@@ -3,9 +3,10 @@
  * step on disk so an interrupted or failed run continues where it stopped and
  * a run on a finished cluster changes nothing.
  */
+import { existsSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { CommandError, Interrupted } from '../exec/runner.js';
-import { UserError } from '../errors.js';
+import { HostError, UserError } from '../errors.js';
 import { StepFailed, type Step, type StepId } from './step.js';
 import { readState, writeState, type UpState } from './state.js';
 import { TimeoutError } from './wait.js';
@@ -58,6 +59,20 @@ export function selectSteps(ctx: Context, steps: Step[], opts: EngineOptions): S
   return enabled;
 }
 
+/**
+ * A step that cannot run again on a live cluster (kubeadm init) whose inputs changed
+ * since it ran: `up` must then change nothing at all, since every later step would
+ * build on a cluster that no longer matches the config (flannel with a new podSubnet
+ * that kubeadm never got).
+ */
+function rebuildNeeded(ctx: Context, steps: Step[], state: UpState): Step | undefined {
+  return steps.find((step) => {
+    if (!REBUILD_ON_CHANGE.has(step.id) || !(step.enabled?.(ctx) ?? true)) return false;
+    const recorded = state.steps[step.id];
+    return recorded !== undefined && recorded.inputs !== step.inputs?.(ctx);
+  });
+}
+
 export async function runSteps(
   ctx: Context,
   steps: Step[],
@@ -68,10 +83,26 @@ export async function runSteps(
   const forced = new Set<StepId>(opts.only || opts.from ? selected.map((s) => s.id) : []);
   const state = readState(ctx.paths.stateFile);
   const outcomes: StepOutcome[] = [];
+  // The state file appears only once a step may have changed the host (preflight only reads it,
+  // or applies the fixes it offered): a bare host must not look like a cluster to `reset`.
+  let hostTouched = existsSync(ctx.paths.stateFile);
   const save = (s: UpState) => {
-    if (!ctx.dryRun) writeState(ctx.paths.stateFile, s);
+    if (!ctx.dryRun && hostTouched) writeState(ctx.paths.stateFile, s);
   };
   reporter.begin(selected);
+
+  const stale = rebuildNeeded(ctx, steps, state);
+  if (stale) {
+    const detail =
+      'the kubeadm config (kubeadm-config.yaml and the host files it references) changed since the cluster was initialised; nothing was changed';
+    outcomes.push({ name: stale.id, status: 'failed', durationMs: 0, detail });
+    reporter.fail(
+      stale,
+      detail,
+      '`sudo kubestrap rebuild` tears the cluster down and builds it with the new config (its workloads and data are lost); or put the old values back',
+    );
+    return { ok: false, interrupted: false, outcomes, unchanged: true };
+  }
   let unchanged = true;
 
   for (const step of selected) {
@@ -79,19 +110,10 @@ export async function runSteps(
     const inputs = step.inputs?.(ctx);
     const recorded = state.steps[step.id];
     const elapsed = () => Math.round(performance.now() - started);
-    if (recorded && !step.alwaysRun && !forced.has(step.id)) {
-      if (recorded.inputs === inputs) {
-        outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail: 'done earlier' });
-        reporter.skip(step, 'done earlier');
-        continue;
-      }
-      if (REBUILD_ON_CHANGE.has(step.id)) {
-        const detail =
-          'the kubeadm config changed since the cluster was initialised; `sudo kubestrap rebuild` applies it';
-        outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail });
-        reporter.skip(step, detail);
-        continue;
-      }
+    if (recorded && !step.alwaysRun && !forced.has(step.id) && recorded.inputs === inputs) {
+      outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail: 'done earlier' });
+      reporter.skip(step, 'done earlier');
+      continue;
     }
 
     // Inputs changed since the step ran: its objects may all exist yet differ, so apply again.
@@ -105,6 +127,7 @@ export async function runSteps(
       const status = changed ? 'pending' : await step.check(ctx);
       if (status === 'done') {
         await step.verify?.(ctx);
+        if (step.id !== 'preflight') hostTouched = true;
         record(state, step, inputs, elapsed(), ctx);
         save(state);
         outcomes.push({ name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' });
@@ -112,10 +135,19 @@ export async function runSteps(
         continue;
       }
       // verify (alwaysRun) only reads the cluster: it does not count as a change.
-      if (!step.alwaysRun) unchanged = false;
+      if (!step.alwaysRun) {
+        unchanged = false;
+        if (step.id !== 'preflight') hostTouched = true;
+        // The cluster changes now: it is verified again only when this run gets to verify.
+        if (state.verifiedAt) {
+          delete state.verifiedAt;
+          save(state);
+        }
+      }
       await step.apply(ctx);
       await step.verify?.(ctx);
       if (!step.alwaysRun) record(state, step, inputs, elapsed(), ctx);
+      if (step.id === 'verify') state.verifiedAt = new Date().toISOString();
       delete state.lastFailure;
       save(state);
       outcomes.push({ name: step.id, status: 'applied', durationMs: elapsed() });
@@ -128,6 +160,7 @@ export async function runSteps(
       }
       const { message, hint } = describeFailure(e);
       state.lastFailure = { step: step.id, at: new Date().toISOString(), message };
+      delete state.verifiedAt;
       save(state);
       outcomes.push({ name: step.id, status: 'failed', durationMs: elapsed(), detail: message });
       reporter.fail(step, message, hint);
@@ -177,7 +210,6 @@ function record(state: UpState, step: Step, inputs: string | undefined, duration
   if (step.alwaysRun) return;
   state.steps[step.id] = { doneAt: new Date().toISOString(), durationMs, ...(inputs ? { inputs } : {}) };
   state.kubernetesVersion = ctx.config.version.text;
-  if (step.id === 'kubeconfig') state.installedKubeconfig = ctx.kubeconfig;
 }
 
 function describeFailure(e: unknown): { message: string; hint?: string } {
@@ -194,5 +226,6 @@ function describeFailure(e: unknown): { message: string; hint?: string } {
       hint: 'raise timeouts.waitSeconds if the host is slow, or look at the pods that are not ready',
     };
   if (e instanceof UserError) return { message: e.toString() };
+  if (e instanceof HostError) return { message: e.message };
   throw e;
 }

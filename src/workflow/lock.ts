@@ -2,9 +2,10 @@
  * One `up`, `reset` or `rebuild` at a time per host: two runs interleaving
  * kubeadm and kubectl calls would corrupt each other's state.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { HostError, UserError } from '../errors.js';
+import { fileError, readTextFile } from '../host/files.js';
 
 function alive(pid: number): boolean {
   try {
@@ -17,15 +18,32 @@ function alive(pid: number): boolean {
 
 /** Takes the lock (a stale one from a killed run is taken over); returns the release function. */
 export function acquireLock(stateDir: string): () => void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw fileError(e, stateDir, 'create', 'host');
+  }
   const file = path.join(stateDir, 'lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
+      // O_CREAT|O_EXCL: a link planted at the lock's name is never followed.
       writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
-      return () => rmSync(file, { force: true });
+      return () => {
+        try {
+          rmSync(file, { force: true });
+        } catch {
+          /* replaced by something else meanwhile: not ours to remove */
+        }
+      };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(file, 'utf8'));
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError(e, file, 'create', 'host');
+      const st = lstatSync(file);
+      if (!st.isFile())
+        throw new HostError(
+          file,
+          `is ${st.isDirectory() ? 'a directory' : st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}, not kubestrap's lock file; remove it and run again`,
+        );
+      const pid = Number(readTextFile(file, { maxBytes: 64, owner: 'host' }).trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
         throw new UserError(`another kubestrap run (pid ${pid}) is working on this host; wait for it or stop it`, {
           file,
@@ -34,5 +52,5 @@ export function acquireLock(stateDir: string): () => void {
       rmSync(file, { force: true });
     }
   }
-  throw new UserError('could not take the lock', { file });
+  throw new HostError(file, 'could not take the lock (another run took it at the same moment?); run again');
 }

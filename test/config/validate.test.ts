@@ -205,6 +205,19 @@ const cases: [string, string, string[]][] = [
     ],
   ],
   [
+    // The restricted template drops ALL; a real 1.24 API server refuses the policy (test/real).
+    'custom policy allowing every capability while the template requires drops',
+    'policies:\n  - name: mine\n    spec:\n      allowedCapabilities: ["*"]\n',
+    [
+      'cluster.yaml:4:29: policies[0].spec.allowedCapabilities[0]: "*" allows every capability, so requiredDropCapabilities must be empty (it is [ALL])',
+    ],
+  ],
+  [
+    'custom policy with ranges for runAsGroup RunAsAny',
+    'policies:\n  - name: mine\n    spec:\n      runAsGroup: {rule: RunAsAny, ranges: [{min: 1, max: 2}]}\n',
+    ['cluster.yaml:4:44: policies[0].spec.runAsGroup.ranges: must be empty for rule RunAsAny'],
+  ],
+  [
     'custom policy with MustRunAs and no range',
     'policies:\n  - name: mine\n    spec:\n      runAsUser: {rule: MustRunAs}\n',
     [
@@ -256,4 +269,78 @@ test('a valid config with tenants, ingress and a custom policy has no problems',
     '',
   ].join('\n');
   t.deepEqual(configErrors(text), []);
+});
+
+const reserved: [string, string, RegExp][] = [
+  [
+    'loopback pod subnet',
+    'networking: {podSubnet: 127.0.0.0/16}\n',
+    /networking\.podSubnet: 127\.0\.0\.0\/16 overlaps 127\.0\.0\.0\/8 \(loopback\)/,
+  ],
+  [
+    'multicast pod subnet',
+    'networking: {podSubnet: 224.0.0.0/16}\n',
+    /networking\.podSubnet: 224\.0\.0\.0\/16 overlaps 224\.0\.0\.0\/4 \(multicast\)/,
+  ],
+  [
+    'link-local service subnet',
+    'networking: {serviceSubnet: 169.254.0.0/16}\n',
+    /networking\.serviceSubnet: .*\(link-local\)/,
+  ],
+  ['"this network" pod subnet', 'networking: {podSubnet: 0.0.0.0/16}\n', /networking\.podSubnet: .*\("this network"\)/],
+  [
+    'reserved service subnet',
+    'networking: {serviceSubnet: 240.0.0.0/12}\n',
+    /networking\.serviceSubnet: .*\(reserved\)/,
+  ],
+  ['a huge pod subnet over loopback', 'networking: {podSubnet: 64.0.0.0/2}\n', /overlaps 127\.0\.0\.0\/8 \(loopback\)/],
+  [
+    'loopback advertise address',
+    'controlPlane: {advertiseAddress: 127.0.0.1}\n',
+    /controlPlane\.advertiseAddress: 127\.0\.0\.1 is a loopback address/,
+  ],
+  [
+    'multicast advertise address',
+    'controlPlane: {advertiseAddress: 239.1.2.3}\n',
+    /controlPlane\.advertiseAddress: 239\.1\.2\.3 is a multicast address/,
+  ],
+  [
+    'link-local advertise address',
+    'controlPlane: {advertiseAddress: 169.254.10.1}\n',
+    /controlPlane\.advertiseAddress: 169\.254\.10\.1 is a link-local address/,
+  ],
+  [
+    'unspecified advertise address',
+    'controlPlane: {advertiseAddress: 0.0.0.0}\n',
+    /controlPlane\.advertiseAddress: 0\.0\.0\.0 is .*"this network"/,
+  ],
+  [
+    'broadcast advertise address',
+    'controlPlane: {advertiseAddress: 255.255.255.255}\n',
+    /controlPlane\.advertiseAddress: 255\.255\.255\.255 is .*reserved/,
+  ],
+  [
+    'flannel iface with a space',
+    'cni: {iface: "eth0 --foo"}\n',
+    /cni\.iface: "eth0 --foo" is not a network interface name/,
+  ],
+  ['flannel iface too long', 'cni: {iface: abcdefghijklmnop}\n', /cni\.iface: .*at most 15 characters/],
+];
+for (const [name, text, expected] of reserved) {
+  test(`refused: ${name}`, (t) => {
+    const errors = configErrors(text);
+    t.is(errors.length, 1, errors.join('\n'));
+    t.regex(errors[0], expected);
+  });
+}
+
+test('accepted: private, shared and public ranges, and an interface name or address for flannel', (t) => {
+  for (const text of [
+    'networking: {podSubnet: 100.64.0.0/16, serviceSubnet: 172.16.0.0/16}\n',
+    'networking: {podSubnet: 192.168.0.0/16}\ncontrolPlane: {advertiseAddress: 10.0.2.15}\n',
+    'cni: {iface: enp0s8}\n',
+    'cni: {iface: eth1.100}\n',
+    'cni: {iface: 192.168.56.10}\n',
+  ])
+    t.deepEqual(configErrors(text), [], text);
 });

@@ -1,9 +1,9 @@
 /** join-command on the control plane, join on a worker: on simulated nodes sharing one cluster. */
 import test from 'ava';
 import { execa } from 'execa';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSimNode } from '../sim/install.js';
+import { createSimNode, FAST_TIMING } from '../sim/install.js';
 import { CLI } from '../helpers/cli.js';
 import { lab } from './harness.js';
 
@@ -48,7 +48,6 @@ test('a worker joins with the command the control plane hands out, and a second 
 test('join refuses a tampered join file with its line, and changes nothing', async (t) => {
   const worker = await createSimNode({ host: { brNetfilter: true, ipForward: true } });
   const file = path.join(worker.root, 'join');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(
     file,
     '# from cp\nkubeadm join 10.0.2.15:6443 --token abcdef.0123456789abcdef --discovery-token-unsafe-skip-ca-verification\n',
@@ -66,4 +65,119 @@ test('join-command needs a control plane', async (t) => {
   t.is(r.exitCode, 2);
   t.regex(r.stderr, /admin\.conf not found: run join-command on the control plane/);
   l.node.cleanup();
+});
+
+test('join refuses a node name that is not a DNS-1123 subdomain before kubeadm runs (issue 15.7)', async (t) => {
+  const worker = await createSimNode({ host: { brNetfilter: true, ipForward: true } });
+  t.teardown(() => worker.cleanup());
+  const file = path.join(worker.root, 'join');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    file,
+    'kubeadm join 10.0.2.15:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5\n',
+  );
+  for (const name of ['W1/../x', 'w1 --v=9', '-w1', 'w1.']) {
+    const r = await execa('node', [CLI, 'join', '--join-file', file, '--node-name', name], {
+      env: worker.env,
+      reject: false,
+    });
+    t.is(r.exitCode, 2, name);
+    t.regex(String(r.stderr), /^error: --node-name: .* is not a valid DNS-1123 subdomain/, name);
+  }
+  t.false(
+    worker.calls().some((c) => c.tool === 'kubeadm'),
+    'kubeadm never ran',
+  );
+});
+
+/** The worker's Node as the control plane sees it: its InternalIP. */
+function internalIp(cp: { node: { state(): any } }, name: string): string | undefined {
+  const node = Object.values(cp.node.state().cluster!.objects).find(
+    (o: any) => o.kind === 'Node' && o.metadata.name === name,
+  ) as any;
+  return node?.status.addresses.find((a: any) => a.type === 'InternalIP')?.address;
+}
+
+test('a v1.24.17 worker registers the address given with --node-ip, whichever file its kubelet package reads', async (t) => {
+  const cp = await lab('kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\n', { timing: FAST_TIMING });
+  t.teardown(() => cp.node.cleanup());
+  t.is((await cp.kubestrap(['up', '--yes', '--quiet'])).exitCode, 0);
+  const file = path.join(cp.dir, 'join-command');
+  t.is((await cp.kubestrap(['join-command', '-o', file])).exitCode, 0);
+
+  // Two workers with v1.24.17 packages: their kubelet drop-in reads /etc/sysconfig/kubelet
+  // (kubernetes/release#3276). The lab used to write /etc/default/kubelet, which this kubelet never reads.
+  const joinAs = async (name: string, args: string[]) => {
+    const w = await createSimNode({
+      timing: FAST_TIMING,
+      host: { hostname: name, brNetfilter: true, ipForward: true, interfaces: ['eth1'] },
+    });
+    t.teardown(() => w.cleanup());
+    t.regex(
+      readFileSync(w.at('/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf'), 'utf8'),
+      /^EnvironmentFile=-\/etc\/sysconfig\/kubelet$/m,
+    );
+    mkdirSync(w.at('/etc/default'), { recursive: true });
+    writeFileSync(w.at('/etc/default/kubelet'), 'KUBELET_EXTRA_ARGS=--node-ip=192.168.56.11\n');
+    const env = { ...w.env, SIM_STATE: cp.node.statePath };
+    const r = await execa('node', [CLI, 'join', '--join-file', file, '--node-name', name, ...args], {
+      env,
+      reject: false,
+    });
+    return { r, w };
+  };
+  const old = await joinAs('w0', []);
+  t.is(old.r.exitCode, 0, String(old.r.stderr));
+  t.is(internalIp(cp, 'w0'), '10.0.2.15', 'without --node-ip it registers the NAT address');
+
+  const fixed = await joinAs('w1', ['--node-ip', '192.168.56.11']);
+  t.is(fixed.r.exitCode, 0, String(fixed.r.stderr));
+  t.is(internalIp(cp, 'w1'), '192.168.56.11');
+  // kubeadm wrote it where every package's drop-in reads it; the token never sat in the argv.
+  t.regex(readFileSync(fixed.w.at('/var/lib/kubelet/kubeadm-flags.env'), 'utf8'), /--node-ip=192\.168\.56\.11/);
+  // The workers share the control plane's state, and so its call log.
+  const call = [...cp.node.calls()].reverse().find((c) => c.tool === 'kubeadm' && c.argv[0] === 'join')!;
+  t.deepEqual(call.argv.slice(0, 2), ['join', '--config']);
+  t.false(existsSync(call.argv[2]), 'the join config (it holds the token) is removed afterwards');
+});
+
+test('--node-ip must be an address: exit 2 naming the flag, nothing run', async (t) => {
+  const w = await createSimNode({ host: { brNetfilter: true, ipForward: true } });
+  t.teardown(() => w.cleanup());
+  const file = path.join(w.root, 'join');
+  writeFileSync(
+    file,
+    'kubeadm join 10.0.2.15:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5\n',
+  );
+  const r = await execa('node', [CLI, 'join', '--join-file', file, '--node-ip', '192.168.56'], {
+    env: w.env,
+    reject: false,
+  });
+  t.is(r.exitCode, 2);
+  t.regex(String(r.stderr), /--node-ip: "192\.168\.56" is not an IP address/);
+  t.deepEqual(w.calls(), []);
+});
+
+test('a 1.21 worker that once had Docker: kubeadm is told containerd, so join and reset do not stop at two CRI sockets', async (t) => {
+  const cp = await lab('kubernetesVersion: v1.21.14\ncontrolPlane: {nodeName: cp}\n', {
+    kubernetesVersion: 'v1.21.14',
+    timing: FAST_TIMING,
+  });
+  t.teardown(() => cp.node.cleanup());
+  t.is((await cp.kubestrap(['up', '--yes', '--quiet'])).exitCode, 0);
+  const file = path.join(cp.dir, 'join-command');
+  t.is((await cp.kubestrap(['join-command', '-o', file])).exitCode, 0);
+  const w = await createSimNode({
+    kubernetesVersion: 'v1.21.14',
+    timing: FAST_TIMING,
+    host: { hostname: 'w1', brNetfilter: true, ipForward: true, dockerSocket: true },
+  });
+  t.teardown(() => w.cleanup());
+  const env = { ...w.env, SIM_STATE: cp.node.statePath };
+  const join = await execa('node', [CLI, 'join', '--join-file', file, '--node-name', 'w1'], { env, reject: false });
+  t.is(join.exitCode, 0, String(join.stderr));
+  const reset = await execa('node', [CLI, 'reset', '--yes'], { env, reject: false });
+  t.is(reset.exitCode, 0, String(reset.stderr));
+  const argv = cp.node.calls().find((c) => c.tool === 'kubeadm' && c.argv[0] === 'reset')!.argv;
+  t.deepEqual(argv, ['reset', '-f', '--cri-socket', '/run/containerd/containerd.sock']);
 });

@@ -56,6 +56,7 @@ const v1alpha2Master = z.strictObject({
   apiVersion: z.literal('kubeadm.k8s.io/v1alpha2'),
   kind: z.literal('MasterConfiguration'),
   kubernetesVersion: z.string(),
+  imageRepository: z.string().optional(),
   api: endpoint.optional(),
   nodeRegistration: nodeRegistration(map),
   networking,
@@ -76,6 +77,7 @@ const v1alpha3Cluster = z.strictObject({
   apiVersion: z.literal('kubeadm.k8s.io/v1alpha3'),
   kind: z.literal('ClusterConfiguration'),
   kubernetesVersion: z.string(),
+  imageRepository: z.string().optional(),
   networking,
   apiServerExtraArgs: map.optional(),
   apiServerExtraVolumes: z.array(writableMount).optional(),
@@ -93,6 +95,8 @@ const betaCluster = (version: string, args: z.ZodType) =>
     apiVersion: z.literal(`kubeadm.k8s.io/${version}`),
     kind: z.literal('ClusterConfiguration'),
     kubernetesVersion: z.string(),
+    imageRepository: z.string().optional(),
+    dns: z.strictObject({ imageRepository: z.string() }).optional(),
     networking,
     apiServer: z
       .strictObject({ extraArgs: args.optional(), extraVolumes: z.array(readOnlyMount).optional() })

@@ -22,11 +22,20 @@ export function program(expression: string): Program {
   return p;
 }
 
-/** JSON -> CEL input: integral numbers become ints (bigint), everything else as is. */
+/**
+ * JSON -> CEL input as kube-apiserver builds it from the typed object: integral numbers
+ * become ints (bigint), and empty lists are gone (every list field of a pod is omitempty, so
+ * `supplementalGroups: []` is not there for has(); checked against a real 1.37 API server).
+ */
 export function toCel(v: unknown): unknown {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : v;
   if (Array.isArray(v)) return v.map(toCel);
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toCel(x)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => !(Array.isArray(x) && x.length === 0))
+        .map(([k, x]) => [k, toCel(x)]),
+    );
   return v;
 }
 

@@ -29,9 +29,28 @@ import {
 } from '../../scripts/lab/plan.mjs';
 import type { LabStep } from '../../scripts/lab/plan.mjs';
 import { executeSteps, waitForJoinFile } from '../../scripts/lab/execute.mjs';
-import { depsHash, gatherFacts, parseOsRelease, sourceHash } from '../../scripts/lab/facts.mjs';
+import { depsHash, gatherFacts, kubestrapStateFacts, parseOsRelease, sourceHash } from '../../scripts/lab/facts.mjs';
+import { lab } from '../e2e/harness.js';
+import { FAST_TIMING } from '../sim/install.js';
 
 type Facts = Record<string, any>;
+
+/**
+ * The state file of a finished cluster, as a real `kubestrap up` writes it (on the
+ * simulated node): re-provisioning tests read it instead of a hand-made one, which
+ * once claimed a `verify` step that kubestrap never records.
+ */
+let finishedUpState = '';
+test.before(async () => {
+  const l = await lab('kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\n', { timing: FAST_TIMING });
+  try {
+    const r = await l.kubestrap(['up', '--yes', '--quiet']);
+    if (r.exitCode !== 0) throw new Error(`kubestrap up on the simulated node failed:\n${r.stderr}`);
+    finishedUpState = readFileSync(l.node.at(PATHS.kubestrapState), 'utf8');
+  } finally {
+    l.node.cleanup();
+  }
+});
 
 // ---- hosts ----
 
@@ -190,7 +209,6 @@ const packages = (deb: string, containerd: string) => [
   ['tee', '/etc/containerd/config.toml'],
   ['systemctl', 'restart', 'containerd'],
   ['systemctl', 'enable', 'containerd'],
-  ['tee', '/etc/default/kubelet'],
 ];
 
 const RSYNC = [
@@ -225,7 +243,16 @@ const kubestrapInstall = [
 const UP = ['env', 'SUDO_USER=vagrant', 'kubestrap', 'up', '-c', '/home/vagrant/cluster.yaml', '--yes'];
 const JOIN_COMMAND = ['kubestrap', 'join-command', '--ttl', '1h', '-o', '/var/lib/kubestrap-lab/join-command'];
 const HAND_OVER = ['cp', '/var/lib/kubestrap-lab/join-command', '/vagrant/.lab/join-command'];
-const JOIN = ['kubestrap', 'join', '--join-file', '/vagrant/.lab/join-command', '--node-name', 'worker-1'];
+const JOIN = [
+  'kubestrap',
+  'join',
+  '--join-file',
+  '/vagrant/.lab/join-command',
+  '--node-name',
+  'worker-1',
+  '--node-ip',
+  '192.168.56.11',
+];
 
 test('a fresh Ubuntu control plane, PSP lab (v1.24.17): the whole sequence', async (t) => {
   const r = await dryRun(args('cp', PSP), ubuntu);
@@ -270,7 +297,6 @@ test('a fresh Ubuntu control plane, PSP lab (v1.24.17): the whole sequence', asy
     ['tee', '/etc/containerd/config.toml'],
     ['systemctl', 'restart', 'containerd'],
     ['systemctl', 'enable', 'containerd'],
-    ['tee', '/etc/default/kubelet'],
     RSYNC,
     ['env', '-C', '/opt/kubestrap', 'npm', 'ci', '--no-audit', '--no-fund'],
     ['env', '-C', '/opt/kubestrap', 'npm', 'run', 'build'],
@@ -289,7 +315,7 @@ test('a fresh Ubuntu control plane, PSP lab (v1.24.17): the whole sequence', asy
   );
   t.regex(r.stderr, /ok: ca-certificates, curl, rsync installed/);
   t.regex(r.stderr, /^ {4}\| +SystemdCgroup = true$/m);
-  t.regex(r.stderr, /26 commands/);
+  t.regex(r.stderr, /25 commands/);
 });
 
 for (const os of ['ubuntu', 'debian'] as const) {
@@ -340,7 +366,7 @@ for (const os of ['ubuntu', 'debian'] as const) {
 
 // ---- what the writes contain ----
 
-test('the files the lab writes: modules, sysctls, repositories, containerd, kubelet --node-ip', (t) => {
+test('the files the lab writes: modules, sysctls, repositories, containerd (the node IP goes through kubeadm)', (t) => {
   const psp = labFiles(opts('worker', PSP), asWorker(ubuntu));
   t.is(psp['/etc/modules-load.d/k8s.conf'], 'overlay\nbr_netfilter\n');
   t.is(
@@ -351,7 +377,10 @@ test('the files the lab writes: modules, sysctls, repositories, containerd, kube
     psp['/etc/apt/sources.list.d/kubernetes.list'],
     'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.asc] https://pkgs.k8s.io/core:/stable:/v1.24/deb/ /\n',
   );
-  t.is(psp['/etc/default/kubelet'], 'KUBELET_EXTRA_ARGS=--node-ip=192.168.56.11\n');
+  // Not KUBELET_EXTRA_ARGS: v1.24.17's kubelet drop-in reads /etc/sysconfig/kubelet, later ones
+  // /etc/default/kubelet (kubernetes/release#3276). kubeadm's flags file is read by all of them.
+  t.false('/etc/default/kubelet' in psp);
+  t.false('/etc/sysconfig/kubelet' in psp);
   t.false('/etc/apt/sources.list.d/docker.list' in psp);
   // containerd 1.x (distribution package): config version 2, runc with the systemd cgroup driver.
   const c1 = psp['/etc/containerd/config.toml'];
@@ -483,10 +512,7 @@ function provisioned(base: Facts, o: ReturnType<typeof opts>): Facts {
     ...(o.role === 'cp' ? { [PATHS.adminConf]: true } : { [PATHS.kubeletConf]: true }),
   };
   if (o.role === 'cp') {
-    f.kubestrapState = {
-      steps: ['preflight', 'kubeadm-init', 'kubeconfig', 'pod-security', 'cni', 'control-plane-taint', 'verify'],
-      lastFailure: null,
-    };
+    f.kubestrapState = kubestrapStateFacts(finishedUpState);
     f.joinFile = { ageSeconds: 600, dirExists: true };
   }
   return f;
@@ -513,6 +539,21 @@ for (const os of ['ubuntu', 'debian'] as const) {
     }
   }
 }
+
+test('the state a real `kubestrap up` leaves: re-provisioning cp runs neither up nor a new join token', (t) => {
+  const state = JSON.parse(finishedUpState);
+  t.false('verify' in state.steps, 'verify is not a step done');
+  t.truthy(state.verifiedAt);
+  const facts = provisioned(ubuntu, opts('cp', PSP));
+  const steps = planProvision(opts('cp', PSP), facts);
+  t.deepEqual(commandsOf(steps), []);
+  t.true(steps.some((s) => s.kind === 'note' && /the cluster is up .* no kubestrap up/.test(s.text)));
+  // The same cluster after a failed `kubestrap verify`-in-up: up again (it resumes), and a new join command.
+  const failed = { ...JSON.parse(finishedUpState), lastFailure: { step: 'verify', at: 'x', message: 'late' } };
+  delete failed.verifiedAt;
+  facts.kubestrapState = kubestrapStateFacts(JSON.stringify(failed));
+  t.deepEqual(commandsOf(planProvision(opts('cp', PSP), facts)), [UP, JOIN_COMMAND, HAND_OVER]);
+});
 
 test('re-provisioning cp when its join command is stale: a fresh one, nothing else', (t) => {
   const facts = provisioned(ubuntu, opts('cp', PSP));
@@ -551,15 +592,10 @@ test('re-provisioning cp after an interrupted kubestrap up: up again (it resumes
   t.deepEqual(commandsOf(planProvision(opts('cp', PSS), facts)), [UP, JOIN_COMMAND, HAND_OVER]);
 });
 
-test('re-provisioning after a reboot that left containerd stopped, and a changed node address', (t) => {
+test('re-provisioning after a reboot that left containerd stopped: start it, nothing else', (t) => {
   const facts = provisioned(asWorker(ubuntu), opts('worker', PSP));
   facts.services = { containerd: { enabled: true, active: false } };
-  facts.files[PATHS.kubeletDefaults] = 'KUBELET_EXTRA_ARGS=--node-ip=192.168.56.99\n';
-  t.deepEqual(commandsOf(planProvision(opts('worker', PSP), facts)), [
-    ['systemctl', 'start', 'containerd'],
-    ['tee', '/etc/default/kubelet'],
-    ['systemctl', 'restart', 'kubelet'],
-  ]);
+  t.deepEqual(commandsOf(planProvision(opts('worker', PSP), facts)), [['systemctl', 'start', 'containerd']]);
 });
 
 test('a node not yet initialised with other Kubernetes packages: reinstall pinned and hold, nothing else', (t) => {
@@ -683,7 +719,17 @@ rubyTool("every machine's provisioner arguments from the Vagrantfile are accepte
     t.is(r.exitCode, 0, `${m.name}: ${r.stderr}`);
     const last = r.commands.at(-1)!;
     if (m.name === 'cp') t.deepEqual(last, HAND_OVER);
-    else t.deepEqual(last, ['kubestrap', 'join', '--join-file', '/vagrant/.lab/join-command', '--node-name', m.name]);
+    else
+      t.deepEqual(last, [
+        'kubestrap',
+        'join',
+        '--join-file',
+        '/vagrant/.lab/join-command',
+        '--node-name',
+        m.name,
+        '--node-ip',
+        ip,
+      ]);
   }
 });
 

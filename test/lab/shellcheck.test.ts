@@ -14,7 +14,8 @@ const shellcheck = needs('shellcheck');
 const rubyTool = needs('ruby', ['-e', 'exit 0']);
 const stest = requiresAll(shellcheck, rubyTool);
 
-const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.vagrant', '.lab', 'rendered', 'out']);
+// Not shipped: dependencies, build output, and .cache (the test/real tier's Go module cache).
+const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.vagrant', '.lab', 'rendered', 'out', '.cache']);
 const SHELL_SHEBANG = /^#!\s*(\/usr\/bin\/env\s+)?(\/bin\/|\/usr\/bin\/)?(sh|bash|dash|ksh)\b/;
 
 /** Shell files in the tree: *.sh, and files starting with a sh/bash shebang. */

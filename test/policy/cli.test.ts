@@ -1,18 +1,19 @@
 /**
  * `kubestrap policy check` and `kubestrap policy can-i` as a user runs them: a real
- * process (node --import tsx src/cli.ts), real files and stdin, exit codes and the
+ * process (the bundled dist/cli.js that users run), real files and stdin, exit codes and the
  * exact -o json shape the README documents for `policy check`.
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CLI } from '../helpers/cli.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 const FIX = 'test/fixtures/pods';
 
 async function kubestrap(args: string[], input = '') {
-  const r = await execa('node', ['--import', 'tsx', 'src/cli.ts', ...args], { input, reject: false });
+  const r = await execa('node', [CLI, ...args], { input, reject: false });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -152,6 +153,59 @@ test('--as: the requester may use a policy its own RBAC grants', async (t) => {
   t.is(r.stdout.split('\n')[0], 'Pod demo/privileged: admitted by privileged');
 });
 
+test('a mirror pod has no service account when PodSecurityPolicy runs: only the node may make a policy usable', async (t) => {
+  // The real 1.24 API server: ServiceAccount admission leaves mirror pods alone, so PSP asks
+  // only about the requester (the node), never about the namespace's default account.
+  const rbac = tmpFile(
+    'rbac.yaml',
+    [
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: RoleBinding',
+      'metadata: {name: default-privileged, namespace: demo}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:privileged"}',
+      'subjects: [{kind: ServiceAccount, name: default, namespace: demo}]',
+      '---',
+      'apiVersion: rbac.authorization.k8s.io/v1',
+      'kind: ClusterRoleBinding',
+      'metadata: {name: nodes-unprivileged}',
+      'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "psp:unprivileged"}',
+      'subjects: [{kind: Group, name: "system:nodes", apiGroup: rbac.authorization.k8s.io}]',
+    ].join('\n'),
+  );
+  const mirror = tmpFile(
+    'mirror.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: static-web-cp, namespace: demo, annotations: {kubernetes.io/config.mirror: abc}}',
+      'spec:',
+      '  nodeName: cp',
+      '  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]',
+    ].join('\n'),
+  );
+  const plain = tmpFile(
+    'plain.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: web, namespace: demo}',
+      'spec:',
+      '  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]',
+    ].join('\n'),
+  );
+  const args = ['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', rbac, '--as', 'system:node:cp'];
+  const r = await kubestrap([...args, '--as-group', 'system:nodes', '-f', mirror, '-f', plain]);
+  t.is(
+    r.stdout,
+    [
+      'Pod demo/static-web-cp: refused',
+      '    spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed',
+      'Pod demo/web: admitted by privileged',
+      '2 pods: 1 admitted, 1 refused',
+    ].join('\n'),
+  );
+});
+
 test('no usable policy: an empty refusal, and who could not use any', async (t) => {
   const r = await kubestrap(['policy', 'check', '-f', `${FIX}/seed-000.yaml`, '-f', `${FIX}/host-network-pod.yaml`]);
   t.is(r.code, 1);
@@ -162,6 +216,43 @@ test('no usable policy: an empty refusal, and who could not use any', async (t) 
       '    PodSecurityPolicy: unable to admit pod: []',
       '    no PodSecurityPolicy may be used by serviceaccount demo/default in namespace demo (see the RBAC input, --as and --allow)',
       '1 pod: 0 admitted, 1 refused',
+    ].join('\n'),
+  );
+});
+
+test('--level: a pod is judged as the API server (1.30+) stores it, its AppArmor annotation copied into the field', async (t) => {
+  // A real 1.37 API server's refusal of this pod (test/real): PodSecurity sees the field the
+  // registry filled in from the annotation, beside the annotation itself.
+  const pod = tmpFile(
+    'apparmor.yaml',
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: aa, namespace: demo, annotations: {container.apparmor.security.beta.kubernetes.io/app: unconfined}}',
+      'spec:',
+      '  containers: [{name: app, image: busybox}]',
+      '---',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web, namespace: demo}',
+      'spec:',
+      '  selector: {matchLabels: {app: web}}',
+      '  template:',
+      '    metadata: {labels: {app: web}, annotations: {container.apparmor.security.beta.kubernetes.io/app: unconfined}}',
+      '    spec: {containers: [{name: app, image: busybox}]}',
+    ].join('\n'),
+  );
+  const r = await kubestrap(['policy', 'check', '-f', pod, '--level', 'baseline']);
+  t.is(r.code, 1, r.stderr);
+  t.is(
+    r.stdout,
+    [
+      'Pod demo/aa: violates PodSecurity "baseline:latest"',
+      '    forbidden AppArmor profiles (container "app" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")',
+      // Pod templates are checked as written: only pods go through the registry's copy.
+      'Deployment demo/web: violates PodSecurity "baseline:latest"',
+      '    forbidden AppArmor profile (annotation must not set AppArmor profile type to "container.apparmor.security.beta.kubernetes.io/app="unconfined"")',
+      '2 pods: 0 admitted, 2 refused',
     ].join('\n'),
   );
 });
@@ -226,6 +317,100 @@ test('bad input is exit 2 with the file, line and column, and nothing on stdout'
   t.is(r.code, 2);
   t.is(r.stdout, '');
   t.is(r.stderr, `error: ${broken}:5:3: invalid YAML: duplicated mapping key`);
+});
+
+test('bad input after pods were judged: exit 2 and still nothing on stdout, in both modes', async (t) => {
+  // Pods are judged as they are read; their results must not escape before the input is known good.
+  const pods = Array.from({ length: 300 }, (_, i) =>
+    [
+      '---',
+      'apiVersion: v1',
+      'kind: Pod',
+      `metadata: {name: p${i}, namespace: demo}`,
+      'spec:',
+      '  containers: [{name: c, image: x}]',
+    ].join('\n'),
+  ).join('\n');
+  const file = tmpFile('late-error.yaml', `${pods}\n---\nkind: Pod\nmetadata: {name: bad\n`);
+  const line = 300 * 6 + 4;
+  for (const args of [
+    ['--level', 'restricted', '-o', 'json'],
+    ['--level', 'baseline'],
+    ['-f', `${FIX}/seed-000.yaml`, '-o', 'json'],
+  ]) {
+    const r = await kubestrap(['policy', 'check', ...args, '-f', file]);
+    t.is(r.code, 2, args.join(' '));
+    t.is(r.stdout, '', args.join(' '));
+    t.regex(
+      r.stderr,
+      new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:\\d+: invalid YAML: `),
+    );
+  }
+});
+
+test('PSP mode: policies after the pods give the same results as policies first (a second pass)', async (t) => {
+  const first = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    `${FIX}/seed-000.yaml`,
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '-o',
+    'json',
+  ]);
+  const last = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '-f',
+    `${FIX}/seed-000.yaml`,
+    '-o',
+    'json',
+  ]);
+  t.is(first.code, 1);
+  t.is(last.code, 1);
+  t.is(JSON.parse(first.stdout).length, 2);
+  t.is(last.stdout, first.stdout);
+  // Policies split around the pods: the pods are judged with both, as with both first.
+  const docs = readFileSync(`${FIX}/seed-000.yaml`, 'utf8')
+    .split(/^---\n/m)
+    .filter((d) => d.trim() !== '');
+  const half = Math.ceil(docs.length / 2);
+  const a = tmpFile(
+    'a.yaml',
+    docs
+      .slice(0, half)
+      .map((d) => `---\n${d}`)
+      .join(''),
+  );
+  const b = tmpFile(
+    'b.yaml',
+    docs
+      .slice(half)
+      .map((d) => `---\n${d}`)
+      .join(''),
+  );
+  const split = await kubestrap([
+    'policy',
+    'check',
+    '-f',
+    a,
+    '-f',
+    `${FIX}/privileged-pod.yaml`,
+    '-f',
+    `${FIX}/plain-pod.yaml`,
+    '-f',
+    b,
+    '-o',
+    'json',
+  ]);
+  t.is(split.stdout, first.stdout);
 });
 
 test('neither PodSecurityPolicies nor --level is exit 2 with a clear message', async (t) => {

@@ -28,7 +28,12 @@ test('the backend is always written (flannel falls back to udp without one)', (t
 
 test('cni.iface becomes --iface for flanneld (Vagrant private network)', (t) => {
   const ds = renderText('cni: {iface: eth1}\n').find('DaemonSet', 'kube-flannel-ds') as Obj;
-  t.deepEqual(ds.spec.template.spec.containers[0].args, ['--ip-masq', '--kube-subnet-mgr', '--iface=eth1']);
+  t.deepEqual(ds.spec.template.spec.containers[0].args, [
+    '--ip-masq',
+    '--kube-subnet-mgr',
+    '--healthz-port=8081',
+    '--iface=eth1',
+  ]);
 });
 
 test('images are pinned to the flannel release', (t) => {

@@ -182,3 +182,142 @@ netnsTest('a clean namespace needs no link deletions and the cleanup is idempote
     sh(undefined, 'ip', 'netns', 'del', ns);
   }
 });
+
+/** Every table's policies, chains and rules in order, as `iptables -S` lists them: what a firewall is. */
+function firewall(ns: string, tool = 'iptables'): string {
+  return ['filter', 'nat', 'mangle', 'raw'].map((table) => `*${table}\n${sh(ns, tool, '-t', table, '-S')}`).join('');
+}
+
+netnsTest(
+  'reset (iptables kube-only) keeps a firewall whose comments and chains merely look like Kubernetes (issue 15)',
+  async (t) => {
+    const ns = `ks-reset-bastion-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    const before = hostSnapshot();
+    sh(undefined, 'ip', 'netns', 'add', ns);
+    try {
+      const ipt = (...a: string[]) => sh(ns, 'iptables', ...a);
+      // The admin's firewall: default DROP, loopback, SSH with a comment that starts with "Kubernetes",
+      // and a chain of their own whose name starts with kube-.
+      ipt('-P', 'INPUT', 'DROP');
+      ipt('-A', 'INPUT', '-i', 'lo', '-j', 'ACCEPT');
+      ipt('-A', 'INPUT', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
+      ipt(
+        '-A',
+        'INPUT',
+        '-p',
+        'tcp',
+        '--dport',
+        '22',
+        '-m',
+        'comment',
+        '--comment',
+        'Kubernetes admins ssh from office',
+        '-j',
+        'ACCEPT',
+      );
+      ipt('-N', 'kube-bastion');
+      ipt('-A', 'kube-bastion', '-s', '192.0.2.0/24', '-j', 'ACCEPT');
+      ipt('-A', 'INPUT', '-p', 'tcp', '--dport', '2222', '-j', 'kube-bastion');
+      ipt('-N', 'Flannel-audit');
+      ipt('-A', 'Flannel-audit', '-m', 'comment', '--comment', 'flannel -j KUBE-SERVICES', '-j', 'RETURN');
+      ipt('-A', 'FORWARD', '-j', 'Flannel-audit');
+      ipt('-t', 'nat', '-A', 'POSTROUTING', '-m', 'comment', '--comment', 'kubernetes-era NAT', '-j', 'MASQUERADE');
+      const admins = firewall(ns);
+
+      // What kube-proxy, the kubelet, flannel and the CNI plugins add on top, interleaved with it.
+      ipt('-N', 'KUBE-FIREWALL');
+      ipt('-I', 'INPUT', '2', '-j', 'KUBE-FIREWALL');
+      ipt('-A', 'KUBE-FIREWALL', '-m', 'comment', '--comment', 'block incoming localnet connections', '-j', 'DROP');
+      ipt('-N', 'KUBE-PROXY-FIREWALL');
+      ipt(
+        '-I',
+        'INPUT',
+        '1',
+        '-m',
+        'comment',
+        '--comment',
+        'kubernetes load balancer firewall',
+        '-j',
+        'KUBE-PROXY-FIREWALL',
+      );
+      ipt('-N', 'KUBE-FORWARD');
+      ipt('-A', 'FORWARD', '-m', 'comment', '--comment', 'kubernetes forwarding rules', '-j', 'KUBE-FORWARD');
+      ipt('-N', 'FLANNEL-FWD');
+      ipt('-A', 'FORWARD', '-m', 'comment', '--comment', 'flanneld forward', '-j', 'FLANNEL-FWD');
+      ipt('-A', 'FLANNEL-FWD', '-s', '10.244.0.0/16', '-m', 'comment', '--comment', 'flanneld forward', '-j', 'ACCEPT');
+      ipt('-t', 'nat', '-N', 'KUBE-SERVICES');
+      ipt('-t', 'nat', '-N', 'KUBE-SVC-NPX46M4PTMTKRN6Y');
+      ipt('-t', 'nat', '-N', 'KUBE-SEP-ABCDEFGHIJKLMNOP');
+      ipt(
+        '-t',
+        'nat',
+        '-A',
+        'KUBE-SERVICES',
+        '-d',
+        '10.96.0.1/32',
+        '-p',
+        'tcp',
+        '--dport',
+        '443',
+        '-j',
+        'KUBE-SVC-NPX46M4PTMTKRN6Y',
+      );
+      ipt('-t', 'nat', '-A', 'KUBE-SVC-NPX46M4PTMTKRN6Y', '-j', 'KUBE-SEP-ABCDEFGHIJKLMNOP');
+      ipt(
+        '-t',
+        'nat',
+        '-A',
+        'KUBE-SEP-ABCDEFGHIJKLMNOP',
+        '-p',
+        'tcp',
+        '-j',
+        'DNAT',
+        '--to-destination',
+        '10.0.2.15:6443',
+      );
+      ipt(
+        '-t',
+        'nat',
+        '-I',
+        'PREROUTING',
+        '1',
+        '-m',
+        'comment',
+        '--comment',
+        'kubernetes service portals',
+        '-j',
+        'KUBE-SERVICES',
+      );
+      ipt('-t', 'nat', '-N', 'FLANNEL-POSTRTG');
+      ipt(
+        '-t',
+        'nat',
+        '-I',
+        'POSTROUTING',
+        '1',
+        '-m',
+        'comment',
+        '--comment',
+        'flanneld masq',
+        '-j',
+        'FLANNEL-POSTRTG',
+      );
+      ipt('-t', 'nat', '-N', 'CNI-HOSTPORT-DNAT');
+      ipt('-t', 'nat', '-A', 'PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT');
+      ipt('-t', 'nat', '-N', 'CNI-DN-0123456789abcdef01234');
+      ipt('-t', 'nat', '-A', 'CNI-HOSTPORT-DNAT', '-p', 'tcp', '-j', 'CNI-DN-0123456789abcdef01234');
+      ipt('-t', 'nat', '-N', 'CNI-0123456789abcdef01234567');
+      ipt('-t', 'nat', '-A', 'POSTROUTING', '-s', '10.244.0.5/32', '-j', 'CNI-0123456789abcdef01234567');
+      ipt('-t', 'mangle', '-N', 'KUBE-IPTABLES-HINT');
+      ipt('-t', 'mangle', '-N', 'KUBE-KUBELET-CANARY');
+      t.not(firewall(ns), admins);
+
+      const runner = new NetnsRunner(ns);
+      await runNetworkCleanup(runner, await planNetworkCleanup(runner, 'kube-only'));
+      t.is(firewall(ns), admins, 'exactly the admin firewall is left, in its order, policy DROP included');
+    } finally {
+      sh(undefined, 'ip', 'netns', 'del', ns);
+    }
+    t.is(hostSnapshot(), before);
+  },
+);

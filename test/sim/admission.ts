@@ -7,6 +7,7 @@
  */
 import type { ClusterState, KObj, SimState } from './types.js';
 import { objKey } from './resources.js';
+import { appArmorWarnings, seccompVersionSkew } from './registry.js';
 import { randSuffix, clone } from './util.js';
 
 export interface Requester {
@@ -39,6 +40,12 @@ export async function loadRbac(): Promise<RbacModule> {
 async function loadPsp(): Promise<PspModule> {
   return (pspMod ??= await import('../../src/policy/psp/admission.js'));
 }
+type AppArmorSyncModule = typeof import('../../src/policy/pss/apparmor-sync.js');
+let appArmorMod: AppArmorSyncModule | undefined;
+async function loadAppArmorSync(): Promise<AppArmorSyncModule> {
+  return (appArmorMod ??= await import('../../src/policy/pss/apparmor-sync.js'));
+}
+
 export async function loadPss(): Promise<PssModule> {
   return (pssMod ??= await import('../../src/policy/pss/evaluate.js'));
 }
@@ -329,6 +336,15 @@ export async function admitPodCreate(
       if (!r.admitted) return forbid(r.message ?? psp.NO_PROVIDERS_MESSAGE);
       admitted = r.pod as KObj;
     }
+  }
+
+  // The registry's PrepareForCreate: seccomp annotations and fields in step (1.19-1.26);
+  // AppArmor annotations copied into container fields with a deprecation warning (1.30+).
+  if (c.minor >= 19 && c.minor <= 26) admitted = seccompVersionSkew(admitted);
+  if (c.minor >= 30) {
+    const pss = await loadAppArmorSync();
+    warnings.push(...appArmorWarnings(admitted));
+    admitted = pss.syncAppArmorAnnotations(admitted as never) as KObj;
   }
 
   // Validating admission: generated names exist by now.

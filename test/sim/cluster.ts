@@ -218,6 +218,19 @@ export function isCniPod(pod: KObj): boolean {
 
 // ---------------------------------------------------------------- controllers
 
+/** client-go's default controller rate limiter, per key: 5 ms after the first failure, doubling, at most 1000 s. */
+export function controllerBackoffMs(failures: number): number {
+  return Math.min(5 * 2 ** failures, 1_000_000);
+}
+
+/**
+ * A controller (or the kubelet, for mirror pods) creates a pod through admission.
+ * Mirror pods are retried whenever an admission input changes. Controllers retry on
+ * their work queue's backoff: a refused key waits 5 ms, 10 ms, 20 ms ... up to 1000 s,
+ * whatever changed meanwhile, so a policy applied after a long pause is noticed only
+ * at the next retry, unless something requeues the key (`requeued`: a changed template
+ * makes a new key; a changed node requeues a DaemonSet).
+ */
 async function createControlledPod(
   sim: Sim,
   s: SimState,
@@ -229,21 +242,41 @@ async function createControlledPod(
   component: string,
   now: number,
   simExtra: KObj = {},
+  requeued = false,
 ): Promise<boolean> {
-  if (c.attempts[key] === c.epoch) return false;
+  const mirror = owner.kind === 'Pod';
+  const b = mirror ? undefined : c.backoff?.[key];
+  if (mirror && c.attempts[key] === c.epoch) return false;
+  if (b && now < b.nextAt && !requeued) return false;
   const r = await admitPodCreate(s, c, pod, user);
   if (!r.allowed) {
-    c.attempts[key] = c.epoch;
     const msg = r.message ?? '';
-    if (owner.kind === 'Pod') return true; // kubelet mirror pods: logged by the kubelet, no event
-    recordEvent(c, owner, 'Warning', 'FailedCreate', `Error creating: ${msg}`, component, now);
+    if (mirror) {
+      c.attempts[key] = c.epoch;
+      return true; // kubelet mirror pods: logged by the kubelet, no event
+    }
+    // The admission inputs did not change since the last reconcile, so every retry that
+    // fell due meanwhile was refused the same way: count them all.
+    let failures = b?.failures ?? 0;
+    let at = b && !requeued ? b.nextAt : now;
+    let tries = 0;
+    do {
+      at += controllerBackoffMs(failures++);
+      tries++;
+    } while (at <= now);
+    c.backoff ??= {};
+    c.backoff[key] = { failures, nextAt: at, nodeRv: simExtra.nodeRv };
+    for (let i = 0; i < tries; i++)
+      recordEvent(c, owner, 'Warning', 'FailedCreate', `Error creating: ${msg}`, component, now);
     return true;
   }
-  delete c.attempts[key];
+  if (mirror) delete c.attempts[key];
+  else if (c.backoff) delete c.backoff[key];
   const stored = r.pod;
-  stored._sim = { createdAt: now, owner: key, ...simExtra };
+  const { nodeRv: _nodeRv, ...extra } = simExtra;
+  stored._sim = { createdAt: now, owner: key, ...extra };
   putObj(c, stored, now);
-  if (owner.kind !== 'Pod')
+  if (!mirror)
     recordEvent(c, owner, 'Normal', 'SuccessfulCreate', `Created pod: ${stored.metadata.name}`, component, now);
   void sim;
   return true;
@@ -366,7 +399,10 @@ async function daemonSetController(sim: Sim, s: SimState, c: ClusterState, now: 
         'pod-template-generation': String(ds.metadata.generation),
       };
       const key = `ds/${ds.metadata.namespace}/${ds.metadata.name}/${node.metadata.name}/${ds.metadata.generation}`;
-      const extra = { generation: ds.metadata.generation, scheduledAt: now };
+      const nodeRv = String(node.metadata.resourceVersion);
+      const extra = { generation: ds.metadata.generation, scheduledAt: now, nodeRv };
+      // The DaemonSet controller watches nodes: a changed node (labels, taints) requeues it at once.
+      const requeued = c.backoff?.[key] !== undefined && c.backoff[key].nodeRv !== nodeRv;
       if (
         await createControlledPod(
           sim,
@@ -379,6 +415,7 @@ async function daemonSetController(sim: Sim, s: SimState, c: ClusterState, now: 
           'daemonset-controller',
           now,
           extra,
+          requeued,
         )
       )
         changed = true;
@@ -482,7 +519,7 @@ async function replicaSetController(sim: Sim, s: SimState, c: ClusterState, now:
         now,
       );
       if (made) changed = true;
-      if (c.attempts[key] === c.epoch) break; // refused: the controller backs off for this round
+      if (c.backoff?.[key]) break; // refused: the controller backs off for this key
     }
   }
   return changed;
@@ -548,6 +585,31 @@ function qosClass(p: KObj): string {
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/**
+ * When kube-proxy started on the node: Service IPs (the API server's 10.96.0.1 too) work
+ * from then on. Never, when the host's iptables is nf_tables and kube-proxy's image only
+ * knows iptables-legacy (before 1.17, kubernetes PR #82966): its rules go where no
+ * packet looks.
+ */
+function kubeProxyRunningAt(s: SimState, c: ClusterState, nodeName: string): number | undefined {
+  if (c.minor < 17 && (s.host.iptablesMode ?? 'nft') === 'nft') return undefined;
+  const at = listObjs(c, 'Pod', 'kube-system')
+    .filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-proxy' && p.spec.nodeName === nodeName)
+    .map((p) => p._sim?.runningAt)
+    .filter((t): t is number => t !== undefined);
+  return at.length ? Math.min(...at) : undefined;
+}
+
+/**
+ * Pods that reach the API server through its Service IP: flannel (kube-subnet-mgr) exits
+ * with "dial tcp 10.96.0.1:443: i/o timeout" and crash-loops until kube-proxy runs on its
+ * node; CoreDNS stays unready until its kubernetes plugin has synced with the API.
+ */
+function needsServiceNetwork(p: KObj): boolean {
+  if (p._sim?.static || p.metadata.labels?.['k8s-app'] === 'kube-proxy') return false;
+  return isCniPod(p) || p.metadata.labels?.['k8s-app'] === 'kube-dns';
+}
+
 /** The kubelet: scheduled pods start (host-network ones at once, others once the network is ready). */
 function kubeletPods(s: SimState, c: ClusterState, now: number): boolean {
   let changed = false;
@@ -555,6 +617,7 @@ function kubeletPods(s: SimState, c: ClusterState, now: number): boolean {
   for (const p of listObjs(c, 'Pod')) {
     if (!p.spec.nodeName || p._sim.scheduledAt === undefined) continue;
     const sim = p._sim;
+    const probe = (p.spec.containers ?? []).some((x: KObj) => x.readinessProbe);
     if (sim.runningAt === undefined) {
       const netReady = p.spec.hostNetwork ? sim.scheduledAt : c.node.readyAt;
       if (netReady === undefined) {
@@ -567,13 +630,21 @@ function kubeletPods(s: SimState, c: ClusterState, now: number): boolean {
         continue;
       }
       sim.runningAt = start;
-      const probe = (p.spec.containers ?? []).some((x: KObj) => x.readinessProbe);
-      sim.readyAt = start + (probe ? t.podReadyMs : 0);
+      sim.readyAt = needsServiceNetwork(p) ? undefined : start + (probe ? t.podReadyMs : 0);
       changed = true;
     }
     if (isCniPod(p) && !c.podSubnet) {
       changed = setPodStatus(c, p, now, 'crashloop') || changed;
       continue;
+    }
+    if (sim.readyAt === undefined && needsServiceNetwork(p)) {
+      const proxy = kubeProxyRunningAt(s, c, p.spec.nodeName);
+      if (proxy === undefined || now < proxy) {
+        changed = setPodStatus(c, p, now, isCniPod(p) ? 'crashloop' : 'running') || changed;
+        continue;
+      }
+      sim.readyAt = Math.max(sim.runningAt, proxy) + (probe ? t.podReadyMs : 0);
+      changed = true;
     }
     changed = setPodStatus(c, p, now, sim.readyAt !== undefined && now >= sim.readyAt ? 'ready' : 'running') || changed;
   }

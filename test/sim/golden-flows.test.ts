@@ -12,7 +12,12 @@ for (const dir of fs.readdirSync(GOLDEN).sort()) {
   const version = /v\d+\.\d+\.\d+$/.exec(dir)?.[0];
   if (!version || !fs.existsSync(`${golden(dir)}/kubeadm-config.yaml`)) continue;
   test(`${dir}: init, apply every manifest, node Ready, coredns rolled out`, async (t) => {
-    const node = await readyNode({ kubernetesVersion: version });
+    // A minor before 1.19 runs on a host of its era: cgroup v1, iptables-legacy.
+    const minor = Number(version.split('.')[1]);
+    const node = await readyNode({
+      kubernetesVersion: version,
+      host: minor < 19 ? { cgroupVersion: 1, iptablesMode: 'legacy' } : {},
+    });
     t.teardown(() => node.cleanup());
     await initFromGolden(node, dir);
     for (const f of fs.readdirSync(`${golden(dir)}/manifests`).sort()) {

@@ -37,6 +37,25 @@ export async function readyNode(opts: SimNodeOptions = {}): Promise<SimNode> {
   return createSimNode({ ...opts, host: { brNetfilter: true, ipForward: true, ...opts.host } });
 }
 
+/**
+ * Reads the node (each kubectl call brings the model to "now") until `ok` holds for
+ * the pods of a namespace, or fails after `timeoutMs`.
+ */
+export async function untilPods(
+  node: SimNode,
+  ns: string,
+  ok: (pods: Record<string, any>[]) => boolean,
+  timeoutMs = 10_000,
+): Promise<Record<string, any>[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await kubectl(node, ['get', 'pods', '-n', ns, '-o', 'name']);
+    const pods = podsIn(node, ns);
+    if (ok(pods)) return pods;
+    if (Date.now() > deadline) throw new Error(`pods in ${ns} never got there: ${pods.map((p) => p.metadata.name)}`);
+  }
+}
+
 /** kubeadm init with a golden render's config (and its host files); throws unless it succeeds. */
 export async function initFromGolden(node: SimNode, version: string): Promise<ExecResult> {
   const dir = golden(version);

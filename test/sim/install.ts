@@ -47,6 +47,14 @@ export const SIM_TOOL_NAMES = [
   // filesystem), `ipvsadm` is "not installed" (exit 127) whatever the machine has.
   'tee',
   'ipvsadm',
+  // What the node's packages bring besides: kubeadm's preflight looks for these.
+  'conntrack',
+  'socat',
+  'ebtables',
+  'ethtool',
+  'crictl',
+  'containerd',
+  'update-alternatives',
 ];
 
 export interface SimHostOptions {
@@ -59,6 +67,31 @@ export interface SimHostOptions {
   root?: boolean;
   /** Swap on. Default false. */
   swap?: boolean;
+  /**
+   * Where that swap comes from at boot: an /etc/fstab line (default, as on Ubuntu's
+   * /swap.img), or a generator (a GPT swap partition, zram) that only masking stops.
+   */
+  swapFrom?: 'fstab' | 'generator';
+  /** Tools not installed (conntrack, socat, ebtables, ethtool, crictl, containerd): they answer 127. */
+  missingTools?: string[];
+  /** containerd's version (default 1.7.28, the distribution's); 2.x is Docker's containerd.io. */
+  containerdVersion?: string;
+  /** containerd's CRI plugin is on (default); off is Docker's containerd.io with its shipped config. */
+  criPlugin?: boolean;
+  /** runc's SystemdCgroup in containerd's config (default true, matching the kubelet). */
+  systemdCgroup?: boolean;
+  /** The cgroup hierarchy: 2 (default, current distributions) or 1 (hosts of the 1.1x era). */
+  cgroupVersion?: 1 | 2;
+  /** What /usr/sbin/iptables is: nft (default, current distributions) or legacy. */
+  iptablesMode?: 'nft' | 'legacy';
+  /**
+   * The environment file with KUBELET_EXTRA_ARGS that the kubeadm package's kubelet drop-in
+   * reads. Default: /etc/sysconfig/kubelet for v1.24 (pkgs.k8s.io Debian packages published
+   * before 2023-09-18, kubernetes/release#3276), /etc/default/kubelet otherwise.
+   */
+  kubeletEnvFile?: string;
+  /** Docker's socket is there too (a host that had Docker): kubeadm before 1.24 then cannot pick a runtime. */
+  dockerSocket?: boolean;
   /** br_netfilter loaded (its sysctls exist, set to 1). Default false, as on a fresh Ubuntu. */
   brNetfilter?: boolean;
   /** net.ipv4.ip_forward = 1. Default false. */
@@ -117,6 +150,13 @@ export interface SimNode {
   };
   /** Every fake call so far: argv, exit code, start/end ms. */
   calls(): CallRecord[];
+  /** Moves the node's clock forward: a pause of that long, without waiting for it. */
+  advanceClock(ms: number): void;
+  /**
+   * What a reboot does to what kubestrap fixes on the host: swap comes back from every
+   * swap unit that is not masked (for fstab units: while their line is in /etc/fstab).
+   */
+  reboot(): void;
   /** Runs one fake tool directly (for the sim's own tests). */
   exec(
     tool: string,
@@ -129,14 +169,18 @@ export interface SimNode {
   cleanup(): void;
 }
 
-const DEFAULT_TIMING: Timing = {
+/** A real node's pace: pods take about 2 s to start, CoreDNS about 5 s more to turn Ready. */
+export const DEFAULT_TIMING: Timing = {
   nodeReadyAfterCniMs: 150,
-  podStartMs: 150,
-  podReadyMs: 100,
+  podStartMs: 2000,
+  podReadyMs: 5000,
   pollMs: 50,
   kubeadmInitMs: 0,
   apiServerRestartMs: 400,
 };
+
+/** For tests about something other than timing: the same order of events, a few hundred ms in all. */
+export const FAST_TIMING: Partial<Timing> = { podStartMs: 150, podReadyMs: 100 };
 
 function mac(i: number): string {
   return `08:00:27:${(0x10 + i).toString(16)}:c0:4d`;
@@ -201,6 +245,20 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
     memoryMB: h.memoryMB ?? 4096,
     root: h.root ?? true,
     swap: h.swap ?? false,
+    swapUnits: !h.swap
+      ? []
+      : h.swapFrom === 'generator'
+        ? [{ unit: 'dev-sda3.swap', what: '/dev/sda3', fromFstab: false }]
+        : [{ unit: 'swap.img.swap', what: '/swap.img', fromFstab: true }],
+    maskedUnits: [],
+    missingTools: h.missingTools ?? [],
+    containerdRuntime: {
+      version: h.containerdVersion ?? '1.7.28',
+      criPlugin: h.criPlugin ?? true,
+      systemdCgroup: h.systemdCgroup ?? true,
+    },
+    cgroupVersion: h.cgroupVersion ?? 2,
+    iptablesMode: h.iptablesMode ?? 'nft',
     kernel: '5.15.0-91-generic',
     modules: ['overlay', ...(h.brNetfilter ? ['br_netfilter'] : [])],
     services: {
@@ -253,9 +311,35 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   writeFile(root, '/etc/group', 'root:x:0:\nsudo:x:27:vagrant\nvagrant:x:1000:\n');
   writeFile(root, '/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${host.hostname}\n`);
   writeFile(root, '/etc/hostname', `${host.hostname}\n`);
+  writeFile(
+    root,
+    '/etc/fstab',
+    `# /etc/fstab: static file system information.\nUUID=0a1b / ext4 defaults 0 1\n${h.swap && h.swapFrom !== 'generator' ? '/swap.img\tnone\tswap\tsw\t0\t0\n' : ''}`,
+  );
   fs.mkdirSync(path.join(root, 'root'), { recursive: true });
   fs.mkdirSync(path.join(root, 'home/vagrant'), { recursive: true });
-  if (containerd) writeFile(root, '/run/containerd/containerd.sock', '');
+  if (containerd) {
+    writeFile(root, '/run/containerd/containerd.sock', '');
+    // Docker's containerd.io ships this config; the distribution's package and the lab write a full one.
+    writeFile(
+      root,
+      '/etc/containerd/config.toml',
+      h.criPlugin === false
+        ? 'disabled_plugins = ["cri"]\n'
+        : `version = 2\n\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = ${h.systemdCgroup ?? true}\n`,
+    );
+  }
+  const kubeletMinor = Number(/^v?1\.(\d+)/.exec(versions.kubelet)?.[1] ?? 0);
+  writeFile(
+    root,
+    '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
+    `# Note: This dropin only works with kubeadm and kubelet v1.11+\n[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nEnvironmentFile=-${h.kubeletEnvFile ?? (kubeletMinor === 24 ? '/etc/sysconfig/kubelet' : '/etc/default/kubelet')}\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n`,
+  );
+  if (h.dockerSocket) writeFile(root, '/run/docker.sock', '');
+  // The unified hierarchy has cgroup.controllers at its root; cgroup v1 mounts a tmpfs of controllers there.
+  if ((h.cgroupVersion ?? 2) === 2)
+    writeFile(root, '/sys/fs/cgroup/cgroup.controllers', 'cpuset cpu io memory hugetlb pids rdma misc\n');
+  else writeFile(root, '/sys/fs/cgroup/memory/memory.limit_in_bytes', '9223372036854771712\n');
   if (!fs.existsSync(path.join(root, 'var/run'))) {
     fs.mkdirSync(path.join(root, 'var'), { recursive: true });
     fs.mkdirSync(path.join(root, 'run'), { recursive: true });
@@ -318,6 +402,27 @@ m.exports.main();
       clear: () => setState((s) => void (s.faults = [])),
     },
     calls: () => readCalls(statePath),
+    advanceClock: (ms) => setState((s) => void (s.clockOffsetMs = (s.clockOffsetMs ?? 0) + ms)),
+    reboot: () =>
+      setState((s) => {
+        let fstab = '';
+        try {
+          fstab = fs.readFileSync(path.join(root, 'etc/fstab'), 'utf8');
+        } catch {
+          /* no fstab: no fstab swap */
+        }
+        const inFstab = (what: string) =>
+          fstab.split('\n').some((l) => {
+            const f = l.trim().split(/\s+/);
+            return !l.trim().startsWith('#') && f[0] === what && f[2] === 'swap';
+          });
+        const masked = new Set(s.host.maskedUnits ?? []);
+        s.host.swap = (s.host.swapUnits ?? []).some((u) => !masked.has(u.unit) && (!u.fromFstab || inFstab(u.what)));
+        fs.writeFileSync(
+          path.join(root, 'proc/swaps'),
+          `Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n${s.host.swap ? '/swap.img                               file\t\t2097148\t\t0\t\t-2\n' : ''}`,
+        );
+      }),
     at: (p) => path.join(root, p),
     exec: (tool, args, o = {}) =>
       new Promise<ExecResult>((resolve, reject) => {

@@ -22,6 +22,8 @@ export interface KubeadmConfig {
   apiServerVolumes: ExtraVolume[];
   failSwapOn: boolean;
   controlPlaneEndpoint?: string;
+  /** imageRepository, when the config names one (kubeadm's default otherwise). */
+  imageRepository?: string;
 }
 
 /** Which kubeadm minors read each config API version (src/versions.ts kubeadmApiFor: kubernetes PRs #125029 and #136016, kubeadm release notes). */
@@ -195,6 +197,7 @@ export function readKubeadmConfig(
     if (endpoint?.bindPort) cfg.bindPort = Number(endpoint.bindPort);
     if (d.kubernetesVersion) cfg.kubernetesVersion = String(d.kubernetesVersion);
     if (d.controlPlaneEndpoint) cfg.controlPlaneEndpoint = String(d.controlPlaneEndpoint);
+    if (d.imageRepository) cfg.imageRepository = String(d.imageRepository);
     if (d.networking) {
       if (d.networking.podSubnet) cfg.podSubnet = String(d.networking.podSubnet);
       if (d.networking.serviceSubnet) cfg.serviceSubnet = String(d.networking.serviceSubnet);
@@ -282,4 +285,65 @@ export function uploadedConfig(
     scheduler: {},
   };
   return { ClusterConfiguration: yaml.dump(doc) };
+}
+
+/** What `kubeadm join --config` reads from a JoinConfiguration (NodeConfiguration in v1alpha2). */
+export interface JoinConfig {
+  endpoint?: string;
+  token?: string;
+  caCertHashes: string[];
+  nodeName?: string;
+  criSocket?: string;
+  nodeIp?: string;
+}
+
+/**
+ * Reads a join config as kubeadm of `kubeadmMinor` does: the discovery settings flat
+ * (v1alpha2, v1alpha3) or under discovery.bootstrapToken (v1beta1+), and kubeletExtraArgs
+ * as a map, or from v1beta4 a list of name/value pairs (a map there is a decoding error).
+ */
+export function readJoinConfig(file: string, kubeadmMinor: number): JoinConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`unable to read config from "${file}" : open ${file}: no such file or directory`);
+  }
+  const docs = (yaml.loadAll(text) as Record<string, any>[]).filter(Boolean);
+  const d = docs.find((x) => x.kind === 'JoinConfiguration' || x.kind === 'NodeConfiguration');
+  if (!d) throw new ConfigError(`no JoinConfiguration in ${file}`);
+  const av = String(d.apiVersion ?? '');
+  const version = av.replace('kubeadm.k8s.io/', '');
+  const span = API_SPAN[version];
+  const kindOk = version === 'v1alpha2' ? d.kind === 'NodeConfiguration' : d.kind === 'JoinConfiguration';
+  if (!span || kubeadmMinor < span[0] || kubeadmMinor > span[1] || !kindOk)
+    throw new ConfigError(
+      `no kind "${d.kind}" is registered for version "${av}" in scheme "k8s.io/kubernetes/cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go:31"`,
+    );
+  const reg = d.nodeRegistration ?? {};
+  const extra = reg.kubeletExtraArgs;
+  let nodeIp: string | undefined;
+  if (Array.isArray(extra)) {
+    if (version !== 'v1beta4')
+      throw new ConfigError(
+        `json: cannot unmarshal array into Go struct field NodeRegistrationOptions.nodeRegistration.kubeletExtraArgs of type map[string]string`,
+      );
+    nodeIp = extra.find((a: { name: string }) => a.name === 'node-ip')?.value;
+  } else if (extra && typeof extra === 'object') {
+    if (version === 'v1beta4')
+      throw new ConfigError(
+        `json: cannot unmarshal object into Go struct field NodeRegistrationOptions.nodeRegistration.kubeletExtraArgs of type []v1beta4.Arg`,
+      );
+    nodeIp = extra['node-ip'];
+  }
+  const flat = version === 'v1alpha2' || version === 'v1alpha3';
+  const bt = d.discovery?.bootstrapToken ?? {};
+  return {
+    endpoint: flat ? d.discoveryTokenAPIServers?.[0] : bt.apiServerEndpoint,
+    token: flat ? d.token : bt.token,
+    caCertHashes: (flat ? d.discoveryTokenCACertHashes : bt.caCertHashes) ?? [],
+    nodeName: reg.name,
+    criSocket: reg.criSocket,
+    nodeIp,
+  };
 }

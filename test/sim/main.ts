@@ -18,6 +18,7 @@ const host = () => import('./tools/host.js');
 const iptables = () => import('./tools/iptables.js');
 const ip = () => import('./tools/ip.js');
 const files = () => import('./tools/files.js');
+const packages = () => import('./tools/packages.js');
 
 const TOOLS: Record<string, () => Promise<ToolModule>> = {
   kubectl,
@@ -39,6 +40,13 @@ const TOOLS: Record<string, () => Promise<ToolModule>> = {
   ip,
   tee: files,
   ipvsadm: files,
+  conntrack: packages,
+  socat: packages,
+  ebtables: packages,
+  ethtool: packages,
+  crictl: packages,
+  containerd: packages,
+  'update-alternatives': packages,
 };
 
 export const SIM_TOOLS = Object.keys(TOOLS);

@@ -11,9 +11,11 @@ import {
   manifest,
   podsIn,
   eventsFor,
+  untilPods,
   PRIVILEGED_POD,
   RESTRICTED_POD,
 } from './harness.js';
+import { FAST_TIMING } from './install.js';
 
 const V = 'v1.24.17';
 
@@ -36,7 +38,7 @@ test('PSP on, no policies: no pod is admitted, mirror pods included; controllers
 });
 
 test('policies applied: mirror pods and kube-proxy admitted by the privileged policy; coredns Pending, node NotReady until flannel', async (t) => {
-  const node = await readyNode();
+  const node = await readyNode({ timing: FAST_TIMING });
   t.teardown(() => node.cleanup());
   await initFromGolden(node, V);
   const a = await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')]);
@@ -46,7 +48,12 @@ test('policies applied: mirror pods and kube-proxy admitted by the privileged po
     a.stdout.startsWith('podsecuritypolicy.policy/restricted created\npodsecuritypolicy.policy/privileged created\n'),
   );
 
-  const pods = podsIn(node, 'kube-system');
+  // The mirror pods at once (the kubelet retries on its next sync); the controllers at their next backoff retry.
+  const pods = await untilPods(
+    node,
+    'kube-system',
+    (ps) => ps.filter((x) => /^(kube-proxy|coredns)-/.test(x.metadata.name)).length === 3,
+  );
   const byPrefix = (p: string) => pods.filter((x) => x.metadata.name.startsWith(p));
   for (const name of ['etcd-cp', 'kube-apiserver-cp', 'kube-controller-manager-cp', 'kube-scheduler-cp']) {
     const p = pods.find((x) => x.metadata.name === name);
@@ -134,8 +141,8 @@ test('policies applied: mirror pods and kube-proxy admitted by the privileged po
   );
 });
 
-test('controllers retry: a tenant Deployment gets pods once its policy binding exists', async (t) => {
-  const node = await readyNode();
+test('controllers back off: a refused Deployment gets pods at its next retry after the binding, or at once when its template changes', async (t) => {
+  const node = await readyNode({ timing: FAST_TIMING });
   t.teardown(() => node.cleanup());
   await initFromGolden(node, V);
   await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')]);
@@ -163,6 +170,13 @@ spec:
     ev.message,
     `Error creating: pods "${rs.metadata.name}-" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]`,
   );
+  // Half an hour of refusals: the ReplicaSet controller now retries every 1000 s (client-go's cap).
+  node.advanceClock(30 * 60_000);
+  await kubectl(node, ['get', 'pods', '-n', 'team']);
+  const key = Object.keys(node.state().cluster!.backoff!).find((k) => k.startsWith(`rs/team/${rs.metadata.name}/`))!;
+  const b = node.state().cluster!.backoff![key];
+  t.true(b.failures > 18, `${b.failures} failures`);
+  t.is(eventsFor(node, rs.metadata.name).find((e) => e.reason === 'FailedCreate')!.count, b.failures);
   // Allow it: bind the privileged policy to the namespace's service accounts.
   const bind = `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -171,9 +185,36 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: psp:priv
 subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: system:serviceaccounts:team}]
 `;
   t.is((await kubectl(node, ['apply', '-f', '-'], bind)).exitCode, 0);
+  t.deepEqual(podsIn(node, 'team'), [], 'the binding alone does not requeue the ReplicaSet');
+  const s = node.state();
+  const wait = s.cluster!.backoff![key].nextAt - (Date.now() + (s.clockOffsetMs ?? 0));
+  t.true(wait > 60_000 && wait <= 1_000_000, `next retry in ${wait} ms`);
+  node.advanceClock(wait + 1);
+  await kubectl(node, ['get', 'pods', '-n', 'team']);
   const pods = podsIn(node, 'team');
   t.is(pods.length, 1);
   t.is(pods[0].metadata.annotations['kubernetes.io/psp'], 'privileged');
+
+  // A template change (what `kubectl rollout restart` does) makes a new ReplicaSet: tried at once.
+  await kubectl(node, ['create', 'namespace', 'team2']);
+  const deploy2 = deploy.replace('namespace: team', 'namespace: team2');
+  t.is((await kubectl(node, ['apply', '-f', '-'], deploy2)).exitCode, 0);
+  node.advanceClock(30 * 60_000);
+  t.is((await kubectl(node, ['apply', '-f', '-'], bind.replaceAll('team', 'team2'))).exitCode, 0);
+  t.deepEqual(podsIn(node, 'team2'), []);
+  const p = await kubectl(node, [
+    'patch',
+    'deployment',
+    'web',
+    '-n',
+    'team2',
+    '--type',
+    'merge',
+    '-p',
+    '{"spec":{"template":{"metadata":{"annotations":{"restarted":"now"}}}}}',
+  ]);
+  t.is(p.stdout, 'deployment.apps/web patched\n', p.stderr);
+  t.is(podsIn(node, 'team2').length, 1);
 });
 
 test('auth can-i use podsecuritypolicy: answers from the applied RBAC, with 1.24 kubectl warning (no blank line)', async (t) => {
@@ -270,4 +311,24 @@ subjects: [{kind: ServiceAccount, name: default, namespace: demo}]
   t.is(ok.exitCode, 0, ok.stderr);
   t.is(ok.stdout, 'pod/ok\n');
   t.deepEqual(podsIn(node, 'demo'), []);
+});
+
+test('1.24 keeps seccomp annotations and fields in step on create, as the real registry does', async (t) => {
+  // Seen on a real 1.24 API server (test/real): the ingress controller's container field got
+  // its annotation, and the pod annotation restricted defaulted got the pod field.
+  const node = await readyNode();
+  t.teardown(() => node.cleanup());
+  await initFromGolden(node, V);
+  t.is((await kubectl(node, ['apply', '-f', manifest(V, 'pod-security')])).exitCode, 0);
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: sc, namespace: kube-system, annotations: {seccomp.security.alpha.kubernetes.io/pod: runtime/default}}
+spec:
+  containers: [{name: app, image: busybox, securityContext: {seccompProfile: {type: Localhost, localhostProfile: prof.json}}}]
+`;
+  const r = await kubectl(node, ['create', '-f', '-'], pod);
+  t.is(r.exitCode, 0, r.stderr);
+  const stored = podsIn(node, 'kube-system').find((p) => p.metadata.name === 'sc');
+  t.deepEqual(stored?.spec.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  t.is(stored?.metadata.annotations['container.seccomp.security.alpha.kubernetes.io/app'], 'localhost/prof.json');
 });

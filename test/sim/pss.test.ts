@@ -95,6 +95,32 @@ test('PSS server dry run: a privileged pod in a restricted namespace gets the §
   t.deepEqual(podsIn(node, 'demo'), []);
 });
 
+test('PSS on 1.30+: an AppArmor annotation is copied into the container field before PodSecurity judges the pod', async (t) => {
+  // As a real 1.37 API server does (test/real): the deprecation warning, the field stored,
+  // and the refusal naming both the container field and the annotation.
+  const node = await readyNode({ kubernetesVersion: V });
+  t.teardown(() => node.cleanup());
+  await initFromGolden(node, V);
+  await kubectl(node, ['create', 'namespace', 'aa']);
+  await kubectl(node, ['create', 'serviceaccount', 'default', '-n', 'aa']);
+  await kubectl(node, ['label', 'namespace', 'aa', 'pod-security.kubernetes.io/enforce=baseline']);
+  const pod = (name: string, value: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: aa, annotations: {container.apparmor.security.beta.kubernetes.io/app: ${value}}}\nspec:\n  containers: [{name: app, image: busybox}]\n`;
+  const warning =
+    'Warning: metadata.annotations[container.apparmor.security.beta.kubernetes.io/app]: deprecated since v1.30; use the "appArmorProfile" field instead\n';
+  const bad = await kubectl(node, ['create', '--dry-run=server', '-f', '-', '-o', 'name'], pod('bb', 'unconfined'));
+  t.is(bad.exitCode, 1);
+  t.is(
+    bad.stderr,
+    `${warning}Error from server (Forbidden): error when creating "STDIN": pods "bb" is forbidden: violates PodSecurity "baseline:v1.31": forbidden AppArmor profiles (container "app" and annotation must not set AppArmor profile type to "Unconfined", "container.apparmor.security.beta.kubernetes.io/app="unconfined"")\n`,
+  );
+  const ok = await kubectl(node, ['create', '-f', '-'], pod('ok', 'runtime/default'));
+  t.is(ok.exitCode, 0, ok.stderr);
+  t.true(ok.stderr.startsWith(warning), ok.stderr);
+  const stored = podsIn(node, 'aa').find((p) => p.metadata.name === 'ok');
+  t.deepEqual(stored?.spec.containers[0].securityContext.appArmorProfile, { type: 'RuntimeDefault' });
+});
+
 test('PSS warn: a workload that violates the warn level is created with the warning (defaults from the admission config)', async (t) => {
   const node = await readyNode({ kubernetesVersion: V });
   t.teardown(() => node.cleanup());

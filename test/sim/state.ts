@@ -37,7 +37,7 @@ export class Sim {
   }
 
   now(): number {
-    return Date.now();
+    return Date.now() + (this.peek().clockOffsetMs ?? 0);
   }
 
   private peeked?: SimState;

@@ -47,7 +47,24 @@ export interface HostState {
   cpus: number;
   memoryMB: number;
   root: boolean;
+  /** Swap is on now. */
   swap: boolean;
+  /**
+   * The swap systemd activates at boot: a unit made from an /etc/fstab line (active while
+   * that line is there), or one from a generator (systemd-gpt-auto, zram) that only
+   * masking stops. Absent in states from before this model.
+   */
+  swapUnits?: { unit: string; what: string; fromFstab: boolean }[];
+  /** Units `systemctl mask` linked to /dev/null. */
+  maskedUnits?: string[];
+  /** Tools the host's packages did not bring (conntrack, socat, crictl ...): they answer 127. */
+  missingTools?: string[];
+  /** containerd as installed: its version, whether its CRI plugin is on, runc's SystemdCgroup. */
+  containerdRuntime?: { version: string; criPlugin: boolean; systemdCgroup: boolean };
+  /** The cgroup hierarchy mounted at /sys/fs/cgroup (2 on current distributions). */
+  cgroupVersion?: 1 | 2;
+  /** The backend /usr/sbin/iptables points at (update-alternatives). */
+  iptablesMode?: 'nft' | 'legacy';
   kernel: string;
   modules: string[];
   services: Record<string, Service>;
@@ -62,9 +79,9 @@ export interface HostState {
 export interface Timing {
   /** Delay from a CNI pod running to the node turning Ready. */
   nodeReadyAfterCniMs: number;
-  /** Delay from a pod being scheduled to it running. */
+  /** Delay from a pod being scheduled to it running (image pull and container start; default 2 s). */
   podStartMs: number;
-  /** Extra delay before a pod with a readiness probe turns Ready. */
+  /** Extra delay before a pod with a readiness probe turns Ready (CoreDNS syncing with the API; default 5 s). */
   podReadyMs: number;
   /** How often kubectl wait / rollout status look at the state. */
   pollMs: number;
@@ -121,6 +138,15 @@ export interface NodeTimes {
   taintsChangedAt: number;
 }
 
+export interface ControllerBackoff {
+  /** Refusals so far (the work queue's failure count for the key). */
+  failures: number;
+  /** When the controller tries again. */
+  nextAt: number;
+  /** The node's resourceVersion at the last attempt: a changed node requeues a DaemonSet at once. */
+  nodeRv?: string;
+}
+
 export interface ClusterState {
   /** Random per `kubeadm init`: stands for the cluster CA. */
   id: string;
@@ -144,8 +170,14 @@ export interface ClusterState {
   rv: number;
   /** Bumped whenever an input to admission changes (policies, RBAC, namespaces, service accounts). */
   epoch: number;
-  /** controller key -> epoch of its last creation attempt. */
+  /** kubelet mirror pod key -> epoch of its last creation attempt (it retries when admission inputs change). */
   attempts: Record<string, number>;
+  /**
+   * Controllers (ReplicaSet, DaemonSet) whose pod creation was refused: they retry on their
+   * work queue's exponential backoff (5 ms doubling to 1000 s, client-go's default controller
+   * rate limiter), not when policies appear. Absent in states from before this model.
+   */
+  backoff?: Record<string, ControllerBackoff>;
   /** Static pod manifests the kubelet runs (mirror pods are created from these). */
   staticPods: KObj[];
   node: NodeTimes;
@@ -185,6 +217,8 @@ export interface SimState {
   cluster: ClusterState | null;
   /** Bootstrap tokens created by `kubeadm token create` after init. */
   extraTokens: string[];
+  /** Added to the wall clock: tests move the node's time forward (a long pause) without waiting. */
+  clockOffsetMs?: number;
   /** Filled from the call log by createSimNode().state(); not stored. */
   calls?: CallRecord[];
 }

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Context } from '../../src/context.js';
 import { runSteps } from '../../src/workflow/engine.js';
 import { readState } from '../../src/workflow/state.js';
@@ -65,7 +66,31 @@ test.serial('a fresh run applies every step in order and records them', async (t
     ['preflight', 'kubeadm-init', 'pod-security', 'cni'],
     'verify is never recorded as done',
   );
+  t.regex(readState(ctx.paths.stateFile).verifiedAt ?? '', /^\d{4}-\d\d-\d\dT/, 'but when it last passed is');
 });
+
+test.serial(
+  'verifiedAt: kept by a run that changes nothing, removed when verify fails or a step applies',
+  async (t) => {
+    const ctx = fakeCtx();
+    const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
+    t.true((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+    const first = readState(ctx.paths.stateFile).verifiedAt;
+    t.truthy(first);
+    t.true((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+    t.truthy(readState(ctx.paths.stateFile).verifiedAt);
+    const failing: FakeWorld = { ...w, failOn: 'verify' };
+    t.false((await runSteps(ctx, fakeSteps(failing), {}, reporter)).ok);
+    t.is(readState(ctx.paths.stateFile).verifiedAt, undefined);
+    t.is(readState(ctx.paths.stateFile).lastFailure?.step, 'verify');
+    t.true((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+    t.truthy(readState(ctx.paths.stateFile).verifiedAt);
+    // A changed input re-applies its step: unverified from then on, even if the run is interrupted before verify.
+    const changed: FakeWorld = { ...w, inputs: { cni: 'other' }, interruptOn: 'verify' };
+    t.true((await runSteps(ctx, fakeSteps(changed), {}, reporter)).interrupted);
+    t.is(readState(ctx.paths.stateFile).verifiedAt, undefined);
+  },
+);
 
 test.serial('after a failure, the next run continues from the failed step', async (t) => {
   const ctx = fakeCtx();
@@ -116,16 +141,39 @@ test.serial('a step whose inputs changed runs again even though its objects exis
   t.deepEqual(w.applied, ['pod-security', 'verify']);
 });
 
-test.serial('a changed kubeadm config is not re-applied on a running cluster: it asks for rebuild', async (t) => {
+test.serial(
+  'a changed kubeadm config: nothing runs at all, not even with --from/--only, and it asks for rebuild',
+  async (t) => {
+    const ctx = fakeCtx();
+    const w: FakeWorld = { applied: [], present: new Set(), inputs: { 'kubeadm-init': 'a', cni: 'x' } };
+    await runSteps(ctx, fakeSteps(w), {}, reporter);
+    const state = readFileSync(ctx.paths.stateFile, 'utf8');
+    w.applied = [];
+    w.inputs['kubeadm-init'] = 'b';
+    w.inputs.cni = 'y'; // flannel's Network follows the podSubnet: it must not be applied either
+    for (const opts of [{}, { from: 'cni' as StepId }, { only: 'kubeadm-init' as StepId }]) {
+      events.length = 0;
+      const r = await runSteps(ctx, fakeSteps(w), opts, reporter);
+      t.false(r.ok);
+      t.deepEqual(w.applied, []);
+      t.is(events.length, 1);
+      t.regex(
+        events[0],
+        /^fail kubeadm-init the kubeadm config .* changed since the cluster was initialised; nothing was changed/,
+      );
+    }
+    t.is(readFileSync(ctx.paths.stateFile, 'utf8'), state, 'the state file is not touched either');
+  },
+);
+
+test.serial('a run that fails at preflight writes no state file; the first step after it does', async (t) => {
   const ctx = fakeCtx();
-  const w: FakeWorld = { applied: [], present: new Set(), inputs: { 'kubeadm-init': 'a' } };
-  await runSteps(ctx, fakeSteps(w), {}, reporter);
-  w.applied = [];
-  w.inputs['kubeadm-init'] = 'b';
-  events.length = 0;
-  await runSteps(ctx, fakeSteps(w), {}, reporter);
-  t.false(w.applied.includes('kubeadm-init'));
-  t.true(events.some((e) => e.startsWith('skip kubeadm-init') && e.includes('kubestrap rebuild')));
+  const w: FakeWorld = { applied: [], present: new Set(), failOn: 'preflight', inputs: {} };
+  t.false((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+  t.false(existsSync(ctx.paths.stateFile), 'a bare host must not look like a cluster');
+  w.failOn = 'kubeadm-init';
+  t.false((await runSteps(ctx, fakeSteps(w), {}, reporter)).ok);
+  t.is(readState(ctx.paths.stateFile).lastFailure?.step, 'kubeadm-init', 'kubeadm init may have changed the host');
 });
 
 test.serial('--only runs one step even when it is done; --from runs it and those after', async (t) => {

@@ -93,19 +93,32 @@ export class JsonSplitter {
   private ending = false;
   /** While the fast path waits for more text: keep from here (the item's line start). */
   private holdFrom = -1;
+  /** The piece the fast path just completed. */
+  private fastPiece: JsonPiece | undefined;
 
-  push(chunk: string): JsonPiece[] {
+  /**
+   * The pieces completed by `chunk`, one at a time: a piece is parsed only when the
+   * previous one has been taken, so at most one parsed item is alive here at a time
+   * (a whole chunk's worth kept alive together survives into the old generation).
+   */
+  push(chunk: string): Generator<JsonPiece> {
     this.buf += chunk;
-    const out: JsonPiece[] = [];
-    this.scan(out);
-    this.compact();
-    return out;
+    return this.drain();
   }
 
-  end(): JsonPiece[] {
-    const out: JsonPiece[] = [];
+  /** The last pieces; throws when the text ends inside a value. */
+  end(): Generator<JsonPiece> {
     this.ending = true;
-    this.scan(out);
+    return this.finish();
+  }
+
+  private *drain(): Generator<JsonPiece> {
+    yield* this.scan();
+    this.compact();
+  }
+
+  private *finish(): Generator<JsonPiece> {
+    yield* this.scan();
     if (this.inString || this.depth > 0) {
       throw new JsonSplitError(
         'unexpected end of JSON input',
@@ -113,14 +126,13 @@ export class JsonSplitter {
         this.base + this.buf.length - this.lineStart + 1,
       );
     }
-    return out;
   }
 
   private col(absOffset: number): number {
     return absOffset - this.lineStart + 1;
   }
 
-  private scan(out: JsonPiece[]): void {
+  private *scan(): Generator<JsonPiece> {
     this.holdFrom = -1;
     const buf = this.buf;
     const n = buf.length;
@@ -183,10 +195,11 @@ export class JsonSplitter {
         c !== CLOSE_ARR
       ) {
         if (c === OPEN_OBJ) {
-          const fast = this.fastItem(i, out);
+          const fast = this.fastItem(i);
           if (fast === 'more') break;
           if (fast >= 0) {
             i = fast;
+            yield this.fastPiece!;
             continue;
           }
         }
@@ -220,7 +233,7 @@ export class JsonSplitter {
         case CLOSE_ARR: {
           if (c === CLOSE_ARR && this.itemDepth > 0 && this.depth === this.itemDepth && this.itemStart >= 0) {
             // A scalar last item ends at the closing bracket.
-            out.push({ text: buf.slice(this.itemStart, i), line: this.itemLine, col: this.itemCol });
+            yield { text: buf.slice(this.itemStart, i), line: this.itemLine, col: this.itemCol };
             this.itemStart = -1;
           }
           const isArr = this.stack.pop();
@@ -229,7 +242,7 @@ export class JsonSplitter {
           }
           this.depth--;
           if (this.itemDepth > 0 && this.depth === this.itemDepth && this.itemStart >= 0) {
-            out.push({ text: buf.slice(this.itemStart, i + 1), line: this.itemLine, col: this.itemCol });
+            yield { text: buf.slice(this.itemStart, i + 1), line: this.itemLine, col: this.itemCol };
             this.itemStart = -1;
           } else if (this.itemDepth > 0 && this.depth === this.itemDepth - 1) {
             // The item list closed.
@@ -237,7 +250,7 @@ export class JsonSplitter {
           }
           if (this.depth === 0) {
             if (this.valueStart >= 0)
-              out.push({ text: buf.slice(this.valueStart, i + 1), line: this.valueLine, col: this.valueCol });
+              yield { text: buf.slice(this.valueStart, i + 1), line: this.valueLine, col: this.valueCol };
             this.valueStart = -1;
           }
           break;
@@ -246,7 +259,7 @@ export class JsonSplitter {
           if (this.depth === 1 && !this.stack[0]) this.expectKey = true;
           if (this.itemDepth > 0 && this.depth === this.itemDepth && this.itemStart >= 0) {
             // A scalar item ended (objects end at their closing brace instead).
-            out.push({ text: buf.slice(this.itemStart, i), line: this.itemLine, col: this.itemCol });
+            yield { text: buf.slice(this.itemStart, i), line: this.itemLine, col: this.itemCol };
             this.itemStart = -1;
           }
           break;
@@ -264,7 +277,7 @@ export class JsonSplitter {
    * The pretty-printed fast path for an item opening at `i`: the index after it when it
    * was emitted, 'more' to wait for more text, -1 to walk it character by character.
    */
-  private fastItem(i: number, out: JsonPiece[]): number | 'more' {
+  private fastItem(i: number): number | 'more' {
     const buf = this.buf;
     if (i + 1 >= buf.length) return this.ending ? -1 : 'more';
     if (buf.charCodeAt(i + 1) !== NL && !(buf.charCodeAt(i + 1) === 0x0d && buf.charCodeAt(i + 2) === NL)) return -1;
@@ -300,7 +313,7 @@ export class JsonSplitter {
     }
     this.line += nl;
     if (last >= 0) this.lineStart = this.base + i + last + 1;
-    out.push({ text: '', line, col, value });
+    this.fastPiece = { text: '', line, col, value };
     return end;
   }
 

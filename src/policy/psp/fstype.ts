@@ -55,6 +55,13 @@ export function volumeFSType(v: Volume): string {
   return 'emptyDir';
 }
 
+const FSTYPE_OF_SOURCE: ReadonlyMap<string, string> = new Map(SOURCE_TO_FSTYPE);
+
+/** The FSType of one volume source key (one of VOLUME_SOURCES). */
+export function fsTypeOfSource(source: string): string {
+  return FSTYPE_OF_SOURCE.get(source)!;
+}
+
 /**
  * Whether `prefix` covers `path` on whole segments: `/foo` covers `/foo` and `/foo/bar`
  * but not `/foobar`. Trailing slashes on either side are ignored.

@@ -12,7 +12,7 @@
  * hostNetwork a container port without hostPort uses its containerPort as hostPort
  * (SetDefaults_Pod, defaultHostNetworkPorts). Ephemeral containers cannot have ports.
  */
-import { VOLUME_SOURCES, volumeFSType } from './fstype.js';
+import { fsTypeOfSource, VOLUME_SOURCES } from './fstype.js';
 import type { Capabilities, ContainerList, Pod, SELinuxOptions, SeccompProfile, Sysctl } from './pod.js';
 import { CONTAINER_LISTS } from './pod.js';
 
@@ -177,68 +177,76 @@ function fail(path: string, what: string, v: unknown): never {
   throw new PodShapeError(`${path}: must be ${what}, not ${describe(v)}`);
 }
 
-function objAt(v: unknown, path: string): Obj | undefined {
+// The readers take the field's path as a base and a key and join them only to report a
+// bad value: built eagerly, the paths cost more than the reads (dozens per pod).
+
+function at(base: string, key: string): string {
+  return key === '' ? base : `${base}.${key}`;
+}
+
+function objAt(v: unknown, base: string, key = ''): Obj | undefined {
   if (v == null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) fail(path, 'an object', v);
+  if (typeof v !== 'object' || Array.isArray(v)) fail(at(base, key), 'an object', v);
   return v as Obj;
 }
 
-function listAt(v: unknown, path: string): unknown[] | undefined {
+function listAt(v: unknown, base: string, key = ''): unknown[] | undefined {
   if (v == null) return undefined;
-  if (!Array.isArray(v)) fail(path, 'a list', v);
+  if (!Array.isArray(v)) fail(at(base, key), 'a list', v);
   return v;
 }
 
-function boolAt(v: unknown, path: string): boolean | undefined {
+function boolAt(v: unknown, base: string, key = ''): boolean | undefined {
   if (v == null) return undefined;
-  if (typeof v !== 'boolean') fail(path, 'true or false', v);
+  if (typeof v !== 'boolean') fail(at(base, key), 'true or false', v);
   return v;
 }
 
-function intAt(v: unknown, path: string): number | undefined {
+function intAt(v: unknown, base: string, key = ''): number | undefined {
   if (v == null) return undefined;
-  if (!Number.isInteger(v)) fail(path, 'an integer', v);
+  if (!Number.isInteger(v)) fail(at(base, key), 'an integer', v);
   return v as number;
 }
 
-function strAt(v: unknown, path: string): string | undefined {
+function strAt(v: unknown, base: string, key = ''): string | undefined {
   if (v == null) return undefined;
-  if (typeof v !== 'string') fail(path, 'a string', v);
+  if (typeof v !== 'string') fail(at(base, key), 'a string', v);
   return v;
 }
 
-function requiredStr(v: unknown, path: string): string {
-  if (v == null) throw new PodShapeError(`${path}: is required`);
-  return strAt(v, path)!;
+function requiredStr(v: unknown, base: string, key = ''): string {
+  if (v == null) throw new PodShapeError(`${at(base, key)}: is required`);
+  return strAt(v, base, key)!;
 }
 
-function strList(v: unknown, path: string): string[] | undefined {
-  const l = listAt(v, path);
+function strList(v: unknown, base: string, key: string): string[] | undefined {
+  const l = listAt(v, base, key);
   if (!l) return undefined;
-  for (let i = 0; i < l.length; i++) if (typeof l[i] !== 'string') fail(`${path}[${i}]`, 'a string', l[i]);
+  for (let i = 0; i < l.length; i++) if (typeof l[i] !== 'string') fail(`${at(base, key)}[${i}]`, 'a string', l[i]);
   return l as string[];
 }
 
-function seLinuxAt(v: unknown, path: string): SELinuxOptions | undefined {
-  const o = objAt(v, path);
+function seLinuxAt(v: unknown, base: string, key: string): SELinuxOptions | undefined {
+  const o = objAt(v, base, key);
   if (!o) return undefined;
-  for (const k of ['user', 'role', 'type', 'level']) strAt(o[k], `${path}.${k}`);
+  for (const k of ['user', 'role', 'type', 'level']) if (o[k] != null) strAt(o[k], at(base, key), k);
   return o as SELinuxOptions;
 }
 
-function seccompAt(v: unknown, path: string): SeccompProfile | undefined {
-  const o = objAt(v, path);
+function seccompAt(v: unknown, base: string, key: string): SeccompProfile | undefined {
+  const o = objAt(v, base, key);
   if (!o) return undefined;
-  strAt(o.type, `${path}.type`);
-  strAt(o.localhostProfile, `${path}.localhostProfile`);
+  strAt(o.type, at(base, key), 'type');
+  if (o.localhostProfile != null) strAt(o.localhostProfile, at(base, key), 'localhostProfile');
   return o as SeccompProfile;
 }
 
-function capabilitiesAt(v: unknown, path: string): Capabilities | undefined {
-  const o = objAt(v, path);
+function capabilitiesAt(v: unknown, base: string, key: string): Capabilities | undefined {
+  const o = objAt(v, base, key);
   if (!o) return undefined;
   // Only the two lists matter; a fresh object of one shape keeps reads fast.
-  return { add: strList(o.add, `${path}.add`), drop: strList(o.drop, `${path}.drop`) };
+  const path = at(base, key);
+  return { add: strList(o.add, path, 'add'), drop: strList(o.drop, path, 'drop') };
 }
 
 export const SECCOMP_POD_ANNOTATION = 'seccomp.security.alpha.kubernetes.io/pod';
@@ -249,32 +257,28 @@ function annotation(annotations: Readonly<Record<string, string>>, key: string):
   return Object.hasOwn(annotations, key) ? annotations[key] : undefined;
 }
 
+/** Whether any key has one of the per-container annotation prefixes (most pods: none, so no lookups). */
+function hasContainerAnnotations(annotations: Readonly<Record<string, string>>): boolean {
+  for (const k in annotations)
+    if (k.startsWith(SECCOMP_CONTAINER_ANNOTATION_PREFIX) || k.startsWith(APPARMOR_CONTAINER_ANNOTATION_PREFIX))
+      return true;
+  return false;
+}
+
 function containerView(
   c: unknown,
   list: ContainerList,
   index: number,
   hostNetwork: boolean,
-  annotations: Readonly<Record<string, string>>,
+  annotations: Readonly<Record<string, string>> | undefined,
 ): ContainerView {
   const path = `spec.${list}[${index}]`;
   if (c == null) throw new PodShapeError(`${path}: is required`);
   const o = objAt(c, path)!;
-  const name = requiredStr(o.name, `${path}.name`);
-  const s = objAt(o.securityContext, `${path}.securityContext`);
-  const sp = `${path}.securityContext`;
+  const name = requiredStr(o.name, path, 'name');
+  const s = objAt(o.securityContext, path, 'securityContext');
   const sc = s
-    ? new ContainerSC(
-        intAt(s.runAsUser, `${sp}.runAsUser`),
-        intAt(s.runAsGroup, `${sp}.runAsGroup`),
-        boolAt(s.runAsNonRoot, `${sp}.runAsNonRoot`),
-        seLinuxAt(s.seLinuxOptions, `${sp}.seLinuxOptions`),
-        seccompAt(s.seccompProfile, `${sp}.seccompProfile`),
-        boolAt(s.privileged, `${sp}.privileged`),
-        strAt(s.procMount, `${sp}.procMount`),
-        capabilitiesAt(s.capabilities, `${sp}.capabilities`),
-        boolAt(s.readOnlyRootFilesystem, `${sp}.readOnlyRootFilesystem`),
-        boolAt(s.allowPrivilegeEscalation, `${sp}.allowPrivilegeEscalation`),
-      )
+    ? containerSC(s, `${path}.securityContext`)
     : new ContainerSC(
         undefined,
         undefined,
@@ -288,26 +292,31 @@ function containerView(
         undefined,
       );
   const hostPorts: number[] = [];
-  const ports = listAt(o.ports, `${path}.ports`) ?? [];
-  for (let i = 0; i < ports.length; i++) {
-    const p = objAt(ports[i], `${path}.ports[${i}]`);
-    if (!p) continue;
-    const containerPort = intAt(p.containerPort, `${path}.ports[${i}].containerPort`) ?? 0;
-    let hostPort = intAt(p.hostPort, `${path}.ports[${i}].hostPort`) ?? 0;
-    if (hostPort === 0 && hostNetwork && list !== 'ephemeralContainers') hostPort = containerPort;
-    if (hostPort > 0) hostPorts.push(hostPort);
+  const ports = listAt(o.ports, path, 'ports');
+  if (ports) {
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i];
+      if (p == null) continue;
+      const pp = objAt(p, `${path}.ports[${i}]`)!;
+      const containerPort =
+        pp.containerPort == null ? 0 : intAt(pp.containerPort, `${path}.ports[${i}]`, 'containerPort')!;
+      let hostPort = pp.hostPort == null ? 0 : intAt(pp.hostPort, `${path}.ports[${i}]`, 'hostPort')!;
+      if (hostPort === 0 && hostNetwork && list !== 'ephemeralContainers') hostPort = containerPort;
+      if (hostPort > 0) hostPorts.push(hostPort);
+    }
   }
   const mounts: VolumeMountView[] = [];
-  const vms = listAt(o.volumeMounts, `${path}.volumeMounts`) ?? [];
-  for (let i = 0; i < vms.length; i++) {
-    const m = objAt(vms[i], `${path}.volumeMounts[${i}]`);
-    if (!m) continue;
-    mounts.push(
-      new VolumeMountView(
-        requiredStr(m.name, `${path}.volumeMounts[${i}].name`),
-        boolAt(m.readOnly, `${path}.volumeMounts[${i}].readOnly`) ?? false,
-      ),
-    );
+  const vms = listAt(o.volumeMounts, path, 'volumeMounts');
+  if (vms) {
+    for (let i = 0; i < vms.length; i++) {
+      const m = vms[i];
+      if (m == null) continue;
+      const mm = objAt(m, `${path}.volumeMounts[${i}]`)!;
+      const mountName =
+        typeof mm.name === 'string' ? mm.name : requiredStr(mm.name, `${path}.volumeMounts[${i}]`, 'name');
+      const readOnly = mm.readOnly == null ? false : boolAt(mm.readOnly, `${path}.volumeMounts[${i}]`, 'readOnly')!;
+      mounts.push(new VolumeMountView(mountName, readOnly));
+    }
   }
   return new ContainerView(
     list,
@@ -317,8 +326,23 @@ function containerView(
     sc,
     hostPorts,
     mounts,
-    annotation(annotations, SECCOMP_CONTAINER_ANNOTATION_PREFIX + name),
-    annotation(annotations, APPARMOR_CONTAINER_ANNOTATION_PREFIX + name),
+    annotations && annotation(annotations, SECCOMP_CONTAINER_ANNOTATION_PREFIX + name),
+    annotations && annotation(annotations, APPARMOR_CONTAINER_ANNOTATION_PREFIX + name),
+  );
+}
+
+function containerSC(s: Obj, sp: string): ContainerSC {
+  return new ContainerSC(
+    intAt(s.runAsUser, sp, 'runAsUser'),
+    intAt(s.runAsGroup, sp, 'runAsGroup'),
+    boolAt(s.runAsNonRoot, sp, 'runAsNonRoot'),
+    seLinuxAt(s.seLinuxOptions, sp, 'seLinuxOptions'),
+    seccompAt(s.seccompProfile, sp, 'seccompProfile'),
+    boolAt(s.privileged, sp, 'privileged'),
+    strAt(s.procMount, sp, 'procMount'),
+    capabilitiesAt(s.capabilities, sp, 'capabilities'),
+    boolAt(s.readOnlyRootFilesystem, sp, 'readOnlyRootFilesystem'),
+    boolAt(s.allowPrivilegeEscalation, sp, 'allowPrivilegeEscalation'),
   );
 }
 
@@ -326,18 +350,24 @@ function volumeView(v: unknown, i: number): VolumeView {
   const path = `spec.volumes[${i}]`;
   if (v == null) throw new PodShapeError(`${path}: is required`);
   const o = objAt(v, path)!;
-  const name = requiredStr(o.name, `${path}.name`);
+  const name = typeof o.name === 'string' ? o.name : requiredStr(o.name, path, 'name');
+  // One walk over the volume's own keys finds its source (volumeFSType would try every source name).
   let sources = 0;
-  for (const k in o) if (o[k] != null && VOLUME_SOURCES.has(k)) sources++;
+  let source: string | undefined;
+  for (const k in o) {
+    if (o[k] != null && VOLUME_SOURCES.has(k)) {
+      sources++;
+      source = k;
+    }
+  }
   if (sources > 1) throw new PodShapeError(`${path}: may not specify more than 1 volume type`);
-  const fsType = volumeFSType(o as never);
+  const fsType = source === undefined ? 'emptyDir' : fsTypeOfSource(source);
   let hostPath: string | undefined;
   let driver: string | undefined;
-  if (fsType === 'hostPath')
-    hostPath = requiredStr(objAt(o.hostPath, `${path}.hostPath`)!.path, `${path}.hostPath.path`);
+  if (fsType === 'hostPath') hostPath = requiredStr(objAt(o.hostPath, path, 'hostPath')!.path, path, 'hostPath.path');
   else if (fsType === 'flexVolume')
-    driver = requiredStr(objAt(o.flexVolume, `${path}.flexVolume`)!.driver, `${path}.flexVolume.driver`);
-  else if (fsType === 'csi') driver = requiredStr(objAt(o.csi, `${path}.csi`)!.driver, `${path}.csi.driver`);
+    driver = requiredStr(objAt(o.flexVolume, path, 'flexVolume')!.driver, path, 'flexVolume.driver');
+  else if (fsType === 'csi') driver = requiredStr(objAt(o.csi, path, 'csi')!.driver, path, 'csi.driver');
   return new VolumeView(name, fsType, hostPath, driver);
 }
 
@@ -357,54 +387,55 @@ export function podView(pod: Pod): PodView {
   }
   if (pod.spec == null) throw new PodShapeError('spec: is required');
   const spec = objAt(pod.spec, 'spec')!;
-  const hostNetwork = boolAt(spec.hostNetwork, 'spec.hostNetwork') ?? false;
-  const hostPID = boolAt(spec.hostPID, 'spec.hostPID') ?? false;
-  const hostIPC = boolAt(spec.hostIPC, 'spec.hostIPC') ?? false;
-  const runtimeClassName = strAt(spec.runtimeClassName, 'spec.runtimeClassName');
-  strAt(spec.serviceAccountName, 'spec.serviceAccountName');
-  strAt(spec.serviceAccount, 'spec.serviceAccount');
+  const hostNetwork = boolAt(spec.hostNetwork, 'spec', 'hostNetwork') ?? false;
+  const hostPID = boolAt(spec.hostPID, 'spec', 'hostPID') ?? false;
+  const hostIPC = boolAt(spec.hostIPC, 'spec', 'hostIPC') ?? false;
+  const runtimeClassName = strAt(spec.runtimeClassName, 'spec', 'runtimeClassName');
+  strAt(spec.serviceAccountName, 'spec', 'serviceAccountName');
+  strAt(spec.serviceAccount, 'spec', 'serviceAccount');
 
-  const s = objAt(spec.securityContext, 'spec.securityContext');
   const sp = 'spec.securityContext';
+  const s = objAt(spec.securityContext, sp);
   let psc: PodSC;
   let sysctls: Sysctl[] = [];
   if (s) {
     let groups: number[] | undefined;
-    const g = listAt(s.supplementalGroups, `${sp}.supplementalGroups`);
+    const g = listAt(s.supplementalGroups, sp, 'supplementalGroups');
     if (g) {
       for (let i = 0; i < g.length; i++)
         if (!Number.isInteger(g[i])) fail(`${sp}.supplementalGroups[${i}]`, 'an integer', g[i]);
       groups = g as number[];
     }
     psc = new PodSC(
-      intAt(s.runAsUser, `${sp}.runAsUser`),
-      intAt(s.runAsGroup, `${sp}.runAsGroup`),
-      boolAt(s.runAsNonRoot, `${sp}.runAsNonRoot`),
-      seLinuxAt(s.seLinuxOptions, `${sp}.seLinuxOptions`),
-      seccompAt(s.seccompProfile, `${sp}.seccompProfile`),
-      intAt(s.fsGroup, `${sp}.fsGroup`),
+      intAt(s.runAsUser, sp, 'runAsUser'),
+      intAt(s.runAsGroup, sp, 'runAsGroup'),
+      boolAt(s.runAsNonRoot, sp, 'runAsNonRoot'),
+      seLinuxAt(s.seLinuxOptions, sp, 'seLinuxOptions'),
+      seccompAt(s.seccompProfile, sp, 'seccompProfile'),
+      intAt(s.fsGroup, sp, 'fsGroup'),
       groups,
     );
-    const sl = listAt(s.sysctls, `${sp}.sysctls`);
+    const sl = listAt(s.sysctls, sp, 'sysctls');
     if (sl) {
       sysctls = sl.map((x, i) => {
         const o = objAt(x, `${sp}.sysctls[${i}]`);
         if (!o) throw new PodShapeError(`${sp}.sysctls[${i}]: is required`);
-        return { name: requiredStr(o.name, `${sp}.sysctls[${i}].name`) };
+        return { name: requiredStr(o.name, `${sp}.sysctls[${i}]`, 'name') };
       });
     }
   } else {
     psc = new PodSC(undefined, undefined, undefined, undefined, undefined, undefined, undefined);
   }
 
-  const volumes = (listAt(spec.volumes, 'spec.volumes') ?? []).map(volumeView);
+  const volumes = (listAt(spec.volumes, 'spec', 'volumes') ?? []).map(volumeView);
 
   if (spec.containers == null) throw new PodShapeError('spec.containers: is required');
+  const perContainer = hasContainerAnnotations(annotations) ? annotations : undefined;
   const containers: ContainerView[] = [];
   for (const list of CONTAINER_LISTS) {
-    const cs = listAt(spec[list], `spec.${list}`);
+    const cs = listAt(spec[list], 'spec', list);
     if (!cs) continue;
-    for (let i = 0; i < cs.length; i++) containers.push(containerView(cs[i], list, i, hostNetwork, annotations));
+    for (let i = 0; i < cs.length; i++) containers.push(containerView(cs[i], list, i, hostNetwork, perContainer));
   }
   return new PodView(
     pod,

@@ -41,6 +41,9 @@ export function validatePspSpec(spec: PspSpec, minor: number, annotations: PspAn
   };
   ranges('runAsUser');
   ranges('runAsGroup');
+  if (spec.runAsGroup?.rule === 'RunAsAny' && (spec.runAsGroup.ranges ?? []).length > 0) {
+    add(['runAsGroup', 'ranges'], 'must be empty for rule RunAsAny');
+  }
   ranges('supplementalGroups');
   ranges('fsGroup');
 
@@ -64,6 +67,13 @@ export function validatePspSpec(spec: PspSpec, minor: number, annotations: PspAn
   });
 
   const drops = new Set(spec.requiredDropCapabilities ?? []);
+  const wildcard = (spec.allowedCapabilities ?? []).indexOf('*');
+  if (wildcard >= 0 && drops.size > 0) {
+    add(
+      ['allowedCapabilities', wildcard],
+      `"*" allows every capability, so requiredDropCapabilities must be empty (it is [${[...drops].join(', ')}])`,
+    );
+  }
   (spec.defaultAddCapabilities ?? []).forEach((c, i) => {
     if (drops.has(c)) add(['defaultAddCapabilities', i], `capability "${c}" is also in requiredDropCapabilities`);
   });

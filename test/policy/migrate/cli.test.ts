@@ -10,11 +10,12 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { schemaProblems } from '../../helpers/k8s-schema.js';
 import { scratchDir } from '../../helpers/scratch.js';
+import { CLI } from '../../helpers/cli.js';
 
 const SEED = 'test/fixtures/pods/seed-000.yaml';
 
 async function kubestrap(args: string[], input = '') {
-  const r = await execa('node', ['--import', 'tsx', 'src/cli.ts', 'policy', 'migrate', ...args], {
+  const r = await execa('node', [CLI, 'policy', 'migrate', ...args], {
     input,
     reject: false,
   });

@@ -100,14 +100,15 @@ export const CUSTOM: PolicyObject[] = [
     },
   },
   {
-    // Non-root by policy, groups defaulted, every capability but NET_RAW dropped by default.
+    // Non-root by policy, groups defaulted, a few capabilities allowed and NET_RAW dropped by
+    // default (with "*" allowed the API server refuses any required drop).
     metadata: { name: 'nonroot', annotations: { [PSP_ANNOTATIONS.seccompAllowed]: '*' } },
     spec: {
       ...base,
       runAsUser: { rule: 'MustRunAsNonRoot' },
       fsGroup: { rule: 'MustRunAs', ranges: [{ min: 1, max: 65535 }] },
       supplementalGroups: { rule: 'MayRunAs', ranges: [{ min: 1, max: 65535 }] },
-      allowedCapabilities: ['*'],
+      allowedCapabilities: ['NET_ADMIN', 'SYS_TIME', 'CHOWN'],
       requiredDropCapabilities: ['NET_RAW'],
       volumes: ['configMap', 'emptyDir', 'secret', 'cephFS', 'nfs'],
       runtimeClass: { allowedRuntimeClassNames: ['*'] },

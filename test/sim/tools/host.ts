@@ -65,6 +65,8 @@ async function systemctl(sim: Sim): Promise<number> {
     return 1;
   }
   if (verb === 'daemon-reload') return 0;
+  if (verb === 'list-units') return listUnits(sim, rest.slice(1));
+  if (verb === 'mask' || verb === 'unmask') return mask(sim, verb, units);
   if (units.length === 0) {
     sim.io.err(`Too few arguments.\n`);
     return 1;
@@ -139,6 +141,46 @@ async function systemctl(sim: Sim): Promise<number> {
       }
     }
     return code;
+  });
+}
+
+/** `systemctl list-units --type=swap [--all] --plain --no-legend`: one line per swap unit. */
+function listUnits(sim: Sim, args: string[]): number {
+  const type = args.find((a) => a.startsWith('--type='))?.slice('--type='.length) ?? args[args.indexOf('--type') + 1];
+  const bad = args.find(
+    (a) => !['--all', '-a', '--plain', '--no-legend', '--type', 'swap'].includes(a) && !a.startsWith('--type='),
+  );
+  if (type !== 'swap' || bad) {
+    sim.io.err(`systemctl: the simulated node lists swap units only (got: ${args.join(' ')})\n`);
+    return 1;
+  }
+  const s = sim.peek();
+  const all = args.includes('--all') || args.includes('-a');
+  const masked = new Set(s.host.maskedUnits ?? []);
+  for (const u of s.host.swapUnits ?? []) {
+    const active = s.host.swap;
+    if (!active && !all) continue;
+    const load = masked.has(u.unit) ? 'masked' : 'loaded';
+    sim.io.out(`${u.unit} ${load} ${active ? 'active active' : 'inactive dead'} ${u.what}\n`);
+  }
+  return 0;
+}
+
+async function mask(sim: Sim, verb: 'mask' | 'unmask', units: string[]): Promise<number> {
+  if (units.length === 0) {
+    sim.io.err('Too few arguments.\n');
+    return 1;
+  }
+  return sim.update((s) => {
+    const masked = new Set(s.host.maskedUnits ?? []);
+    for (const u of units) {
+      if (verb === 'mask' && !masked.has(u)) {
+        sim.io.err(`Created symlink /etc/systemd/system/${u} → /dev/null.\n`);
+        masked.add(u);
+      } else if (verb === 'unmask' && masked.delete(u)) sim.io.err(`Removed "/etc/systemd/system/${u}".\n`);
+    }
+    s.host.maskedUnits = [...masked];
+    return 0;
   });
 }
 

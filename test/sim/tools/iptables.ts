@@ -12,7 +12,8 @@ const VERSION = 'v1.8.7 (nf_tables)';
 export async function run(sim: Sim): Promise<number> {
   const v6 = sim.tool.startsWith('ip6');
   if (sim.argv.length === 1 && (sim.argv[0] === '--version' || sim.argv[0] === '-V')) {
-    sim.io.out(`${sim.tool} ${VERSION}\n`);
+    // What /usr/sbin/iptables points at (update-alternatives); the rules model is the same either way.
+    sim.io.out(`${sim.tool} v1.8.7 (${sim.peek().host.iptablesMode === 'legacy' ? 'legacy' : 'nf_tables'})\n`);
     return 0;
   }
   if (sim.tool.endsWith('-save')) return save(sim, v6);

@@ -8,7 +8,14 @@ import yaml from 'js-yaml';
 import type { Sim } from '../state.js';
 import type { ClusterState, KObj, SimState } from '../types.js';
 import { parseMinor, randomToken, randomHex, klog, bare, uid, sleep } from '../util.js';
-import { readKubeadmConfig, ConfigError, uploadedConfig, type KubeadmConfig } from '../kubeadm-config.js';
+import {
+  readKubeadmConfig,
+  readJoinConfig,
+  ConfigError,
+  uploadedConfig,
+  type JoinConfig,
+  type KubeadmConfig,
+} from '../kubeadm-config.js';
 import {
   staticPods,
   kubeProxyDaemonSet,
@@ -221,10 +228,45 @@ function swapWarning(minor: number): Check {
   };
 }
 
-function criError(minor: number, socket: string): Check[] {
+/**
+ * Does containerd's CRI plugin answer in the API version this era speaks? Off in Docker's
+ * containerd.io config; containerd before 1.6 has no CRI v1 (kubelet 1.26+ and crictl
+ * 1.26+ need it); containerd 2 dropped v1alpha2, the only one kubelets before 1.23 speak.
+ */
+export function criAnswers(s: SimState, kubeletMinor: number): boolean {
+  const c = s.host.containerdRuntime;
+  if (!c) return true;
+  if (!c.criPlugin) return false;
+  const [major, minor] = c.version.split('.').map(Number);
+  if (major < 1 || (major === 1 && minor < 6)) return kubeletMinor < 26;
+  if (major >= 2) return kubeletMinor >= 23;
+  return true;
+}
+
+/** kubeadm's InPathChecks (checks.go addExecChecks), by kubeadm minor and the Kubernetes version it deploys. */
+function pathChecks(s: SimState, minor: number, k8sMinor: number): Check[] {
+  const missing = new Set(s.host.missingTools ?? []);
+  const out: Check[] = [];
+  const check = (tool: string, mandatory: boolean) => {
+    if (missing.has(tool))
+      out.push({ name: `FileExisting-${tool}`, message: `${tool} not found in system path`, warning: !mandatory });
+  };
+  // crictl: mandatory for a CRI runtime until kubeadm used the CRI API itself (1.31: a warning, 1.32: gone).
+  if (minor <= 30) check('crictl', true);
+  else if (minor === 31) check('crictl', false);
+  // conntrack: checked from 1.18 (PR #85857); from kubeadm 1.32 only for a control plane older than 1.32 (PR #126953).
+  if (minor >= 18 && k8sMinor < 32) check('conntrack', true);
+  for (const tool of ['ebtables', 'ethtool', 'socat']) check(tool, false);
+  return out;
+}
+
+function criError(minor: number, socket: string, why: 'absent' | 'unimplemented' = 'absent'): Check[] {
   const ep = socket.startsWith('unix://') ? socket : `unix://${socket}`;
   const path_ = ep.slice('unix://'.length);
-  const dial = `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix ${path_}: connect: no such file or directory"`;
+  const dial =
+    why === 'unimplemented'
+      ? 'rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService'
+      : `rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix ${path_}: connect: no such file or directory"`;
   if (minor <= 30) {
     return [
       {
@@ -269,6 +311,8 @@ function preflightChecks(
   }
   if (!h.services.containerd?.active || !fs.existsSync(sim.at('/run/containerd/containerd.sock')))
     checks.push(...criError(minor, criSocket));
+  else if (!criAnswers(s, parseMinor(s.versions.kubelet))) checks.push(...criError(minor, criSocket, 'unimplemented'));
+  checks.push(...pathChecks(s, minor, k8sMinor));
   // bridge-nf / ip_forward: FileContent checks (the bridge check is gone from 1.30's kubeadm, kubernetes PR #122994).
   if (minor <= 29) {
     const br = readSysctlFile(sim, '/proc/sys/net/bridge/bridge-nf-call-iptables');
@@ -603,8 +647,14 @@ async function init(sim: Sim, minor: number, args: string[]): Promise<number> {
       etcd();
     }
 
-    // Can the control plane come up?
-    const kubeletHealthy = !(s.host.swap && cfg.failSwapOn && minor >= 23);
+    // Can the control plane come up? Not with swap on (failSwapOn), not when containerd's runc
+    // uses another cgroup driver than the kubelet (systemd), not on cgroup v2 before 1.19.
+    const kubeletMinor = parseMinor(s.versions.kubelet);
+    const kubeletHealthy =
+      !(s.host.swap && cfg.failSwapOn && minor >= 23) &&
+      s.host.containerdRuntime?.systemdCgroup !== false &&
+      !(s.host.cgroupVersion === 2 && kubeletMinor < 19) &&
+      criAnswers(s, kubeletMinor);
     let apiServerStarts = kubeletHealthy;
     if (c.psp && k8sMinor >= 25) apiServerStarts = false; // plugin "PodSecurityPolicy" is unknown
     const admFile = cfg.apiServerArgs['admission-control-config-file'];
@@ -747,7 +797,7 @@ function seedCluster(c: ClusterState, s: SimState, now: number, criSocket: strin
     podSubnet: c.podSubnet,
     serviceSubnet: c.serviceSubnet,
     dnsDomain: c.dnsDomain,
-    registry: registry(c.minor),
+    registry: cfg.imageRepository ?? registry(c.minor),
   });
   putObj(
     c,
@@ -925,6 +975,12 @@ async function reset(sim: Sim, minor: number, args: string[]): Promise<number> {
   if (f.error) return fail(sim, f.error, minor);
   if (f.flags['--dry-run']) return fail(sim, 'the simulated node does not model kubeadm reset --dry-run', minor);
   const force = f.flags['-f'] === 'true' || f.flags['--force'] === 'true';
+  if (!f.flags['--cri-socket'] && minor < 24 && fs.existsSync(sim.at('/var/run/docker.sock')))
+    return fail(
+      sim,
+      'Found multiple CRI sockets, please use --cri-socket to select one: /var/run/dockershim.sock, /run/containerd/containerd.sock',
+      minor,
+    );
   const s0 = sim.peek();
   if (!s0.host.root) {
     sim.io.out('[preflight] Running pre-flight checks\n');
@@ -1039,7 +1095,32 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
     '--apiserver-advertise-address': 'value',
   });
   if (f.error) return fail(sim, f.error, minor);
-  const [endpoint] = f.positional;
+  let endpoint: string | undefined = f.positional[0];
+  let joinCfg: JoinConfig | undefined;
+  if (f.flags['--config']) {
+    const mixed = Object.keys(f.flags).filter((k) => !['--config', '--ignore-preflight-errors'].includes(k));
+    if (mixed.length || endpoint)
+      return fail(
+        sim,
+        `can not mix '--config' with arguments [${[...mixed.map((m) => m.slice(2)), ...(endpoint ? [endpoint] : [])].sort().join(' ')}]`,
+        minor,
+      );
+    try {
+      joinCfg = readJoinConfig(f.flags['--config'], minor);
+    } catch (e) {
+      if (e instanceof ConfigError) return fail(sim, e.message, minor);
+      throw e;
+    }
+    endpoint = joinCfg.endpoint;
+  }
+  const criSocket = joinCfg?.criSocket ?? f.flags['--cri-socket'];
+  // Before 1.24 kubeadm picks the runtime by the sockets it finds, and Docker's counts.
+  if (!criSocket && minor < 24 && fs.existsSync(sim.at('/var/run/docker.sock')))
+    return fail(
+      sim,
+      'Found multiple CRI sockets, please use --cri-socket to select one: /var/run/dockershim.sock, /run/containerd/containerd.sock',
+      minor,
+    );
   sim.io.out('[preflight] Running pre-flight checks\n');
   return sim.update((s) => {
     const ignore = new Set((f.flags['--ignore-preflight-errors'] ?? '').split(',').map((x) => x.toLowerCase()));
@@ -1061,7 +1142,7 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
       return 1;
     }
     const c = s.cluster;
-    const tok = f.flags['--token'];
+    const tok = joinCfg?.token ?? f.flags['--token'];
     if (!c || !endpoint)
       return fail(
         sim,
@@ -1074,12 +1155,15 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
         `error execution phase preflight: couldn't validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "${(tok ?? '').split('.')[0]}"`,
         minor,
       );
-    const name = (f.flags['--node-name'] ?? `${s.host.hostname}-worker`).toLowerCase();
+    const name = (joinCfg?.nodeName ?? f.flags['--node-name'] ?? `${s.host.hostname}-worker`).toLowerCase();
+    // The kubelet's --node-ip: kubeadm's flags (from kubeletExtraArgs), else KUBELET_EXTRA_ARGS from
+    // the environment file this package's drop-in reads, else the default route's address (the NAT NIC).
+    const nodeIp = joinCfg?.nodeIp ?? kubeletExtraArgsNodeIp(sim) ?? s.host.ip;
     sim.io.out(
       `[preflight] Reading configuration from the cluster...\n[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"\n[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n\n`,
     );
     const node = nodeObject(
-      { ...c, nodeName: name },
+      { ...c, nodeName: name, advertiseAddress: nodeIp },
       s.versions.kubelet,
       sim.now(),
       'unix:///var/run/containerd/containerd.sock',
@@ -1096,9 +1180,43 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
     );
     writeHostFile(
       sim,
+      '/var/lib/kubelet/kubeadm-flags.env',
+      `KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=${criSocket ?? 'unix:///var/run/containerd/containerd.sock'}${joinCfg?.nodeIp ? ` --node-ip=${joinCfg.nodeIp}` : ''}"\n`,
+    );
+    writeHostFile(
+      sim,
       '/var/lib/kubelet/config.yaml',
       'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n',
     );
     return 0;
   });
+}
+
+/** The files the kubelet's systemd drop-in reads (EnvironmentFile=), in order, as the package installed it. */
+function kubeletEnvironmentFiles(sim: Sim): string[] {
+  for (const dir of ['/usr/lib/systemd/system', '/lib/systemd/system', '/etc/systemd/system']) {
+    try {
+      const text = fs.readFileSync(sim.at(`${dir}/kubelet.service.d/10-kubeadm.conf`), 'utf8');
+      return [...text.matchAll(/^EnvironmentFile=-?(\S+)$/gm)].map((m) => m[1]);
+    } catch {
+      /* not in this directory */
+    }
+  }
+  return [];
+}
+
+/** --node-ip from KUBELET_EXTRA_ARGS, if a file the drop-in reads sets it. */
+function kubeletExtraArgsNodeIp(sim: Sim): string | undefined {
+  for (const f of kubeletEnvironmentFiles(sim)) {
+    if (f.endsWith('kubeadm-flags.env')) continue;
+    let text = '';
+    try {
+      text = fs.readFileSync(sim.at(f), 'utf8');
+    } catch {
+      continue;
+    }
+    const m = /^KUBELET_EXTRA_ARGS=.*--node-ip[= ]([0-9a-fA-F.:]+)/m.exec(text);
+    if (m) return m[1];
+  }
+  return undefined;
 }
