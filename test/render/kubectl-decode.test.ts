@@ -15,7 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { toGoYaml } from '../../src/render/go-yaml.js';
 import { render } from '../../src/render/index.js';
-import { kubectlBuilds, missingKubectlReason } from '../helpers/kubectl-builds.js';
+import { kubectlBuilds, minorsOf, missingKubectlReason } from '../helpers/kubectl-builds.js';
 import { requires } from '../helpers/requires.js';
 
 const { builds, missing } = kubectlBuilds();
@@ -63,7 +63,7 @@ function withoutMark(o: Obj): Obj {
 }
 
 kubectlTest(
-  'every golden render decodes in every real kubectl 1.27-1.33 to exactly what kubestrap meant',
+  `every golden render decodes in every real kubectl build (${minorsOf(builds)}) to exactly what kubestrap meant`,
   async (t) => {
     const files = listFiles(GOLDEN).sort();
     t.true(files.length >= 40);
