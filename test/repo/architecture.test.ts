@@ -1,0 +1,124 @@
+/**
+ * Dependencies in src/ flow one way (README: Development, "Layout"): a module imports
+ * only modules below it, and no file reaches itself through its imports. A new cycle
+ * or an import against the direction fails here, naming the import.
+ */
+import test from 'ava';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { checkArchitecture, importsOf, RANKS } from '../helpers/architecture.js';
+
+/**
+ * Breaks that exist in src/ today and are being mended; the list may only shrink. An
+ * entry that no longer breaks anything fails the test too, so the list stays true.
+ */
+const KNOWN: readonly string[] = [
+  'admission → workflow (admission/flow.ts:18)',
+  'audit → changes (audit/evaluate.ts:32)',
+  'audit → changes (audit/report.ts:8)',
+  'audit → admission (audit/snapshot.ts:15)',
+  'changes → workflow (changes/plan.ts:11)',
+  'config → policy (config/schema.ts:7)',
+  'config → policy (config/validate.ts:31)',
+  'context → workflow (context.ts:14)',
+  'exec → host (exec/log.ts:12)',
+  'join → steps (join/worker-preflight.ts:4)',
+  'kube → workflow (kube/kubectl.ts:11)',
+  'policy → render (policy/migrate/vap.ts:17)',
+  'policy → render (policy/psp/library.ts:8)',
+  'policy → config (policy/pss/level-of-policy.ts:21)',
+  'verify → workflow (verify/system-workloads.ts:11)',
+  'cycle: exec/log.ts → exec/runner.ts',
+  'cycle: steps/host-findings.ts → steps/preflight.ts',
+  'cycle: modules exec → host',
+  'cycle: modules config → policy → render',
+  'cycle: modules context → kube → workflow',
+  'cycle: modules admission → audit → changes',
+];
+
+function describe(v: { kind: string; what: string; where?: string }): string {
+  return v.kind === 'direction'
+    ? `${v.what} (${v.where})`
+    : v.kind === 'cycle'
+      ? `cycle: ${v.what}`
+      : `${v.kind}: ${v.what}`;
+}
+
+test('src/ imports only downwards, with no cycle', (t) => {
+  const found = checkArchitecture(path.resolve('src')).map(describe);
+  t.deepEqual(
+    found.filter((f) => !KNOWN.includes(f)),
+    [],
+    'imports against the direction of the layers, or cycles',
+  );
+  t.deepEqual(
+    KNOWN.filter((k) => !found.includes(k)),
+    [],
+    'known breaks that are mended: take them off the list',
+  );
+});
+
+function tree(t: { teardown(fn: () => void): void }, files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ks-arch-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+test('an import against the direction is caught, with the file and line', (t) => {
+  const dir = tree(t, {
+    'kube/kubectl.ts':
+      "import type { Runner } from '../exec/runner.js';\nimport { waitFor } from '../workflow/wait.js';\n",
+    'exec/runner.ts': 'export interface Runner {}\n',
+    'workflow/wait.ts': 'export const waitFor = 1;\n',
+  });
+  t.deepEqual(checkArchitecture(dir).map(describe), ['kube → workflow (kube/kubectl.ts:2)']);
+});
+
+test('a cycle is caught, even when every import goes to an allowed module', (t) => {
+  const dir = tree(t, {
+    'policy/a.ts': "import { b } from './b.js';\nexport const a = b;\n",
+    'policy/b.ts': "import type { A } from './c.js';\nexport const b = 1;\n",
+    'policy/c.ts': "export type A = number;\nexport const c = () => import('./a.js');\n",
+  });
+  t.deepEqual(checkArchitecture(dir).map(describe), ['cycle: policy/a.ts → policy/b.ts → policy/c.ts']);
+});
+
+test('peers import each other only in the one direction listed', (t) => {
+  const dir = tree(t, {
+    'changes/plan.ts': "import type { Snap } from '../audit/snapshot.js';\n",
+    'audit/snapshot.ts': "export type Snap = 1;\nexport type { Change } from '../changes/plan.js';\n",
+  });
+  t.deepEqual(checkArchitecture(dir).map(describe).sort(), [
+    'audit → changes (audit/snapshot.ts:2)',
+    'cycle: audit/snapshot.ts → changes/plan.ts',
+    'cycle: modules audit → changes',
+  ]);
+});
+
+test('a folder the rules do not know is reported, so every module gets a place', (t) => {
+  const dir = tree(t, { 'gadgets/x.ts': "import { e } from '../errors.js';\n", 'errors.ts': 'export const e = 1;\n' });
+  t.deepEqual(checkArchitecture(dir).map(describe), ['unknown-module: gadgets']);
+  t.true(RANKS.errors < RANKS.cli);
+});
+
+test('imports are read in every form kubestrap writes them', (t) => {
+  const text = [
+    "import { a } from './a.js';",
+    "import type {\n  B,\n  C,\n} from '../b.js';",
+    "export { d } from './d.js';",
+    "export type * from './e.js';",
+    "import './side-effect.js';",
+    "import { x } from 'node:fs';",
+    '/** not an import: import from comments. */',
+    "const m = await import('./lazy.js');",
+  ].join('\n');
+  t.deepEqual(
+    importsOf(text).map((i) => i.specifier),
+    ['./a.js', '../b.js', './d.js', './e.js', './side-effect.js', './lazy.js'],
+  );
+});
