@@ -11,7 +11,7 @@ import type { Runner } from './exec/runner.js';
 import type { HostPaths } from './host/paths.js';
 import { Kubectl } from './kube/kubectl.js';
 import type { RenderResult } from './render/index.js';
-import { deadlineIn, type Deadline } from './workflow/wait.js';
+import { deadlineIn, type Deadline } from './exec/wait.js';
 
 export interface InvokingUser {
   name: string;

@@ -15,7 +15,7 @@ import { CheckFailed } from '../errors.js';
 import { Interrupted } from '../exec/runner.js';
 import type { HostPaths } from '../host/paths.js';
 import type { Kubectl } from '../kube/kubectl.js';
-import { TimeoutError, waitFor, type Deadline } from '../workflow/wait.js';
+import { TimeoutError, waitFor, type Deadline } from '../exec/wait.js';
 import { apiServerMirrorPods, podArgv, type KObj } from '../audit/snapshot.js';
 import { ClusterConfiguration, clusterConfigurationKey, KUBEADM_CONFIGMAP } from './kubeadm-config.js';
 

@@ -8,7 +8,7 @@
 import { toGoYaml } from '../render/go-yaml.js';
 import type { Io } from '../io.js';
 import type { Kubectl } from '../kube/kubectl.js';
-import type { Deadline } from '../workflow/wait.js';
+import type { Deadline } from '../exec/wait.js';
 import type { KObj, PssSettings } from '../audit/snapshot.js';
 import { unifiedDiff } from './text-diff.js';
 

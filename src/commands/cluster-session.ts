@@ -29,7 +29,7 @@ import {
 } from '../versions.js';
 import { APISERVER_MANIFEST, ApiServerManifest } from '../admission/manifest.js';
 import { readSnapshot, type ClusterSnapshot } from '../audit/snapshot.js';
-import { deadlineIn, TimeoutError, type Deadline } from '../workflow/wait.js';
+import { deadlineIn, TimeoutError, type Deadline } from '../exec/wait.js';
 
 export interface ClusterSessionOptions {
   config?: string;

@@ -8,7 +8,7 @@
 import type { Runner, RunResult } from '../exec/runner.js';
 import { CommandError } from '../exec/runner.js';
 import { serverDryRunArgs } from '../versions.js';
-import { waitFor, type Deadline } from '../workflow/wait.js';
+import { waitFor, type Deadline } from '../exec/wait.js';
 
 /** Errors of an API server that is starting or briefly away: worth retrying within the deadline. */
 const TRANSIENT = [
@@ -72,23 +72,35 @@ export class Kubectl {
    * briefly unreachable; any other failure (Forbidden, Invalid) stops at once.
    */
   async apply(file: string, deadline: Deadline): Promise<RunResult> {
+    return this.retryWhileTransient(['apply', '-f', file], undefined, deadline, `kubectl apply -f ${file}`);
+  }
+
+  /**
+   * Runs a mutating kubectl call until it succeeds, retrying while the API server is
+   * briefly away (isTransient); any other failure stops at once. Out of time while still
+   * transient, it reports kubectl's own last words.
+   */
+  private async retryWhileTransient(
+    args: string[],
+    input: string | undefined,
+    deadline: Deadline,
+    what: string,
+  ): Promise<RunResult> {
     let last: RunResult | undefined;
-    const result = await waitFor(
+    return waitFor(
       async () => {
-        const r = await this.run(['apply', '-f', file], { mutates: true, allowFailure: true });
+        const r = await this.run(args, { mutates: true, input, allowFailure: true });
         last = r;
         if (r.exitCode === 0) return r;
         if (isTransient(r.stderr)) return undefined;
         throw new CommandError(r);
       },
       deadline,
-      { what: `kubectl apply -f ${file}`, signal: this.signal },
+      { what, signal: this.signal },
     ).catch((e) => {
-      // Out of time while still transient: report kubectl's own last words.
       if (last && last.exitCode !== 0 && !(e instanceof CommandError)) throw new CommandError(last);
       throw e;
     });
-    return result;
   }
 
   /** True when every object of the file exists (`kubectl get -f` fails on the first missing one). */
@@ -213,21 +225,7 @@ export class Kubectl {
 
   /** `kubectl apply -f -` of a YAML text, retried like apply() while the API server is briefly away. */
   async applyText(text: string, deadline: Deadline): Promise<RunResult> {
-    let last: RunResult | undefined;
-    return waitFor(
-      async () => {
-        const r = await this.run(this.applyStdinArgs(), { mutates: true, input: text, allowFailure: true });
-        last = r;
-        if (r.exitCode === 0) return r;
-        if (isTransient(r.stderr)) return undefined;
-        throw new CommandError(r);
-      },
-      deadline,
-      { what: 'kubectl apply -f -', signal: this.signal },
-    ).catch((e) => {
-      if (last && last.exitCode !== 0 && !(e instanceof CommandError)) throw new CommandError(last);
-      throw e;
-    });
+    return this.retryWhileTransient(this.applyStdinArgs(), text, deadline, 'kubectl apply -f -');
   }
 
   replaceStdinArgs(): string[] {

@@ -5,7 +5,7 @@
  */
 import type { Context } from '../context.js';
 import { StepFailed } from '../workflow/step.js';
-import { secondsLeft } from '../workflow/wait.js';
+import { secondsLeft } from '../exec/wait.js';
 import { applyManifestStep, manifestPath } from './apply-manifest.js';
 import { manifestFor } from './files.js';
 

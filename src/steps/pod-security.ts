@@ -5,7 +5,7 @@
  * post-condition is that they are admitted.
  */
 import type { Context } from '../context.js';
-import { TimeoutError, waitFor } from '../workflow/wait.js';
+import { TimeoutError, waitFor } from '../exec/wait.js';
 import { StepFailed } from '../workflow/step.js';
 import { applyManifestStep, manifestPath } from './apply-manifest.js';
 import { nudgeCommands, nudgeKubeadmWorkloads } from './controller-nudge.js';

@@ -8,7 +8,7 @@
 import type { Context } from '../context.js';
 import type { KubeObjectJson } from '../kube/kubectl.js';
 import { flannelNamespace } from '../versions.js';
-import { secondsLeft, type Deadline } from '../workflow/wait.js';
+import { secondsLeft, type Deadline } from '../exec/wait.js';
 
 export interface SystemWorkload {
   kind: 'deployment' | 'daemonset';

@@ -9,7 +9,7 @@ import { CommandError, Interrupted } from '../exec/runner.js';
 import { HostError, UserError } from '../errors.js';
 import { StepFailed, type Step, type StepId } from './step.js';
 import { readState, writeState, type UpState } from './state.js';
-import { TimeoutError } from './wait.js';
+import { TimeoutError } from '../exec/wait.js';
 import type { Reporter } from './progress.js';
 
 export interface EngineOptions {

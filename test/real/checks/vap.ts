@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { buildPolicy } from '../../../src/policy/psp/library.js';
 import { BUILTIN_POLICY_TEMPLATES } from '../../../src/policy/templates.js';
-import { deadlineIn, waitFor } from '../../../src/workflow/wait.js';
+import { deadlineIn, waitFor } from '../../../src/exec/wait.js';
 import { stored } from '../../policy/migrate/pods.js';
 import { serviceAccount } from '../lib/api.js';
 import type { RealCluster } from '../lib/cluster.js';

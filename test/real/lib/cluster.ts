@@ -21,7 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI } from '../../helpers/cli.js';
-import { deadlineIn, waitFor } from '../../../src/workflow/wait.js';
+import { deadlineIn, waitFor } from '../../../src/exec/wait.js';
 import { Api } from './api.js';
 import { binDir } from './cache.js';
 import { aggregateClusterRoles } from './kubelet.js';

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { deadlineIn, TimeoutError, waitFor } from '../../../src/workflow/wait.js';
+import { deadlineIn, TimeoutError, waitFor } from '../../../src/exec/wait.js';
 import { Api } from './api.js';
 import { flags, hostPathOf, pathFlags, readStaticPod, type StaticPod } from './static-pod.js';
 

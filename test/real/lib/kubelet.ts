@@ -7,7 +7,7 @@
  * service-account controller creates in every namespace.
  */
 import { createHash } from 'node:crypto';
-import { deadlineIn, waitFor } from '../../../src/workflow/wait.js';
+import { deadlineIn, waitFor } from '../../../src/exec/wait.js';
 import { type Api, node as nodeIdentity, serviceAccount, type Verdict } from './api.js';
 
 export const MIRROR = 'kubernetes.io/config.mirror';

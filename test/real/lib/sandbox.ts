@@ -60,7 +60,7 @@ export class MountSandbox {
   private async waitUntilPrivate(): Promise<void> {
     const { readlinkSync } = await import('node:fs');
     const host = readlinkSync('/proc/self/ns/mnt');
-    const { waitFor, deadlineIn } = await import('../../../src/workflow/wait.js');
+    const { waitFor, deadlineIn } = await import('../../../src/exec/wait.js');
     await waitFor(
       async () => {
         if (this.holder.exitCode !== undefined && this.holder.exitCode !== null) {

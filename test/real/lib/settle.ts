@@ -4,7 +4,7 @@
  * order, so once an object created *last* is seen to take effect, everything created before
  * it is in the caches too: settle() creates such a probe and waits for its effect.
  */
-import { deadlineIn, waitFor } from '../../../src/workflow/wait.js';
+import { deadlineIn, waitFor } from '../../../src/exec/wait.js';
 import { serviceAccount } from './api.js';
 import type { RealCluster } from './cluster.js';
 import { ensureServiceAccount } from './kubelet.js';

@@ -4,7 +4,7 @@
  * the user interrupts. Waits that kubectl can do itself (`kubectl wait`,
  * `rollout status`) are handed to kubectl instead, which watches the API.
  */
-import { Interrupted } from '../exec/runner.js';
+import { Interrupted } from './runner.js';
 
 export interface Deadline {
   /** Epoch milliseconds. */
