@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClusterConfig } from './config/load.js';
 import type { Io } from './io.js';
-import type { Log } from './exec/log.js';
+import type { Log } from './exec/runner.js';
 import type { Runner } from './exec/runner.js';
 import type { HostPaths } from './host/paths.js';
 import { Kubectl } from './kube/kubectl.js';

@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
-import { openLog } from '../exec/log.js';
+import { openLog } from '../host/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
 import { checkWritablePath, readTextFile, removeQuietly, writeFileAtomic, writeTempFile } from '../host/files.js';

@@ -5,7 +5,8 @@
  */
 import { loadConfig } from '../config/load.js';
 import { createContext, invokingUser, type Context } from '../context.js';
-import { NO_LOG, openLog, type Log } from '../exec/log.js';
+import { NO_LOG, type Log } from '../exec/runner.js';
+import { openLog } from '../host/log.js';
 import { DryRunRunner, ExecaRunner, type Runner } from '../exec/runner.js';
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';

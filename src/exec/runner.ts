@@ -5,7 +5,6 @@
  */
 import { execa } from 'execa';
 import { redact } from './redact.js';
-import type { Log } from './log.js';
 
 export interface RunOptions {
   /** The command changes the host or the cluster (recorded, not run, in a dry run). */
@@ -36,6 +35,16 @@ export class CommandError extends Error {
     this.name = 'CommandError';
   }
 }
+
+/** Where the runner records every command and its output (host/log.ts writes the file). */
+export interface Log {
+  write(line: string): void;
+  output(result: RunResult): void;
+  readonly file?: string;
+}
+
+/** For commands that do not keep a log (tests, plan). */
+export const NO_LOG: Log = { write() {}, output() {} };
 
 export interface Runner {
   run(file: string, args: string[], opts?: RunOptions): Promise<RunResult>;

@@ -1,5 +1,5 @@
 import { createContext, type Context } from '../../src/context.js';
-import { NO_LOG } from '../../src/exec/log.js';
+import { NO_LOG } from '../../src/exec/runner.js';
 import type { RunOptions, RunResult, Runner } from '../../src/exec/runner.js';
 import { hostPaths } from '../../src/host/paths.js';
 import type { Io } from '../../src/io.js';

@@ -3,7 +3,7 @@
  * every command inside it: real iptables, real links, nothing of the host.
  */
 import { spawnSync } from 'node:child_process';
-import { NO_LOG } from '../../src/exec/log.js';
+import { NO_LOG } from '../../src/exec/runner.js';
 import { ExecaRunner, type RunOptions, type RunResult, type Runner } from '../../src/exec/runner.js';
 
 /** Can this machine create network namespaces (root, iproute2)? Probed once, synchronously. */

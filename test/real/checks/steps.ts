@@ -8,7 +8,7 @@
 import type { ExecutionContext } from 'ava';
 import { createContext, type Context } from '../../../src/context.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { NO_LOG } from '../../../src/exec/log.js';
+import { NO_LOG } from '../../../src/exec/runner.js';
 import { ExecaRunner } from '../../../src/exec/runner.js';
 import { hostPaths } from '../../../src/host/paths.js';
 import { render } from '../../../src/render/index.js';

@@ -9,16 +9,10 @@
  */
 import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { fileError } from '../host/files.js';
+import { fileError } from './files.js';
 import type { Io } from '../io.js';
-import { redact } from './redact.js';
-import type { RunResult } from './runner.js';
-
-export interface Log {
-  write(line: string): void;
-  output(result: RunResult): void;
-  readonly file?: string;
-}
+import { redact } from '../exec/redact.js';
+import { NO_LOG, type Log, type RunResult } from '../exec/runner.js';
 
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
@@ -61,9 +55,6 @@ export class FileLog implements Log {
     this.append(text);
   }
 }
-
-/** For commands that do not keep a log (tests, plan). */
-export const NO_LOG: Log = { write() {}, output() {} };
 
 /** The log, or none with a warning: not being able to log is no reason to refuse the work. */
 export function openLog(file: string, io: Io): Log {
