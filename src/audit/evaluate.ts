@@ -30,7 +30,8 @@ import {
   type UserInfo,
 } from '../policy/rbac.js';
 import type { Change } from '../changes/plan.js';
-import { isMirrorPod, WORKLOAD_KINDS, type ClusterSnapshot, type KObj, type PssLevelName } from './snapshot.js';
+import { isPssLevel, type PssLevel } from '../k8s/pss.js';
+import { isMirrorPod, WORKLOAD_KINDS, type ClusterSnapshot, type KObj } from './snapshot.js';
 
 export interface Subject {
   /** Pod, or the workload kind for a pod template. */
@@ -69,7 +70,7 @@ export interface PssVerdict {
   mode: 'pss';
   enforced: boolean;
   admitted: boolean;
-  level: PssLevelName;
+  level: PssLevel;
   version: string;
   exempt: boolean;
   violations: { check: string; message: string }[];
@@ -85,7 +86,7 @@ export function effectivelyAdmitted(v: Verdict): boolean {
 
 export interface NamespaceLevel {
   namespace: string;
-  level: PssLevelName;
+  level: PssLevel;
   version: string;
   /** label | default (the admission configuration) | exempt */
   source: 'label' | 'default' | 'exempt';
@@ -309,8 +310,6 @@ export function pspJudge(snapshot: ClusterSnapshot): (s: Subject) => PspVerdict 
 
 // ------------------------------------------------------------------ Pod Security Standards
 
-const LEVELS: readonly PssLevelName[] = ['privileged', 'baseline', 'restricted'];
-
 /** A version label as the cluster evaluates it: `latest` (and anything newer) is the cluster's own minor. */
 export function effectivePssVersion(text: string, minor: number): PssVersion {
   let v: PssVersion;
@@ -334,8 +333,7 @@ export function namespaceLevels(snapshot: ClusterSnapshot): Map<string, Namespac
     }
     const labels = o.metadata.labels ?? {};
     const label = labels['pod-security.kubernetes.io/enforce'];
-    const level =
-      label === undefined ? d.enforce : LEVELS.includes(label as PssLevelName) ? (label as PssLevelName) : 'restricted';
+    const level = label === undefined ? d.enforce : isPssLevel(label) ? label : 'restricted';
     const version =
       labels['pod-security.kubernetes.io/enforce-version'] ?? (label === undefined ? d.enforceVersion : 'latest');
     out.set(ns, { namespace: ns, level, version, source: label === undefined ? 'default' : 'label' });
@@ -380,7 +378,7 @@ export function pssJudge(snapshot: ClusterSnapshot): (s: Subject) => PssVerdict 
 }
 
 /** The strictest level every subject of a namespace meets at `version` (for the report). */
-export function levelMet(subjects: readonly Subject[], version: string, minor: number): PssLevelName {
+export function levelMet(subjects: readonly Subject[], version: string, minor: number): PssLevel {
   const v = effectivePssVersion(version, minor);
   if (subjects.every((s) => evaluatePss(s.input.pod, 'restricted', v).length === 0)) return 'restricted';
   if (subjects.every((s) => evaluatePss(s.input.pod, 'baseline', v).length === 0)) return 'baseline';

@@ -17,7 +17,8 @@ import {
   type Subject,
   type Verdict,
 } from './evaluate.js';
-import type { ClusterSnapshot, PssLevelName } from './snapshot.js';
+import type { PssLevel } from '../k8s/pss.js';
+import type { ClusterSnapshot } from './snapshot.js';
 
 export interface AuditEntry {
   kind: string;
@@ -37,8 +38,8 @@ export interface NamespaceEntry {
   namespace: string;
   /** Pods and pod templates judged in it. */
   subjects: number;
-  now: NamespaceLevel & { meets: PssLevelName };
-  after?: NamespaceLevel & { meets: PssLevelName };
+  now: NamespaceLevel & { meets: PssLevel };
+  after?: NamespaceLevel & { meets: PssLevel };
 }
 
 export interface AuditReport {

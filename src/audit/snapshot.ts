@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { HostPaths } from '../host/paths.js';
+import { isPssLevel, type PssLevel } from '../k8s/pss.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import type { KubeVersion, PodSecurityMode } from '../versions.js';
 import { admissionFlags, parseFlags, type AdmissionFlags } from '../admission/flags.js';
@@ -34,11 +35,9 @@ export interface KObj {
   [k: string]: unknown;
 }
 
-export type PssLevelName = 'privileged' | 'baseline' | 'restricted';
-
 /** The PodSecurity plugin's cluster-wide configuration. */
 export interface PssSettings {
-  defaults: { enforce: PssLevelName; enforceVersion: string };
+  defaults: { enforce: PssLevel; enforceVersion: string };
   exemptions: { namespaces: string[]; usernames: string[]; runtimeClasses: string[] };
   /** Where it came from: the file, or why it is assumed. */
   source: string;
@@ -148,8 +147,6 @@ function readApiServer(objects: KObj[], minor: number, paths: HostPaths, notes: 
   return undefined;
 }
 
-const LEVELS: readonly PssLevelName[] = ['privileged', 'baseline', 'restricted'];
-
 /** The PodSecurity configuration in an AdmissionConfiguration (inline or by `path`), or undefined. */
 export function podSecurityConfiguration(
   text: string,
@@ -183,7 +180,7 @@ function readPssSettings(api: ApiServerView | undefined, paths: HostPaths, notes
         ...none,
         source: `${file} has no PodSecurity configuration: every namespace without labels is privileged`,
       };
-    const enforce = LEVELS.includes(conf.defaults?.enforce) ? (conf.defaults.enforce as PssLevelName) : 'privileged';
+    const enforce = isPssLevel(conf.defaults?.enforce) ? conf.defaults.enforce : 'privileged';
     const ex = conf.exemptions ?? {};
     return {
       defaults: { enforce, enforceVersion: String(conf.defaults?.['enforce-version'] ?? 'latest') },

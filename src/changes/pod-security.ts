@@ -7,7 +7,7 @@
  * builds the same lists, so it shows exactly what a command would do.
  */
 import type { ClusterConfig } from '../config/load.js';
-import type { Level } from '../config/schema.js';
+import { isPssLevel, type PssLevel } from '../k8s/pss.js';
 import { UserError } from '../errors.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
@@ -27,7 +27,7 @@ import { renderPodSecurity } from '../render/pod-security.js';
 import { pssLabels } from '../render/pss-labels.js';
 import { pspRbacGroups, pssVersionLabel } from '../versions.js';
 import { simulate } from '../audit/evaluate.js';
-import type { ClusterSnapshot, KObj, PssLevelName } from '../audit/snapshot.js';
+import type { ClusterSnapshot, KObj } from '../audit/snapshot.js';
 import type { Change } from './plan.js';
 
 /** On the ClusterRole psp:<default> while its cluster-wide binding is disassociated, so `admission enable` leaves it out. */
@@ -93,7 +93,7 @@ function requirePsp(inp: PlanInputs): void {
 // ------------------------------------------------------------------ admission
 
 /** PSP mode: the default and privileged policies and their RBAC where missing, then the plugin on. */
-export function planEnablePsp(inp: PlanInputs, level: Level): { changes: Change[]; notes: string[] } {
+export function planEnablePsp(inp: PlanInputs, level: PssLevel): { changes: Change[]; notes: string[] } {
   requirePsp(inp);
   const cfg: ClusterConfig = { ...inp.config, mode: 'psp', podSecurity: { ...inp.config.podSecurity, default: level } };
   const s = inp.snapshot;
@@ -152,16 +152,16 @@ export function planDisablePsp(): Change[] {
   ];
 }
 
-export function pssSettingsFor(cfg: ClusterConfig, level: Level, exempt: string[]) {
+export function pssSettingsFor(cfg: ClusterConfig, level: PssLevel, exempt: string[]) {
   return {
-    defaults: { enforce: level as PssLevelName, enforceVersion: pssVersionLabel(cfg.version.minor) },
+    defaults: { enforce: level as PssLevel, enforceVersion: pssVersionLabel(cfg.version.minor) },
     exemptions: { namespaces: exempt, usernames: [], runtimeClasses: [] },
     source: ADMISSION_CONFIG_PATH,
   };
 }
 
 /** PSS mode, cluster-wide: the admission configuration's default level (the file and flag are the admission flow's). */
-export function planEnablePss(inp: PlanInputs, level: Level, exempt: string[]): Change[] {
+export function planEnablePss(inp: PlanInputs, level: PssLevel, exempt: string[]): Change[] {
   return [
     {
       type: 'admission',
@@ -186,7 +186,7 @@ export function planDisablePss(inp: PlanInputs): Change[] {
 }
 
 /** PSS mode, per namespace: label every namespace that has no enforce level and is not exempt. */
-export function planPssNamespaceLabels(inp: PlanInputs, level: Level, exempt: string[]): Change[] {
+export function planPssNamespaceLabels(inp: PlanInputs, level: PssLevel, exempt: string[]): Change[] {
   const out: Change[] = [];
   for (const o of inp.snapshot.objects) {
     if (o.kind !== 'Namespace' || exempt.includes(o.metadata.name)) continue;
@@ -330,7 +330,7 @@ function sameSubject(
 }
 
 /** The PSS level a policy name stands for in PSS mode. */
-export function levelOf(cfg: ClusterConfig, policy: string): Level {
+export function levelOf(cfg: ClusterConfig, policy: string): PssLevel {
   if (!knownPolicy(cfg, policy))
     throw new UserError(
       `unknown policy ${policy}: use a level (restricted, baseline, privileged), a built-in template or a policy of the config`,
@@ -497,21 +497,19 @@ function describeSubjects(list: { kind?: string; name?: string }[]): string {
 
 export interface IfOptions {
   /** The default level/policy when `enable` names none (the config's podSecurity.default). */
-  level: Level;
+  level: PssLevel;
   /** Namespaces left privileged (the config's podSecurity.privilegedNamespaces). */
   exempt: string[];
 }
 
-const LEVEL_NAMES: readonly string[] = ['restricted', 'baseline', 'privileged'];
-
-function parseLevel(text: string, what: string): Level {
-  if (!LEVEL_NAMES.includes(text))
+function parseLevel(text: string, what: string): PssLevel {
+  if (!isPssLevel(text))
     throw new UserError(
       `${what}: ${JSON.stringify(text)} is not a level (restricted, baseline, privileged)`,
       undefined,
       '--if',
     );
-  return text as Level;
+  return text;
 }
 
 /**

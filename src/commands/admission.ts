@@ -22,8 +22,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { CheckFailed, UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import type { Level } from '../config/schema.js';
-import { LEVELS } from '../config/schema.js';
+import { isPssLevel, type PssLevel } from '../k8s/pss.js';
 import { acquireLock } from '../workflow/lock.js';
 import { ADMISSION_CONFIG_DIR, ADMISSION_CONFIG_PATH, renderAdmissionConfig } from '../render/admission-config.js';
 import { privilegedProbePod } from '../verify/probes.js';
@@ -101,15 +100,15 @@ function parseWait(text: string | undefined, fallback: number): number {
   return n;
 }
 
-function parseLevel(text: string | undefined, fallback: Level): Level {
+function parseLevel(text: string | undefined, fallback: PssLevel): PssLevel {
   if (text === undefined) return fallback;
-  if (!(LEVELS as readonly string[]).includes(text))
+  if (!isPssLevel(text))
     throw new UserError(
       `must be restricted, baseline or privileged, not ${JSON.stringify(text)}`,
       undefined,
       '--level',
     );
-  return text as Level;
+  return text;
 }
 
 function readManifest(session: ClusterSession): ApiServerManifest {
@@ -151,7 +150,7 @@ async function admission(action: string, opts: AdmissionOptions, io: Io, signal:
   );
   if (action === 'status') return status(session, opts);
   const waitSeconds = parseWait(opts.waitSeconds, session.config.timeouts.waitSeconds);
-  const level = parseLevel(opts.level, session.config.podSecurity.default as Level);
+  const level = parseLevel(opts.level, session.config.podSecurity.default as PssLevel);
   const exempt = [
     ...new Set([...session.config.podSecurity.privilegedNamespaces, ...(opts.privilegedNamespace ?? [])]),
   ];
@@ -222,7 +221,7 @@ function editClusterConfiguration(
 async function apiServerChange(
   session: ClusterSession,
   action: 'enable' | 'disable',
-  level: Level,
+  level: PssLevel,
   exempt: string[],
   waitSeconds: number,
   opts: AdmissionOptions,
@@ -422,7 +421,7 @@ async function apiServerChange(
 async function verify(
   session: ClusterSession,
   action: 'enable' | 'disable',
-  level: Level,
+  level: PssLevel,
   mirrorAnnotations: Record<string, string>,
 ): Promise<string | undefined> {
   if (session.mode === 'psp') {
@@ -461,7 +460,7 @@ async function verify(
 async function pssLabels(
   session: ClusterSession,
   action: string,
-  level: Level,
+  level: PssLevel,
   exempt: string[],
   opts: AdmissionOptions,
 ): Promise<number> {

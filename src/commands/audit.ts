@@ -7,7 +7,7 @@
  */
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import type { Level } from '../config/schema.js';
+import type { PssLevel } from '../k8s/pss.js';
 import { audit, printAudit } from '../audit/report.js';
 import { changesForIf } from '../changes/pod-security.js';
 import { openClusterSession, reportFailures } from './cluster-session.js';
@@ -39,7 +39,7 @@ async function runAudit(opts: AuditOptions, io: Io, signal: AbortSignal): Promis
     ? {
         labels: ifs,
         changes: changesForIf({ snapshot, config: session.config }, ifs, {
-          level: session.config.podSecurity.default as Level,
+          level: session.config.podSecurity.default as PssLevel,
           exempt: session.config.podSecurity.privilegedNamespaces,
         }),
       }

@@ -4,6 +4,7 @@
  * Kubernetes version live in validate.ts.
  */
 import { z } from 'zod';
+import { PSS_LEVELS } from '../k8s/pss.js';
 import { pspAnnotationsSchema, pspSpecSchema } from '../policy/psp/schema.js';
 
 export const API_VERSION = 'kubestrap.io/v1alpha1';
@@ -11,9 +12,6 @@ export const KIND = 'ClusterConfig';
 
 /** The version `kubestrap init` and a config-less run use: the last PSP minor's last patch. */
 export const DEFAULT_KUBERNETES_VERSION = 'v1.24.17';
-
-export const LEVELS = ['restricted', 'baseline', 'privileged'] as const;
-export type Level = (typeof LEVELS)[number];
 
 export const TENANT_ROLES = ['admin', 'edit', 'view'] as const;
 
@@ -42,7 +40,7 @@ export const clusterConfigSchema = z.strictObject({
   podSecurity: z
     .strictObject({
       mode: z.enum(['auto', 'psp', 'pss']).default('auto'),
-      default: z.enum(LEVELS).default('restricted'),
+      default: z.enum(PSS_LEVELS).default('restricted'),
       /** Left out: kube-system and the namespace flannel runs in on the chosen minor (load.ts). */
       privilegedNamespaces: z.array(str()).optional(),
       /** How the tenants' policies are enforced in PSS mode beyond their level: vap adds ValidatingAdmissionPolicies (1.30+). */

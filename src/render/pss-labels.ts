@@ -1,8 +1,8 @@
 /** The namespace labels that set a Pod Security Standards level (PSS mode). */
-import type { Level } from '../config/schema.js';
+import type { PssLevel } from '../k8s/pss.js';
 import { pssVersionLabel } from '../versions.js';
 
-export function pssLabels(level: Level, minor: number): Record<string, string> {
+export function pssLabels(level: PssLevel, minor: number): Record<string, string> {
   const version = pssVersionLabel(minor);
   return {
     'pod-security.kubernetes.io/enforce': level,

@@ -14,15 +14,15 @@ import { checkArchitecture, importsOf, RANKS } from '../helpers/architecture.js'
  * entry that no longer breaks anything fails the test too, so the list stays true.
  */
 const KNOWN: readonly string[] = [
-  'audit → changes (audit/evaluate.ts:32)',
-  'audit → changes (audit/report.ts:8)',
-  'audit → admission (audit/snapshot.ts:15)',
-  'config → policy (config/schema.ts:7)',
-  'config → policy (config/validate.ts:31)',
-  'join → steps (join/worker-preflight.ts:4)',
-  'policy → render (policy/migrate/vap.ts:17)',
-  'policy → render (policy/psp/library.ts:8)',
-  'policy → config (policy/pss/level-of-policy.ts:21)',
+  'audit → changes (audit/evaluate.ts)',
+  'audit → changes (audit/report.ts)',
+  'audit → admission (audit/snapshot.ts)',
+  'config → policy (config/schema.ts)',
+  'config → policy (config/validate.ts)',
+  'join → steps (join/worker-preflight.ts)',
+  'policy → render (policy/migrate/vap.ts)',
+  'policy → render (policy/psp/library.ts)',
+  'policy → config (policy/pss/level-of-policy.ts)',
   'cycle: steps/host-findings.ts → steps/preflight.ts',
   'cycle: modules config → policy → render',
   'cycle: modules admission → audit → changes',
@@ -38,13 +38,15 @@ function describe(v: { kind: string; what: string; where?: string }): string {
 
 test('src/ imports only downwards, with no cycle', (t) => {
   const found = checkArchitecture(path.resolve('src')).map(describe);
+  // Known breaks are named without their line, which moves as files change.
+  const known = (f: string) => KNOWN.includes(f.replace(/:\d+\)$/, ')'));
   t.deepEqual(
-    found.filter((f) => !KNOWN.includes(f)),
+    found.filter((f) => !known(f)),
     [],
     'imports against the direction of the layers, or cycles',
   );
   t.deepEqual(
-    KNOWN.filter((k) => !found.includes(k)),
+    KNOWN.filter((k) => !found.some((f) => f.replace(/:\d+\)$/, ')') === k)),
     [],
     'known breaks that are mended: take them off the list',
   );

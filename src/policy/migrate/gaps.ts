@@ -8,7 +8,8 @@
 import type { PolicyObject } from '../psp/provider.js';
 import type { PspSpec } from '../psp/schema.js';
 import { PSP_ANNOTATIONS } from '../psp/annotations.js';
-import { BASELINE_CAPABILITIES, RESTRICTED_VOLUMES, type PssLevelName } from './pss-mapping.js';
+import type { PssLevel } from '../../k8s/pss.js';
+import { BASELINE_CAPABILITIES, RESTRICTED_VOLUMES } from './pss-mapping.js';
 import { safeSysctls } from './cel.js';
 import { pspVolumeTypes } from '../psp/volumes.js';
 
@@ -179,7 +180,7 @@ const ranges = (r: readonly { min: number; max: number }[] | undefined) =>
  * Standards version v1.<minor> (for the safe sysctls): each as what the level admits
  * that the policy refused.
  */
-export function gapsAt(policy: PolicyObject, level: PssLevelName, minor: number): Gap[] {
+export function gapsAt(policy: PolicyObject, level: PssLevel, minor: number): Gap[] {
   const s: PspSpec = policy.spec;
   const a = policy.metadata.annotations ?? {};
   const out: Gap[] = [];

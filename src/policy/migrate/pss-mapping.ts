@@ -19,19 +19,18 @@
  *   Kubernetes migration guide names this choice: "a level that is at least as
  *   permissive as the PSP, and a level that is at least as restrictive".
  */
+import type { PssLevel } from '../../k8s/pss.js';
 import type { PolicyObject } from '../psp/provider.js';
 import type { PspSpec } from '../psp/schema.js';
 import { PSP_ANNOTATIONS } from '../psp/annotations.js';
 
-export type PssLevelName = 'restricted' | 'baseline' | 'privileged';
+const ORDER: readonly PssLevel[] = ['restricted', 'baseline', 'privileged'];
 
-const ORDER: readonly PssLevelName[] = ['restricted', 'baseline', 'privileged'];
-
-export function looser(a: PssLevelName, b: PssLevelName): PssLevelName {
+export function looser(a: PssLevel, b: PssLevel): PssLevel {
   return ORDER.indexOf(a) >= ORDER.indexOf(b) ? a : b;
 }
 
-export function isLooser(a: PssLevelName, b: PssLevelName): boolean {
+export function isLooser(a: PssLevel, b: PssLevel): boolean {
   return ORDER.indexOf(a) > ORDER.indexOf(b);
 }
 
@@ -79,9 +78,9 @@ export interface RowVerdict {
   /** The page's type of the row. */
   type: 'Validating' | 'Mutating' | 'Mutating & Validating' | 'Mutating (MustRunAs) & Validating';
   /** The level this value maps to by the page. */
-  level: PssLevelName;
+  level: PssLevel;
   /** The level used for the target (differs only on the seLinux, seccomp and AppArmor rows). */
-  target: PssLevelName;
+  target: PssLevel;
   /** Why the value needs more than Restricted, or what the target newly refuses. */
   note?: string;
 }
@@ -89,9 +88,9 @@ export interface RowVerdict {
 export interface PssMapping {
   policy: string;
   /** Most restrictive level that admits everything the policy admits (by the page). */
-  level: PssLevelName;
+  level: PssLevel;
   /** The level to aim for; equal to `level` or tighter (see the module comment). */
-  target: PssLevelName;
+  target: PssLevel;
   rows: RowVerdict[];
   /** What pods `target` refuses that the policy admitted; empty when target == level. */
   newlyRefused: string[];
@@ -99,21 +98,21 @@ export interface PssMapping {
 
 const show = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify(v));
 
-function capabilitiesLevel(caps: readonly string[]): PssLevelName {
+function capabilitiesLevel(caps: readonly string[]): PssLevel {
   if (caps.includes('*')) return 'privileged';
   if (caps.every((c) => c === 'NET_BIND_SERVICE')) return 'restricted';
   if (caps.every((c) => BASELINE_CAPABILITIES.has(c))) return 'baseline';
   return 'privileged';
 }
 
-function volumesLevel(volumes: readonly string[]): PssLevelName {
+function volumesLevel(volumes: readonly string[]): PssLevel {
   if (volumes.includes('*') || volumes.includes('hostPath')) return 'privileged';
   if (volumes.every((v) => RESTRICTED_VOLUMES.has(v))) return 'restricted';
   return 'baseline';
 }
 
 /** The page's seccomp/AppArmor allowedProfileNames rows: Restricted "runtime/default", Baseline "runtime/default," (unset allowed), localhost/* for both. */
-function profilesLevel(list: readonly string[]): PssLevelName {
+function profilesLevel(list: readonly string[]): PssLevel {
   const runtime = (p: string) => p === 'runtime/default' || p === 'docker/default';
   const local = (p: string) => p.startsWith('localhost/') && p.length > 'localhost/'.length;
   if (list.every((p) => runtime(p) || local(p))) return 'restricted';
@@ -126,7 +125,7 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
   const s: PspSpec = policy.spec;
   const a = policy.metadata.annotations ?? {};
   const rows: RowVerdict[] = [];
-  const row = (r: Omit<RowVerdict, 'target'> & { target?: PssLevelName }) =>
+  const row = (r: Omit<RowVerdict, 'target'> & { target?: PssLevel }) =>
     rows.push({ ...r, target: r.target ?? r.level });
 
   row({
@@ -357,7 +356,7 @@ export function mappingRows(policy: PolicyObject): RowVerdict[] {
 }
 
 /** What a pod admitted by the policy but refused by the target level looks like, per row. */
-function refusedByTarget(r: RowVerdict, target: PssLevelName): string | undefined {
+function refusedByTarget(r: RowVerdict, target: PssLevel): string | undefined {
   if (!isLooser(r.level, target)) return undefined;
   if (r.row === 'seLinux')
     return `pods that set seLinuxOptions user or role, or a type other than ${SELINUX_TYPES.join(', ')} (container_engine_t too from v1.31)`;
@@ -371,8 +370,8 @@ function refusedByTarget(r: RowVerdict, target: PssLevelName): string | undefine
 
 export function mapToPss(policy: PolicyObject): PssMapping {
   const rows = mappingRows(policy);
-  let level: PssLevelName = 'restricted';
-  let target: PssLevelName = 'restricted';
+  let level: PssLevel = 'restricted';
+  let target: PssLevel = 'restricted';
   for (const r of rows) {
     level = looser(level, r.level);
     target = looser(target, r.target);
@@ -386,7 +385,7 @@ export function mapToPss(policy: PolicyObject): PssMapping {
  * only the rows of these fields). Used for custom policies in PSS mode: a field the
  * config overrides can only relax the template's level.
  */
-export function levelOfFields(spec: Partial<PspSpec>, annotations: Record<string, string | undefined>): PssLevelName {
+export function levelOfFields(spec: Partial<PspSpec>, annotations: Record<string, string | undefined>): PssLevel {
   const rows = mappingRows({
     metadata: {
       name: '',
@@ -399,7 +398,7 @@ export function levelOfFields(spec: Partial<PspSpec>, annotations: Record<string
   });
   const fields = new Set<string>(Object.keys(spec).filter((k) => (spec as Record<string, unknown>)[k] !== undefined));
   const annotated = new Set(Object.keys(annotations).filter((k) => annotations[k] !== undefined));
-  let level: PssLevelName = 'restricted';
+  let level: PssLevel = 'restricted';
   for (const r of rows) {
     const field = r.row.startsWith('allowedCapabilities')
       ? ['allowedCapabilities', 'defaultAddCapabilities']

@@ -8,7 +8,8 @@ import type { PolicyObject } from '../psp/provider.js';
 import type { RbacObject } from '../rbac.js';
 import { policyRules, type CelValidation, type PolicyRules } from './cel.js';
 import { gapsAt, mutatingDefaults, type Gap, type MutatingDefault } from './gaps.js';
-import { looser, mapToPss, type PssLevelName, type RowVerdict } from './pss-mapping.js';
+import type { PssLevel } from '../../k8s/pss.js';
+import { looser, mapToPss, type RowVerdict } from './pss-mapping.js';
 import { ALL_NAMESPACES, policiesByNamespace, policyUsage, type Grant } from './usage.js';
 import { vapApiVersion, vapName, vapObjects, type Alternative, type KubeDoc } from './vap.js';
 
@@ -25,8 +26,8 @@ export function mutatingAdmissionPolicyApi(
 }
 
 export interface PolicyPss {
-  level: PssLevelName;
-  target: PssLevelName;
+  level: PssLevel;
+  target: PssLevel;
   rows: RowVerdict[];
   newlyRefused: string[];
   /** Validating rules the target level does not enforce. */
@@ -63,9 +64,9 @@ export interface NamespaceReport {
   namespace: string;
   policies: string[];
   /** Admits everything those policies admitted. */
-  level: PssLevelName;
+  level: PssLevel;
   /** What to enforce once the dry run is clean. */
-  target: PssLevelName;
+  target: PssLevel;
   labels: Record<string, string>;
   /** `kubectl label --dry-run=server ...`: lists the live pods the target refuses. */
   dryRun: string[];
@@ -85,7 +86,7 @@ export interface MigrationReport {
 
 const LABEL = 'pod-security.kubernetes.io';
 
-export function pssLabelsFor(level: PssLevelName, minor: number): Record<string, string> {
+export function pssLabelsFor(level: PssLevel, minor: number): Record<string, string> {
   const v = `v1.${minor}`;
   return {
     [`${LABEL}/enforce`]: level,
@@ -186,8 +187,8 @@ export function buildMigration(
     const ordered = [...own.sort(), ...(byNs.has(ALL_NAMESPACES) ? [ALL_NAMESPACES] : [])];
     for (const ns of ordered) {
       const used = [...byNs.get(ns)!].sort();
-      let level: PssLevelName = 'restricted';
-      let target: PssLevelName = 'restricted';
+      let level: PssLevel = 'restricted';
+      let target: PssLevel = 'restricted';
       for (const u of used) {
         level = looser(level, mappings.get(u)!.level);
         target = looser(target, mappings.get(u)!.target);

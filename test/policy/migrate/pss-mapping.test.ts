@@ -14,10 +14,11 @@
  */
 import test from 'ava';
 import { buildPolicy } from '../../../src/policy/psp/library.js';
-import { mapToPss, levelOfFields, type PssLevelName } from '../../../src/policy/migrate/pss-mapping.js';
+import type { PssLevel } from '../../../src/k8s/pss.js';
+import { mapToPss, levelOfFields } from '../../../src/policy/migrate/pss-mapping.js';
 import { BUILTIN_POLICY_TEMPLATES, type BuiltinPolicyName } from '../../../src/policy/templates.js';
 
-type Row = { level: PssLevelName; target?: PssLevelName; doc: string };
+type Row = { level: PssLevel; target?: PssLevel; doc: string };
 const SECCOMP = 'seccomp.security.alpha.kubernetes.io/allowedProfileNames';
 const APPARMOR = 'apparmor.security.beta.kubernetes.io/allowedProfileNames';
 
@@ -42,7 +43,7 @@ const DOC = {
   apparmor: `${APPARMOR} — Baseline: "runtime/default,"; Restricted: "runtime/default"; localhost/* also permitted`,
 };
 
-const TABLE: Record<BuiltinPolicyName, { level: PssLevelName; target: PssLevelName; rows: Record<string, Row> }> = {
+const TABLE: Record<BuiltinPolicyName, { level: PssLevel; target: PssLevel; rows: Record<string, Row> }> = {
   restricted: {
     level: 'privileged',
     target: 'restricted',
@@ -134,7 +135,7 @@ for (const name of BUILTIN_POLICY_TEMPLATES) {
     const p = buildPolicy(name, 24, []);
     const m = mapToPss({ metadata: { name, annotations: p.metadata.annotations }, spec: p.spec });
     const want = TABLE[name];
-    const got: Record<string, { level: PssLevelName; target?: PssLevelName }> = {};
+    const got: Record<string, { level: PssLevel; target?: PssLevel }> = {};
     for (const r of m.rows) {
       if (r.level === 'restricted' && r.target === 'restricted') continue;
       got[r.row] = r.target === r.level ? { level: r.level } : { level: r.level, target: r.target };

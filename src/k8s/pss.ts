@@ -1,0 +1,13 @@
+/**
+ * The Pod Security Standards levels (kubernetes/pod-security-admission api.Level):
+ * the one definition every part of kubestrap names a level with.
+ */
+
+/** Strictest first, the order the docs and kubestrap's messages list them in. */
+export const PSS_LEVELS = ['restricted', 'baseline', 'privileged'] as const;
+
+export type PssLevel = (typeof PSS_LEVELS)[number];
+
+export function isPssLevel(value: unknown): value is PssLevel {
+  return typeof value === 'string' && (PSS_LEVELS as readonly string[]).includes(value);
+}
