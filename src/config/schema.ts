@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { PSS_LEVELS } from '../k8s/pss.js';
-import { pspAnnotationsSchema, pspSpecSchema } from '../policy/psp/schema.js';
+import { pspAnnotationsSchema, pspSpecSchema } from '../k8s/psp.js';
 
 export const API_VERSION = 'kubestrap.io/v1alpha1';
 export const KIND = 'ClusterConfig';

@@ -15,7 +15,7 @@ import type { SourceObject } from './input.js';
 import type { Pod } from './psp/pod.js';
 import { podView, PodShapeError, type PodView } from './psp/pod-view.js';
 import type { PolicyObject } from './psp/provider.js';
-import { pspSpecSchema } from './psp/schema.js';
+import { pspSpecSchema } from '../k8s/psp.js';
 import { RBAC_KINDS, type RbacObject } from './rbac.js';
 
 /** A pod to check, with what to call it in reports. */

@@ -5,7 +5,7 @@
  */
 import { renderTemplate } from './handlebars.js';
 import { MANAGED_BY } from './labels.js';
-import type { PodSecurityPolicy } from '../policy/psp/schema.js';
+import type { PodSecurityPolicy } from '../k8s/psp.js';
 
 export type Labels = Record<string, string>;
 

@@ -9,7 +9,7 @@ import { load } from 'js-yaml';
 import { PspAdmission, type AdmitOptions, type AdmitResult } from '../../src/policy/psp/admission.js';
 import type { Pod } from '../../src/policy/psp/pod.js';
 import type { PolicyObject } from '../../src/policy/psp/provider.js';
-import type { PspSpec } from '../../src/policy/psp/schema.js';
+import type { PspSpec } from '../../src/k8s/psp.js';
 import { classify, type PodInput } from '../../src/policy/objects.js';
 
 export type Json = any;

@@ -20,7 +20,7 @@ import {
   pssAvailable,
   supportedMinors,
 } from '../../src/versions.js';
-import type { PodSecurityPolicy } from '../../src/policy/psp/schema.js';
+import type { PodSecurityPolicy } from '../../src/k8s/psp.js';
 
 /** A config that exercises every renderer: all built-in templates, a custom policy, ingress, addresses. */
 function fullConfig(minor: number, mode: 'psp' | 'pss'): string {

@@ -17,7 +17,6 @@ const KNOWN: readonly string[] = [
   'audit → changes (audit/evaluate.ts)',
   'audit → changes (audit/report.ts)',
   'audit → admission (audit/snapshot.ts)',
-  'config → policy (config/schema.ts)',
   'config → policy (config/validate.ts)',
   'join → steps (join/worker-preflight.ts)',
   'policy → render (policy/migrate/vap.ts)',

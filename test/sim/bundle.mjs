@@ -4,9 +4,9 @@
 // than Node's own start-up. Uses the esbuild that tsx brings along; without it the
 // fakes run the tsc output (dist-sim/test/sim/main.js), only slower.
 //
-// zod is only reached through src/policy/psp/schema.ts, whose runtime export the
-// admission engine uses is a plain constant (PSP_ANNOTATIONS); its schemas are for
-// config validation. The bundle swaps zod for a stub whose schemas throw if anything
+// zod is only reached through src/k8s/psp.ts, the PodSecurityPolicy spec schema for
+// config validation; the admission engine imports only its types (and PSP_ANNOTATIONS
+// from k8s/psp-annotations.ts). The bundle swaps zod for a stub whose schemas throw if anything
 // ever parses with them, saving ~50 ms per process that admits a pod.
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -27,8 +27,8 @@
  * and the field in sync from v1.30).
  */
 import type { PolicyObject } from '../psp/provider.js';
-import type { PspSpec } from '../psp/schema.js';
-import { PSP_ANNOTATIONS } from '../psp/annotations.js';
+import type { PspSpec } from '../../k8s/psp.js';
+import { PSP_ANNOTATIONS } from '../../k8s/psp-annotations.js';
 import { SAFE_SYSCTLS } from '../pss/checks/sysctls.js';
 
 export interface CelVariable {

@@ -6,8 +6,8 @@
  * Both are read from the policy the way provider.go uses it (release-1.24).
  */
 import type { PolicyObject } from '../psp/provider.js';
-import type { PspSpec } from '../psp/schema.js';
-import { PSP_ANNOTATIONS } from '../psp/annotations.js';
+import type { PspSpec } from '../../k8s/psp.js';
+import { PSP_ANNOTATIONS } from '../../k8s/psp-annotations.js';
 import type { PssLevel } from '../../k8s/pss.js';
 import { BASELINE_CAPABILITIES, RESTRICTED_VOLUMES } from './pss-mapping.js';
 import { safeSysctls } from './cel.js';

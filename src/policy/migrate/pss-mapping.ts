@@ -21,8 +21,8 @@
  */
 import type { PssLevel } from '../../k8s/pss.js';
 import type { PolicyObject } from '../psp/provider.js';
-import type { PspSpec } from '../psp/schema.js';
-import { PSP_ANNOTATIONS } from '../psp/annotations.js';
+import type { PspSpec } from '../../k8s/psp.js';
+import { PSP_ANNOTATIONS } from '../../k8s/psp-annotations.js';
 
 const ORDER: readonly PssLevel[] = ['restricted', 'baseline', 'privileged'];
 

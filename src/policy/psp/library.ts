@@ -13,7 +13,7 @@ import {
   type PodSecurityPolicy,
   type PspAnnotations,
   type PspSpec,
-} from './schema.js';
+} from '../../k8s/psp.js';
 import { validatePspSpec, type SpecProblem } from './validate.js';
 import { pspVolumeTypes } from './volumes.js';
 import { pspExtraVolumeTypes } from '../../versions.js';

@@ -13,7 +13,7 @@ import type { FieldError } from './field-error.js';
 import { go, invalid } from './field-error.js';
 import { allowsHostPath } from './fstype.js';
 import type { PodView } from './pod-view.js';
-import type { PspSpec } from './schema.js';
+import type { PspSpec } from '../../k8s/psp.js';
 import { createAppArmorStrategy, type AppArmorStrategy } from './strategies/apparmor.js';
 import { StrategyError } from './strategies/build-error.js';
 import { createCapabilitiesStrategy, type CapabilitiesStrategy } from './strategies/capabilities.js';

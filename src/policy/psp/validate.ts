@@ -5,8 +5,8 @@
  * range fails to build, so the admission plugin skips that policy silently).
  * Each problem carries the field path inside the spec.
  */
-import type { PspAnnotations, PspSpec } from './schema.js';
-import { PSP_ANNOTATIONS } from './annotations.js';
+import type { PspAnnotations, PspSpec } from '../../k8s/psp.js';
+import { PSP_ANNOTATIONS } from '../../k8s/psp-annotations.js';
 import { pspVolumeTypes } from './volumes.js';
 import { PSP_FIELD_SINCE } from '../../versions.js';
 

@@ -6,9 +6,9 @@
  */
 import { buildPolicy } from '../../../src/policy/psp/library.js';
 import type { PolicyObject } from '../../../src/policy/psp/provider.js';
-import type { PspSpec } from '../../../src/policy/psp/schema.js';
+import type { PspSpec } from '../../../src/k8s/psp.js';
 import { BUILTIN_POLICY_TEMPLATES } from '../../../src/policy/templates.js';
-import { PSP_ANNOTATIONS } from '../../../src/policy/psp/annotations.js';
+import { PSP_ANNOTATIONS } from '../../../src/k8s/psp-annotations.js';
 
 export const BUILTINS: PolicyObject[] = BUILTIN_POLICY_TEMPLATES.map((name) => {
   const p = buildPolicy(name, 24, []);

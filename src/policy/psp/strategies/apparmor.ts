@@ -6,7 +6,7 @@
 import type { FieldError } from '../field-error.js';
 import { forbidden, go } from '../field-error.js';
 import { APPARMOR_CONTAINER_ANNOTATION_PREFIX } from '../pod-view.js';
-import { PSP_ANNOTATIONS } from '../annotations.js';
+import { PSP_ANNOTATIONS } from '../../../k8s/psp-annotations.js';
 
 /** `current` is the container's AppArmor annotation (undefined when absent). */
 export interface AppArmorStrategy {

@@ -16,7 +16,7 @@
 import type { FieldError } from '../field-error.js';
 import { forbidden } from '../field-error.js';
 import type { SeccompProfile } from '../pod.js';
-import { PSP_ANNOTATIONS } from '../annotations.js';
+import { PSP_ANNOTATIONS } from '../../../k8s/psp-annotations.js';
 
 import { SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION } from '../pod-view.js';
 

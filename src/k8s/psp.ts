@@ -5,7 +5,7 @@
  * API server enforces on top (ranges, overlaps) live in validate.ts.
  */
 import { z } from 'zod';
-import { PSP_ANNOTATIONS } from './annotations.js';
+import { PSP_ANNOTATIONS } from './psp-annotations.js';
 
 export { PSP_ANNOTATIONS };
 
