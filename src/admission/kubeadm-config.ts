@@ -6,7 +6,8 @@
  * map up to v1beta3 and a list of `{name, value}` in v1beta4; v1alpha2/3 (1.11-1.12)
  * keep the API server's settings in `apiServerExtraArgs` / `apiServerExtraVolumes`.
  */
-import { isMap, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import { parseEditableYaml } from '../config/yaml-source.js';
 import { UserError } from '../errors.js';
 import { goStringNode } from '../render/go-yaml.js';
 import type { HostPathVolume } from './manifest.js';
@@ -26,9 +27,7 @@ export class ClusterConfiguration {
     readonly where: string,
     readonly original: string,
   ) {
-    const doc = parseDocument(original);
-    if (doc.errors.length)
-      throw new UserError(`invalid YAML: ${doc.errors[0].message.split('\n')[0]}`, { file: where });
+    const doc = parseEditableYaml(original, where);
     if (!isMap(doc.contents)) throw new UserError('the ClusterConfiguration is not a YAML mapping', { file: where });
     this.doc = doc;
     this.indentSeq = doc.toString({ lineWidth: 0, indentSeq: false }) !== original;

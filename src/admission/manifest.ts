@@ -5,17 +5,8 @@
  * included, is written back as it was, so `--dry-run` shows a diff of only the lines
  * kubestrap changes.
  */
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  Scalar,
-  type Document,
-  type YAMLMap,
-  type YAMLSeq,
-} from 'yaml';
+import { isMap, isScalar, isSeq, Scalar, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
+import { parseEditableYaml } from '../config/yaml-source.js';
 import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../errors.js';
 import { parseFlags } from './flags.js';
@@ -47,13 +38,7 @@ export class ApiServerManifest {
     readonly file: string,
     readonly original: string,
   ) {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(original, { lineCounter, uniqueKeys: true, keepSourceTokens: false });
-    const err = doc.errors[0];
-    if (err) {
-      const pos = lineCounter.linePos(err.pos[0]);
-      throw new UserError(`invalid YAML: ${err.message.split('\n')[0]}`, { file, line: pos.line, col: pos.col });
-    }
+    const doc = parseEditableYaml(original, file);
     this.doc = doc;
     // kubeadm (Go) writes `- ` at the parent key's indentation; other tools indent it.
     const plain = doc.toString({ lineWidth: 0, indentSeq: false });
@@ -249,7 +234,7 @@ export class ApiServerManifest {
    */
   toString(): string {
     const text = this.doc.toString({ lineWidth: 0, indentSeq: this.indentSeq });
-    const back = parseDocument(text).toJS();
+    const back = parseEditableYaml(text, this.file).toJS();
     if (!isDeepStrictEqual(back, this.doc.toJS()))
       throw new Error(`kubestrap: writing ${this.file} would change more than intended (YAML round trip)`);
     return text;

@@ -2,7 +2,7 @@
  * The changes each existing-cluster command makes, computed from a snapshot of
  * the cluster: what `admission enable` applies before it turns the plugin on,
  * what `policy bind|unbind` and `policy default --disassociate|--associate` apply
- * or delete. The objects are the ones `up` renders (same templates, same labels),
+ * or delete. The objects are the ones `up` renders (same builders, same labels),
  * so a cluster built by kubestrap and one adopted later look alike. `audit --if`
  * builds the same lists, so it shows exactly what a command would do.
  */
@@ -13,17 +13,10 @@ import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
 import { isBuiltinPolicy } from '../policy/templates.js';
 import { ADMISSION_CONFIG_PATH } from '../render/admission-config.js';
-import { MANAGED_BY } from '../render/labels.js';
-import {
-  bindingDoc,
-  groupSubject,
-  pspDoc,
-  pspUseRoleDoc,
-  serviceAccountSubject,
-  type Subject,
-} from '../render/objects.js';
-import { parseManifest } from '../render/parse-back.js';
-import { renderPodSecurity } from '../render/pod-security.js';
+import { MANAGED_BY } from '../k8s/labels.js';
+import type { Subject } from '../k8s/objects.js';
+import { groupSubject, pspUseRole, roleBinding, serviceAccountSubject } from '../render/objects.js';
+import { podSecurityObjects } from '../render/pod-security.js';
 import { pssLabels } from '../render/pss-labels.js';
 import { pspRbacGroups, pssVersionLabel } from '../versions.js';
 import { simulate } from '../audit/evaluate.js';
@@ -52,10 +45,6 @@ export function find(s: ClusterSnapshot, kind: string, name: string, namespace?:
   );
 }
 
-function objects(docs: string[]): KObj[] {
-  return parseManifest(docs.join('---\n'), '(rendered)') as unknown as KObj[];
-}
-
 function namespaces(s: ClusterSnapshot): Set<string> {
   return new Set(s.objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
 }
@@ -79,8 +68,7 @@ function pspChange(inp: PlanInputs, name: string, why: string): Change[] {
       '--policy',
     );
   }
-  const [obj] = objects([pspDoc(buildPolicy(name, inp.config.version.minor, inp.config.policies))]);
-  return [{ type: 'apply', object: obj, reason: why }];
+  return [{ type: 'apply', object: buildPolicy(name, inp.config.version.minor, inp.config.policies), reason: why }];
 }
 
 function requirePsp(inp: PlanInputs): void {
@@ -102,7 +90,7 @@ export function planEnablePsp(inp: PlanInputs, level: PssLevel): { changes: Chan
   const changes: Change[] = [];
   const disassociated =
     find(s, 'ClusterRole', `psp:${level}`)?.metadata.labels?.[DISASSOCIATED_LABEL] === 'disassociated';
-  for (const o of objects(renderPodSecurity(cfg))) {
+  for (const o of podSecurityObjects(cfg)) {
     const ns = o.metadata.namespace;
     if (o.kind === 'Namespace') continue;
     if (o.kind === 'RoleBinding' && ns && !existing.has(ns)) continue;
@@ -224,7 +212,7 @@ function privilegedKeep(inp: PlanInputs): Change[] {
     podSecurity: { ...inp.config.podSecurity, default: 'privileged' },
   };
   const out: Change[] = [];
-  for (const o of objects(renderPodSecurity(cfg))) {
+  for (const o of podSecurityObjects(cfg)) {
     if (o.kind === 'Namespace' || o.kind === 'ClusterRoleBinding') continue;
     if (o.kind === 'RoleBinding' && o.metadata.namespace !== 'kube-system') continue;
     if (find(inp.snapshot, o.kind, o.metadata.name, o.metadata.namespace)) continue;
@@ -271,19 +259,17 @@ export function planAssociate(inp: PlanInputs, policy: string): { changes: Chang
   if (!role)
     changes.push({
       type: 'apply',
-      object: objects([pspUseRoleDoc({ kind: 'ClusterRole', name, policy, apiGroups: pspRbacGroups(minor) })])[0],
+      object: pspUseRole({ kind: 'ClusterRole', name, policy, apiGroups: pspRbacGroups(minor) }),
       reason: `grants use of the policy ${policy}`,
     });
   if (!find(inp.snapshot, 'ClusterRoleBinding', name)) {
-    const [crb] = objects([
-      bindingDoc({
-        kind: 'ClusterRoleBinding',
-        name,
-        roleKind: 'ClusterRole',
-        roleName: name,
-        subjects: [groupSubject('system:authenticated'), groupSubject('system:serviceaccounts')],
-      }),
-    ]);
+    const crb = roleBinding({
+      kind: 'ClusterRoleBinding',
+      name,
+      roleKind: 'ClusterRole',
+      roleName: name,
+      subjects: [groupSubject('system:authenticated'), groupSubject('system:serviceaccounts')],
+    });
     changes.push({
       type: 'apply',
       object: crb,
@@ -369,9 +355,13 @@ export function planBind(inp: PlanInputs, t: BindTarget): Change[] {
   const changes: Change[] = [...pspChange(inp, t.policy, `the policy ${t.policy} does not exist yet`)];
   const existing = find(s, 'RoleBinding', name, t.namespace);
   if (!existing && !find(s, 'Role', name, t.namespace)) {
-    const [role] = objects([
-      pspUseRoleDoc({ kind: 'Role', name, namespace: t.namespace, policy: t.policy, apiGroups: pspRbacGroups(minor) }),
-    ]);
+    const role = pspUseRole({
+      kind: 'Role',
+      name,
+      namespace: t.namespace,
+      policy: t.policy,
+      apiGroups: pspRbacGroups(minor),
+    });
     changes.push({ type: 'apply', object: role, reason: `grants use of ${t.policy} in ${t.namespace}` });
   }
   const have: Subject[] = ((existing?.subjects as Subject[] | undefined) ?? []).map((x) => ({ ...x }));
@@ -382,16 +372,14 @@ export function planBind(inp: PlanInputs, t: BindTarget): Change[] {
     kind: 'Role',
     name,
   };
-  const [rb] = objects([
-    bindingDoc({
-      kind: 'RoleBinding',
-      name,
-      namespace: t.namespace,
-      roleKind: ref.kind ?? 'Role',
-      roleName: ref.name ?? name,
-      subjects: [...have, ...add],
-    }),
-  ]);
+  const rb = roleBinding({
+    kind: 'RoleBinding',
+    name,
+    namespace: t.namespace,
+    roleKind: ref.kind ?? 'Role',
+    roleName: ref.name ?? name,
+    subjects: [...have, ...add],
+  });
   if (existing?.metadata.labels) rb.metadata.labels = { ...existing.metadata.labels, ...MANAGED_BY };
   changes.push({ type: 'apply', object: rb, reason: `${describeSubjects(add)} may use ${t.policy} in ${t.namespace}` });
   return changes;
@@ -433,16 +421,14 @@ export function planUnbind(inp: PlanInputs, t: BindTarget): Change[] {
   const removed = have.filter((h) => !keep.includes(h));
   if (keep.length > 0) {
     const ref = existing.roleRef as { kind: 'Role' | 'ClusterRole'; name: string };
-    const [rb] = objects([
-      bindingDoc({
-        kind: 'RoleBinding',
-        name,
-        namespace: t.namespace,
-        roleKind: ref.kind,
-        roleName: ref.name,
-        subjects: keep,
-      }),
-    ]);
+    const rb = roleBinding({
+      kind: 'RoleBinding',
+      name,
+      namespace: t.namespace,
+      roleKind: ref.kind,
+      roleName: ref.name,
+      subjects: keep,
+    });
     if (existing.metadata.labels) rb.metadata.labels = { ...existing.metadata.labels, ...MANAGED_BY };
     return [
       {

@@ -24,7 +24,7 @@ import { CheckFailed, UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { isPssLevel, type PssLevel } from '../k8s/pss.js';
 import { acquireLock } from '../workflow/lock.js';
-import { ADMISSION_CONFIG_DIR, ADMISSION_CONFIG_PATH, renderAdmissionConfig } from '../render/admission-config.js';
+import { ADMISSION_CONFIG_DIR, ADMISSION_CONFIG_PATH, admissionConfigText } from '../render/admission-config.js';
 import { privilegedProbePod } from '../verify/probes.js';
 import {
   ADMISSION_CONFIG_FILE,
@@ -248,7 +248,7 @@ async function apiServerChange(
   const edits: Edits = { manifest: undefined, kubeadm: undefined, file: undefined };
   let configText: string | undefined;
   if (mode === 'pss' && action === 'enable') {
-    configText = renderAdmissionConfig({
+    configText = admissionConfigText({
       ...session.config,
       podSecurity: { ...session.config.podSecurity, default: level, privilegedNamespaces: exempt },
     });

@@ -1,10 +1,15 @@
 /**
- * A YAML document that remembers where each value came from, so errors about a
- * field can name its line. Duplicate keys are errors: the seed article's policy
- * repeated keys and the later one silently won.
+ * The one reader of YAML files people write or edit, with the `yaml` library: the
+ * cluster config, a custom CNI manifest, the API server's static pod manifest and
+ * kubeadm's ClusterConfiguration (edited in place), an admission configuration file.
+ * Each document remembers where each value came from, so errors about a field can name
+ * its line. Duplicate keys are errors: the seed article's policy repeated keys and the
+ * later one silently won. (Bulk input to `policy check|can-i|migrate` has its own
+ * faster reader, policy/input.ts; README: Development lists which input gets which.)
  */
-import { LineCounter, isMap, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isSeq, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { UserError, UserErrors } from '../errors.js';
+import type { KubeDocument } from '../k8s/objects.js';
 
 export type Path = (string | number)[];
 
@@ -98,4 +103,74 @@ export function formatPath(path: Path): string {
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out;
+}
+
+/**
+ * Every document of a Kubernetes manifest, as kubectl reads it (YAML 1.1): each must be
+ * an object with apiVersion and kind (and metadata.name unless `requireName` is false).
+ * Every problem of the file is reported at once, with its line.
+ */
+export function parseYamlDocuments(
+  text: string,
+  file: string,
+  opts: { version?: '1.1' | '1.2'; requireName?: boolean } = {},
+): KubeDocument[] {
+  const requireName = opts.requireName ?? true;
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, version: opts.version ?? '1.1' });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const errors: UserError[] = [];
+  const objects: KubeDocument[] = [];
+  for (const doc of list) {
+    for (const e of doc.errors) {
+      const pos = lineCounter.linePos(e.pos[0]);
+      const msg =
+        e.code === 'DUPLICATE_KEY'
+          ? 'duplicate key: a later value would silently replace the earlier one'
+          : e.message.split('\n')[0];
+      errors.push(new UserError(msg, { file, line: pos.line, col: pos.col }));
+    }
+    if (doc.errors.length > 0) continue;
+    const value = documentToJS(doc, file);
+    if (value === null || value === undefined) continue;
+    const start = lineCounter.linePos(doc.range[0]);
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      errors.push(
+        new UserError('a document must be a Kubernetes object (a mapping)', { file, line: start.line, col: start.col }),
+      );
+      continue;
+    }
+    const o = value as Record<string, unknown>;
+    const meta = o.metadata as Record<string, unknown> | undefined;
+    const named = meta !== undefined && typeof meta.name === 'string';
+    if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || (requireName && !named)) {
+      errors.push(
+        new UserError(`a document needs apiVersion, kind${requireName ? ' and metadata.name' : ''}`, {
+          file,
+          line: start.line,
+          col: start.col,
+        }),
+      );
+      continue;
+    }
+    objects.push(o as KubeDocument);
+  }
+  if (errors.length > 0) throw new UserErrors(errors);
+  return objects;
+}
+
+/**
+ * One document to edit in place (a file the kubelet or kubeadm reads): the Document
+ * keeps comments and layout. A syntax error or a duplicate key is `invalid YAML: ...`
+ * at its line.
+ */
+export function parseEditableYaml(text: string, file: string): Document {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, keepSourceTokens: false });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = lineCounter.linePos(err.pos[0]);
+    throw new UserError(`invalid YAML: ${err.message.split('\n')[0]}`, { file, line: pos.line, col: pos.col });
+  }
+  return doc;
 }

@@ -5,6 +5,7 @@
  * API server enforces on top (ranges, overlaps) live in validate.ts.
  */
 import { z } from 'zod';
+import type { KubeObject } from './objects.js';
 import { PSP_ANNOTATIONS } from './psp-annotations.js';
 
 export { PSP_ANNOTATIONS };
@@ -89,9 +90,8 @@ export const pspAnnotationsSchema = z.strictObject({
 export type PspAnnotations = z.infer<typeof pspAnnotationsSchema>;
 
 /** A PodSecurityPolicy object as kubestrap handles it. */
-export interface PodSecurityPolicy {
+export interface PodSecurityPolicy extends KubeObject {
   apiVersion: 'policy/v1beta1' | 'extensions/v1beta1';
   kind: 'PodSecurityPolicy';
-  metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> };
   spec: PspSpec;
 }

@@ -1,5 +1,5 @@
 /**
- * Names of the built-in policy templates (templates/policies/<name>.yaml.hbs).
+ * Names of the built-in policies (their objects: psp/library.ts).
  * A tenant or a custom policy refers to one of these, or to a custom policy.
  */
 export const BUILTIN_POLICY_TEMPLATES = [

@@ -141,6 +141,15 @@ export function toGoYaml(value: unknown): string {
 }
 
 /**
+ * Objects as one multi-document file (`---` between them), ending in a newline, each
+ * line of `header` first as a comment.
+ */
+export function toGoYamlDocuments(objects: readonly unknown[], header: readonly string[] = []): string {
+  const comment = header.map((l) => (l ? `# ${l}\n` : '#\n')).join('');
+  return comment + objects.map((o) => toGoYaml(o)).join('---\n');
+}
+
+/**
  * A string node for a document edited in place (the API server's static pod manifest,
  * kubeadm's ClusterConfiguration): plain when no YAML reader could take it for anything
  * but this string (a flag list, a path), so an edit keeps the file's look; double-quoted

@@ -1,19 +1,20 @@
 /**
- * render(config): every artifact of the cluster, in apply order. Each text is
- * read back (duplicate keys rejected, every document a Kubernetes object)
- * before it is returned, so nothing malformed is ever written or applied.
+ * render(config): every artifact of the cluster, in apply order. Each is built as
+ * Kubernetes objects (typed data, src/k8s/) and turned into YAML once, by go-yaml.ts,
+ * which quotes every string so Go's decoder reads exactly the value built; nothing is
+ * parsed back. Only a user's own CNI manifest is text, read and checked when loaded.
  */
 import type { ClusterConfig } from '../config/load.js';
-import { renderAdmissionConfig, ADMISSION_CONFIG_PATH } from './admission-config.js';
+import type { KubeDocument } from '../k8s/objects.js';
+import { ADMISSION_CONFIG_PATH, admissionConfig } from './admission-config.js';
 import { renderCni } from './cni.js';
-import { INGRESS_POLICY, renderIngress } from './ingress.js';
-import { renderKubeadmConfig } from './kubeadm.js';
-import { joinDocs } from './objects.js';
-import { parseManifest, type KubeObject } from './parse-back.js';
-import { podSecurityPolicyNames, renderPodSecurity } from './pod-security.js';
-import { renderTenants } from './tenants.js';
-import { renderTenantPolicies } from './tenant-policies.js';
-import { patchWarning } from '../versions.js';
+import { toGoYamlDocuments } from './go-yaml.js';
+import { INGRESS_POLICY, ingressObjects } from './ingress.js';
+import { kubeadmDocuments } from './kubeadm.js';
+import { podSecurityObjects, podSecurityPolicyNames } from './pod-security.js';
+import { tenantObjects } from './tenants.js';
+import { tenantPolicyObjects } from './tenant-policies.js';
+import { FLANNEL, kubeadmApiFor, patchWarning } from '../versions.js';
 
 /** The `up` step that applies a manifest. */
 export type ManifestStep = 'pod-security' | 'cni' | 'ingress' | 'tenants';
@@ -25,8 +26,10 @@ export interface Artifact {
   /** Host files: where the file goes on the node. */
   hostPath?: string;
   step?: ManifestStep;
+  /** What the file holds, in order. */
+  objects: KubeDocument[];
+  /** The file: the objects as YAML (a user's CNI manifest: as written). */
   text: string;
-  objects: KubeObject[];
 }
 
 export interface RenderResult {
@@ -36,59 +39,82 @@ export interface RenderResult {
 
 export const KUBEADM_CONFIG_FILE = 'kubeadm-config.yaml';
 
+function built(
+  path: string,
+  kind: Artifact['kind'],
+  objects: KubeDocument[],
+  extra: Partial<Artifact> = {},
+  header: string[] = [],
+): Artifact {
+  return { path, kind, ...extra, objects, text: toGoYamlDocuments(objects, header) };
+}
+
 export function render(cfg: ClusterConfig): RenderResult {
   const artifacts: Artifact[] = [];
   const warnings: string[] = [];
   const patch = patchWarning(cfg.version);
   if (patch) warnings.push(`${cfg.source ?? '(built-in defaults)'}: kubernetesVersion: ${patch}`);
 
-  const kubeadmText = renderKubeadmConfig(cfg);
-  artifacts.push({
-    path: KUBEADM_CONFIG_FILE,
-    kind: 'kubeadm-config',
-    text: kubeadmText,
-    objects: parseManifestLoose(kubeadmText, KUBEADM_CONFIG_FILE),
-  });
+  artifacts.push(
+    built(KUBEADM_CONFIG_FILE, 'kubeadm-config', kubeadmDocuments(cfg), {}, [
+      `kubeadm ${cfg.version.text} reads kubeadm.k8s.io/${kubeadmApiFor(cfg.version.minor)}.`,
+    ]),
+  );
 
   if (cfg.mode === 'pss') {
-    const text = renderAdmissionConfig(cfg);
-    const rel = `host${ADMISSION_CONFIG_PATH}`;
-    artifacts.push({
-      path: rel,
-      kind: 'host-file',
-      hostPath: ADMISSION_CONFIG_PATH,
-      text,
-      objects: parseManifestLoose(text, rel),
-    });
+    artifacts.push(
+      built(`host${ADMISSION_CONFIG_PATH}`, 'host-file', [admissionConfig(cfg)], { hostPath: ADMISSION_CONFIG_PATH }, [
+        "The PodSecurity admission plugin's cluster-wide defaults, read by the API server",
+        'through --admission-control-config-file. Namespaces listed under exemptions are not',
+        'checked at all: they run the control plane and the CNI.',
+      ]),
+    );
   }
 
-  const manifests: { step: ManifestStep; name: string; text: string }[] = [];
-  manifests.push({ step: 'pod-security', name: 'pod-security', text: joinDocs(renderPodSecurity(cfg)) });
+  const manifests: { step: ManifestStep; name: string; objects: KubeDocument[]; text?: string; header?: string[] }[] =
+    [];
+  manifests.push({ step: 'pod-security', name: 'pod-security', objects: podSecurityObjects(cfg) });
   const cni = renderCni(cfg);
   warnings.push(...cni.warnings);
-  manifests.push({ step: 'cni', name: 'cni', text: cni.text });
+  manifests.push({
+    step: 'cni',
+    name: 'cni',
+    objects: cni.objects,
+    text: cni.text,
+    header:
+      cni.text === undefined
+        ? [`flannel ${FLANNEL.version}: upstream's kube-flannel.yml with this cluster's settings.`]
+        : [],
+  });
 
   const defined = new Set(cfg.mode === 'psp' ? podSecurityPolicyNames(cfg) : []);
   if (cfg.ingress.enabled) {
-    manifests.push({ step: 'ingress', name: 'ingress', text: joinDocs(renderIngress(cfg)) });
+    manifests.push({ step: 'ingress', name: 'ingress', objects: ingressObjects(cfg) });
     if (cfg.mode === 'psp') defined.add(INGRESS_POLICY);
   }
   if (cfg.tenants.length > 0) {
     // podSecurity.customPolicies: vap: the tenants' ValidatingAdmissionPolicies, in force before their namespaces exist.
-    const policies = renderTenantPolicies(cfg);
-    if (policies.length > 0) manifests.push({ step: 'tenants', name: 'tenant-policies', text: joinDocs(policies) });
-    manifests.push({ step: 'tenants', name: 'tenants', text: joinDocs(renderTenants(cfg, defined)) });
+    const policies = tenantPolicyObjects(cfg);
+    if (policies.length > 0)
+      manifests.push({
+        step: 'tenants',
+        name: 'tenant-policies',
+        objects: policies,
+        header: [
+          "ValidatingAdmissionPolicies for the tenants' policies (podSecurity.customPolicies: vap): what",
+          'each PodSecurityPolicy template enforces beyond its namespace level.',
+        ],
+      });
+    manifests.push({ step: 'tenants', name: 'tenants', objects: tenantObjects(cfg, defined) });
   }
 
   manifests.forEach((m, i) => {
     const rel = `manifests/${String(i + 1).padStart(2, '0')}-${m.name}.yaml`;
-    // A user's own CNI manifest was checked when it was read; ours must always parse.
-    artifacts.push({ path: rel, kind: 'manifest', step: m.step, text: m.text, objects: parseManifest(m.text, rel) });
+    artifacts.push(
+      m.text !== undefined
+        ? { path: rel, kind: 'manifest', step: m.step, objects: m.objects, text: m.text }
+        : built(rel, 'manifest', m.objects, { step: m.step }, m.header),
+    );
   });
   return { artifacts, warnings };
-}
-
-/** kubeadm and admission configs are objects without metadata.name: only their shape is checked. */
-function parseManifestLoose(text: string, file: string): KubeObject[] {
-  return parseManifest(text, file, { requireName: false });
 }

@@ -1,23 +1,22 @@
 /**
- * Small Kubernetes objects that several manifests share (namespaces, service
- * accounts, RBAC), each rendered from its template so the same object reads
- * the same wherever it appears: applying one file never undoes another.
+ * The small Kubernetes objects several manifests share (namespaces, service accounts,
+ * the RBAC of pod security), built in one place so the same object is the same
+ * wherever it appears: applying one file never undoes another. `up` renders them, and
+ * the commands for running clusters apply the same ones.
  */
-import { renderTemplate } from './handlebars.js';
-import { MANAGED_BY } from './labels.js';
-import type { PodSecurityPolicy } from '../k8s/psp.js';
-
-export type Labels = Record<string, string>;
-
-export interface Subject {
-  kind: 'User' | 'Group' | 'ServiceAccount';
-  name: string;
-  namespace?: string;
-  apiGroup?: string;
-}
+import { MANAGED_BY } from '../k8s/labels.js';
+import {
+  RBAC_API_GROUP,
+  type Labels,
+  type Namespace,
+  type Role,
+  type RoleBinding,
+  type ServiceAccount,
+  type Subject,
+} from '../k8s/objects.js';
 
 export function groupSubject(name: string): Subject {
-  return { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name };
+  return { kind: 'Group', apiGroup: RBAC_API_GROUP, name };
 }
 
 export function serviceAccountSubject(namespace: string, name: string): Subject {
@@ -25,48 +24,59 @@ export function serviceAccountSubject(namespace: string, name: string): Subject 
 }
 
 /** `managed: false` for namespaces Kubernetes owns (kube-system): kubestrap labels them but does not claim them. */
-export function namespaceDoc(name: string, extraLabels: Labels = {}, opts: { managed?: boolean } = {}): string {
+export function namespaceObject(name: string, extraLabels: Labels = {}, opts: { managed?: boolean } = {}): Namespace {
   const labels = opts.managed === false ? { ...extraLabels } : { ...MANAGED_BY, ...extraLabels };
-  return renderTemplate('common/namespace.yaml.hbs', { name, labels });
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
-export function serviceAccountDoc(namespace: string, name: string): string {
-  return renderTemplate('common/service-account.yaml.hbs', { namespace, name, labels: { ...MANAGED_BY } });
+export function serviceAccountObject(namespace: string, name: string): ServiceAccount {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels: { ...MANAGED_BY } } };
 }
 
-export function pspUseRoleDoc(opts: {
+/** Grants `use` of one PodSecurityPolicy; a binding decides who and where. */
+export function pspUseRole(opts: {
   kind: 'Role' | 'ClusterRole';
   name: string;
   namespace?: string;
   policy: string;
   apiGroups: string[];
-}): string {
-  return renderTemplate('rbac/psp-use-role.yaml.hbs', { namespace: '', ...opts, labels: { ...MANAGED_BY } });
+}): Role {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: opts.kind,
+    metadata: {
+      name: opts.name,
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      labels: { ...MANAGED_BY },
+    },
+    rules: [
+      {
+        apiGroups: [...opts.apiGroups],
+        resources: ['podsecuritypolicies'],
+        verbs: ['use'],
+        resourceNames: [opts.policy],
+      },
+    ],
+  };
 }
 
-export function bindingDoc(opts: {
+export function roleBinding(opts: {
   kind: 'RoleBinding' | 'ClusterRoleBinding';
   name: string;
   namespace?: string;
   roleKind: 'Role' | 'ClusterRole';
   roleName: string;
   subjects: Subject[];
-}): string {
-  return renderTemplate('rbac/binding.yaml.hbs', { namespace: '', ...opts, labels: { ...MANAGED_BY } });
-}
-
-export function pspDoc(policy: PodSecurityPolicy): string {
-  const annotations = policy.metadata.annotations ?? {};
-  return renderTemplate('pod-security/psp.yaml.hbs', {
-    name: policy.metadata.name,
-    labels: policy.metadata.labels ?? { ...MANAGED_BY },
-    annotations,
-    hasAnnotations: Object.keys(annotations).length > 0,
-    spec: policy.spec,
-  });
-}
-
-/** Joins rendered documents into one multi-document YAML file. */
-export function joinDocs(docs: string[]): string {
-  return docs.map((d) => d.replace(/\n*$/, '\n')).join('---\n');
+}): RoleBinding {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: opts.kind,
+    metadata: {
+      name: opts.name,
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      labels: { ...MANAGED_BY },
+    },
+    roleRef: { apiGroup: RBAC_API_GROUP, kind: opts.roleKind, name: opts.roleName },
+    subjects: opts.subjects.map((s) => ({ ...s })),
+  };
 }

@@ -4,9 +4,10 @@
  * pods or the CNI) is admitted until a policy exists that it may use.
  */
 import type { ClusterConfig } from '../config/load.js';
+import type { KubeObject, Namespace, Subject } from '../k8s/objects.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { pspRbacGroups } from '../versions.js';
-import { bindingDoc, groupSubject, namespaceDoc, pspDoc, pspUseRoleDoc, type Subject } from './objects.js';
+import { groupSubject, namespaceObject, pspUseRole, roleBinding } from './objects.js';
 import { pssLabels } from './pss-labels.js';
 
 /** Namespaces that exist in every cluster from `kubeadm init`: kubestrap labels them but does not claim them. */
@@ -27,13 +28,13 @@ export function podSecurityPolicyNames(cfg: ClusterConfig): string[] {
  * A privileged namespace as both the pod-security and the CNI manifest render
  * it: identical, so applying one never strips the other's labels.
  */
-export function privilegedNamespaceDoc(cfg: ClusterConfig, ns: string): string | undefined {
+export function privilegedNamespace(cfg: ClusterConfig, ns: string): Namespace | undefined {
   const labels = cfg.mode === 'pss' ? pssLabels('privileged', cfg.version.minor) : {};
   if (PREEXISTING.has(ns)) {
     // Only PSS mode has something to say about an existing namespace: its level.
-    return cfg.mode === 'pss' ? namespaceDoc(ns, labels, { managed: false }) : undefined;
+    return cfg.mode === 'pss' ? namespaceObject(ns, labels, { managed: false }) : undefined;
   }
-  return namespaceDoc(ns, labels);
+  return namespaceObject(ns, labels);
 }
 
 function privilegedSubjects(ns: string): Subject[] {
@@ -43,27 +44,27 @@ function privilegedSubjects(ns: string): Subject[] {
   return subjects;
 }
 
-export function renderPodSecurity(cfg: ClusterConfig): string[] {
-  const docs: string[] = [];
+export function podSecurityObjects(cfg: ClusterConfig): KubeObject[] {
+  const objects: KubeObject[] = [];
   const privileged = cfg.podSecurity.privilegedNamespaces;
   if (cfg.mode === 'pss') {
     for (const ns of privileged) {
-      const doc = privilegedNamespaceDoc(cfg, ns);
-      if (doc) docs.push(doc);
+      const o = privilegedNamespace(cfg, ns);
+      if (o) objects.push(o);
     }
-    return docs;
+    return objects;
   }
 
   const minor = cfg.version.minor;
   const apiGroups = pspRbacGroups(minor);
   const names = podSecurityPolicyNames(cfg);
-  for (const name of names) docs.push(pspDoc(buildPolicy(name, minor, cfg.policies)));
+  for (const name of names) objects.push(buildPolicy(name, minor, cfg.policies));
   for (const name of names)
-    docs.push(pspUseRoleDoc({ kind: 'ClusterRole', name: `psp:${name}`, policy: name, apiGroups }));
+    objects.push(pspUseRole({ kind: 'ClusterRole', name: `psp:${name}`, policy: name, apiGroups }));
 
   const def = defaultPolicyName(cfg);
-  docs.push(
-    bindingDoc({
+  objects.push(
+    roleBinding({
       kind: 'ClusterRoleBinding',
       name: `psp:${def}`,
       roleKind: 'ClusterRole',
@@ -75,10 +76,10 @@ export function renderPodSecurity(cfg: ClusterConfig): string[] {
   // A RoleBinding, never a ClusterRoleBinding: controllers in kube-system create
   // pods in every namespace, and a cluster-wide grant would make all of them privileged.
   for (const ns of privileged) {
-    const doc = privilegedNamespaceDoc(cfg, ns);
-    if (doc) docs.push(doc);
-    docs.push(
-      bindingDoc({
+    const o = privilegedNamespace(cfg, ns);
+    if (o) objects.push(o);
+    objects.push(
+      roleBinding({
         kind: 'RoleBinding',
         name: 'psp:privileged',
         namespace: ns,
@@ -88,5 +89,5 @@ export function renderPodSecurity(cfg: ClusterConfig): string[] {
       }),
     );
   }
-  return docs;
+  return objects;
 }

@@ -6,35 +6,31 @@
  * too); in PSS mode the namespace's level labels.
  */
 import type { ClusterConfig } from '../config/load.js';
+import type { KubeObject } from '../k8s/objects.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
 import { pspRbacGroups } from '../versions.js';
-import {
-  bindingDoc,
-  namespaceDoc,
-  pspDoc,
-  pspUseRoleDoc,
-  serviceAccountDoc,
-  serviceAccountSubject,
-} from './objects.js';
+import { namespaceObject, pspUseRole, roleBinding, serviceAccountObject, serviceAccountSubject } from './objects.js';
 import { pssLabels } from './pss-labels.js';
 
 /** `alreadyDefined`: policies an earlier manifest defines, so each PSP object appears once. */
-export function renderTenants(cfg: ClusterConfig, alreadyDefined: Set<string>): string[] {
+export function tenantObjects(cfg: ClusterConfig, alreadyDefined: Set<string>): KubeObject[] {
   const minor = cfg.version.minor;
-  const docs: string[] = [];
+  const objects: KubeObject[] = [];
   if (cfg.mode === 'psp') {
     const needed = [...new Set(cfg.tenants.map((t) => t.policy))].filter((p) => !alreadyDefined.has(p)).sort();
-    for (const name of needed) docs.push(pspDoc(buildPolicy(name, minor, cfg.policies)));
+    for (const name of needed) objects.push(buildPolicy(name, minor, cfg.policies));
   }
   for (const t of cfg.tenants) {
     const ns = t.namespace;
     const own = t.serviceAccounts.filter((sa) => sa !== 'default');
-    docs.push(namespaceDoc(ns, cfg.mode === 'pss' ? pssLabels(levelForPolicy(t.policy, cfg.policies), minor) : {}));
-    for (const sa of own) docs.push(serviceAccountDoc(ns, sa));
+    objects.push(
+      namespaceObject(ns, cfg.mode === 'pss' ? pssLabels(levelForPolicy(t.policy, cfg.policies), minor) : {}),
+    );
+    for (const sa of own) objects.push(serviceAccountObject(ns, sa));
     for (const sa of t.serviceAccounts) {
-      docs.push(
-        bindingDoc({
+      objects.push(
+        roleBinding({
           kind: 'RoleBinding',
           name: `${sa}:${t.role}`,
           namespace: ns,
@@ -46,11 +42,11 @@ export function renderTenants(cfg: ClusterConfig, alreadyDefined: Set<string>): 
     }
     if (cfg.mode === 'psp') {
       const role = `psp:${t.policy}`;
-      docs.push(
-        pspUseRoleDoc({ kind: 'Role', name: role, namespace: ns, policy: t.policy, apiGroups: pspRbacGroups(minor) }),
+      objects.push(
+        pspUseRole({ kind: 'Role', name: role, namespace: ns, policy: t.policy, apiGroups: pspRbacGroups(minor) }),
       );
-      docs.push(
-        bindingDoc({
+      objects.push(
+        roleBinding({
           kind: 'RoleBinding',
           name: role,
           namespace: ns,
@@ -61,5 +57,5 @@ export function renderTenants(cfg: ClusterConfig, alreadyDefined: Set<string>): 
       );
     }
   }
-  return docs;
+  return objects;
 }

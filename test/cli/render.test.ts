@@ -27,7 +27,7 @@ test('render with no config at all writes the default cluster', async (t) => {
   t.regex(r.stderr, /Rendered v1\.24\.17 \(PodSecurityPolicy, default restricted\) to rendered\//);
   t.regex(
     readFileSync(path.join(dir, 'rendered/kubeadm-config.yaml'), 'utf8'),
-    /"enable-admission-plugins": "NodeRestriction,PodSecurityPolicy"/,
+    /\benable-admission-plugins: "NodeRestriction,PodSecurityPolicy"/,
   );
 });
 

@@ -1,5 +1,5 @@
 import { render, type Artifact } from '../../src/render/index.js';
-import type { KubeObject } from '../../src/render/parse-back.js';
+import type { KubeDocument as KubeObject } from '../../src/k8s/objects.js';
 import { configFrom } from './config.js';
 
 export interface Rendered {

@@ -19,11 +19,9 @@ const KNOWN: readonly string[] = [
   'audit → admission (audit/snapshot.ts)',
   'config → policy (config/validate.ts)',
   'join → steps (join/worker-preflight.ts)',
-  'policy → render (policy/migrate/vap.ts)',
-  'policy → render (policy/psp/library.ts)',
   'policy → config (policy/pss/level-of-policy.ts)',
   'cycle: steps/host-findings.ts → steps/preflight.ts',
-  'cycle: modules config → policy → render',
+  'cycle: modules config → policy',
   'cycle: modules admission → audit → changes',
 ];
 

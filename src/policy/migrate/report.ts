@@ -11,7 +11,8 @@ import { gapsAt, mutatingDefaults, type Gap, type MutatingDefault } from './gaps
 import type { PssLevel } from '../../k8s/pss.js';
 import { looser, mapToPss, type RowVerdict } from './pss-mapping.js';
 import { ALL_NAMESPACES, policiesByNamespace, policyUsage, type Grant } from './usage.js';
-import { vapApiVersion, vapName, vapObjects, type Alternative, type KubeDoc } from './vap.js';
+import type { KubeObject } from '../../k8s/objects.js';
+import { vapApiVersion, vapName, vapObjects, type Alternative } from './vap.js';
 
 export type MigrateTarget = 'pss' | 'vap' | 'all';
 
@@ -80,7 +81,7 @@ export interface MigrationReport {
   policies: PolicyReport[];
   namespaces: NamespaceReport[];
   /** The Kubernetes objects (--to vap|all). */
-  objects: KubeDoc[];
+  objects: KubeObject[];
   notes: string[];
 }
 
@@ -126,7 +127,7 @@ export function buildMigration(
     return ns.has(ALL_NAMESPACES) ? [ALL_NAMESPACES] : [...ns].sort();
   };
 
-  const objects: KubeDoc[] = [];
+  const objects: KubeObject[] = [];
   const policies: PolicyReport[] = policyObjects.map((p) => {
     const name = p.metadata.name;
     const m = mappings.get(name)!;

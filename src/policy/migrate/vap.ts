@@ -14,7 +14,8 @@
  * ValidatingAdmissionPolicy feature gate and --runtime-config=admissionregistration.k8s.io/v1beta1=true),
  * nothing usable before (v1alpha1 on 1.26-1.27 lacks variables).
  */
-import { MANAGED_BY } from '../../render/labels.js';
+import { MANAGED_BY } from '../../k8s/labels.js';
+import type { KubeObject } from '../../k8s/objects.js';
 import { FIRST_VAP_GA_MINOR, FIRST_VAP_MINOR, vapApiVersion } from '../../versions.js';
 import type { PolicyObject } from '../psp/provider.js';
 import { ALL_NAMESPACES } from './usage.js';
@@ -32,12 +33,6 @@ export { FIRST_VAP_MINOR, FIRST_VAP_GA_MINOR, vapApiVersion };
 
 /** The annotation that names the PodSecurityPolicy a generated object came from. */
 export const SOURCE_ANNOTATION = 'kubestrap.io/podsecuritypolicy';
-
-export type KubeDoc = Record<string, unknown> & {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; [key: string]: unknown };
-};
 
 export function vapName(policy: string): string {
   return `psp-${policy}`;
@@ -83,7 +78,7 @@ export function alternativeVariable(alternatives: readonly Alternative[]): CelVa
  * every pod, so there is nothing for a ValidatingAdmissionPolicy to refuse), and the
  * policy alone when no namespace is known to use it (bind it yourself).
  */
-export function vapObjects(input: VapInput): KubeDoc[] {
+export function vapObjects(input: VapInput): KubeObject[] {
   const apiVersion = vapApiVersion(input.minor);
   if (!apiVersion) throw new Error(`ValidatingAdmissionPolicy is not served on v1.${input.minor}`);
   const rules = input.rules ?? policyRules(input.policy, input.minor);
@@ -96,7 +91,7 @@ export function vapObjects(input: VapInput): KubeDoc[] {
     labels: { ...MANAGED_BY },
     annotations: { [SOURCE_ANNOTATION]: input.policy.metadata.name },
   };
-  const policy: KubeDoc = {
+  const policy: KubeObject = {
     apiVersion,
     kind: 'ValidatingAdmissionPolicy',
     metadata,
@@ -121,7 +116,7 @@ export function vapObjects(input: VapInput): KubeDoc[] {
   };
   if (input.namespaces.length === 0) return [policy];
   const wide = input.namespaces.includes(ALL_NAMESPACES);
-  const binding: KubeDoc = {
+  const binding: KubeObject = {
     apiVersion,
     kind: 'ValidatingAdmissionPolicyBinding',
     metadata: { name, labels: { ...MANAGED_BY }, annotations: { [SOURCE_ANNOTATION]: input.policy.metadata.name } },

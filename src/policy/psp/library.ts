@@ -1,19 +1,12 @@
 /**
- * Builds PodSecurityPolicy objects: a built-in template rendered for the
- * cluster's minor, optionally with a custom policy's overrides on top. A field
- * given in the overrides replaces the template's field wholesale (lists are not
- * merged), which is what a reader of the config expects.
+ * The built-in PodSecurityPolicies, as data, and the policies the config derives from
+ * them: a custom policy is a built-in with its overrides on top. A field given in the
+ * overrides replaces the built-in's field wholesale (lists are not merged), which is
+ * what a reader of the config expects. Every manifest, change and check that needs a
+ * policy object builds it here; render/go-yaml.ts turns it into YAML.
  */
-import { parse } from 'yaml';
-import { renderTemplate } from '../../render/handlebars.js';
-import { MANAGED_BY } from '../../render/labels.js';
-import {
-  pspAnnotationsSchema,
-  pspSpecSchema,
-  type PodSecurityPolicy,
-  type PspAnnotations,
-  type PspSpec,
-} from '../../k8s/psp.js';
+import { MANAGED_BY } from '../../k8s/labels.js';
+import type { PodSecurityPolicy, PspAnnotations, PspSpec } from '../../k8s/psp.js';
 import { validatePspSpec, type SpecProblem } from './validate.js';
 import { pspVolumeTypes } from './volumes.js';
 import { pspExtraVolumeTypes } from '../../versions.js';
@@ -40,25 +33,164 @@ export function restrictedVolumeTypes(minor: number): string[] {
   ];
 }
 
-interface TemplateOutput {
+interface PolicyBody {
   annotations: PspAnnotations;
   spec: PspSpec;
 }
 
-function renderBuiltin(name: BuiltinPolicyName, minor: number): TemplateOutput {
-  const text = renderTemplate(`policies/${name}.yaml.hbs`, {
-    restrictedVolumes: restrictedVolumeTypes(minor),
-    allVolumeTypesButHostPath: pspVolumeTypes(minor).filter((t) => t !== '*' && t !== 'hostPath' && t !== 'none'),
-  });
-  const raw = parse(text, { uniqueKeys: true, version: '1.1' }) as { annotations?: unknown; spec?: unknown };
-  // Built-in templates are ours; a failure here is a bug in kubestrap, not user input.
-  pspAnnotationsSchema.parse(raw.annotations ?? {});
-  pspSpecSchema.parse(raw.spec);
-  // The parsed copies are only checks: the raw objects keep the template's key order for readers.
-  return { annotations: (raw.annotations ?? {}) as PspAnnotations, spec: raw.spec as PspSpec };
+/** Groups 1-65535: any group but root's. */
+const NON_ROOT_GROUPS = [{ min: 1, max: 65535 }];
+
+/** The moby default capability set without NET_RAW: the Pod Security Standard "baseline". */
+const BASELINE_CAPABILITIES = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
+
+/** No host namespaces, any user and SELinux context: the fields most built-ins share. */
+const NO_HOST = { hostNetwork: false, hostIPC: false, hostPID: false } as const;
+
+const BUILTIN: Record<BuiltinPolicyName, (minor: number) => PolicyBody> = {
+  // The default for ordinary workloads. Nothing of the host, no privilege, no root, every
+  // capability dropped, runtime/default seccomp and AppArmor. Mirrors the upstream
+  // "restricted" example policy, with each key exactly once.
+  restricted: (minor) => ({
+    annotations: {
+      'seccomp.security.alpha.kubernetes.io/allowedProfileNames': 'docker/default,runtime/default',
+      'seccomp.security.alpha.kubernetes.io/defaultProfileName': 'runtime/default',
+      'apparmor.security.beta.kubernetes.io/allowedProfileNames': 'runtime/default',
+      'apparmor.security.beta.kubernetes.io/defaultProfileName': 'runtime/default',
+    },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      requiredDropCapabilities: ['ALL'],
+      volumes: restrictedVolumeTypes(minor),
+      ...NO_HOST,
+      runAsUser: { rule: 'MustRunAsNonRoot' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'MustRunAs', ranges: NON_ROOT_GROUPS },
+      fsGroup: { rule: 'MustRunAs', ranges: NON_ROOT_GROUPS },
+      readOnlyRootFilesystem: false,
+    },
+  }),
+  // The PodSecurityPolicy that matches the Pod Security Standard "baseline": no host
+  // namespaces, ports or paths, no privilege, only the default container capabilities
+  // (moby's set without NET_RAW), any user.
+  baseline: (minor) => ({
+    annotations: {
+      'seccomp.security.alpha.kubernetes.io/allowedProfileNames': '*',
+      'apparmor.security.beta.kubernetes.io/allowedProfileNames': 'runtime/default',
+      'apparmor.security.beta.kubernetes.io/defaultProfileName': 'runtime/default',
+    },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: true,
+      allowedCapabilities: BASELINE_CAPABILITIES,
+      volumes: pspVolumeTypes(minor).filter((t) => t !== '*' && t !== 'hostPath' && t !== 'none'),
+      ...NO_HOST,
+      runAsUser: { rule: 'RunAsAny' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'RunAsAny' },
+      fsGroup: { rule: 'RunAsAny' },
+      readOnlyRootFilesystem: false,
+    },
+  }),
+  // Everything allowed. Bound only inside the namespaces that need it (kube-system, the
+  // CNI's), never cluster-wide.
+  privileged: () => ({
+    annotations: { 'seccomp.security.alpha.kubernetes.io/allowedProfileNames': '*' },
+    spec: {
+      privileged: true,
+      allowPrivilegeEscalation: true,
+      allowedCapabilities: ['*'],
+      volumes: ['*'],
+      hostNetwork: true,
+      hostPorts: [{ min: 0, max: 65535 }],
+      hostIPC: true,
+      hostPID: true,
+      runAsUser: { rule: 'RunAsAny' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'RunAsAny' },
+      fsGroup: { rule: 'RunAsAny' },
+      readOnlyRootFilesystem: false,
+    },
+  }),
+  // Anything a container may do inside its own sandbox, but nothing of the host: no
+  // privileged containers, host network, host ports, host PID or IPC.
+  'privileged-restricted': () => ({
+    annotations: { 'seccomp.security.alpha.kubernetes.io/allowedProfileNames': '*' },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: true,
+      allowedCapabilities: ['*'],
+      volumes: ['*'],
+      ...NO_HOST,
+      runAsUser: { rule: 'RunAsAny' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'RunAsAny' },
+      fsGroup: { rule: 'RunAsAny' },
+      readOnlyRootFilesystem: false,
+    },
+  }),
+  // privileged-restricted, and also no root (containers must run as a non-zero user, no
+  // privilege escalation) and only the volume types that keep data inside the cluster.
+  'privileged-root-volumes-restricted': (minor) => ({
+    annotations: { 'seccomp.security.alpha.kubernetes.io/allowedProfileNames': '*' },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      allowedCapabilities: ['*'],
+      volumes: restrictedVolumeTypes(minor),
+      ...NO_HOST,
+      runAsUser: { rule: 'MustRunAsNonRoot' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'MustRunAs', ranges: NON_ROOT_GROUPS },
+      fsGroup: { rule: 'MustRunAs', ranges: NON_ROOT_GROUPS },
+      readOnlyRootFilesystem: false,
+    },
+  }),
+  // What the ingress-nginx controller and its admission jobs need. The controller binds
+  // ports 80 and 443 as user 101 with NET_BIND_SERVICE; releases before v1.10 also set
+  // allowPrivilegeEscalation: true, so it stays allowed here (ingress-nginx#5244, #8499).
+  'ingress-nginx': () => ({
+    annotations: {
+      'seccomp.security.alpha.kubernetes.io/allowedProfileNames': 'docker/default,runtime/default',
+      'seccomp.security.alpha.kubernetes.io/defaultProfileName': 'runtime/default',
+    },
+    spec: {
+      privileged: false,
+      allowPrivilegeEscalation: true,
+      allowedCapabilities: ['NET_BIND_SERVICE'],
+      requiredDropCapabilities: ['ALL'],
+      volumes: ['configMap', 'downwardAPI', 'emptyDir', 'projected', 'secret'],
+      ...NO_HOST,
+      runAsUser: { rule: 'MustRunAsNonRoot' },
+      seLinux: { rule: 'RunAsAny' },
+      supplementalGroups: { rule: 'MustRunAs', ranges: NON_ROOT_GROUPS },
+      fsGroup: { rule: 'MustRunAs', ranges: NON_ROOT_GROUPS },
+      readOnlyRootFilesystem: false,
+    },
+  }),
+};
+
+/** A fresh copy each time: callers may change what they get (a custom policy's overrides). */
+function builtin(name: BuiltinPolicyName, minor: number): PolicyBody {
+  return structuredClone(BUILTIN[name](minor));
 }
 
-export function pspObject(name: string, body: TemplateOutput): PodSecurityPolicy {
+export function pspObject(name: string, body: PolicyBody): PodSecurityPolicy {
   const annotations = Object.fromEntries(Object.entries(body.annotations).filter(([, v]) => v !== undefined)) as Record<
     string,
     string
@@ -91,12 +223,12 @@ export class PolicyProblem extends Error {
  * merged policy is one the API server would reject.
  */
 export function buildPolicy(name: string, minor: number, custom: CustomPolicy[]): PodSecurityPolicy {
-  if (isBuiltinPolicy(name)) return pspObject(name, renderBuiltin(name, minor));
+  if (isBuiltinPolicy(name)) return pspObject(name, builtin(name, minor));
   const index = custom.findIndex((p) => p.name === name);
   if (index < 0) throw new Error(`policy ${name} is neither built in nor defined`);
   const def = custom[index];
   if (!isBuiltinPolicy(def.template)) throw new Error(`template ${def.template} is not built in`);
-  const base = renderBuiltin(def.template, minor);
+  const base = builtin(def.template, minor);
   const spec = { ...base.spec, ...stripUndefined(def.spec) } as PspSpec;
   const annotations = { ...base.annotations, ...stripUndefined(def.annotations ?? {}) } as PspAnnotations;
   const problems = validatePspSpec(spec, minor, annotations);
