@@ -9,7 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { MiB, readTextFile } from '../host/files.js';
 import path from 'node:path';
-import { loadConfig, type ClusterConfig } from '../config/load.js';
+import type { ClusterConfig } from '../config/load.js';
+import { loadClusterConfig } from '../session/config.js';
 import { invokingUser } from '../context.js';
 import { CheckFailed, UserError } from '../errors.js';
 import { NO_LOG, type Log } from '../exec/runner.js';
@@ -93,7 +94,7 @@ export async function openClusterSession(
 ): Promise<ClusterSession> {
   if (opts.mode !== undefined && !['auto', 'psp', 'pss'].includes(opts.mode))
     throw new UserError(`--mode must be auto, psp or pss, not ${JSON.stringify(opts.mode)}`, undefined, '--mode');
-  const loaded = loadConfig(opts.config);
+  const loaded = loadClusterConfig(opts.config);
   const paths = hostPaths();
   let log: Log = NO_LOG;
   if (opts.log) {

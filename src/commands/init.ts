@@ -1,6 +1,7 @@
 /** `kubestrap init`: write a commented starter cluster.yaml. */
 import { existsSync } from 'node:fs';
-import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
+import { DEFAULT_CONFIG_FILE } from '../config/load.js';
+import { parseClusterConfig } from '../session/config.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { renderTemplate } from '../render/handlebars.js';
@@ -50,7 +51,7 @@ export function initCommand(opts: InitOptions, io: Io): number {
   if (patch) io.err(`warning: --kubernetes-version: ${patch}`);
   const target = opts.output ?? DEFAULT_CONFIG_FILE;
   // The starter must itself be a valid config; a failure here is a kubestrap bug.
-  parseConfig(text, target, process.cwd());
+  parseClusterConfig(text, target, process.cwd());
   if (target === '-') {
     process.stdout.write(text);
     return 0;

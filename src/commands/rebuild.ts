@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Io } from '../io.js';
 import { confirm } from '../io.js';
 import { UserError } from '../errors.js';
-import { loadConfig } from '../config/load.js';
+import { loadClusterConfig } from '../session/config.js';
 import { render } from '../render/index.js';
 import { hostPaths } from '../host/paths.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
@@ -20,7 +20,7 @@ export interface RebuildOptions {
 
 export async function rebuildCommand(opts: RebuildOptions, io: Io, signal: AbortSignal): Promise<number> {
   // A bad config must stop the rebuild before the old cluster is torn down.
-  render(loadConfig(opts.config));
+  render(loadClusterConfig(opts.config));
   if (!opts.yes) {
     if (!io.tty)
       throw new UserError("rebuild destroys this node's cluster first; pass --yes to confirm when not on a terminal");

@@ -1,5 +1,5 @@
 /** `kubestrap render`: every artifact to a directory, touching nothing else. */
-import { loadConfig } from '../config/load.js';
+import { loadClusterConfig } from '../session/config.js';
 import { render } from '../render/index.js';
 import path from 'node:path';
 import { type ProtectedPath, writeRender } from '../render/write.js';
@@ -11,7 +11,7 @@ export interface RenderOptions {
 }
 
 export function renderCommand(opts: RenderOptions, io: Io): number {
-  const cfg = loadConfig(opts.config);
+  const cfg = loadClusterConfig(opts.config);
   const result = render(cfg);
   for (const w of result.warnings) io.err(`warning: ${w}`);
   const protect: ProtectedPath[] = [{ path: process.cwd(), what: 'the working directory' }];

@@ -3,7 +3,7 @@
  * reset, rebuild): config, render, runner and log, the invoking user, the
  * context, and the progress reporter for the flags given.
  */
-import { loadConfig } from '../config/load.js';
+import { loadClusterConfig } from '../session/config.js';
 import { createContext, invokingUser, type Context } from '../context.js';
 import { NO_LOG, type Log } from '../exec/runner.js';
 import { openLog } from '../host/log.js';
@@ -28,7 +28,7 @@ export interface Session {
 }
 
 export async function openSession(opts: SessionOptions, io: Io, signal: AbortSignal): Promise<Session> {
-  const config = loadConfig(opts.config);
+  const config = loadClusterConfig(opts.config);
   const rendered = render(config);
   for (const w of rendered.warnings) io.err(`warning: ${w}`);
   const paths = hostPaths();

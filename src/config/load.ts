@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { UserError, UserErrors } from '../errors.js';
 import { clusterConfigSchema, type ClusterConfigFields, type ClusterConfigInput } from './schema.js';
-import { validateConfig } from './validate.js';
+import { validateConfig, type PolicyCatalog } from './validate.js';
 import { documentToJS, formatPath, parseYamlSource, type Path, type YamlSource } from './yaml-source.js';
 import { MiB, readTextFile } from '../host/files.js';
 import { parseCidr } from './cidr.js';
@@ -52,20 +52,22 @@ export type ClusterConfig = ClusterConfigFields & {
 
 /**
  * `file` given: it must exist. Not given: `./cluster.yaml` when present,
- * otherwise the built-in defaults.
+ * otherwise the built-in defaults. `policies` checks the config's pod security
+ * policies (policy/catalog.ts; session/config.ts passes it).
  */
-export function loadConfig(file?: string, cwd = process.cwd()): ClusterConfig {
+export function loadConfig(file: string | undefined, cwd: string, policies: PolicyCatalog): ClusterConfig {
   if (file !== undefined) {
     const abs = path.resolve(cwd, file);
     if (!lexists(abs)) throw new UserError(`config file not found (run "kubestrap init" to write one)`, { file });
-    return parseConfig(readConfigFile(abs, file), file, path.dirname(abs));
+    return parseConfig(readConfigFile(abs, file), file, path.dirname(abs), policies);
   }
   const implicit = path.resolve(cwd, DEFAULT_CONFIG_FILE);
-  if (existsSync(implicit)) return parseConfig(readConfigFile(implicit, DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE, cwd);
-  return resolve(withDerivedDefaults(clusterConfigSchema.parse({})), undefined, cwd);
+  if (existsSync(implicit))
+    return parseConfig(readConfigFile(implicit, DEFAULT_CONFIG_FILE), DEFAULT_CONFIG_FILE, cwd, policies);
+  return resolve(withDerivedDefaults(clusterConfigSchema.parse({})), undefined, cwd, policies);
 }
 
-export function parseConfig(text: string, file: string, baseDir: string): ClusterConfig {
+export function parseConfig(text: string, file: string, baseDir: string, policies: PolicyCatalog): ClusterConfig {
   const src = parseYamlSource(text, file);
   const raw = documentToJS(src.doc, file) ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
@@ -80,11 +82,11 @@ export function parseConfig(text: string, file: string, baseDir: string): Cluste
     throw new UserErrors(parsed.error.issues.flatMap((issue) => zodIssueToErrors(issue, raw, src)));
   }
   const input = withDerivedDefaults(parsed.data);
-  const problems = validateConfig(input);
+  const problems = validateConfig(input, policies);
   if (problems.length > 0) {
     throw new UserErrors(problems.map((p) => errorAt(src, p.path, p.message, p.atKey)));
   }
-  return resolve(input, file, baseDir);
+  return resolve(input, file, baseDir, policies);
 }
 
 /** Defaults that depend on the Kubernetes version. */
@@ -97,10 +99,15 @@ function withDerivedDefaults(input: ClusterConfigInput): ClusterConfigFields {
   return { ...input, podSecurity: { ...input.podSecurity, privilegedNamespaces: namespaces } };
 }
 
-function resolve(input: ClusterConfigFields, source: string | undefined, baseDir: string): ClusterConfig {
+function resolve(
+  input: ClusterConfigFields,
+  source: string | undefined,
+  baseDir: string,
+  policies: PolicyCatalog,
+): ClusterConfig {
   if (source === undefined) {
     // The defaults must pass the same checks a file does.
-    const problems = validateConfig(input);
+    const problems = validateConfig(input, policies);
     if (problems.length > 0)
       throw new UserErrors(problems.map((p) => new UserError(p.message, undefined, formatPath(p.path))));
   }

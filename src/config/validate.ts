@@ -28,8 +28,20 @@ import {
   resolveMode,
   FIRST_VAP_GA_MINOR,
 } from '../versions.js';
-import { BUILTIN_POLICY_TEMPLATES, isBuiltinPolicy } from '../policy/templates.js';
-import { buildPolicy, PolicyProblem } from '../policy/psp/library.js';
+
+/**
+ * What validation needs to know about pod security policies, passed in by the caller
+ * (policy/catalog.ts), so the config does not depend on the policy engine.
+ */
+export interface PolicyCatalog {
+  /** Names of the built-in policies, which custom policies start from. */
+  builtins: readonly string[];
+  /**
+   * What the API server would reject in custom policy `name` on v1.`minor` (its template
+   * with the overrides applied), each with its path inside the policy's entry.
+   */
+  problems(name: string, minor: number, policies: ClusterConfigFields['policies']): { path: Path; message: string }[];
+}
 
 export interface ConfigProblem {
   path: Path;
@@ -41,9 +53,10 @@ export interface ConfigProblem {
 /** Namespaces Kubernetes itself owns; a tenant or ingress must not take them over. */
 const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
-export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
+export function validateConfig(cfg: ClusterConfigFields, catalog: PolicyCatalog): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: Path, message: string) => problems.push({ path, message });
+  const isBuiltinPolicy = (name: string) => catalog.builtins.includes(name);
 
   const version = parseKubeVersion(cfg.kubernetesVersion);
   let minor: number | undefined;
@@ -101,7 +114,7 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
     if (!isBuiltinPolicy(p.template)) {
       add(
         ['policies', i, 'template'],
-        `unknown template "${p.template}"; built-in templates: ${BUILTIN_POLICY_TEMPLATES.join(', ')}`,
+        `unknown template "${p.template}"; built-in templates: ${catalog.builtins.join(', ')}`,
       );
     }
   });
@@ -109,16 +122,9 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
     // Check each custom policy as the API server will see it: its template with the overrides applied.
     cfg.policies.forEach((p) => {
       if (!isBuiltinPolicy(p.template) || isBuiltinPolicy(p.name)) return;
-      try {
-        buildPolicy(p.name, minor!, cfg.policies);
-      } catch (e) {
-        if (!(e instanceof PolicyProblem)) throw e;
-        for (const sp of e.problems) {
-          // The config writes a policy's annotations beside its spec, not under metadata.
-          const rel = sp.path[0] === 'metadata' ? sp.path.slice(1) : sp.path;
-          add(['policies', e.policyIndex, ...rel], sp.message);
-        }
-      }
+      // A name's first entry is the policy (a repeat is reported above).
+      const index = cfg.policies.findIndex((q) => q.name === p.name);
+      for (const sp of catalog.problems(p.name, minor!, cfg.policies)) add(['policies', index, ...sp.path], sp.message);
     });
   }
 
@@ -151,7 +157,7 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
       const custom = [...customNames];
       add(
         ['tenants', i, 'policy'],
-        `policy "${t.policy}" does not exist; use a built-in template (${BUILTIN_POLICY_TEMPLATES.join(', ')})` +
+        `policy "${t.policy}" does not exist; use a built-in template (${catalog.builtins.join(', ')})` +
           (custom.length ? ` or a policy from policies (${custom.join(', ')})` : ' or define it under policies'),
       );
     }

@@ -1,14 +1,14 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadClusterConfig } from '../../src/session/config.js';
 import { UserError } from '../../src/errors.js';
 import { configErrors, configFrom } from '../helpers/config.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 test('no config file at all gives the documented defaults', (t) => {
   const dir = scratchDir('ks-cfg', t);
-  const cfg = loadConfig(undefined, dir);
+  const cfg = loadClusterConfig(undefined, dir);
   t.is(cfg.source, undefined);
   t.is(cfg.version.text, 'v1.24.17');
   t.is(cfg.mode, 'psp');
@@ -23,14 +23,14 @@ test('no config file at all gives the documented defaults', (t) => {
 test('./cluster.yaml is read when -c is not given', (t) => {
   const dir = scratchDir('ks-cfg', t);
   writeFileSync(path.join(dir, 'cluster.yaml'), 'kubernetesVersion: v1.31.4\n');
-  const cfg = loadConfig(undefined, dir);
+  const cfg = loadClusterConfig(undefined, dir);
   t.is(cfg.source, 'cluster.yaml');
   t.is(cfg.mode, 'pss');
 });
 
 test('an explicit -c file that does not exist is an error, not the defaults', (t) => {
   const dir = scratchDir('ks-cfg', t);
-  const err = t.throws(() => loadConfig('missing.yaml', dir), { instanceOf: UserError });
+  const err = t.throws(() => loadClusterConfig('missing.yaml', dir), { instanceOf: UserError });
   t.regex(err!.toString(), /^missing\.yaml: config file not found/);
 });
 

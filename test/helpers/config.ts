@@ -1,9 +1,10 @@
-import { parseConfig, type ClusterConfig } from '../../src/config/load.js';
+import type { ClusterConfig } from '../../src/config/load.js';
+import { parseClusterConfig } from '../../src/session/config.js';
 import { UserError, UserErrors } from '../../src/errors.js';
 
 /** Parses config text as if read from cluster.yaml in the test directory. */
 export function configFrom(text: string): ClusterConfig {
-  return parseConfig(text, 'cluster.yaml', process.cwd());
+  return parseClusterConfig(text, 'cluster.yaml', process.cwd());
 }
 
 /** The formatted errors a config produces (`cluster.yaml:3:5: field: message`), or [] when it is valid. */

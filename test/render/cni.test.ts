@@ -1,7 +1,7 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseConfig } from '../../src/config/load.js';
+import { parseClusterConfig } from '../../src/session/config.js';
 import { render } from '../../src/render/index.js';
 import { UserError, UserErrors } from '../../src/errors.js';
 import { renderText } from '../helpers/render.js';
@@ -62,7 +62,7 @@ function withManifest(manifest: string, podSubnet = '10.244.0.0/16') {
   const dir = scratchDir('ks-cni');
   writeFileSync(path.join(dir, 'flannel.yaml'), manifest);
   return render(
-    parseConfig(`networking: {podSubnet: ${podSubnet}}\ncni: {manifest: flannel.yaml}\n`, 'cluster.yaml', dir),
+    parseClusterConfig(`networking: {podSubnet: ${podSubnet}}\ncni: {manifest: flannel.yaml}\n`, 'cluster.yaml', dir),
   );
 }
 
@@ -102,7 +102,7 @@ test('a local manifest whose DaemonSet runs outside the privileged namespaces is
 
 test('a missing local manifest is an error naming the field', (t) => {
   const dir = scratchDir('ks-cni', t);
-  const cfg = parseConfig('cni: {manifest: nope.yaml}\n', 'cluster.yaml', dir);
+  const cfg = parseClusterConfig('cni: {manifest: nope.yaml}\n', 'cluster.yaml', dir);
   const err = t.throws(() => render(cfg), { instanceOf: UserError });
   t.regex(err!.toString(), /^cluster\.yaml: cni\.manifest: file not found: .*nope\.yaml$/);
 });

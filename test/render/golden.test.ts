@@ -8,7 +8,7 @@
 import test from 'ava';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
+import { loadClusterConfig } from '../../src/session/config.js';
 import { render } from '../../src/render/index.js';
 
 const FIXTURES = path.resolve('test/fixtures/configs');
@@ -27,7 +27,7 @@ for (const file of readdirSync(FIXTURES)
   .sort()) {
   const name = file.replace(/\.yaml$/, '');
   test(`golden render: ${name}`, (t) => {
-    const cfg = loadConfig(path.join(FIXTURES, file));
+    const cfg = loadClusterConfig(path.join(FIXTURES, file));
     const { artifacts } = render(cfg);
     const dir = path.join(GOLDEN, name);
     if (update) {

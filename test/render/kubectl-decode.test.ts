@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig } from '../../src/config/load.js';
+import { loadClusterConfig } from '../../src/session/config.js';
 import { toGoYaml } from '../../src/render/go-yaml.js';
 import { render } from '../../src/render/index.js';
 import { kubectlBuilds, minorsOf, missingKubectlReason } from '../helpers/kubectl-builds.js';
@@ -89,7 +89,7 @@ kubectlTest('names that Go would read as numbers or booleans render as strings (
       '',
     ].join('\n'),
   );
-  const { artifacts } = render(loadConfig(path.join(dir, 'cluster.yaml')));
+  const { artifacts } = render(loadClusterConfig(path.join(dir, 'cluster.yaml')));
   const files = artifacts.map((a) => {
     const f = path.join(dir, 'out', a.path);
     mkdirSync(path.dirname(f), { recursive: true });

@@ -9,7 +9,7 @@ import test from 'ava';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseAllDocuments, type Node } from 'yaml';
-import { loadConfig } from '../../src/config/load.js';
+import { loadClusterConfig } from '../../src/session/config.js';
 import { isPlainSafeKey } from '../../src/render/go-yaml.js';
 import { render } from '../../src/render/index.js';
 
@@ -34,7 +34,7 @@ function unquoted(node: unknown, where: string, out: string[]): void {
 
 for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml'))) {
   test(`every string of every file rendered for ${file} is quoted, and the text is the objects`, (t) => {
-    for (const a of render(loadConfig(path.join(FIXTURES, file))).artifacts) {
+    for (const a of render(loadClusterConfig(path.join(FIXTURES, file))).artifacts) {
       const docs = parseAllDocuments(a.text, { version: '1.1' });
       const found: string[] = [];
       for (const d of docs) unquoted(d.contents, a.path, found);

@@ -17,11 +17,8 @@ const KNOWN: readonly string[] = [
   'audit → changes (audit/evaluate.ts)',
   'audit → changes (audit/report.ts)',
   'audit → admission (audit/snapshot.ts)',
-  'config → policy (config/validate.ts)',
   'join → steps (join/worker-preflight.ts)',
-  'policy → config (policy/pss/level-of-policy.ts)',
   'cycle: steps/host-findings.ts → steps/preflight.ts',
-  'cycle: modules config → policy',
   'cycle: modules admission → audit → changes',
 ];
 

@@ -18,11 +18,10 @@
  * mapping page's rows (levelOfFields), so PSS never blocks a pod that the override was
  * written to admit.
  */
-import type { PolicyConfig } from '../../config/schema.js';
 import type { PssLevel } from '../../k8s/pss.js';
 import type { BuiltinPolicyName } from '../templates.js';
 import { isBuiltinPolicy } from '../templates.js';
-import { buildPolicy } from '../psp/library.js';
+import { buildPolicy, type CustomPolicy } from '../psp/library.js';
 import { levelOfFields, looser } from '../migrate/pss-mapping.js';
 import { NEWEST_MINOR } from '../../versions.js';
 
@@ -42,7 +41,7 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** The level of a built-in template or custom policy; `minor` picks the template's volume list to compare overrides with. */
-export function levelForPolicy(name: string, custom: PolicyConfig[], minor = NEWEST_MINOR): PssLevel {
+export function levelForPolicy(name: string, custom: CustomPolicy[], minor = NEWEST_MINOR): PssLevel {
   if (isBuiltinPolicy(name)) return TEMPLATE_LEVEL[name];
   const def = custom.find((p) => p.name === name);
   if (!def || !isBuiltinPolicy(def.template)) throw new Error(`policy ${name} is neither built in nor defined`);

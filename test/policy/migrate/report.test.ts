@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import path from 'node:path';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadClusterConfig } from '../../../src/session/config.js';
 import { render } from '../../../src/render/index.js';
 import { buildMigration } from '../../../src/policy/migrate/report.js';
 import { PspAdmission } from '../../../src/policy/psp/admission.js';
@@ -21,7 +21,7 @@ import type { Json } from '../helpers.js';
 import { apiDefaults, asDeployment, PODS, stored } from './pods.js';
 
 function renderedCluster() {
-  const cfg = loadConfig(path.resolve('test/fixtures/configs/v1.24.17.yaml'));
+  const cfg = loadClusterConfig(path.resolve('test/fixtures/configs/v1.24.17.yaml'));
   const objects = render(cfg)
     .artifacts.filter((a) => a.kind === 'manifest')
     .flatMap((a) => a.objects) as Json[];

@@ -7,7 +7,7 @@
  */
 import type { ExecutionContext } from 'ava';
 import { createContext, type Context } from '../../../src/context.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadClusterConfig } from '../../../src/session/config.js';
 import { NO_LOG } from '../../../src/exec/runner.js';
 import { ExecaRunner } from '../../../src/exec/runner.js';
 import { hostPaths } from '../../../src/host/paths.js';
@@ -18,7 +18,7 @@ import type { RealCluster } from '../lib/cluster.js';
 export const APPLIED_STEPS = ['pod-security', 'cni', 'ingress', 'tenants'];
 
 export function stepContext(cluster: RealCluster, io: { out(l: string): void; err(l: string): void }): Context {
-  const config = loadConfig(cluster.configFile);
+  const config = loadClusterConfig(cluster.configFile);
   return createContext({
     config,
     rendered: render(config),
