@@ -16,8 +16,9 @@ import { Interrupted } from '../exec/runner.js';
 import type { HostPaths } from '../host/paths.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import { TimeoutError, waitFor, type Deadline } from '../exec/wait.js';
-import { apiServerMirrorPods, podArgv, type KObj } from '../audit/snapshot.js';
-import { ClusterConfiguration, clusterConfigurationKey, KUBEADM_CONFIGMAP } from './kubeadm-config.js';
+import { conditionTrue, type KubeObject } from '../k8s/objects.js';
+import { apiServerMirrorPods, podArgv } from '../audit/snapshot.js';
+import { ClusterConfiguration, clusterConfigurationKey, KUBEADM_CONFIGMAP } from '../kubeadm/cluster-configuration.js';
 
 export const BACKUP_DIR = '/var/lib/kubestrap/backups';
 
@@ -56,12 +57,6 @@ export function writeHostFile(paths: HostPaths, hostPath: string, text: string, 
   writeFileAtomic(file, text, { mode: keep, owner: 'host', tmpDir: path.dirname(dir) });
 }
 
-function ready(p: KObj): boolean {
-  return (p.status?.conditions ?? []).some(
-    (c: { type?: string; status?: string }) => c.type === 'Ready' && c.status === 'True',
-  );
-}
-
 /**
  * Waits until the API server answers /readyz and an API server mirror pod runs
  * exactly `argv` (so the answer comes from the restarted one), Ready.
@@ -72,7 +67,7 @@ export interface ApiServerIdentity {
   annotations: Record<string, string | undefined>;
 }
 
-function matches(p: KObj, want: ApiServerIdentity): boolean {
+function matches(p: KubeObject, want: ApiServerIdentity): boolean {
   if (!isDeepStrictEqual(podArgv(p), want.argv)) return false;
   const have = p.metadata.annotations ?? {};
   return Object.entries(want.annotations).every(([k, v]) => have[k] === v);
@@ -83,13 +78,13 @@ export async function waitForApiServer(
   want: ApiServerIdentity,
   deadline: Deadline,
   signal?: AbortSignal,
-): Promise<KObj> {
+): Promise<KubeObject> {
   return waitFor(
     async () => {
       if (!(await kubectl.readyz())) return undefined;
-      const pods = await kubectl.tryGetJson<KObj>('pods', 'kube-system');
+      const pods = await kubectl.tryGetJson<KubeObject>('pods', 'kube-system');
       const mine = apiServerMirrorPods(pods?.items ?? []).find((p) => matches(p, want));
-      return mine && ready(mine) ? mine : undefined;
+      return mine && conditionTrue(mine, 'Ready') ? mine : undefined;
     },
     deadline,
     { what: 'the API server to run the new configuration', signal, minDelayMs: 200, maxDelayMs: 2000 },
@@ -97,7 +92,7 @@ export async function waitForApiServer(
 }
 
 export interface RestartResult {
-  mirror: KObj;
+  mirror: KubeObject;
   backupPath: string;
 }
 
@@ -157,14 +152,14 @@ export async function restartApiServer(opts: {
 }
 
 export interface KubeadmConfigMap {
-  object: KObj & { data?: Record<string, string> };
+  object: KubeObject & { data?: Record<string, string> };
   key: string;
   config: ClusterConfiguration;
 }
 
 /** The ClusterConfiguration in kube-system/kubeadm-config, or undefined (not a kubeadm cluster). */
 export async function readKubeadmConfigMap(kubectl: Kubectl): Promise<KubeadmConfigMap | undefined> {
-  const cm = await kubectl.getObject<KObj & { data?: Record<string, string> }>(
+  const cm = await kubectl.getObject<KubeObject & { data?: Record<string, string> }>(
     'configmap',
     KUBEADM_CONFIGMAP.name,
     KUBEADM_CONFIGMAP.namespace,
@@ -184,7 +179,7 @@ export async function readKubeadmConfigMap(kubectl: Kubectl): Promise<KubeadmCon
 
 /** Replaces the ConfigMap with the new ClusterConfiguration text (a concurrent change makes kubectl fail with Conflict). */
 export async function writeKubeadmConfigMap(kubectl: Kubectl, cm: KubeadmConfigMap, text: string): Promise<void> {
-  const { status: _s, ...rest } = cm.object as KObj & { status?: unknown };
+  const { status: _s, ...rest } = cm.object as KubeObject & { status?: unknown };
   const next = { ...rest, data: { ...(cm.object.data ?? {}), [cm.key]: text } };
   await kubectl.replaceText(JSON.stringify(next));
 }

@@ -3,8 +3,8 @@
  * workload's pod template, which PodSecurityPolicy admits it (and what that policy
  * changes) or why none does, as Kubernetes 1.24's admission controller decides
  * it; and, in Pod Security Standards mode, whether it meets its namespace's
- * enforce level. A change (changes/plan.ts) is simulated on the snapshot, so the
- * same subjects are judged before and after.
+ * enforce level. A proposed change is judged on the snapshot as it would be after it
+ * (changes/simulate.ts builds that), so the same subjects are judged before and after.
  *
  * Who creates a pod matters for PodSecurityPolicy: the pod's service account OR the
  * requester must be allowed to `use` a policy. Pods that controllers create are
@@ -29,9 +29,9 @@ import {
   type RbacObject,
   type UserInfo,
 } from '../policy/rbac.js';
-import type { Change } from '../changes/plan.js';
 import { isPssLevel, type PssLevel } from '../k8s/pss.js';
-import { isMirrorPod, WORKLOAD_KINDS, type ClusterSnapshot, type KObj } from './snapshot.js';
+import type { KubeObject } from '../k8s/objects.js';
+import { isMirrorPod, WORKLOAD_KINDS, type ClusterSnapshot } from './snapshot.js';
 
 export interface Subject {
   /** Pod, or the workload kind for a pod template. */
@@ -111,11 +111,11 @@ function nodeUser(node: string): UserInfo {
   return { name: `system:node:${node}`, groups: ['system:nodes', 'system:authenticated'] };
 }
 
-function controllerRef(o: KObj): { kind: string; name: string } | undefined {
+function controllerRef(o: KubeObject): { kind: string; name: string } | undefined {
   return (o.metadata.ownerReferences ?? []).find((r) => r.controller) ?? undefined;
 }
 
-function running(o: KObj): boolean {
+function running(o: KubeObject): boolean {
   const phase = o.status?.phase;
   return phase !== 'Succeeded' && phase !== 'Failed';
 }
@@ -180,54 +180,6 @@ export function collectSubjects(snapshot: ClusterSnapshot): Subject[] {
     });
   }
   return out;
-}
-
-// ------------------------------------------------------------------ simulation
-
-function key(kind: string, namespace: string | undefined, name: string): string {
-  return `${kind}/${namespace ?? ''}/${name}`;
-}
-
-/** The snapshot as it would be after the changes (objects applied, deleted, relabelled; admission flags). */
-export function simulate(snapshot: ClusterSnapshot, changes: readonly Change[]): ClusterSnapshot {
-  const byKey = new Map<string, KObj>();
-  for (const o of snapshot.objects) byKey.set(key(o.kind, o.metadata.namespace, o.metadata.name), o);
-  let apiServer = snapshot.apiServer;
-  let pss = snapshot.pss;
-  for (const c of changes) {
-    if (c.type === 'apply') {
-      const k = key(c.object.kind, c.object.metadata.namespace, c.object.metadata.name);
-      const prev = byKey.get(k);
-      byKey.set(k, prev ? { ...prev, ...c.object, metadata: { ...prev.metadata, ...c.object.metadata } } : c.object);
-    } else if (c.type === 'delete') {
-      byKey.delete(key(c.kind, c.namespace, c.name));
-    } else if (c.type === 'label') {
-      const k = key(c.kind, undefined, c.name);
-      const prev = byKey.get(k);
-      if (!prev) continue;
-      const labels = { ...(prev.metadata.labels ?? {}) };
-      for (const [l, v] of Object.entries(c.labels)) {
-        if (v === null) delete labels[l];
-        else labels[l] = v;
-      }
-      byKey.set(k, { ...prev, metadata: { ...prev.metadata, labels } });
-    } else if (c.type === 'admission') {
-      const flags = apiServer?.flags ?? {
-        enabled: [],
-        disabled: [],
-        psp: false,
-        podSecurity: snapshot.version.minor >= 23,
-      };
-      if (c.psp !== undefined) {
-        const enabled = c.psp
-          ? [...flags.enabled.filter((p) => p !== 'PodSecurityPolicy'), 'PodSecurityPolicy']
-          : flags.enabled.filter((p) => p !== 'PodSecurityPolicy');
-        apiServer = { source: apiServer?.source ?? 'the change', flags: { ...flags, enabled, psp: c.psp } };
-      }
-      if (c.pss !== undefined) pss = c.pss;
-    }
-  }
-  return { ...snapshot, objects: [...byKey.values()], apiServer, pss, notes: [...snapshot.notes] };
 }
 
 // ------------------------------------------------------------------ PodSecurityPolicy

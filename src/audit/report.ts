@@ -5,14 +5,12 @@
  * people or as one JSON document.
  */
 import type { Io } from '../io.js';
-import type { Change } from '../changes/plan.js';
 import {
   collectSubjects,
   effectivelyAdmitted,
   judge,
   levelMet,
   namespaceLevels,
-  simulate,
   type NamespaceLevel,
   type Subject,
   type Verdict,
@@ -83,14 +81,18 @@ function reasonsOf(v: Verdict): string[] {
   return v.violations.map((x) => x.message);
 }
 
+/**
+ * The report on the cluster now and, with a proposal, on the cluster as the proposal
+ * leaves it (`after`, from changes/simulate.ts); `labels` name the proposal.
+ */
 export function audit(
   snapshot: ClusterSnapshot,
-  changes?: { labels: string[]; changes: readonly Change[] },
+  proposal?: { labels: string[]; after: ClusterSnapshot },
   opts: AuditOptions = {},
 ): AuditReport {
   const subjects = collectSubjects(snapshot);
   const nowJudge = judge(snapshot);
-  const afterSnap = changes ? simulate(snapshot, changes.changes) : undefined;
+  const afterSnap = proposal?.after;
   const afterJudge = afterSnap ? judge(afterSnap) : undefined;
   const force = (v: Verdict): Verdict => (opts.assumeEnforced ? { ...v, enforced: true } : v);
   const entries: AuditEntry[] = subjects.map((s) => {
@@ -154,7 +156,7 @@ export function audit(
         source: snapshot.pss.source,
       },
     },
-    proposal: changes ? changes.labels : null,
+    proposal: proposal ? proposal.labels : null,
     entries,
     namespaces,
     summary: {

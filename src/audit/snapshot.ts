@@ -10,30 +10,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { HostPaths } from '../host/paths.js';
+import type { KubeObject } from '../k8s/objects.js';
 import { isPssLevel, type PssLevel } from '../k8s/pss.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import type { KubeVersion, PodSecurityMode } from '../versions.js';
-import { admissionFlags, parseFlags, type AdmissionFlags } from '../admission/flags.js';
-import { APISERVER_MANIFEST, ApiServerManifest } from '../admission/manifest.js';
-
-/** A Kubernetes object as `kubectl get -o json` prints it. */
-export interface KObj {
-  apiVersion?: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { kind: string; name: string; uid?: string; controller?: boolean }[];
-    uid?: string;
-    resourceVersion?: string;
-    [k: string]: unknown;
-  };
-  spec?: any;
-  status?: any;
-  [k: string]: unknown;
-}
+import { admissionFlags, parseFlags, type AdmissionFlags } from '../kubeadm/flags.js';
+import { APISERVER_MANIFEST, ApiServerManifest } from '../kubeadm/apiserver-manifest.js';
 
 /** The PodSecurity plugin's cluster-wide configuration. */
 export interface PssSettings {
@@ -52,7 +34,7 @@ export interface ApiServerView {
 export interface ClusterSnapshot {
   version: KubeVersion;
   mode: PodSecurityMode;
-  objects: KObj[];
+  objects: KubeObject[];
   /** undefined when neither the mirror pod nor the manifest could be read. */
   apiServer?: ApiServerView;
   pss: PssSettings;
@@ -77,21 +59,26 @@ const BASE_TYPES = [
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
-export function isMirrorPod(o: KObj): boolean {
+export function isMirrorPod(o: KubeObject): boolean {
   return o.kind === 'Pod' && o.metadata.annotations?.[MIRROR_ANNOTATION] !== undefined;
 }
 
 /** The mirror pods of the API servers (one per control-plane node). */
-export function apiServerMirrorPods(objects: readonly KObj[]): KObj[] {
+export function apiServerMirrorPods(objects: readonly KubeObject[]): KubeObject[] {
   return objects.filter(
     (o) =>
       isMirrorPod(o) && o.metadata.namespace === 'kube-system' && o.metadata.labels?.component === 'kube-apiserver',
   );
 }
 
-export function podArgv(o: KObj): string[] {
-  const c = (o.spec?.containers ?? [])[0] ?? {};
-  return [...(c.command ?? []), ...(c.args ?? [])].map(String);
+/** The first container's command line (command, then args). */
+export function podArgv(o: KubeObject): string[] {
+  const containers = o.spec?.containers;
+  const c = (Array.isArray(containers) ? containers[0] : undefined) as
+    | { command?: unknown; args?: unknown }
+    | undefined;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  return [...list(c?.command), ...list(c?.args)].map(String);
 }
 
 export async function readSnapshot(
@@ -101,12 +88,12 @@ export async function readSnapshot(
   paths: HostPaths,
 ): Promise<ClusterSnapshot> {
   const types = [...BASE_TYPES, ...(version.minor <= 24 ? ['podsecuritypolicies'] : [])];
-  const list = await kubectl.getAll<KObj>(types);
+  const list = await kubectl.getAll<KubeObject>(types);
   return snapshotFrom(list.items, version, mode, paths);
 }
 
 export function snapshotFrom(
-  objects: KObj[],
+  objects: KubeObject[],
   version: KubeVersion,
   mode: PodSecurityMode,
   paths: HostPaths,
@@ -117,7 +104,12 @@ export function snapshotFrom(
   return { version, mode, objects, apiServer, pss, notes };
 }
 
-function readApiServer(objects: KObj[], minor: number, paths: HostPaths, notes: string[]): ApiServerView | undefined {
+function readApiServer(
+  objects: KubeObject[],
+  minor: number,
+  paths: HostPaths,
+  notes: string[],
+): ApiServerView | undefined {
   const mirrors = apiServerMirrorPods(objects);
   if (mirrors.length > 0) {
     const views = mirrors.map((m) => ({

@@ -9,12 +9,13 @@ import { toGoYaml } from '../render/go-yaml.js';
 import type { Io } from '../io.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import type { Deadline } from '../exec/wait.js';
-import type { KObj, PssSettings } from '../audit/snapshot.js';
+import type { KubeObject } from '../k8s/objects.js';
+import type { PssSettings } from '../audit/snapshot.js';
 import { unifiedDiff } from './text-diff.js';
 
 export type Change =
   /** Create or update an object (`kubectl apply`). */
-  | { type: 'apply'; object: KObj; reason: string }
+  | { type: 'apply'; object: KubeObject; reason: string }
   | { type: 'delete'; kind: string; name: string; namespace?: string; reason: string }
   /** Set (string) or remove (null) labels of a namespace or a cluster-scoped object. */
   | { type: 'label'; kind: string; name: string; labels: Record<string, string | null>; reason: string }
@@ -97,7 +98,7 @@ export async function applyClusterChanges(
   deadline: Deadline,
   io?: Io,
 ): Promise<void> {
-  let batch: KObj[] = [];
+  let batch: KubeObject[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
     const text = batch.map((o) => toGoYaml(o)).join('---\n');

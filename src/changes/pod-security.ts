@@ -19,8 +19,9 @@ import { groupSubject, pspUseRole, roleBinding, serviceAccountSubject } from '..
 import { podSecurityObjects } from '../render/pod-security.js';
 import { pssLabels } from '../render/pss-labels.js';
 import { pspRbacGroups, pssVersionLabel } from '../versions.js';
-import { simulate } from '../audit/evaluate.js';
-import type { ClusterSnapshot, KObj } from '../audit/snapshot.js';
+import { simulate } from './simulate.js';
+import type { KubeObject } from '../k8s/objects.js';
+import type { ClusterSnapshot } from '../audit/snapshot.js';
 import type { Change } from './plan.js';
 
 /** On the ClusterRole psp:<default> while its cluster-wide binding is disassociated, so `admission enable` leaves it out. */
@@ -38,7 +39,7 @@ export interface PlanInputs {
   config: ClusterConfig;
 }
 
-export function find(s: ClusterSnapshot, kind: string, name: string, namespace?: string): KObj | undefined {
+export function find(s: ClusterSnapshot, kind: string, name: string, namespace?: string): KubeObject | undefined {
   return s.objects.find(
     (o) =>
       o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace),
@@ -111,7 +112,7 @@ export function planEnablePsp(inp: PlanInputs, level: PssLevel): { changes: Chan
   return { changes, notes };
 }
 
-function reasonFor(o: KObj, level: string): string {
+function reasonFor(o: KubeObject, level: string): string {
   switch (o.kind) {
     case 'PodSecurityPolicy':
       return o.metadata.name === 'privileged'

@@ -33,8 +33,8 @@ import {
   admissionFlags,
   listFlag,
   parseFlags,
-} from '../admission/flags.js';
-import { APISERVER_MANIFEST, ApiServerManifest, type HostPathVolume } from '../admission/manifest.js';
+} from '../kubeadm/flags.js';
+import { APISERVER_MANIFEST, ApiServerManifest, type HostPathVolume } from '../kubeadm/apiserver-manifest.js';
 import {
   backup,
   readHostFile,
@@ -45,7 +45,7 @@ import {
   type ApiServerIdentity,
   type KubeadmConfigMap,
 } from '../admission/flow.js';
-import { audit } from '../audit/report.js';
+import { auditChanges } from '../changes/simulate.js';
 import { apiServerMirrorPods, podArgv, type ClusterSnapshot } from '../audit/snapshot.js';
 import { namespaceLevels } from '../audit/evaluate.js';
 import { applyClusterChanges, printChanges, type Change } from '../changes/plan.js';
@@ -317,7 +317,7 @@ async function apiServerChange(
     return 0;
   }
 
-  const report = audit(snapshot, { labels: [action], changes: cluster }, { assumeEnforced: false });
+  const report = auditChanges(snapshot, [action], cluster, { assumeEnforced: false });
   const blocked = action === 'enable' && report.blockers.length > 0;
   if (blocked) {
     io.err(
@@ -477,7 +477,7 @@ async function pssLabels(
     return 0;
   }
   if (action === 'enable') {
-    const report = audit(snapshot, { labels: ['enable --scope namespaces'], changes });
+    const report = auditChanges(snapshot, ['enable --scope namespaces'], changes);
     if (report.blockers.length) {
       io.err(
         `${opts.force ? 'warning' : 'refusing'}: with these namespace levels, ${report.blockers.length} running pods or workloads would be refused:`,

@@ -10,6 +10,7 @@ import type { Io } from '../io.js';
 import type { PssLevel } from '../k8s/pss.js';
 import { audit, printAudit } from '../audit/report.js';
 import { changesForIf } from '../changes/pod-security.js';
+import { auditChanges } from '../changes/simulate.js';
 import { openClusterSession, reportFailures } from './cluster-session.js';
 
 export interface AuditOptions {
@@ -35,25 +36,25 @@ async function runAudit(opts: AuditOptions, io: Io, signal: AbortSignal): Promis
   );
   const snapshot = await session.snapshot();
   const ifs = opts.if ?? [];
-  const changes = ifs.length
-    ? {
-        labels: ifs,
-        changes: changesForIf({ snapshot, config: session.config }, ifs, {
+  const report = ifs.length
+    ? auditChanges(
+        snapshot,
+        ifs,
+        changesForIf({ snapshot, config: session.config }, ifs, {
           level: session.config.podSecurity.default as PssLevel,
           exempt: session.config.podSecurity.privilegedNamespaces,
         }),
-      }
-    : undefined;
-  const report = audit(snapshot, changes);
+      )
+    : audit(snapshot);
   if (output === 'json') io.out(JSON.stringify(report));
   else {
     printAudit(io, report);
-    if (!changes && report.mode === 'psp' && !report.admission.podSecurityPolicy) {
+    if (ifs.length === 0 && report.mode === 'psp' && !report.admission.podSecurityPolicy) {
       io.err(
         'hint: PodSecurityPolicy admission is off; `kubestrap audit --if enable` shows what turning it on would admit and refuse',
       );
     }
   }
-  const refused = changes ? (report.summary.refusedAfter ?? 0) : report.summary.refusedNow;
+  const refused = ifs.length ? (report.summary.refusedAfter ?? 0) : report.summary.refusedNow;
   return refused > 0 ? 1 : 0;
 }

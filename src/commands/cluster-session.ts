@@ -29,7 +29,7 @@ import {
   type KubeVersion,
   type PodSecurityMode,
 } from '../versions.js';
-import { APISERVER_MANIFEST, ApiServerManifest } from '../admission/manifest.js';
+import { APISERVER_MANIFEST, ApiServerManifest } from '../kubeadm/apiserver-manifest.js';
 import { readSnapshot, type ClusterSnapshot } from '../audit/snapshot.js';
 import { deadlineIn, TimeoutError, type Deadline } from '../exec/wait.js';
 

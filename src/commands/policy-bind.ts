@@ -10,9 +10,10 @@
  */
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import { audit } from '../audit/report.js';
+import { auditChanges } from '../changes/simulate.js';
 import { namespaceLevels } from '../audit/evaluate.js';
-import type { ClusterSnapshot, KObj } from '../audit/snapshot.js';
+import type { KubeObject } from '../k8s/objects.js';
+import type { ClusterSnapshot } from '../audit/snapshot.js';
 import { applyClusterChanges, printChanges, type Change } from '../changes/plan.js';
 import { planBind, planUnbind, type BindTarget } from '../changes/pod-security.js';
 import { confirmChanges, openClusterSession, reportFailures, type ClusterSession } from './cluster-session.js';
@@ -71,7 +72,7 @@ export async function runPlanned(
   text: { command: string; question: string; done: string; blockedHint: string; label: string },
 ): Promise<number> {
   const { io } = session;
-  const report = audit(snapshot, { labels: [text.label], changes }, { assumeEnforced: true });
+  const report = auditChanges(snapshot, [text.label], changes, { assumeEnforced: true });
   let blocked = false;
   if (report.blockers.length) {
     blocked = !opts.force;
@@ -180,7 +181,7 @@ function policiesOf(rules: Rule[]): string[] {
 }
 
 export function pspBindings(snapshot: ClusterSnapshot): BindingRow[] {
-  const roles = new Map<string, KObj>();
+  const roles = new Map<string, KubeObject>();
   for (const o of snapshot.objects) {
     if (o.kind === 'Role') roles.set(`Role/${o.metadata.namespace}/${o.metadata.name}`, o);
     if (o.kind === 'ClusterRole') roles.set(`ClusterRole//${o.metadata.name}`, o);

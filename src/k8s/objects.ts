@@ -38,9 +38,14 @@ export interface KubeDocument {
   [field: string]: unknown;
 }
 
-/** Any object of the API: what kubectl prints and what kubestrap applies. */
+/**
+ * Any object of the API: what kubectl prints and what kubestrap applies. Fields of a
+ * spec or status read from a cluster are untrusted JSON: read them as unknown, checked.
+ */
 export interface KubeObject extends KubeDocument {
   metadata: ObjectMeta;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
 }
 
 /** `kubectl get -o json` of several objects. */
@@ -113,4 +118,15 @@ export interface DaemonSet extends KubeObject {
     selector: { matchLabels: Labels };
     template: { metadata: { labels: Labels }; spec: PodSpec };
   };
+}
+
+/** The condition of that type in the object's status (a Node's or Pod's Ready), if it has one. */
+export function condition(o: KubeObject, type: string): Condition | undefined {
+  const list = o.status?.conditions;
+  if (!Array.isArray(list)) return undefined;
+  return list.find((c): c is Condition => typeof c === 'object' && c !== null && (c as Condition).type === type);
+}
+
+export function conditionTrue(o: KubeObject, type: string): boolean {
+  return condition(o, type)?.status === 'True';
 }

@@ -6,6 +6,7 @@
  * files for kubectl to merge.
  */
 import type { Runner, RunResult } from '../exec/runner.js';
+import type { KubeList, KubeObject } from '../k8s/objects.js';
 import { CommandError } from '../exec/runner.js';
 import { serverDryRunArgs } from '../versions.js';
 import { waitFor, type Deadline } from '../exec/wait.js';
@@ -29,16 +30,6 @@ const TRANSIENT = [
 
 export function isTransient(stderr: string): boolean {
   return TRANSIENT.some((re) => re.test(stderr));
-}
-
-export interface KubeObjectJson {
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
-  spec?: Record<string, any>;
-  status?: Record<string, any>;
-}
-
-export interface ListJson<T = KubeObjectJson> {
-  items: T[];
 }
 
 export class Kubectl {
@@ -109,21 +100,21 @@ export class Kubectl {
     return r.exitCode === 0;
   }
 
-  async getJson<T = KubeObjectJson>(resource: string, namespace?: string): Promise<ListJson<T>> {
+  async getJson<T = KubeObject>(resource: string, namespace?: string): Promise<KubeList<T>> {
     const args = ['get', resource, '-o', 'json'];
     if (namespace) args.push('-n', namespace);
     const r = await this.run(args);
-    return JSON.parse(r.stdout) as ListJson<T>;
+    return JSON.parse(r.stdout) as KubeList<T>;
   }
 
   /** Like getJson, but a failure (API server down, no such resource) is undefined. */
-  async tryGetJson<T = KubeObjectJson>(resource: string, namespace?: string): Promise<ListJson<T> | undefined> {
+  async tryGetJson<T = KubeObject>(resource: string, namespace?: string): Promise<KubeList<T> | undefined> {
     const args = ['get', resource, '-o', 'json'];
     if (namespace) args.push('-n', namespace);
     const r = await this.run(args, { allowFailure: true });
     if (r.exitCode !== 0) return undefined;
     try {
-      return JSON.parse(r.stdout) as ListJson<T>;
+      return JSON.parse(r.stdout) as KubeList<T>;
     } catch {
       return undefined;
     }
@@ -204,9 +195,9 @@ export class Kubectl {
   }
 
   /** Several resource types in one call, in every namespace (cluster-scoped ones as they are). */
-  async getAll<T = KubeObjectJson>(types: readonly string[]): Promise<ListJson<T>> {
+  async getAll<T = KubeObject>(types: readonly string[]): Promise<KubeList<T>> {
     const r = await this.run(this.getAllArgs(types));
-    return JSON.parse(r.stdout) as ListJson<T>;
+    return JSON.parse(r.stdout) as KubeList<T>;
   }
 
   getObjectArgs(kind: string, name: string, namespace?: string): string[] {
@@ -214,7 +205,7 @@ export class Kubectl {
   }
 
   /** One object, or undefined when it does not exist (`--ignore-not-found` prints nothing then). */
-  async getObject<T = KubeObjectJson>(kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  async getObject<T = KubeObject>(kind: string, name: string, namespace?: string): Promise<T | undefined> {
     const r = await this.run(this.getObjectArgs(kind, name, namespace));
     return r.stdout.trim() === '' ? undefined : (JSON.parse(r.stdout) as T);
   }

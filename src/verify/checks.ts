@@ -6,7 +6,7 @@
  * one, while a pod that follows the restricted rules is accepted.
  */
 import type { Context } from '../context.js';
-import type { KubeObjectJson } from '../kube/kubectl.js';
+import { condition, conditionTrue, type KubeObject } from '../k8s/objects.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
 import { INGRESS_POLICY, INGRESS_SERVICE_ACCOUNTS } from '../render/ingress.js';
@@ -43,7 +43,7 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
     return { ok: false, checks };
   }
   const notReady = nodes.items
-    .filter((n) => !isTrue(n, 'Ready'))
+    .filter((n) => !conditionTrue(n, 'Ready'))
     .map((n) => `${n.metadata.name}: ${condition(n, 'Ready')?.message ?? 'no Ready condition'}`);
   add(
     'node-ready',
@@ -51,7 +51,7 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
     notReady.length ? notReady.join('; ') : `${nodes.items.length} node(s) Ready`,
   );
 
-  const systemPods: KubeObjectJson[] = [];
+  const systemPods: KubeObject[] = [];
   for (const ns of systemNamespaces(ctx)) systemPods.push(...((await k.tryGetJson('pods', ns))?.items ?? []));
   const notRunning = systemPods
     .filter((p) => p.status?.phase !== 'Running' && p.status?.phase !== 'Succeeded')
@@ -75,7 +75,7 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
   const coredns = systemPods.filter(
     (p) => p.metadata.namespace === 'kube-system' && p.metadata.labels?.['k8s-app'] === 'kube-dns',
   );
-  const corednsReady = coredns.filter((p) => isTrue(p, 'Ready'));
+  const corednsReady = coredns.filter((p) => conditionTrue(p, 'Ready'));
   add(
     'coredns-ready',
     coredns.length > 0 && corednsReady.length === coredns.length,
@@ -214,14 +214,4 @@ async function testYourLimits(ctx: Context, add: (name: string, ok: boolean, det
 
 function firstLine(s: string): string {
   return s.trim().split('\n')[0] ?? '';
-}
-
-function condition(o: KubeObjectJson, type: string): { status: string; message?: string } | undefined {
-  return (o.status?.conditions as { type: string; status: string; message?: string }[] | undefined)?.find(
-    (c) => c.type === type,
-  );
-}
-
-function isTrue(o: KubeObjectJson, type: string): boolean {
-  return condition(o, type)?.status === 'True';
 }

@@ -6,7 +6,7 @@
  * the moment the node turns Ready reports a cluster that is still starting.
  */
 import type { Context } from '../context.js';
-import type { KubeObjectJson } from '../kube/kubectl.js';
+import type { KubeObject } from '../k8s/objects.js';
 import { flannelNamespace } from '../versions.js';
 import { secondsLeft, type Deadline } from '../exec/wait.js';
 
@@ -26,24 +26,22 @@ export function systemNamespaces(ctx: Context): string[] {
   return [...new Set(['kube-system', ...(cfg.cni.manifest === '' ? [flannelNamespace(cfg.version.minor)] : [])])];
 }
 
-function deploymentState(d: KubeObjectJson): { available: boolean; detail: string } {
+function deploymentState(d: KubeObject): { available: boolean; detail: string } {
   const want = Number(d.spec?.replicas ?? 1);
   const st = d.status ?? {};
   const updated = Number(st.updatedReplicas ?? 0);
   const available = Number(st.availableReplicas ?? 0);
-  const observed =
-    Number(st.observedGeneration ?? 0) >= Number((d.metadata as { generation?: number }).generation ?? 0);
+  const observed = Number(st.observedGeneration ?? 0) >= Number(d.metadata.generation ?? 0);
   const ok = observed && updated >= want && available >= want && Number(st.replicas ?? 0) <= want;
   return { available: ok, detail: `${available}/${want} available` };
 }
 
-function daemonSetState(ds: KubeObjectJson): { available: boolean; detail: string } {
+function daemonSetState(ds: KubeObject): { available: boolean; detail: string } {
   const st = ds.status ?? {};
   const want = Number(st.desiredNumberScheduled ?? 0);
   const updated = Number(st.updatedNumberScheduled ?? 0);
   const available = Number(st.numberAvailable ?? 0);
-  const observed =
-    Number(st.observedGeneration ?? 0) >= Number((ds.metadata as { generation?: number }).generation ?? 0);
+  const observed = Number(st.observedGeneration ?? 0) >= Number(ds.metadata.generation ?? 0);
   return { available: observed && updated >= want && available >= want, detail: `${available}/${want} available` };
 }
 

@@ -8,16 +8,16 @@ import test from 'ava';
 import { audit, printAudit } from '../../src/audit/report.js';
 import { collectSubjects } from '../../src/audit/evaluate.js';
 import { changesForIf, planBind, planDisassociate, planUnbind } from '../../src/changes/pod-security.js';
-import { simulate } from '../../src/audit/evaluate.js';
+import { auditChanges, simulate } from '../../src/changes/simulate.js';
 import { render } from '../../src/render/index.js';
 import { UserError } from '../../src/errors.js';
-import type { KObj } from '../../src/audit/snapshot.js';
+import type { KubeObject } from '../../src/k8s/objects.js';
 import { apiServerMirror, config, fixtureObjects, ns, running, snapshot } from './helpers.js';
 
 const PSP_ON = ['--enable-admission-plugins=NodeRestriction,PodSecurityPolicy'];
 const PSP_OFF = ['--enable-admission-plugins=NodeRestriction'];
 
-function seed000(flags: string[]): KObj[] {
+function seed000(flags: string[]): KubeObject[] {
   const [priv] = fixtureObjects('privileged-pod.yaml');
   const [plain] = fixtureObjects('plain-pod.yaml');
   return [
@@ -92,7 +92,7 @@ test('seed 000 with the plugin off: `--if enable` names exactly the pod that tur
       'admission',
     ],
   );
-  const r = audit(s, { labels: ['enable'], changes });
+  const r = auditChanges(s, ['enable'], changes);
   t.deepEqual(
     r.blockers.map((b) => `${b.kind} ${b.namespace}/${b.name}`),
     ['Pod demo/privileged'],
@@ -111,7 +111,7 @@ test('seed 002: a pod that names no user is admitted by privileged-root-volumes-
   );
   const rendered = render(cfg)
     .artifacts.filter((a) => a.kind === 'manifest')
-    .flatMap((a) => a.objects) as unknown as KObj[];
+    .flatMap((a) => a.objects) as unknown as KubeObject[];
   const [plain] = fixtureObjects('plain-pod.yaml');
   const pod = running({
     ...plain,
@@ -138,13 +138,13 @@ test('seed 002: a pod that names no user is admitted by privileged-root-volumes-
 });
 
 test('who creates a pod: controllers, the node for mirror pods; owned workloads and finished pods are not judged twice', (t) => {
-  const dep: KObj = {
+  const dep: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', namespace: 'demo', uid: 'd1' },
     spec: { template: { metadata: {}, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
   };
-  const rs: KObj = {
+  const rs: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: {
@@ -155,7 +155,7 @@ test('who creates a pod: controllers, the node for mirror pods; owned workloads 
     },
     spec: dep.spec,
   };
-  const pod: KObj = running({
+  const pod: KubeObject = running({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
@@ -165,7 +165,7 @@ test('who creates a pod: controllers, the node for mirror pods; owned workloads 
     },
     spec: { containers: [{ name: 'c', image: 'nginx' }] },
   });
-  const done: KObj = { ...pod, metadata: { ...pod.metadata, name: 'job-x' }, status: { phase: 'Succeeded' } };
+  const done: KubeObject = { ...pod, metadata: { ...pod.metadata, name: 'job-x' }, status: { phase: 'Succeeded' } };
   const subjects = collectSubjects(snapshot([ns('demo'), dep, rs, pod, done, apiServerMirror(PSP_ON)]));
   t.deepEqual(
     subjects.map((s) => `${s.kind} ${s.name} ${s.createdBy}${s.requester ? ` as ${s.requester.name}` : ''}`),
@@ -181,7 +181,7 @@ test('disassociating the default policy: pods that relied on it are named by nam
   const cfg = config();
   const rendered = render(cfg)
     .artifacts.filter((a) => a.step === 'pod-security')
-    .flatMap((a) => a.objects) as unknown as KObj[];
+    .flatMap((a) => a.objects) as unknown as KubeObject[];
   const [plain] = fixtureObjects('plain-pod.yaml');
   const s = snapshot([ns('demo'), ns('kube-system'), ...rendered, running(plain), apiServerMirror(PSP_ON)]);
   const { changes } = planDisassociate({ snapshot: s, config: cfg }, 'restricted');
@@ -189,7 +189,7 @@ test('disassociating the default policy: pods that relied on it are named by nam
     changes.map((c) => `${c.type} ${c.type === 'apply' ? c.object.metadata.name : 'name' in c ? c.name : ''}`),
     ['delete psp:restricted', 'label psp:restricted'],
   );
-  const r = audit(s, { labels: ['disassociate'], changes }, { assumeEnforced: true });
+  const r = auditChanges(s, ['disassociate'], changes, { assumeEnforced: true });
   t.deepEqual(r.blockers, [
     { kind: 'Pod', namespace: 'demo', name: 'plain', reasons: ['PodSecurityPolicy: unable to admit pod: []'] },
   ]);
@@ -207,9 +207,10 @@ test('disassociating the default policy: pods that relied on it are named by nam
     [],
     'bind is idempotent',
   );
-  const after = audit(
+  const after = auditChanges(
     bound,
-    { labels: ['disassociate'], changes: planDisassociate({ snapshot: bound, config: cfg }, 'restricted').changes },
+    ['disassociate'],
+    planDisassociate({ snapshot: bound, config: cfg }, 'restricted').changes,
     { assumeEnforced: true },
   );
   t.deepEqual(after.blockers, []);
@@ -248,10 +249,11 @@ test('Pod Security Standards: each namespace level (label, default, exempt), wha
   t.like(plainVerdict, { mode: 'pss', admitted: false, level: 'restricted' });
   t.is(r.summary.refusedNow, 1);
   const inp = { snapshot: s, config: config('v1.31.4') };
-  const baseline = audit(s, {
-    labels: ['level=apps:baseline'],
-    changes: changesForIf(inp, ['level=apps:baseline'], { level: 'restricted', exempt: [] }),
-  });
+  const baseline = auditChanges(
+    s,
+    ['level=apps:baseline'],
+    changesForIf(inp, ['level=apps:baseline'], { level: 'restricted', exempt: [] }),
+  );
   t.deepEqual(
     baseline.blockers.map((b) => b.name),
     ['privileged'],
@@ -260,10 +262,11 @@ test('Pod Security Standards: each namespace level (label, default, exempt), wha
     baseline.blockers[0].reasons[0],
     /^privileged \(container "c" must not set securityContext\.privileged=true\)$/,
   );
-  const enable = audit(s, {
-    labels: ['enable'],
-    changes: changesForIf(inp, ['enable=baseline'], { level: 'restricted', exempt: ['kube-system'] }),
-  });
+  const enable = auditChanges(
+    s,
+    ['enable'],
+    changesForIf(inp, ['enable=baseline'], { level: 'restricted', exempt: ['kube-system'] }),
+  );
   t.deepEqual(
     enable.blockers.map((b) => `${b.namespace}/${b.name}`),
     ['apps/privileged'],

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
-import { snapshotFrom, type ClusterSnapshot, type KObj } from '../../src/audit/snapshot.js';
+import type { KubeObject } from '../../src/k8s/objects.js';
+import { snapshotFrom, type ClusterSnapshot } from '../../src/audit/snapshot.js';
 import { hostPaths } from '../../src/host/paths.js';
 import { parseKubeVersion } from '../../src/versions.js';
 import { configFrom } from '../helpers/config.js';
@@ -11,11 +12,11 @@ import { scratchDir } from '../helpers/scratch.js';
 
 export const FIX = path.resolve('test/fixtures/pods');
 
-export function fixtureObjects(file: string): KObj[] {
-  return (loadAll(readFileSync(path.join(FIX, file), 'utf8')) as KObj[]).filter(Boolean);
+export function fixtureObjects(file: string): KubeObject[] {
+  return (loadAll(readFileSync(path.join(FIX, file), 'utf8')) as KubeObject[]).filter(Boolean);
 }
 
-export function ns(name: string, labels: Record<string, string> = {}): KObj {
+export function ns(name: string, labels: Record<string, string> = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -24,12 +25,12 @@ export function ns(name: string, labels: Record<string, string> = {}): KObj {
 }
 
 /** A running pod as the API returns it. */
-export function running(o: KObj, extra: Partial<KObj['metadata']> = {}): KObj {
+export function running(o: KubeObject, extra: Partial<KubeObject['metadata']> = {}): KubeObject {
   return { ...o, metadata: { ...o.metadata, ...extra }, status: { phase: 'Running' } };
 }
 
 /** The API server's mirror pod with its admission flags. */
-export function apiServerMirror(flags: string[]): KObj {
+export function apiServerMirror(flags: string[]): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -56,7 +57,7 @@ export function apiServerMirror(flags: string[]): KObj {
 }
 
 export function snapshot(
-  objects: KObj[],
+  objects: KubeObject[],
   version = 'v1.24.17',
   mode: 'psp' | 'pss' = 'psp',
   root = scratchDir('ks-audit'),

@@ -10,7 +10,7 @@ import { isMap, isSeq, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { parseEditableYaml } from '../config/yaml-source.js';
 import { UserError } from '../errors.js';
 import { goStringNode } from '../render/go-yaml.js';
-import type { HostPathVolume } from './manifest.js';
+import type { HostPathVolume } from './apiserver-manifest.js';
 
 export const KUBEADM_CONFIGMAP = { namespace: 'kube-system', name: 'kubeadm-config' } as const;
 

@@ -4,8 +4,8 @@
  * (NodeRestriction included) stays, and broken input names the file and line.
  */
 import test from 'ava';
-import { ApiServerManifest } from '../../src/admission/manifest.js';
-import { ClusterConfiguration } from '../../src/admission/kubeadm-config.js';
+import { ApiServerManifest } from '../../src/kubeadm/apiserver-manifest.js';
+import { ClusterConfiguration } from '../../src/kubeadm/cluster-configuration.js';
 import { UserError } from '../../src/errors.js';
 import { unifiedDiff } from '../../src/changes/text-diff.js';
 
