@@ -17,7 +17,7 @@ import { joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
 import { renderJoinConfig } from '../join/join-config.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
-import { blocking, describeMisses } from '../steps/preflight.js';
+import { blocking, describeMisses } from '../host/findings.js';
 
 export async function joinCommandCommand(
   opts: { ttl?: string; output?: string },

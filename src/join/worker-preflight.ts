@@ -1,10 +1,9 @@
 /** What a worker needs before `kubeadm join`: a subset of the control plane's preflight. */
 import type { Runner } from '../exec/runner.js';
 import type { HostPaths } from '../host/paths.js';
-import { swapFinding, type Finding } from '../steps/preflight.js';
+import { generationFindings, runtimeFindings, swapFinding, toolFindings, type Finding } from '../host/findings.js';
 import { readSwap } from '../host/swap.js';
 import { criSocketUri } from '../versions.js';
-import { generationFindings, runtimeFindings, toolFindings } from '../steps/host-findings.js';
 
 export interface WorkerPreflight {
   findings: Finding[];

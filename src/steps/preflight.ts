@@ -7,25 +7,22 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { confirm } from '../io.js';
 import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
-import { generationFindings, runtimeFindings, toolFindings } from './host-findings.js';
+import {
+  blocking,
+  describeMisses,
+  generationFindings,
+  runtimeFindings,
+  swapFinding,
+  toolFindings,
+  type Finding,
+} from '../host/findings.js';
 import { StepFailed, type Step } from '../workflow/step.js';
-import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '../host/swap.js';
-import type { HostPaths } from '../host/paths.js';
+import { readSwap } from '../host/swap.js';
 import { kubeadmConfigPath, refuseLinks } from './files.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 
 /** Ports of the control plane (kubeadm's preflight checks the same). */
 export const CONTROL_PLANE_PORTS = [6443, 10250, 10257, 10259, 2379, 2380];
-
-export interface Finding {
-  name: string;
-  ok: boolean;
-  message: string;
-  /** Commands that fix it (run with --yes or after a yes on the terminal). */
-  fix?: { argv: string[]; input?: string }[];
-  /** Worth knowing, but kubeadm goes ahead (its own preflight warns too). */
-  warning?: boolean;
-}
 
 const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
 const PERSIST_SYSCTL = '/etc/sysctl.d/99-kubestrap.conf';
@@ -187,12 +184,6 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   return out;
 }
 
-/** Swap off now and after a reboot (fstab commented out, swap units masked). */
-export function swapFinding(state: SwapState, paths: HostPaths): Finding {
-  const ok = swapSettled(state);
-  return { name: 'swap', ok, message: describeSwap(state), ...(ok ? {} : { fix: swapFixes(state, paths) }) };
-}
-
 function skewFinding(
   tool: string,
   found: { found: boolean; minor?: number; raw: string },
@@ -218,16 +209,6 @@ function skewFinding(
   };
 }
 
-export function describeMisses(findings: Finding[]): string {
-  return findings
-    .filter((f) => !f.ok)
-    .map(
-      (f) =>
-        `  ${f.warning ? '!' : '✗'} ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
-    )
-    .join('\n');
-}
-
 /**
  * What a dry run says about the host: the misses kubestrap would fix (asked first, or
  * with --yes) with their commands, and the ones a real run would stop at until someone
@@ -250,11 +231,6 @@ export function describeDryRunFindings(findings: Finding[]): string | undefined 
     for (const f of stops) out.push(`    ✗ ${f.name}: ${f.message}`);
   }
   return out.join('\n');
-}
-
-/** Findings that stop preflight: not ok, and not a mere warning. */
-export function blocking(findings: Finding[]): Finding[] {
-  return findings.filter((f) => !f.ok && !f.warning);
 }
 
 export const preflight: Step = {

@@ -7,10 +7,21 @@
  */
 import { existsSync } from 'node:fs';
 import type { Runner } from '../exec/runner.js';
-import type { HostPaths } from '../host/paths.js';
-import { containerdRange, hostTools } from '../host/requirements.js';
-import { askCri, containerdVersion, notInstalled, systemdCgroupInConfig } from '../host/runtime.js';
-import type { Finding } from './preflight.js';
+import type { HostPaths } from './paths.js';
+import { containerdRange, hostTools } from './requirements.js';
+import { askCri, containerdVersion, notInstalled, systemdCgroupInConfig } from './runtime.js';
+import { describeSwap, swapFixes, swapSettled, type SwapState } from './swap.js';
+
+/** One thing preflight checked on the host: kubestrap up's, and a worker's before it joins. */
+export interface Finding {
+  name: string;
+  ok: boolean;
+  message: string;
+  /** Commands that fix it (run with --yes or after a yes on the terminal). */
+  fix?: { argv: string[]; input?: string }[];
+  /** Worth knowing, but kubeadm goes ahead (its own preflight warns too). */
+  warning?: boolean;
+}
 
 const install = (p: { deb: string; rpm: string }) => `apt-get install ${p.deb} (or dnf install ${p.rpm})`;
 
@@ -163,4 +174,25 @@ export async function generationFindings(runner: Runner, paths: HostPaths, minor
     });
   }
   return out;
+}
+
+/** Swap off now and after a reboot (fstab commented out, swap units masked). */
+export function swapFinding(state: SwapState, paths: HostPaths): Finding {
+  const ok = swapSettled(state);
+  return { name: 'swap', ok, message: describeSwap(state), ...(ok ? {} : { fix: swapFixes(state, paths) }) };
+}
+
+export function describeMisses(findings: Finding[]): string {
+  return findings
+    .filter((f) => !f.ok)
+    .map(
+      (f) =>
+        `  ${f.warning ? '!' : '✗'} ${f.name}: ${f.message}${f.fix ? `\n      fix: ${f.fix.map((x) => x.argv.join(' ')).join(' && ')}` : ''}`,
+    )
+    .join('\n');
+}
+
+/** Findings that stop preflight: not ok, and not a mere warning. */
+export function blocking(findings: Finding[]): Finding[] {
+  return findings.filter((f) => !f.ok && !f.warning);
 }
