@@ -193,6 +193,14 @@ export function flannelNamespace(minor: number): string {
 }
 
 /**
+ * The namespaces that must run privileged pods when the config names none: kube-system
+ * (the control plane, kube-proxy, CoreDNS) and wherever flannel runs on the minor.
+ */
+export function defaultPrivilegedNamespaces(minor: number): string[] {
+  return [...new Set(['kube-system', flannelNamespace(minor)])];
+}
+
+/**
  * The CRI socket kubeadm is told to use. kubestrap standardises on containerd
  * for every minor, so the lab and a real host agree. kubeadm 1.24+ wants the
  * unix:// scheme (it prepends it with a deprecation warning otherwise, PR

@@ -6,7 +6,7 @@ import { DEFAULT_KUBERNETES_VERSION } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { renderTemplate } from '../render/handlebars.js';
 import {
-  flannelNamespace,
+  defaultPrivilegedNamespaces,
   isSupportedMinor,
   NEWEST_MINOR,
   OLDEST_MINOR,
@@ -38,10 +38,10 @@ export function starterConfig(versionText: string = DEFAULT_KUBERNETES_VERSION):
       '--kubernetes-version',
     );
   }
-  const privilegedNamespaces = ['kube-system', flannelNamespace(version.minor)].filter(
-    (ns, i, all) => all.indexOf(ns) === i,
-  );
-  return renderTemplate('cluster.yaml.hbs', { kubernetesVersion: version.text, privilegedNamespaces });
+  return renderTemplate('cluster.yaml.hbs', {
+    kubernetesVersion: version.text,
+    privilegedNamespaces: defaultPrivilegedNamespaces(version.minor),
+  });
 }
 
 export function initCommand(opts: InitOptions, io: Io): number {

@@ -14,7 +14,7 @@ import { MiB, readTextFile } from '../host/files.js';
 import { parseCidr } from './cidr.js';
 import {
   NEWEST_MINOR,
-  flannelNamespace,
+  defaultPrivilegedNamespaces,
   parseKubeVersion,
   resolveMode,
   type KubeVersion,
@@ -95,8 +95,7 @@ function withDerivedDefaults(input: ClusterConfigInput): ClusterConfigFields {
     return input as ClusterConfigFields;
   }
   const minor = parseKubeVersion(input.kubernetesVersion)?.minor ?? NEWEST_MINOR;
-  const namespaces = [...new Set(['kube-system', flannelNamespace(minor)])];
-  return { ...input, podSecurity: { ...input.podSecurity, privilegedNamespaces: namespaces } };
+  return { ...input, podSecurity: { ...input.podSecurity, privilegedNamespaces: defaultPrivilegedNamespaces(minor) } };
 }
 
 function resolve(
