@@ -23,9 +23,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { CheckFailed, UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { isPssLevel, type PssLevel } from '../k8s/pss.js';
-import { acquireLock } from '../workflow/lock.js';
+import { acquireLock } from '../host/lock.js';
 import { ADMISSION_CONFIG_DIR, ADMISSION_CONFIG_PATH, admissionConfigText } from '../render/admission-config.js';
-import { privilegedProbePod } from '../verify/probes.js';
+import { privilegedProbePod } from '../render/probe-pods.js';
 import {
   ADMISSION_CONFIG_FILE,
   DISABLE_PLUGINS,

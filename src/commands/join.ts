@@ -16,7 +16,7 @@ import { checkWritablePath, readTextFile, removeQuietly, writeFileAtomic, writeT
 import { joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
 import { renderJoinConfig } from '../join/join-config.js';
 import { workerPreflight } from '../join/worker-preflight.js';
-import { acquireLock } from '../workflow/lock.js';
+import { acquireLock } from '../host/lock.js';
 import { blocking, describeMisses } from '../host/findings.js';
 
 export async function joinCommandCommand(

@@ -14,7 +14,7 @@ import { openLog } from '../host/log.js';
 import { DryRunRunner, ExecaRunner, formatArgv, type Runner } from '../exec/runner.js';
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
-import { acquireLock } from '../workflow/lock.js';
+import { acquireLock } from '../host/lock.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 import { invokingUser, type InvokingUser } from '../context.js';
 import { criSocket, criSocketFlagNeeded } from '../versions.js';

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { UP_STEPS } from '../steps/index.js';
 import { writeRender } from '../render/write.js';
 import { runSteps } from '../workflow/engine.js';
-import { acquireLock } from '../workflow/lock.js';
+import { acquireLock } from '../host/lock.js';
 import type { StepId } from '../workflow/step.js';
 import { chooseReporter, openSession } from './session.js';
 

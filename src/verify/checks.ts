@@ -12,7 +12,7 @@ import { levelForPolicy } from '../policy/pss/level-of-policy.js';
 import { INGRESS_POLICY, INGRESS_SERVICE_ACCOUNTS } from '../render/ingress.js';
 import { defaultPolicyName } from '../render/pod-security.js';
 import { pssVersionLabel, serverDryRunArgs } from '../versions.js';
-import { privilegedProbePod, restrictedProbePod } from './probes.js';
+import { privilegedProbePod, restrictedProbePod } from '../render/probe-pods.js';
 import { systemNamespaces, systemWorkloads } from './system-workloads.js';
 
 export interface Check {

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UP_STEPS } from '../../src/steps/index.js';
 import { selectSteps } from '../../src/workflow/engine.js';
-import { privilegedProbePod } from '../../src/verify/probes.js';
+import { privilegedProbePod } from '../../src/render/probe-pods.js';
 import { RecordingRunner, testContext } from '../helpers/context.js';
 import { kubectlBuilds, minorsOf, missingKubectlReason } from '../helpers/kubectl-builds.js';
 import { requires } from '../helpers/requires.js';

@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
-import { privilegedProbePod, restrictedProbePod } from '../../../src/verify/probes.js';
+import { privilegedProbePod, restrictedProbePod } from '../../../src/render/probe-pods.js';
 import { flannelNamespace } from '../../../src/versions.js';
 import { type Identity, serviceAccount, node as nodeIdentity, type Verdict } from '../lib/api.js';
 import { REPO } from '../lib/cache.js';

@@ -5,7 +5,7 @@
 import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HostError, UserError } from '../errors.js';
-import { fileError, readTextFile } from '../host/files.js';
+import { fileError, readTextFile } from './files.js';
 
 function alive(pid: number): boolean {
   try {

@@ -3,7 +3,7 @@
  * tenant's service account: one asks for a privileged container, the other
  * follows every rule of the restricted level, so only policy decides.
  */
-import { toGoYaml } from '../render/go-yaml.js';
+import { toGoYaml } from './go-yaml.js';
 
 const IMAGE = 'registry.k8s.io/pause:3.9';
 
