@@ -210,7 +210,7 @@ function buildProgram(setExit: (code: number) => void): Command {
       setExit(await admissionCommand(action, opts, processIo, interruptSignal()));
     });
 
-  registerPolicyCommands(program, setExit);
+  registerPolicyCommands(program, setExit, interruptSignal);
 
   return program;
 }

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { HostPaths } from '../host/paths.js';
 import type { KubeObject } from '../k8s/objects.js';
+import type { ClusterSession } from '../session/context.js';
 import { isPssLevel, type PssLevel } from '../k8s/pss.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import type { KubeVersion, PodSecurityMode } from '../versions.js';
@@ -79,6 +80,11 @@ export function podArgv(o: KubeObject): string[] {
     | undefined;
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   return [...list(c?.command), ...list(c?.args)].map(String);
+}
+
+/** The snapshot of the session's cluster. */
+export function readClusterSnapshot(session: ClusterSession): Promise<ClusterSnapshot> {
+  return readSnapshot(session.kubectl, session.version, session.mode, session.paths);
 }
 
 export async function readSnapshot(

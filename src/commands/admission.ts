@@ -46,7 +46,7 @@ import {
   type KubeadmConfigMap,
 } from '../admission/flow.js';
 import { auditChanges } from '../changes/simulate.js';
-import { apiServerMirrorPods, podArgv, type ClusterSnapshot } from '../audit/snapshot.js';
+import { apiServerMirrorPods, podArgv, readClusterSnapshot, type ClusterSnapshot } from '../audit/snapshot.js';
 import { namespaceLevels } from '../audit/evaluate.js';
 import { applyClusterChanges, printChanges, type Change } from '../changes/plan.js';
 import {
@@ -57,7 +57,10 @@ import {
   planPssNamespaceLabels,
   planRemovePssNamespaceLabels,
 } from '../changes/pod-security.js';
-import { confirmChanges, openClusterSession, reportFailures, type ClusterSession } from './cluster-session.js';
+import type { ClusterSession } from '../session/context.js';
+import { confirmChanges } from '../session/confirm.js';
+import { openClusterSession } from '../session/open.js';
+import { reportFailures } from '../exec/failures.js';
 
 export interface AdmissionOptions {
   config?: string;
@@ -244,7 +247,7 @@ async function apiServerChange(
       );
     }
   }
-  const snapshot = await session.snapshot();
+  const snapshot = await readClusterSnapshot(session);
   const edits: Edits = { manifest: undefined, kubeadm: undefined, file: undefined };
   let configText: string | undefined;
   if (mode === 'pss' && action === 'enable') {
@@ -435,7 +438,7 @@ async function verify(
     return undefined;
   }
   if (action !== 'enable' || level === 'privileged') return undefined;
-  const snapshot = await session.snapshot();
+  const snapshot = await readClusterSnapshot(session);
   const target = [...namespaceLevels(snapshot).values()].find((n) => n.source === 'default');
   if (!target) {
     session.io.err('note: every namespace has its own level or is exempt: the default was not probed');
@@ -465,7 +468,7 @@ async function pssLabels(
   opts: AdmissionOptions,
 ): Promise<number> {
   const { io } = session;
-  const snapshot = await session.snapshot();
+  const snapshot = await readClusterSnapshot(session);
   const inp = { snapshot, config: session.config };
   const changes = action === 'enable' ? planPssNamespaceLabels(inp, level, exempt) : planRemovePssNamespaceLabels(inp);
   if (changes.length === 0) {
@@ -554,7 +557,7 @@ async function status(session: ClusterSession, opts: AdmissionOptions): Promise<
   let snapshot: ClusterSnapshot | undefined;
   let running: string[] | undefined;
   if (session.reachable) {
-    snapshot = await session.snapshot();
+    snapshot = await readClusterSnapshot(session);
     const mirrors = apiServerMirrorPods(snapshot.objects);
     const mine = manifest ? mirrors.find((m) => isDeepStrictEqual(podArgv(m), manifest!.argv())) : undefined;
     const m = mine ?? mirrors[0];

@@ -11,7 +11,9 @@ import type { PssLevel } from '../k8s/pss.js';
 import { audit, printAudit } from '../audit/report.js';
 import { changesForIf } from '../changes/pod-security.js';
 import { auditChanges } from '../changes/simulate.js';
-import { openClusterSession, reportFailures } from './cluster-session.js';
+import { reportFailures } from '../exec/failures.js';
+import { readClusterSnapshot } from '../audit/snapshot.js';
+import { openClusterSession } from '../session/open.js';
 
 export interface AuditOptions {
   config?: string;
@@ -34,7 +36,7 @@ async function runAudit(opts: AuditOptions, io: Io, signal: AbortSignal): Promis
     io,
     signal,
   );
-  const snapshot = await session.snapshot();
+  const snapshot = await readClusterSnapshot(session);
   const ifs = opts.if ?? [];
   const report = ifs.length
     ? auditChanges(

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { formatArgv } from '../exec/runner.js';
 import { UP_STEPS } from '../steps/index.js';
 import { selectSteps } from '../workflow/engine.js';
-import { openSession } from './session.js';
+import { openHostSession } from '../session/open.js';
 
 export async function planCommand(
   opts: { config?: string; output?: string },
@@ -14,7 +14,7 @@ export async function planCommand(
   if (opts.output !== undefined && opts.output !== 'json')
     throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
   // A dry-run session: nothing can change, even by mistake.
-  const { ctx } = await openSession({ config: opts.config, dryRun: true }, io, signal);
+  const ctx = await openHostSession({ config: opts.config, dryRun: true }, io, signal);
   const steps = selectSteps(ctx, UP_STEPS, {}).map((s) => ({ name: s.id, title: s.title, commands: s.plan(ctx) }));
   if (opts.output === 'json') {
     io.out(JSON.stringify({ steps: steps.map(({ name, commands }) => ({ name, commands })) }));

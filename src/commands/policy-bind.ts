@@ -13,10 +13,13 @@ import type { Io } from '../io.js';
 import { auditChanges } from '../changes/simulate.js';
 import { namespaceLevels } from '../audit/evaluate.js';
 import type { KubeObject } from '../k8s/objects.js';
-import type { ClusterSnapshot } from '../audit/snapshot.js';
+import { readClusterSnapshot, type ClusterSnapshot } from '../audit/snapshot.js';
 import { applyClusterChanges, printChanges, type Change } from '../changes/plan.js';
 import { planBind, planUnbind, type BindTarget } from '../changes/pod-security.js';
-import { confirmChanges, openClusterSession, reportFailures, type ClusterSession } from './cluster-session.js';
+import type { ClusterSession } from '../session/context.js';
+import { confirmChanges } from '../session/confirm.js';
+import { openClusterSession } from '../session/open.js';
+import { reportFailures } from '../exec/failures.js';
 
 export interface BindOptions {
   config?: string;
@@ -122,7 +125,7 @@ async function bindOrUnbind(
     io,
     signal,
   );
-  const snapshot = await session.snapshot();
+  const snapshot = await readClusterSnapshot(session);
   const inp = { snapshot, config: session.config };
   const changes = action === 'bind' ? planBind(inp, t) : planUnbind(inp, t);
   const who = t.all
@@ -249,7 +252,7 @@ async function listBindings(
     io,
     signal,
   );
-  const snapshot = await session.snapshot();
+  const snapshot = await readClusterSnapshot(session);
   if (session.mode === 'psp') {
     const rows = pspBindings(snapshot).filter(
       (r) => !opts.namespace || r.namespace === null || r.namespace === opts.namespace,

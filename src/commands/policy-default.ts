@@ -9,7 +9,9 @@
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { planAssociate, planDisassociate } from '../changes/pod-security.js';
-import { openClusterSession, reportFailures } from './cluster-session.js';
+import { readClusterSnapshot } from '../audit/snapshot.js';
+import { reportFailures } from '../exec/failures.js';
+import { openClusterSession } from '../session/open.js';
 import { runPlanned } from './policy-bind.js';
 
 export interface DefaultOptions {
@@ -42,7 +44,7 @@ async function defaultBinding(opts: DefaultOptions, io: Io, signal: AbortSignal)
     );
   }
   const policy = opts.policy ?? session.config.podSecurity.default;
-  const snapshot = await session.snapshot();
+  const snapshot = await readClusterSnapshot(session);
   const inp = { snapshot, config: session.config };
   const { changes, already } = opts.disassociate ? planDisassociate(inp, policy) : planAssociate(inp, policy);
   const binding = `ClusterRoleBinding psp:${policy}`;

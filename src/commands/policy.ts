@@ -21,7 +21,12 @@ function collectList(value: string, previous: string[] | undefined): string[] {
   ];
 }
 
-export function registerPolicyCommands(program: Command, setExit: (code: number) => void): void {
+/** `interrupt`: the AbortSignal Ctrl-C aborts, from cli.ts (the one place that handles process signals). */
+export function registerPolicyCommands(
+  program: Command,
+  setExit: (code: number) => void,
+  interrupt: () => AbortSignal,
+): void {
   const policy = program.command('policy').description('offline pod security: admission checks and RBAC questions');
 
   policy
@@ -103,8 +108,7 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
       .option('-y, --yes', 'do not ask for confirmation')
       .action(async (opts) => {
         const { policyBindCommand } = await import('./policy-bind.js');
-        const { interruptOnSignals } = await import('./cluster-session.js');
-        setExit(await policyBindCommand(action, opts, processIo, interruptOnSignals()));
+        setExit(await policyBindCommand(action, opts, processIo, interrupt()));
       });
   }
 
@@ -116,8 +120,7 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts) => {
       const { policyBindingsCommand } = await import('./policy-bind.js');
-      const { interruptOnSignals } = await import('./cluster-session.js');
-      setExit(await policyBindingsCommand(opts, processIo, interruptOnSignals()));
+      setExit(await policyBindingsCommand(opts, processIo, interrupt()));
     });
 
   live(policy.command('default'))
@@ -132,8 +135,7 @@ export function registerPolicyCommands(program: Command, setExit: (code: number)
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (opts) => {
       const { policyDefaultCommand } = await import('./policy-default.js');
-      const { interruptOnSignals } = await import('./cluster-session.js');
-      setExit(await policyDefaultCommand(opts, processIo, interruptOnSignals()));
+      setExit(await policyDefaultCommand(opts, processIo, interrupt()));
     });
 
   policy

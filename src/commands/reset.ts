@@ -16,7 +16,8 @@ import { hostPaths, type HostPaths } from '../host/paths.js';
 import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
 import { acquireLock } from '../host/lock.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
-import { invokingUser, type InvokingUser } from '../context.js';
+import type { InvokingUser } from '../session/context.js';
+import { invokingUser } from '../session/open.js';
 import { criSocket, criSocketFlagNeeded } from '../versions.js';
 
 export interface ResetOptions {

@@ -6,7 +6,8 @@ import { writeRender } from '../render/write.js';
 import { runSteps } from '../workflow/engine.js';
 import { acquireLock } from '../host/lock.js';
 import type { StepId } from '../workflow/step.js';
-import { chooseReporter, openSession } from './session.js';
+import { openHostSession } from '../session/open.js';
+import { chooseReporter } from '../workflow/progress.js';
 
 export interface UpOptions {
   config?: string;
@@ -22,7 +23,8 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
   if (opts.output !== undefined && opts.output !== 'json')
     throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
   if (opts.from && opts.only) throw new UserError('use either --from or --only, not both');
-  const { ctx, paths } = await openSession({ ...opts, log: true }, io, signal);
+  const ctx = await openHostSession({ ...opts, log: true }, io, signal);
+  const paths = ctx.paths;
   const release = ctx.dryRun ? () => {} : acquireLock(paths.stateDir);
   try {
     if (!ctx.dryRun)

@@ -6,7 +6,7 @@ import { Kubectl } from '../kube/kubectl.js';
 import { kubeconfigFromEnv, type KubeconfigChoice } from '../kube/kubeconfig.js';
 import { runChecks, type VerifyReport } from '../verify/checks.js';
 import { waitForSystemWorkloads } from '../verify/system-workloads.js';
-import { openSession } from './session.js';
+import { openHostSession } from '../session/open.js';
 
 export async function verifyCommand(
   opts: { config?: string; output?: string; wait?: boolean },
@@ -15,7 +15,7 @@ export async function verifyCommand(
 ): Promise<number> {
   if (opts.output !== undefined && opts.output !== 'json')
     throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
-  const { ctx } = await openSession({ config: opts.config }, io, signal);
+  const ctx = await openHostSession({ config: opts.config }, io, signal);
   // Like kubectl: KUBECONFIG when set, else the kubeconfig `up` installs for the invoking user.
   const choice: KubeconfigChoice = kubeconfigFromEnv() ?? {
     file: ctx.kubeconfig,

@@ -4,7 +4,7 @@
  * manifest changes.
  */
 import { createHash } from 'node:crypto';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import type { ManifestStep } from '../render/index.js';
 import type { Step } from '../workflow/step.js';
 import { manifestFor, manifestsFor, renderedPath } from './files.js';

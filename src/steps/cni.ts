@@ -3,7 +3,7 @@
  * DaemonSets to roll out, then for the node to turn Ready (it stays NotReady
  * until a CNI runs; that is expected, not an error).
  */
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { StepFailed } from '../workflow/step.js';
 import { secondsLeft } from '../exec/wait.js';
 import { applyManifestStep, manifestPath } from './apply-manifest.js';

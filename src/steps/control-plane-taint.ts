@@ -4,7 +4,7 @@
  * kubectl fails on a taint that is absent, which breaks naive re-runs.
  */
 import os from 'node:os';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { controlPlaneTaints } from '../versions.js';
 import type { Step } from '../workflow/step.js';
 

@@ -11,7 +11,7 @@
  * got through, so `plan` shows exactly what runs.
  */
 import { createHash } from 'node:crypto';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { manifestsFor } from './files.js';
 
 /** What `kubeadm init` creates in kube-system that runs pods through a controller. */

@@ -5,7 +5,7 @@
  */
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import type { Artifact } from '../render/index.js';
 import { KUBEADM_CONFIG_FILE } from '../render/index.js';
 import { StepFailed } from '../workflow/step.js';

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { CommandError } from '../exec/runner.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { hostFiles, installArgs, kubeadmConfigPath, refuseLinks, renderedPath } from './files.js';

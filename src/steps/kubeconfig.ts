@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { installArgs, refuseLinks } from './files.js';
 

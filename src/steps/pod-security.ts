@@ -4,7 +4,7 @@
  * with "no providers available to validate pod request" until this step; its
  * post-condition is that they are admitted.
  */
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { TimeoutError, waitFor } from '../exec/wait.js';
 import { StepFailed } from '../workflow/step.js';
 import { applyManifestStep, manifestPath } from './apply-manifest.js';

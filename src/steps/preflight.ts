@@ -4,7 +4,7 @@
  * offered (asked on a terminal, applied with --yes), never applied silently.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { confirm } from '../io.js';
 import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
 import {

@@ -5,7 +5,7 @@
  * limits": a privileged pod is refused for every tenant that should not run
  * one, while a pod that follows the restricted rules is accepted.
  */
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { condition, conditionTrue, type KubeObject } from '../k8s/objects.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';

@@ -5,7 +5,7 @@
  * node is Ready and needs seconds more to pass its readiness probe, so checking
  * the moment the node turns Ready reports a cluster that is still starting.
  */
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import type { KubeObject } from '../k8s/objects.js';
 import { flannelNamespace } from '../versions.js';
 import { secondsLeft, type Deadline } from '../exec/wait.js';

@@ -4,7 +4,7 @@
  * a run on a finished cluster changes nothing.
  */
 import { existsSync } from 'node:fs';
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 import { CommandError, Interrupted } from '../exec/runner.js';
 import { HostError, UserError } from '../errors.js';
 import { StepFailed, type Step, type StepId } from './step.js';

@@ -202,3 +202,10 @@ function indent(text: string): string {
     .map((l) => `  ${l}`)
     .join('\n');
 }
+
+/** The reporter for a command's flags: -o json, --quiet, a live list on a terminal, plain lines elsewhere. */
+export function chooseReporter(io: Io, opts: { quiet?: boolean; output?: string }): Reporter {
+  if (opts.output === 'json') return new JsonReporter(io);
+  if (opts.quiet) return new QuietReporter(io);
+  return io.tty ? new TtyReporter() : new PlainReporter(io);
+}

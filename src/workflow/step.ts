@@ -3,7 +3,7 @@
  * then verify its post-condition with a deadline. Learned from kubeadm's phase
  * runner and k0sctl's phase manager.
  */
-import type { Context } from '../context.js';
+import type { Context } from '../session/context.js';
 
 export const STEP_IDS = [
   'preflight',

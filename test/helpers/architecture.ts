@@ -30,7 +30,6 @@ export const RANKS: Record<string, number> = {
   workflow: 7,
   // What a command works with: config, runner, log, kubectl, the host's paths.
   session: 6,
-  context: 6,
   render: 5,
   kubeadm: 5,
   config: 4,

@@ -1,4 +1,4 @@
-import { createContext, type Context } from '../../src/context.js';
+import { createContext, type Context } from '../../src/session/context.js';
 import { NO_LOG } from '../../src/exec/runner.js';
 import type { RunOptions, RunResult, Runner } from '../../src/exec/runner.js';
 import { hostPaths } from '../../src/host/paths.js';

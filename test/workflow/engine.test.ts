@@ -1,6 +1,6 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Context } from '../../src/context.js';
+import type { Context } from '../../src/session/context.js';
 import { runSteps } from '../../src/workflow/engine.js';
 import { readState } from '../../src/workflow/state.js';
 import { StepFailed, type Step, type StepId } from '../../src/workflow/step.js';

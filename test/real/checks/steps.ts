@@ -6,7 +6,7 @@
  * tests, which create those pods themselves.
  */
 import type { ExecutionContext } from 'ava';
-import { createContext, type Context } from '../../../src/context.js';
+import { createContext, type Context } from '../../../src/session/context.js';
 import { loadClusterConfig } from '../../../src/session/config.js';
 import { NO_LOG } from '../../../src/exec/runner.js';
 import { ExecaRunner } from '../../../src/exec/runner.js';

@@ -1,37 +1,116 @@
 /**
- * The setup of the commands that work on a cluster that already runs (audit,
- * admission, policy bind/unbind/bindings/default): which kubeconfig, the
- * cluster's own version and pod security mode (from the API server, or from the
- * static pod manifest when the API server is away), and the config
- * (`cluster.yaml` when present, for the default level, the privileged namespaces
- * and custom policies; the built-in defaults otherwise).
+ * Opening a session: the one place a command gets its host paths, runner, log and
+ * kubectl, and (for a running cluster) the cluster's own version and pod security
+ * mode. Commands call one of these and hand the result to a feature module.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { MiB, readTextFile } from '../host/files.js';
+import os from 'node:os';
 import path from 'node:path';
 import type { ClusterConfig } from '../config/load.js';
-import { loadClusterConfig } from '../session/config.js';
-import { invokingUser } from '../context.js';
 import { CheckFailed, UserError } from '../errors.js';
-import { NO_LOG, type Log } from '../exec/runner.js';
-import { FileLog } from '../host/log.js';
-import { CommandError, ExecaRunner, Interrupted, type Runner } from '../exec/runner.js';
+import { DryRunRunner, ExecaRunner, NO_LOG, type Log, type Runner } from '../exec/runner.js';
+import { deadlineIn } from '../exec/wait.js';
+import { MiB, readTextFile } from '../host/files.js';
+import { FileLog, openLog } from '../host/log.js';
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';
-import { Kubectl } from '../kube/kubectl.js';
 import { kubeconfigFromEnv } from '../kube/kubeconfig.js';
+import { Kubectl } from '../kube/kubectl.js';
+import { APISERVER_MANIFEST, ApiServerManifest } from '../kubeadm/apiserver-manifest.js';
+import { render } from '../render/index.js';
 import {
-  flannelNamespace,
+  defaultPrivilegedNamespaces,
   isSupportedMinor,
   parseKubeVersion,
   pspServed,
   pssAvailable,
-  type KubeVersion,
   type PodSecurityMode,
 } from '../versions.js';
-import { APISERVER_MANIFEST, ApiServerManifest } from '../kubeadm/apiserver-manifest.js';
-import { readSnapshot, type ClusterSnapshot } from '../audit/snapshot.js';
-import { deadlineIn, TimeoutError, type Deadline } from '../exec/wait.js';
+import { loadClusterConfig } from './config.js';
+import { createContext, type ClusterSession, type Context, type InvokingUser } from './context.js';
+
+/** The host a command works on: where things are, the runner every program goes through, the log. */
+export interface Host {
+  paths: HostPaths;
+  runner: Runner;
+  log: Log;
+}
+
+export interface HostOptions {
+  /** Keep the run log (commands that change the host or the cluster). */
+  log?: boolean;
+  /** Record mutating commands instead of running them. */
+  dryRun?: boolean;
+  /** Say nothing when the log cannot be written (commands whose log is a courtesy). */
+  quietLog?: boolean;
+}
+
+/** Child processes get our environment (PATH, KUBESTRAP_ROOT for the tests' simulated node). */
+function passEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function openRunLog(file: string, io: Io, quiet: boolean): Log {
+  if (!quiet) return openLog(file, io);
+  try {
+    return new FileLog(file);
+  } catch {
+    return NO_LOG;
+  }
+}
+
+export function openHost(opts: HostOptions, io: Io): Host {
+  const paths = hostPaths();
+  const log = opts.log && !opts.dryRun ? openRunLog(paths.logFile, io, opts.quietLog ?? false) : NO_LOG;
+  const base = new ExecaRunner(log, passEnv());
+  return { paths, log, runner: opts.dryRun ? new DryRunRunner(base) : base };
+}
+
+/**
+ * The user `sudo kubestrap up` runs for: SUDO_USER when set (and not root),
+ * else the current user. Home, uid and gid come from `getent passwd`, which
+ * also knows users from LDAP or SSSD.
+ */
+export async function invokingUser(runner: Runner, env = process.env): Promise<InvokingUser> {
+  const name = env.SUDO_USER && env.SUDO_USER !== 'root' ? env.SUDO_USER : os.userInfo().username;
+  const r = await runner.run('getent', ['passwd', name], { allowFailure: true });
+  const fields = r.exitCode === 0 ? r.stdout.trim().split('\n')[0].split(':') : [];
+  if (fields.length >= 6) {
+    return { name, uid: Number(fields[2]), gid: Number(fields[3]), home: fields[5] };
+  }
+  const info = os.userInfo();
+  return { name, uid: info.uid, gid: info.gid, home: info.homedir };
+}
+
+export interface HostSessionOptions {
+  config?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  /** Keep a log file (commands that change the host). */
+  log?: boolean;
+}
+
+/** The session of the commands that build this node (up, plan, verify, rebuild): config, render, runner, log, user. */
+export async function openHostSession(opts: HostSessionOptions, io: Io, signal: AbortSignal): Promise<Context> {
+  const config = loadClusterConfig(opts.config);
+  const rendered = render(config);
+  for (const w of rendered.warnings) io.err(`warning: ${w}`);
+  const { paths, runner, log } = openHost({ log: opts.log, dryRun: opts.dryRun }, io);
+  const user = await invokingUser(runner);
+  return createContext({
+    config,
+    rendered,
+    runner,
+    log,
+    io,
+    paths,
+    dryRun: Boolean(opts.dryRun),
+    yes: Boolean(opts.yes),
+    interactive: Boolean(io.tty),
+    signal,
+    user,
+  });
+}
 
 export interface ClusterSessionOptions {
   config?: string;
@@ -41,25 +120,6 @@ export interface ClusterSessionOptions {
   log?: boolean;
   /** Work without the API server (admission status): the version then comes from the manifest. */
   offline?: boolean;
-}
-
-export interface ClusterSession {
-  kubectl: Kubectl;
-  runner: Runner;
-  paths: HostPaths;
-  config: ClusterConfig;
-  version: KubeVersion;
-  mode: PodSecurityMode;
-  /** The API server answered (`kubectl version`). */
-  reachable: boolean;
-  io: Io;
-  signal: AbortSignal;
-  deadline(seconds?: number): Deadline;
-  snapshot(): Promise<ClusterSnapshot>;
-}
-
-function passEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** --kubeconfig, else KUBECONFIG (as kubectl reads it), else the admin or the invoking user's kubeconfig. */
@@ -87,6 +147,14 @@ async function chooseKubeconfig(
   throw new UserError(`no kubeconfig found (${paths.adminConf} or ${own}); pass --kubeconfig FILE`);
 }
 
+/**
+ * The session of the commands that work on a cluster that already runs (audit,
+ * admission, policy bind/unbind/bindings/default): which kubeconfig, the cluster's own
+ * version and pod security mode (from the API server, or from the static pod manifest
+ * when the API server is away), and the config (`cluster.yaml` when present, for the
+ * default level, the privileged namespaces and custom policies; the built-in defaults
+ * otherwise).
+ */
 export async function openClusterSession(
   opts: ClusterSessionOptions,
   io: Io,
@@ -95,16 +163,7 @@ export async function openClusterSession(
   if (opts.mode !== undefined && !['auto', 'psp', 'pss'].includes(opts.mode))
     throw new UserError(`--mode must be auto, psp or pss, not ${JSON.stringify(opts.mode)}`, undefined, '--mode');
   const loaded = loadClusterConfig(opts.config);
-  const paths = hostPaths();
-  let log: Log = NO_LOG;
-  if (opts.log) {
-    try {
-      log = new FileLog(paths.logFile);
-    } catch {
-      log = NO_LOG;
-    }
-  }
-  const runner = new ExecaRunner(log, passEnv());
+  const { paths, runner, log } = openHost({ log: opts.log, quietLog: true }, io);
   const kubeconfig = await chooseKubeconfig(opts.kubeconfig, paths, runner);
   const probe = new Kubectl(runner, kubeconfig.file, loaded.version.minor, signal);
   const server = await probe.serverVersion();
@@ -156,69 +215,24 @@ export async function openClusterSession(
   // The privileged namespaces default with the version (flannel's namespace moved in 1.17).
   const privilegedNamespaces = loaded.source
     ? loaded.podSecurity.privilegedNamespaces
-    : [...new Set(['kube-system', flannelNamespace(version.minor)])];
+    : defaultPrivilegedNamespaces(version.minor);
   const config: ClusterConfig = {
     ...loaded,
     version,
     mode,
     podSecurity: { ...loaded.podSecurity, privilegedNamespaces },
   };
-  const kubectl = new Kubectl(runner, kubeconfig.file, version.minor, signal);
   return {
-    kubectl,
-    runner,
-    paths,
     config,
+    runner,
+    log,
+    io,
+    paths,
+    signal,
+    kubectl: new Kubectl(runner, kubeconfig.file, version.minor, signal),
     version,
     mode,
     reachable: server !== undefined,
-    io,
-    signal,
     deadline: (seconds) => deadlineIn(seconds ?? config.timeouts.waitSeconds),
-    snapshot: () => readSnapshot(kubectl, version!, mode, paths),
   };
-}
-
-/** `--yes`, or a yes on the terminal; without a terminal and without --yes: exit 2. */
-export async function confirmChanges(io: Io, yes: boolean | undefined, question: string): Promise<boolean> {
-  if (yes) return true;
-  if (!io.tty)
-    throw new UserError(
-      `${question.replace(/\?$/, '')}: pass --yes to confirm when not on a terminal (or --dry-run to only see the changes)`,
-    );
-  const { confirm } = await import('../io.js');
-  return confirm(io, question);
-}
-
-/** Ctrl-C stops at the next command kubestrap runs (for commands registered outside cli.ts). */
-export function interruptOnSignals(): AbortSignal {
-  const controller = new AbortController();
-  let count = 0;
-  const onSignal = (name: NodeJS.Signals) => {
-    if (++count > 1) process.exit(130);
-    process.stderr.write(`\n${name}: stopping after the current command...\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  return controller.signal;
-}
-
-/**
- * Runs a command body and turns what the cluster says into exit codes: a kubectl
- * failure (Forbidden, Conflict, ...) or a deadline is a failed check (exit 1, with
- * kubectl's own words), Ctrl-C is 130. Input errors pass through (exit 2).
- */
-export async function reportFailures(io: Io, body: () => Promise<number>, context = ''): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof Interrupted) {
-      io.err(`interrupted${context ? `: ${context}` : ''}`);
-      return 130;
-    }
-    if (e instanceof CommandError || e instanceof TimeoutError)
-      throw new CheckFailed(`${e.message}${context ? `\n${context}` : ''}`);
-    throw e;
-  }
 }
