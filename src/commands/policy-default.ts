@@ -10,9 +10,9 @@ import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { planAssociate, planDisassociate } from '../changes/pod-security.js';
 import { readClusterSnapshot } from '../audit/snapshot.js';
+import { applyPlanned } from '../changes/apply-planned.js';
 import { reportFailures } from '../exec/failures.js';
 import { openClusterSession } from '../session/open.js';
-import { runPlanned } from './policy-bind.js';
 
 export interface DefaultOptions {
   config?: string;
@@ -56,7 +56,7 @@ async function defaultBinding(opts: DefaultOptions, io: Io, signal: AbortSignal)
     );
     return 0;
   }
-  return runPlanned(session, snapshot, changes, opts, {
+  return applyPlanned(session, snapshot, changes, opts, {
     command: `kubestrap policy default ${opts.disassociate ? '--disassociate' : '--associate'}`,
     question: opts.disassociate ? `Remove ${binding}?` : `Restore ${binding}?`,
     done: opts.disassociate
