@@ -3,22 +3,17 @@
  * leaves behind: iptables rules, IPVS tables, CNI config and links, the
  * kubeconfig kubestrap installed, and kubestrap's own state.
  */
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Io } from '../io.js';
 import { confirm } from '../io.js';
 import { UserError } from '../errors.js';
-import { NO_LOG } from '../exec/runner.js';
-import { openLog } from '../host/log.js';
-import { DryRunRunner, ExecaRunner, formatArgv, type Runner } from '../exec/runner.js';
-import { hostPaths, type HostPaths } from '../host/paths.js';
-import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
-import { acquireLock } from '../host/lock.js';
+import { formatArgv } from '../exec/runner.js';
+import { hostPaths } from '../host/paths.js';
+import type { IptablesMode } from '../reset/network.js';
+import { planReset } from '../reset/plan.js';
+import { runReset } from '../reset/run.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
-import type { InvokingUser } from '../session/context.js';
-import { invokingUser } from '../session/open.js';
-import { criSocket, criSocketFlagNeeded } from '../versions.js';
+import { invokingUser, openHost } from '../session/open.js';
 
 export interface ResetOptions {
   yes?: boolean;
@@ -26,55 +21,6 @@ export interface ResetOptions {
   force?: boolean;
   iptables?: string;
   quiet?: boolean;
-}
-
-/**
- * The kubeconfig `up` installed, if it is still exactly that: `~/.kube/config` of
- * the user who runs reset, a regular file (not a link), with admin.conf's content.
- * A file the user edited since, a link (or a linked .kube), or any other path is theirs and stays;
- * nothing the state file says is trusted for this.
- */
-export function installedKubeconfig(paths: HostPaths, user: InvokingUser): string | undefined {
-  const file = paths.at(path.posix.join(user.home, '.kube', 'config'));
-  try {
-    // No link anywhere kubestrap put it: not the file, not the .kube folder up created.
-    if (!lstatSync(path.dirname(file)).isDirectory() || !lstatSync(file).isFile()) return undefined;
-    if (!lstatSync(paths.adminConf).isFile()) return undefined;
-    return readFileSync(file).equals(readFileSync(paths.adminConf)) ? file : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * kubeadm before 1.24 picks the runtime from the sockets it finds: Docker's counts, and
- * with two it refuses ("Found multiple CRI sockets"); 1.11-1.13 assume Docker. Name
- * containerd's, as `up` did.
- */
-function criSocketFlag(kubeadmVersion: string): string[] {
-  const m = /v?1\.(\d+)\.\d+/.exec(kubeadmVersion);
-  const minor = m ? Number(m[1]) : undefined;
-  return minor !== undefined && criSocketFlagNeeded(minor) ? ['--cri-socket', criSocket(minor)] : [];
-}
-
-export async function planReset(
-  runner: Runner,
-  paths: HostPaths,
-  mode: IptablesMode,
-  user: InvokingUser,
-): Promise<NetworkPlanStep[]> {
-  const plan: NetworkPlanStep[] = [];
-  // Decided before kubeadm reset, which deletes admin.conf.
-  const kubeconfig = installedKubeconfig(paths, user);
-  const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
-  if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f', ...criSocketFlag(kubeadm.stdout)] });
-  plan.push(...(await planNetworkCleanup(runner, mode)));
-  // kubeadm reset says itself that it leaves these (test/sim/REAL-OUTPUTS.md §2); fixed paths, kubestrap's state last.
-  const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));
-  if (existsSync(paths.stateDir)) leftovers.push(paths.stateDir);
-  if (kubeconfig) plan.push({ argv: ['rm', '-f', '--', kubeconfig] });
-  if (leftovers.length) plan.push({ argv: ['rm', '-rf', '--one-file-system', '--', ...leftovers] });
-  return plan;
 }
 
 export async function resetCommand(
@@ -93,8 +39,7 @@ export async function resetCommand(
     if (!opts.dryRun) throw new UserError(`${why}; pass --force to clean it anyway`);
     io.err(`note: ${why}: a real reset refuses without --force`);
   }
-  const base = new ExecaRunner(opts.dryRun ? NO_LOG : openLog(paths.logFile, io));
-  const runner = opts.dryRun ? new DryRunRunner(base) : base;
+  const { runner } = openHost({ log: true, dryRun: opts.dryRun }, io);
   const plan = await planReset(runner, paths, mode, await invokingUser(runner));
 
   if (opts.dryRun) {
@@ -116,21 +61,7 @@ export async function resetCommand(
       return 1;
     }
   }
-  const release = acquireLock(paths.stateDir);
-  let released = false;
-  try {
-    for (const s of plan) {
-      if (!opts.quiet) io.err(`→ ${formatArgv(s.argv)}`);
-      if (s.argv[0] === 'rm' && s.argv.includes(paths.stateDir)) {
-        // The lock lives in the state directory: give it up before removing it.
-        release();
-        released = true;
-      }
-      await runNetworkCleanup(runner, [s], signal);
-    }
-  } finally {
-    if (!released) release();
-  }
+  await runReset(runner, paths, plan, io, { quiet: opts.quiet, signal });
   if (!opts.quiet) io.err('Node reset. `sudo kubestrap up` builds it again.');
   return 0;
 }
