@@ -2,7 +2,7 @@
 // in its environment that every process it starts inherits; afterwards, whatever is left
 // in that dir or still running with the marker is a leak: reported, then removed or killed.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -10,6 +10,9 @@ import path from 'node:path';
 export function watchRun() {
   const id = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(path.join(tmpdir(), `kubestrap-test-run-${process.pid}-`));
+  // Traversable (not listable) by other users, as /tmp is: some tests run the CLI as an
+  // unprivileged user (setpriv) on files they put in their own scratch directory.
+  chmodSync(dir, 0o711);
   const marker = `KUBESTRAP_TEST_RUN=${id}`;
   return {
     dir,
