@@ -56,7 +56,7 @@ test('up --dry-run on a bare host: preflight findings, then every step planned, 
     t.regex(r.stderr, new RegExp(`\\] ${step}: would run`), step);
   }
   t.regex(r.stderr, /kubeadm-init: would run:\n\s+kubeadm init --config \S+kubeadm-config\.yaml/);
-  t.regex(r.stdout, /# --- manifests\/01-pod-security\.yaml ---\napiVersion: policy\/v1beta1/);
+  t.regex(r.stdout, /# --- manifests\/01-pod-security\.yaml ---\napiVersion: "policy\/v1beta1"/);
   t.regex(r.stdout, /# --- manifests\/02-cni\.yaml ---/);
   t.deepEqual(mutations(l.callsSince()), []);
   t.false(existsSync(l.node.at('/var/lib/kubestrap')), 'no state, no render written');

@@ -154,7 +154,10 @@ test('up --dry-run prints commands and manifests, and touches nothing', async (t
   const r = await l.kubestrap(['up', '--dry-run']);
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stderr, /kubeadm-init: would run:\n\s+kubeadm init --config \S+kubeadm-config\.yaml/);
-  t.regex(r.stdout, /# --- manifests\/01-pod-security\.yaml ---\napiVersion: policy\/v1beta1\nkind: PodSecurityPolicy/);
+  t.regex(
+    r.stdout,
+    /# --- manifests\/01-pod-security\.yaml ---\napiVersion: "policy\/v1beta1"\nkind: "PodSecurityPolicy"/,
+  );
   t.deepEqual(mutations(l.callsSince()), []);
   t.false(existsSync(l.node.at('/var/lib/kubestrap')), 'no state, no render written');
   l.node.cleanup();
