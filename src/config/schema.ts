@@ -3,7 +3,7 @@
  * Shape and types only; rules that relate fields to each other or to the
  * Kubernetes version live in validate.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PSS_LEVELS } from '../k8s/pss.js';
 import { pspAnnotationsSchema, pspSpecSchema } from '../k8s/psp.js';
 

@@ -4,7 +4,7 @@
  * `kubectl apply --validate=strict` would treat them. Semantic rules that the
  * API server enforces on top (ranges, overlaps) live in validate.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KubeObject } from './objects.js';
 import { PSP_ANNOTATIONS } from './psp-annotations.js';
 

@@ -46,7 +46,7 @@ test('the bundle runs from a copy of the shipped files alone, with no node_modul
   const cli = path.join(dir, 'app', 'dist', 'cli.js');
   const render = await execa(cli, ['render', '-o', 'out'], { cwd: dir, reject: false });
   t.is(render.exitCode, 0, render.stderr);
-  t.regex(readFileSync(path.join(dir, 'out', 'kubeadm-config.yaml'), 'utf8'), /kind: ClusterConfiguration/);
+  t.regex(readFileSync(path.join(dir, 'out', 'kubeadm-config.yaml'), 'utf8'), /kind: "ClusterConfiguration"/);
 
   const check = await execa(
     'node',
@@ -55,4 +55,37 @@ test('the bundle runs from a copy of the shipped files alone, with no node_modul
   );
   t.is(check.exitCode, 1, check.stderr);
   t.regex(check.stdout, /violates PodSecurity "baseline:latest"/);
+});
+
+/** The files `node dist/cli.js <command>` loads: cli.js, the command's chunk, and what they import statically. */
+function loadedFor(command: string): Map<string, number> {
+  const chunk = readdirSync('dist/chunks').find((f) => f.startsWith(`${command}-`) && f.endsWith('.js'));
+  if (!chunk) throw new Error(`no chunk for ${command} in dist/chunks`);
+  const seen = new Map<string, number>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const text = readFileSync(file, 'utf8');
+    seen.set(file, text.length);
+    // Static imports and re-exports only: a dynamic import() runs only in the command that needs it.
+    for (const m of text.matchAll(
+      /(?:^|[;}\n])\s*(?:import|export)\s*(?:[^'"();]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+)["']/g,
+    ))
+      visit(path.join(path.dirname(file), m[1]));
+  };
+  visit(path.resolve('dist/cli.js'));
+  visit(path.resolve('dist/chunks', chunk));
+  return seen;
+}
+
+test('render loads under 600 KB of JavaScript, the start-up budget (README: Development, bench)', (t) => {
+  // Parsing and compiling is most of a cold start over bare Node: zod's whole namespace with
+  // its locales (585 KB alone) once made it 930 KB; the YAML library (165 KB) is needed.
+  const files = loadedFor('render');
+  const total = [...files.values()].reduce((a, b) => a + b, 0);
+  const list = [...files].map(([f, n]) => `${path.basename(f)} ${Math.round(n / 1024)} KB`).join(', ');
+  t.true(total < 600 * 1024, `${Math.round(total / 1024)} KB: ${list}`);
+  t.false(
+    [...files.keys()].some((f) => /policy-check|policy-migrate|admission|audit/.test(path.basename(f))),
+    'no other command is loaded',
+  );
 });
