@@ -5,7 +5,6 @@ import { UP_STEPS } from '../steps/index.js';
 import { writeRender } from '../render/write.js';
 import { runSteps } from '../workflow/engine.js';
 import { acquireLock } from '../host/lock.js';
-import type { StepId } from '../workflow/step.js';
 import { openHostSession } from '../session/open.js';
 import { chooseReporter } from '../workflow/progress.js';
 
@@ -33,12 +32,7 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
         protect: ctx.config.source ? [{ path: ctx.config.source, what: `the config file ${ctx.config.source}` }] : [],
       });
     const reporter = chooseReporter(io, opts);
-    const result = await runSteps(
-      ctx,
-      UP_STEPS,
-      { from: opts.from as StepId | undefined, only: opts.only as StepId | undefined },
-      reporter,
-    );
+    const result = await runSteps(ctx, UP_STEPS, { from: opts.from, only: opts.only }, reporter);
     if (ctx.dryRun && result.ok) {
       // The manifests the planned steps would apply, so a reviewer sees everything.
       for (const a of ctx.rendered.artifacts) {

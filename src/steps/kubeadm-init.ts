@@ -18,6 +18,8 @@ function commands(ctx: Context): string[][] {
 export const kubeadmInit: Step = {
   id: 'kubeadm-init',
   title: 'Initialise the control plane with kubeadm',
+  // kubeadm init runs once: a changed kubeadm config needs a rebuild, not a second init.
+  rebuildOnChange: true,
   plan: commands,
   inputs(ctx) {
     const h = createHash('sha256');

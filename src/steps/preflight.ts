@@ -236,6 +236,7 @@ export function describeDryRunFindings(findings: Finding[]): string | undefined 
 export const preflight: Step = {
   id: 'preflight',
   title: 'Check the host',
+  hostOnly: true,
   plan: () => [],
   async check(ctx) {
     // Once the control plane runs, its own ports are in use: preflight is for fresh hosts.

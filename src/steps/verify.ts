@@ -10,6 +10,7 @@ export const verifyStep: Step = {
   id: 'verify',
   title: 'Verify readiness and pod security',
   alwaysRun: true,
+  recordsVerified: true,
   plan: () => [],
   async check() {
     return 'pending';

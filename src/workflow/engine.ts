@@ -7,22 +7,22 @@ import { existsSync } from 'node:fs';
 import type { Context } from '../session/context.js';
 import { CommandError, Interrupted } from '../exec/runner.js';
 import { HostError, UserError } from '../errors.js';
-import { StepFailed, type Step, type StepId } from './step.js';
+import { StepFailed, type Step } from './step.js';
 import { readState, writeState, type UpState } from './state.js';
 import { TimeoutError } from '../exec/wait.js';
 import type { Reporter } from './progress.js';
 
 export interface EngineOptions {
   /** Start here, running this step and the ones after it even if they are recorded as done. */
-  from?: StepId;
+  from?: string;
   /** Run only this step (even if recorded as done). */
-  only?: StepId;
+  only?: string;
 }
 
 export type StepStatus = 'applied' | 'already-done' | 'skipped' | 'planned' | 'failed' | 'interrupted';
 
 export interface StepOutcome {
-  name: StepId;
+  name: string;
   status: StepStatus;
   durationMs: number;
   detail?: string;
@@ -36,9 +36,6 @@ export interface EngineResult {
   /** Nothing was applied: every step was done already. */
   unchanged: boolean;
 }
-
-/** Steps that cannot simply run again when their inputs change: the cluster must be rebuilt. */
-const REBUILD_ON_CHANGE = new Set<StepId>(['preflight', 'kubeadm-init']);
 
 export function selectSteps(ctx: Context, steps: Step[], opts: EngineOptions): Step[] {
   const enabled = steps.filter((s) => s.enabled?.(ctx) ?? true);
@@ -67,7 +64,7 @@ export function selectSteps(ctx: Context, steps: Step[], opts: EngineOptions): S
  */
 function rebuildNeeded(ctx: Context, steps: Step[], state: UpState): Step | undefined {
   return steps.find((step) => {
-    if (!REBUILD_ON_CHANGE.has(step.id) || !(step.enabled?.(ctx) ?? true)) return false;
+    if (!step.rebuildOnChange || !(step.enabled?.(ctx) ?? true)) return false;
     const recorded = state.steps[step.id];
     return recorded !== undefined && recorded.inputs !== step.inputs?.(ctx);
   });
@@ -80,7 +77,7 @@ export async function runSteps(
   reporter: Reporter,
 ): Promise<EngineResult> {
   const selected = selectSteps(ctx, steps, opts);
-  const forced = new Set<StepId>(opts.only || opts.from ? selected.map((s) => s.id) : []);
+  const forced = new Set<string>(opts.only || opts.from ? selected.map((s) => s.id) : []);
   const state = readState(ctx.paths.stateFile);
   const outcomes: StepOutcome[] = [];
   // The state file appears only once a step may have changed the host (preflight only reads it,
@@ -127,7 +124,7 @@ export async function runSteps(
       const status = changed ? 'pending' : await step.check(ctx);
       if (status === 'done') {
         await step.verify?.(ctx);
-        if (step.id !== 'preflight') hostTouched = true;
+        if (!step.hostOnly) hostTouched = true;
         record(state, step, inputs, elapsed(), ctx);
         save(state);
         outcomes.push({ name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' });
@@ -137,7 +134,7 @@ export async function runSteps(
       // verify (alwaysRun) only reads the cluster: it does not count as a change.
       if (!step.alwaysRun) {
         unchanged = false;
-        if (step.id !== 'preflight') hostTouched = true;
+        if (!step.hostOnly) hostTouched = true;
         // The cluster changes now: it is verified again only when this run gets to verify.
         if (state.verifiedAt) {
           delete state.verifiedAt;
@@ -147,7 +144,7 @@ export async function runSteps(
       await step.apply(ctx);
       await step.verify?.(ctx);
       if (!step.alwaysRun) record(state, step, inputs, elapsed(), ctx);
-      if (step.id === 'verify') state.verifiedAt = new Date().toISOString();
+      if (step.recordsVerified) state.verifiedAt = new Date().toISOString();
       delete state.lastFailure;
       save(state);
       outcomes.push({ name: step.id, status: 'applied', durationMs: elapsed() });

@@ -5,22 +5,13 @@
  */
 import type { Context } from '../session/context.js';
 
-export const STEP_IDS = [
-  'preflight',
-  'kubeadm-init',
-  'kubeconfig',
-  'pod-security',
-  'cni',
-  'control-plane-taint',
-  'ingress',
-  'tenants',
-  'verify',
-] as const;
-
-export type StepId = (typeof STEP_IDS)[number];
-
+/**
+ * The engine knows a step by these properties, never by its id: the steps and their
+ * names are src/steps/'s business.
+ */
 export interface Step {
-  id: StepId;
+  /** kebab-case, the file name in src/steps/ and the name for --from/--only. */
+  id: string;
   title: string;
   /** False when the config switches the step off (ingress, tenants, taint). */
   enabled?(ctx: Context): boolean;
@@ -40,6 +31,18 @@ export interface Step {
   verify?(ctx: Context): Promise<void>;
   /** Steps whose result must be re-checked on every run (verify) are never recorded as done. */
   alwaysRun?: boolean;
+  /**
+   * What it sets up cannot simply be applied again on a live cluster (kubeadm init): when
+   * its inputs changed since it ran, `up` changes nothing and asks for `rebuild`.
+   */
+  rebuildOnChange?: boolean;
+  /**
+   * Prepares the host and starts no cluster (preflight): on its own it leaves no state
+   * file, so `reset` does not take a bare host for a cluster.
+   */
+  hostOnly?: boolean;
+  /** When it passes, the state records when the cluster was last verified (verify). */
+  recordsVerified?: boolean;
 }
 
 export interface StepPreview {

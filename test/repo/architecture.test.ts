@@ -4,7 +4,7 @@
  * or an import against the direction fails here, naming the import.
  */
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { checkArchitecture, importsOf, RANKS } from '../helpers/architecture.js';
@@ -101,4 +101,18 @@ test('imports are read in every form kubestrap writes them', (t) => {
     importsOf(text).map((i) => i.specifier),
     ['./a.js', '../b.js', './d.js', './e.js', './side-effect.js', './lazy.js'],
   );
+});
+
+test('the engine knows steps only by their properties: no step id appears in src/workflow/', async (t) => {
+  const { UP_STEPS } = await import('../../src/steps/index.js');
+  const dir = path.resolve('src/workflow');
+  const named: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const lines = readFileSync(path.join(dir, file), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      for (const step of UP_STEPS)
+        if (line.includes(`'${step.id}'`) || line.includes(`"${step.id}"`)) named.push(`${file}:${i + 1} ${step.id}`);
+    });
+  }
+  t.deepEqual(named, []);
 });

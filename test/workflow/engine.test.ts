@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Context } from '../../src/session/context.js';
 import { runSteps } from '../../src/workflow/engine.js';
 import { readState } from '../../src/workflow/state.js';
-import { StepFailed, type Step, type StepId } from '../../src/workflow/step.js';
+import { StepFailed, type Step } from '../../src/workflow/step.js';
 import type { Reporter } from '../../src/workflow/progress.js';
 import { Interrupted } from '../../src/exec/runner.js';
 import { hostPaths } from '../../src/host/paths.js';
@@ -34,14 +34,18 @@ interface FakeWorld {
   inputs: Record<string, string>;
 }
 
+/** Steps named like up's, with the properties up's steps of those names have. */
 function fakeSteps(
   w: FakeWorld,
-  ids: StepId[] = ['preflight', 'kubeadm-init', 'pod-security', 'cni', 'verify'],
+  ids: string[] = ['preflight', 'kubeadm-init', 'pod-security', 'cni', 'verify'],
 ): Step[] {
   return ids.map((id) => ({
     id,
     title: id,
     alwaysRun: id === 'verify',
+    recordsVerified: id === 'verify',
+    rebuildOnChange: id === 'kubeadm-init',
+    hostOnly: id === 'preflight',
     plan: () => [[id, 'apply']],
     inputs: () => w.inputs[id],
     check: async () => (id !== 'verify' && w.present.has(id) ? 'done' : 'pending'),
@@ -151,7 +155,7 @@ test.serial(
     w.applied = [];
     w.inputs['kubeadm-init'] = 'b';
     w.inputs.cni = 'y'; // flannel's Network follows the podSubnet: it must not be applied either
-    for (const opts of [{}, { from: 'cni' as StepId }, { only: 'kubeadm-init' as StepId }]) {
+    for (const opts of [{}, { from: 'cni' }, { only: 'kubeadm-init' }]) {
       events.length = 0;
       const r = await runSteps(ctx, fakeSteps(w), opts, reporter);
       t.false(r.ok);
@@ -213,7 +217,34 @@ test.serial('a dry run applies nothing, records nothing, and lists the plan of e
 test.serial('an unknown step name is a usage error', async (t) => {
   const ctx = fakeCtx();
   const w: FakeWorld = { applied: [], present: new Set(), inputs: {} };
-  await t.throwsAsync(runSteps(ctx, fakeSteps(w), { from: 'nope' as StepId }, reporter), {
+  await t.throwsAsync(runSteps(ctx, fakeSteps(w), { from: 'nope' }, reporter), {
     message: /unknown step "nope"/,
   });
+});
+
+test.serial('what the engine does with a step follows its properties, whatever its id', async (t) => {
+  const ctx = fakeCtx();
+  const w: FakeWorld = { applied: [], present: new Set(), inputs: { base: 'a' } };
+  const steps = (): Step[] => {
+    const [prepare, base, check] = fakeSteps(w, ['prepare', 'base', 'check']);
+    return [
+      { ...prepare, hostOnly: true },
+      { ...base, rebuildOnChange: true },
+      { ...check, alwaysRun: true, recordsVerified: true },
+    ];
+  };
+  // A host-only step on its own leaves no state file.
+  t.true((await runSteps(ctx, steps(), { only: 'prepare' }, reporter)).ok);
+  t.false(existsSync(ctx.paths.stateFile));
+  t.true((await runSteps(ctx, steps(), {}, reporter)).ok);
+  const state = readState(ctx.paths.stateFile);
+  t.deepEqual(Object.keys(state.steps), ['prepare', 'base'], 'an alwaysRun step is not recorded');
+  t.truthy(state.verifiedAt, 'recordsVerified: its passing is');
+  // A rebuildOnChange step whose inputs changed stops the whole run.
+  w.inputs.base = 'b';
+  w.applied.length = 0;
+  const r = await runSteps(ctx, steps(), {}, reporter);
+  t.false(r.ok);
+  t.deepEqual(w.applied, []);
+  t.is(r.outcomes[0].name, 'base');
 });
