@@ -137,7 +137,119 @@ export const GO_YAML: DocumentOptions & SchemaOptions & CreateNodeOptions & ToSt
 
 /** A value (object, list or scalar) as YAML text for a Go program, ending in a newline. */
 export function toGoYaml(value: unknown): string {
+  return toGoYamlDirect(value) ?? toGoYamlWithLibrary(value);
+}
+
+/** The same text through the `yaml` library's stringify: the reference, and for what the fast path leaves out. */
+export function toGoYamlWithLibrary(value: unknown): string {
   return stringify(value, GO_YAML);
+}
+
+/*
+ * The fast path. Rendering is most of `kubestrap render`'s own time, and nearly all of it
+ * was the library building a node tree and looking up a tag for every scalar. The objects
+ * kubestrap writes are plain data (maps, lists, strings, integers, booleans, null), so
+ * they are written directly, in the very layout the library gives them: two-space indents,
+ * lists indented under their key, `{}`/`[]` for empty collections, `|` blocks as above.
+ * Anything else (a float, a very long key, a block string needing an indentation or keep
+ * indicator) gives up the whole document to the library. test/render/go-yaml.test.ts holds
+ * the two to the same text.
+ */
+class NotPlain extends Error {}
+
+/** The fast path alone: the text, or undefined when `value` is not plain data it writes. */
+export function toGoYamlDirect(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  try {
+    const out: string[] = [];
+    if (Array.isArray(value) ? value.length === 0 : isEmptyMap(value)) return Array.isArray(value) ? '[]\n' : '{}\n';
+    if (Array.isArray(value)) emitSeq(value, '', out);
+    else emitMap(value as Record<string, unknown>, '', out);
+    return out.join('');
+  } catch (e) {
+    if (e instanceof NotPlain) return undefined;
+    throw e;
+  }
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+function isEmptyMap(v: object): boolean {
+  if (!isPlainObject(v)) throw new NotPlain();
+  for (const k in v) if ((v as Record<string, unknown>)[k] !== undefined) return false;
+  return true;
+}
+
+/** A scalar after `key:` or `- ` (with its leading space), or undefined for a collection. */
+function scalarText(v: unknown, indent: string): string | undefined {
+  if (v === null || v === undefined) return ' null';
+  switch (typeof v) {
+    case 'string':
+      return ` ${stringText(v, indent)}`;
+    case 'boolean':
+      return v ? ' true' : ' false';
+    case 'number':
+      if (!Number.isSafeInteger(v) || Object.is(v, -0)) throw new NotPlain();
+      return ` ${v}`;
+    case 'object':
+      if (Array.isArray(v)) return v.length === 0 ? ' []' : undefined;
+      return isEmptyMap(v) ? ' {}' : undefined;
+    default:
+      throw new NotPlain();
+  }
+}
+
+/** A string value; `indent` is where a block's lines start. */
+function stringText(s: string, indent: string): string {
+  if (!fitsBlock(s)) return goQuotedScalar(s);
+  // Plain blocks only: no leading space or line break (indentation indicator), and at most
+  // one line break at the end, after a character that is not a space (clip or strip).
+  const c0 = s.charCodeAt(0);
+  if (c0 === 0x20 || c0 === 0x0a || c0 === 0x09) throw new NotPlain();
+  const clip = s.endsWith('\n');
+  const body = clip ? s.slice(0, -1) : s;
+  const last = body.charCodeAt(body.length - 1);
+  if (last === 0x0a || last === 0x20 || last === 0x09) throw new NotPlain();
+  return `|${clip ? '' : '-'}\n${indent}${body.replace(/\n+/g, (m) => m + indent)}`;
+}
+
+function keyText(k: string): string {
+  if (k.length > 1000) throw new NotPlain();
+  return isPlainSafeKey(k) ? k : goQuotedScalar(k);
+}
+
+function emitMap(map: Record<string, unknown>, indent: string, out: string[], firstPrefix?: string): void {
+  if (!isPlainObject(map)) throw new NotPlain();
+  const inner = `${indent}  `;
+  let first = true;
+  for (const k in map) {
+    const v = map[k];
+    if (v === undefined) continue;
+    out.push(first && firstPrefix !== undefined ? firstPrefix : indent, keyText(k), ':');
+    first = false;
+    const text = scalarText(v, inner);
+    if (text !== undefined) out.push(text, '\n');
+    else {
+      out.push('\n');
+      if (Array.isArray(v)) emitSeq(v, inner, out);
+      else emitMap(v as Record<string, unknown>, inner, out);
+    }
+  }
+}
+
+function emitSeq(seq: unknown[], indent: string, out: string[], firstPrefix?: string): void {
+  const inner = `${indent}  `;
+  for (let i = 0; i < seq.length; i++) {
+    const v = seq[i];
+    const dash = i === 0 && firstPrefix !== undefined ? `${firstPrefix}-` : `${indent}-`;
+    const text = scalarText(v, inner);
+    if (text !== undefined) out.push(dash, text, '\n');
+    else if (Array.isArray(v)) emitSeq(v, inner, out, `${dash} `);
+    else emitMap(v as Record<string, unknown>, inner, out, `${dash} `);
+  }
 }
 
 /**
