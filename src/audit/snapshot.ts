@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { documentToJS, parseYamlSource } from '../config/yaml-source.js';
 import type { HostPaths } from '../host/paths.js';
 import type { KubeObject } from '../k8s/objects.js';
 import type { ClusterSession } from '../session/context.js';
@@ -145,19 +145,33 @@ function readApiServer(
   return undefined;
 }
 
+/** What readPssSettings reads of the PodSecurity plugin's configuration. */
+interface PodSecurityConfiguration {
+  defaults?: { enforce?: unknown; 'enforce-version'?: unknown };
+  exemptions?: { namespaces?: string[]; usernames?: string[]; runtimeClasses?: string[] };
+}
+
+/** A YAML file people write, read as config/yaml-source.ts reads them all (errors with their line). */
+function readYaml(text: string, file: string): unknown {
+  return documentToJS(parseYamlSource(text, file).doc, file);
+}
+
 /** The PodSecurity configuration in an AdmissionConfiguration (inline or by `path`), or undefined. */
 export function podSecurityConfiguration(
   text: string,
-  fileDir: string,
+  file: string,
   readFile: (p: string) => string,
-): Record<string, any> | undefined {
-  const doc = parse(text) as {
-    plugins?: { name?: string; configuration?: Record<string, any>; path?: string }[];
+): PodSecurityConfiguration | undefined {
+  const doc = readYaml(text, file) as {
+    plugins?: { name?: string; configuration?: PodSecurityConfiguration; path?: string }[];
   } | null;
   const plugin = (doc?.plugins ?? []).find((p) => p?.name === 'PodSecurity');
   if (!plugin) return undefined;
   if (plugin.configuration) return plugin.configuration;
-  if (plugin.path) return parse(readFile(path.posix.resolve(fileDir, plugin.path))) as Record<string, any>;
+  if (plugin.path) {
+    const target = path.posix.resolve(path.posix.dirname(file), plugin.path);
+    return readYaml(readFile(target), target) as PodSecurityConfiguration;
+  }
   return undefined;
 }
 
@@ -170,7 +184,7 @@ function readPssSettings(api: ApiServerView | undefined, paths: HostPaths, notes
   const file = api?.flags.configFile;
   if (!file) return none;
   try {
-    const conf = podSecurityConfiguration(readFileSync(paths.at(file), 'utf8'), path.posix.dirname(file), (p) =>
+    const conf = podSecurityConfiguration(readFileSync(paths.at(file), 'utf8'), file, (p) =>
       readFileSync(paths.at(p), 'utf8'),
     );
     if (!conf)
