@@ -81,20 +81,28 @@ export function containerList(spec: PodSpecLike, which: number): unknown[] | und
 }
 
 /**
+ * Calls `visit` with each container, in the order upstream's visitContainers walks
+ * them (init, regular, then ephemeral); a `null` entry is Go's zero Container. The one
+ * walk over a pod's containers every check uses.
+ */
+export function forEachContainer(spec: PodSpecLike, visit: (c: ContainerLike) => void): void {
+  for (let l = 0; l < 3; l++) {
+    const list = containerList(spec, l);
+    if (!list) continue;
+    for (let i = 0; i < list.length; i++) visit(asContainer(list[i]));
+  }
+}
+
+/**
  * Names of the containers (init, regular, then ephemeral: the plugin's order)
  * for which `bad` holds; undefined when there is none, so the common case
  * allocates nothing.
  */
 export function containersWhere(spec: PodSpecLike, bad: (c: ContainerLike) => boolean): string[] | undefined {
   let out: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      if (bad(c)) (out ??= []).push(nameOf(c));
-    }
-  }
+  forEachContainer(spec, (c) => {
+    if (bad(c)) (out ??= []).push(nameOf(c));
+  });
   return out;
 }
 

@@ -19,9 +19,8 @@
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
 import {
-  asContainer,
-  containerList,
   containersPhrase,
+  forEachContainer,
   goCompare,
   goQuote,
   joinQuote,
@@ -53,18 +52,13 @@ function appArmorProfile1_0(meta: PodMetaLike, spec: PodSpecLike): CheckOutcome 
   }
 
   let badContainers: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const p = obj(obj(c.securityContext)?.appArmorProfile);
-      if (p && !allowedType(p.type)) {
-        (badContainers ??= []).push(nameOf(c));
-        (values ??= []).push(str(p.type));
-      }
+  forEachContainer(spec, (c) => {
+    const p = obj(obj(c.securityContext)?.appArmorProfile);
+    if (p && !allowedType(p.type)) {
+      (badContainers ??= []).push(nameOf(c));
+      (values ??= []).push(str(p.type));
     }
-  }
+  });
   if (badContainers) (setters ??= []).push(containersPhrase(badContainers));
 
   let annotations: string[] | undefined;

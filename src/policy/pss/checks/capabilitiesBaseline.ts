@@ -9,7 +9,7 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
+import { containersPhrase, forEachContainer, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
 
 /** The default Docker/containerd capability set less NET_RAW (check_capabilities_baseline.go). */
 export const BASELINE_ALLOWED_CAPABILITIES: ReadonlySet<string> = new Set([
@@ -31,24 +31,19 @@ export const BASELINE_ALLOWED_CAPABILITIES: ReadonlySet<string> = new Set([
 function capabilitiesBaseline1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let bad: string[] | undefined;
   let caps: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const add = obj(obj(c.securityContext)?.capabilities)?.add;
-      if (!Array.isArray(add)) continue;
-      let valid = true;
-      for (let j = 0; j < add.length; j++) {
-        const cap = str(add[j]);
-        if (!BASELINE_ALLOWED_CAPABILITIES.has(cap)) {
-          valid = false;
-          (caps ??= []).push(cap);
-        }
+  forEachContainer(spec, (c) => {
+    const add = obj(obj(c.securityContext)?.capabilities)?.add;
+    if (!Array.isArray(add)) return;
+    let valid = true;
+    for (let j = 0; j < add.length; j++) {
+      const cap = str(add[j]);
+      if (!BASELINE_ALLOWED_CAPABILITIES.has(cap)) {
+        valid = false;
+        (caps ??= []).push(cap);
       }
-      if (!valid) (bad ??= []).push(nameOf(c));
     }
-  }
+    if (!valid) (bad ??= []).push(nameOf(c));
+  });
   if (!bad) return null;
   return {
     reason: 'non-default capabilities',

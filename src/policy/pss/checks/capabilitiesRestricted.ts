@@ -16,9 +16,8 @@
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
 import {
-  asContainer,
-  containerList,
   containersPhrase,
+  forEachContainer,
   isWindowsPod,
   joinQuote,
   nameOf,
@@ -31,41 +30,36 @@ function capabilitiesRestricted1_22(_meta: PodMetaLike, spec: PodSpecLike): Chec
   let missingDropAll: string[] | undefined;
   let addingForbidden: string[] | undefined;
   let caps: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const cap = obj(obj(c.securityContext)?.capabilities);
-      if (!cap) {
-        (missingDropAll ??= []).push(nameOf(c));
-        continue;
-      }
-      let droppedAll = false;
-      const drop = cap.drop;
-      if (Array.isArray(drop)) {
-        for (let j = 0; j < drop.length; j++) {
-          if (drop[j] === 'ALL') {
-            droppedAll = true;
-            break;
-          }
+  forEachContainer(spec, (c) => {
+    const cap = obj(obj(c.securityContext)?.capabilities);
+    if (!cap) {
+      (missingDropAll ??= []).push(nameOf(c));
+      return;
+    }
+    let droppedAll = false;
+    const drop = cap.drop;
+    if (Array.isArray(drop)) {
+      for (let j = 0; j < drop.length; j++) {
+        if (drop[j] === 'ALL') {
+          droppedAll = true;
+          break;
         }
-      }
-      if (!droppedAll) (missingDropAll ??= []).push(nameOf(c));
-      const add = cap.add;
-      if (Array.isArray(add)) {
-        let forbidden = false;
-        for (let j = 0; j < add.length; j++) {
-          const a = str(add[j]);
-          if (a !== 'NET_BIND_SERVICE') {
-            forbidden = true;
-            (caps ??= []).push(a);
-          }
-        }
-        if (forbidden) (addingForbidden ??= []).push(nameOf(c));
       }
     }
-  }
+    if (!droppedAll) (missingDropAll ??= []).push(nameOf(c));
+    const add = cap.add;
+    if (Array.isArray(add)) {
+      let forbidden = false;
+      for (let j = 0; j < add.length; j++) {
+        const a = str(add[j]);
+        if (a !== 'NET_BIND_SERVICE') {
+          forbidden = true;
+          (caps ??= []).push(a);
+        }
+      }
+      if (forbidden) (addingForbidden ??= []).push(nameOf(c));
+    }
+  });
   if (!missingDropAll && !addingForbidden) return null;
   const details: string[] = [];
   if (missingDropAll)

@@ -10,29 +10,24 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, nameOf, obj, pluralize, sortedSet } from '../helpers.js';
+import { containersPhrase, forEachContainer, nameOf, obj, pluralize, sortedSet } from '../helpers.js';
 
 function hostPorts1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let bad: string[] | undefined;
   let ports: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const cps = c.ports;
-      if (!Array.isArray(cps)) continue;
-      let valid = true;
-      for (let j = 0; j < cps.length; j++) {
-        const hp = obj(cps[j] as { hostPort?: unknown } | null)?.hostPort;
-        if (typeof hp === 'number' && hp !== 0) {
-          valid = false;
-          (ports ??= []).push(String(Math.trunc(hp)));
-        }
+  forEachContainer(spec, (c) => {
+    const cps = c.ports;
+    if (!Array.isArray(cps)) return;
+    let valid = true;
+    for (let j = 0; j < cps.length; j++) {
+      const hp = obj(cps[j] as { hostPort?: unknown } | null)?.hostPort;
+      if (typeof hp === 'number' && hp !== 0) {
+        valid = false;
+        (ports ??= []).push(String(Math.trunc(hp)));
       }
-      if (!valid) (bad ??= []).push(nameOf(c));
     }
-  }
+    if (!valid) (bad ??= []).push(nameOf(c));
+  });
   if (!bad) return null;
   const set = sortedSet(ports!);
   return {

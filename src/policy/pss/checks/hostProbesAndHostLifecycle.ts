@@ -13,17 +13,7 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import {
-  asContainer,
-  containerList,
-  containersPhrase,
-  joinQuote,
-  nameOf,
-  obj,
-  pluralize,
-  sortedSet,
-  str,
-} from '../helpers.js';
+import { containersPhrase, forEachContainer, joinQuote, nameOf, obj, pluralize, sortedSet, str } from '../helpers.js';
 
 interface HandlerLike {
   httpGet?: { host?: unknown } | null;
@@ -49,29 +39,24 @@ function collectHosts(handler: unknown, into: string[]): void {
 function hostProbesAndHostLifecycle1_34(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let bad: string[] | undefined;
   let hosts: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const lc = obj(c.lifecycle);
-      const any =
-        hasHost(c.livenessProbe) ||
-        hasHost(c.readinessProbe) ||
-        hasHost(c.startupProbe) ||
-        (lc !== undefined && (hasHost(lc.postStart) || hasHost(lc.preStop)));
-      if (!any) continue;
-      (bad ??= []).push(nameOf(c));
-      hosts ??= [];
-      collectHosts(c.livenessProbe, hosts);
-      collectHosts(c.readinessProbe, hosts);
-      collectHosts(c.startupProbe, hosts);
-      if (lc) {
-        collectHosts(lc.postStart, hosts);
-        collectHosts(lc.preStop, hosts);
-      }
+  forEachContainer(spec, (c) => {
+    const lc = obj(c.lifecycle);
+    const any =
+      hasHost(c.livenessProbe) ||
+      hasHost(c.readinessProbe) ||
+      hasHost(c.startupProbe) ||
+      (lc !== undefined && (hasHost(lc.postStart) || hasHost(lc.preStop)));
+    if (!any) return;
+    (bad ??= []).push(nameOf(c));
+    hosts ??= [];
+    collectHosts(c.livenessProbe, hosts);
+    collectHosts(c.readinessProbe, hosts);
+    collectHosts(c.startupProbe, hosts);
+    if (lc) {
+      collectHosts(lc.postStart, hosts);
+      collectHosts(lc.preStop, hosts);
     }
-  }
+  });
   if (!bad) return null;
   const names = sortedSet(bad);
   const set = sortedSet(hosts!);

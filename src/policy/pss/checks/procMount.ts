@@ -14,9 +14,8 @@
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
 import {
-  asContainer,
-  containerList,
   containersPhrase,
+  forEachContainer,
   inUserNamespace,
   joinQuote,
   nameOf,
@@ -29,20 +28,15 @@ import {
 export function procMount1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let bad: string[] | undefined;
   let types: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const sc = obj(c.securityContext);
-      if (!sc || sc.procMount === undefined || sc.procMount === null) continue;
-      const pm = str(sc.procMount);
-      if (pm !== 'Default') {
-        (bad ??= []).push(nameOf(c));
-        (types ??= []).push(pm);
-      }
+  forEachContainer(spec, (c) => {
+    const sc = obj(c.securityContext);
+    if (!sc || sc.procMount === undefined || sc.procMount === null) return;
+    const pm = str(sc.procMount);
+    if (pm !== 'Default') {
+      (bad ??= []).push(nameOf(c));
+      (types ??= []).push(pm);
     }
-  }
+  });
   if (!bad) return null;
   return {
     reason: 'procMount',

@@ -13,7 +13,7 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import { asContainer, containerList, containersPhrase, inUserNamespace, nameOf, obj } from '../helpers.js';
+import { containersPhrase, forEachContainer, inUserNamespace, nameOf, obj } from '../helpers.js';
 
 function runAsNonRoot1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let podBad = false;
@@ -25,19 +25,14 @@ function runAsNonRoot1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | 
   }
   let explicitBad: string[] | undefined;
   let implicitBad: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const v = obj(c.securityContext)?.runAsNonRoot;
-      if (v !== undefined && v !== null) {
-        if (v !== true) (explicitBad ??= []).push(nameOf(c));
-      } else if (!podNonRoot) {
-        (implicitBad ??= []).push(nameOf(c));
-      }
+  forEachContainer(spec, (c) => {
+    const v = obj(c.securityContext)?.runAsNonRoot;
+    if (v !== undefined && v !== null) {
+      if (v !== true) (explicitBad ??= []).push(nameOf(c));
+    } else if (!podNonRoot) {
+      (implicitBad ??= []).push(nameOf(c));
     }
-  }
+  });
   if (podBad || explicitBad) {
     const setters: string[] = [];
     if (podBad) setters.push('pod');

@@ -14,17 +14,7 @@
  */
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
-import {
-  asContainer,
-  containerList,
-  containersPhrase,
-  joinQuote,
-  nameOf,
-  obj,
-  pluralize,
-  sortedSet,
-  str,
-} from '../helpers.js';
+import { containersPhrase, forEachContainer, joinQuote, nameOf, obj, pluralize, sortedSet, str } from '../helpers.js';
 
 const TYPES_1_0: ReadonlySet<string> = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 const TYPES_1_31: ReadonlySet<string> = new Set([...TYPES_1_0, 'container_engine_t']);
@@ -72,17 +62,12 @@ function makeCheck(allowed: ReadonlySet<string>) {
     }
 
     let badContainers: string[] | undefined;
-    for (let l = 0; l < 3; l++) {
-      const list = containerList(spec, l);
-      if (!list) continue;
-      for (let i = 0; i < list.length; i++) {
-        const c = asContainer(list[i]);
-        const o = obj(obj(c.securityContext)?.seLinuxOptions);
-        if (!o) continue;
-        f ??= { badTypes: undefined, setUser: false, setRole: false };
-        if (!validOptions(o, allowed, f)) (badContainers ??= []).push(nameOf(c));
-      }
-    }
+    forEachContainer(spec, (c) => {
+      const o = obj(obj(c.securityContext)?.seLinuxOptions);
+      if (!o) return;
+      f ??= { badTypes: undefined, setUser: false, setRole: false };
+      if (!validOptions(o, allowed, f)) (badContainers ??= []).push(nameOf(c));
+    });
     if (badContainers) (setters ??= []).push(containersPhrase(badContainers));
     if (!setters) return null;
 

@@ -14,9 +14,8 @@
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
 import {
-  asContainer,
-  containerList,
   containersPhrase,
+  forEachContainer,
   goQuote,
   joinQuote,
   nameOf,
@@ -47,16 +46,12 @@ function seccompProfileBaseline1_0(meta: PodMetaLike, spec: PodSpecLike): CheckO
     const v = str(a[SECCOMP_POD_ANNOTATION]);
     if (!validAnnotationValue(v)) (forbidden ??= []).push(`${SECCOMP_POD_ANNOTATION}=${goQuote(v)}`);
   }
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + nameOf(asContainer(list[i]));
-      if (!Object.hasOwn(a, key)) continue;
-      const v = str(a[key]);
-      if (!validAnnotationValue(v)) (forbidden ??= []).push(`${key}=${goQuote(v)}`);
-    }
-  }
+  forEachContainer(spec, (c) => {
+    const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + nameOf(c);
+    if (!Object.hasOwn(a, key)) return;
+    const v = str(a[key]);
+    if (!validAnnotationValue(v)) (forbidden ??= []).push(`${key}=${goQuote(v)}`);
+  });
   if (!forbidden) return null;
   const set = sortedSet(forbidden);
   return {
@@ -74,18 +69,13 @@ function seccompProfileBaseline1_19(_meta: PodMetaLike, spec: PodSpecLike): Chec
     (values ??= []).push(str(podProfile.type));
   }
   let bad: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const p = obj(obj(c.securityContext)?.seccompProfile);
-      if (p && !validSeccompType(p.type)) {
-        (bad ??= []).push(nameOf(c));
-        (values ??= []).push(str(p.type));
-      }
+  forEachContainer(spec, (c) => {
+    const p = obj(obj(c.securityContext)?.seccompProfile);
+    if (p && !validSeccompType(p.type)) {
+      (bad ??= []).push(nameOf(c));
+      (values ??= []).push(str(p.type));
     }
-  }
+  });
   if (bad) (setters ??= []).push(containersPhrase(bad));
   if (!setters) return null;
   return {

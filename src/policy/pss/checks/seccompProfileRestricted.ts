@@ -15,9 +15,8 @@
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
 import {
-  asContainer,
-  containerList,
   containersPhrase,
+  forEachContainer,
   isWindowsPod,
   joinQuote,
   nameOf,
@@ -42,22 +41,17 @@ function seccompProfileRestricted1_19(_meta: PodMetaLike, spec: PodSpecLike): Ch
   }
   let explicitBad: string[] | undefined;
   let implicitBad: string[] | undefined;
-  for (let l = 0; l < 3; l++) {
-    const list = containerList(spec, l);
-    if (!list) continue;
-    for (let i = 0; i < list.length; i++) {
-      const c = asContainer(list[i]);
-      const p = obj(obj(c.securityContext)?.seccompProfile);
-      if (p) {
-        if (!validSeccompType(p.type)) {
-          (explicitBad ??= []).push(nameOf(c));
-          (values ??= []).push(str(p.type));
-        }
-      } else if (!podSet) {
-        (implicitBad ??= []).push(nameOf(c));
+  forEachContainer(spec, (c) => {
+    const p = obj(obj(c.securityContext)?.seccompProfile);
+    if (p) {
+      if (!validSeccompType(p.type)) {
+        (explicitBad ??= []).push(nameOf(c));
+        (values ??= []).push(str(p.type));
       }
+    } else if (!podSet) {
+      (implicitBad ??= []).push(nameOf(c));
     }
-  }
+  });
   if (podBad || explicitBad) {
     const setters: string[] = [];
     if (podBad) setters.push('pod');
