@@ -14,19 +14,10 @@ import { stringify } from 'yaml';
 import { toGoYaml } from '../render/go-yaml.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
-import { readInputs } from '../policy/input.js';
-import {
-  buildMigration,
-  type MigrateTarget,
-  type MigrationReport,
-  type NamespaceReport,
-  type PolicyReport,
-} from '../policy/migrate/report.js';
+import { readMigrationInput } from '../policy/migrate/input.js';
+import { buildMigration, type MigrateTarget } from '../policy/migrate/report.js';
+import { textReport } from '../policy/migrate/text.js';
 import { FIRST_VAP_MINOR } from '../policy/migrate/vap.js';
-import { ALL_NAMESPACES } from '../policy/migrate/usage.js';
-import { classify } from '../policy/objects.js';
-import { PspProvider, ProviderBuildError, type PolicyObject } from '../policy/psp/provider.js';
-import type { RbacObject } from '../policy/rbac.js';
 import { FIRST_PSS_MINOR, NEWEST_MINOR, OLDEST_MINOR } from '../versions.js';
 
 export interface PolicyMigrateOptions {
@@ -78,41 +69,7 @@ export async function policyMigrateCommand(opts: PolicyMigrateOptions, io: Io, s
     );
   }
 
-  const policies = new Map<string, PolicyObject>();
-  const rbac: RbacObject[] = [];
-  const skipped = new Map<string, number>();
-  for await (const src of readInputs(files, stdin)) {
-    const c = classify(src);
-    if (c.type === 'psp') policies.set(c.policy.metadata.name, c.policy);
-    else if (c.type === 'rbac') rbac.push(c.object);
-    else skipped.set(c.kind, (skipped.get(c.kind) ?? 0) + 1);
-  }
-  if (skipped.size > 0)
-    io.err(
-      `note: skipped ${[...skipped].map(([k, n]) => `${n} ${k}`).join(', ')} (migrate reads PodSecurityPolicies and RBAC)`,
-    );
-  const usable: PolicyObject[] = [];
-  for (const p of [...policies.values()].sort((a, b) =>
-    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
-  )) {
-    try {
-      new PspProvider(p);
-      usable.push(p);
-    } catch (e) {
-      if (!(e instanceof ProviderBuildError)) throw e;
-      io.err(
-        `warning: PodSecurityPolicy ${p.metadata.name} admitted no pod (${e.reasons.join('; ')}): the admission controller skipped it, so there is nothing to carry over`,
-      );
-    }
-  }
-  if (usable.length === 0) {
-    throw new UserError(
-      policies.size === 0
-        ? 'the input has no PodSecurityPolicy to migrate (kubectl get psp -o yaml, plus the RBAC: kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A -o yaml)'
-        : 'no PodSecurityPolicy in the input can be used',
-    );
-  }
-
+  const { usable, rbac } = await readMigrationInput(files, stdin, (line) => io.err(line));
   const report = buildMigration(usable, rbac, minor, to);
   if (output === 'json') {
     io.out(JSON.stringify(report, null, 2));
@@ -131,102 +88,4 @@ export async function policyMigrateCommand(opts: PolicyMigrateOptions, io: Io, s
 /** Objects as multi-document YAML for `kubectl apply -f -`. */
 export function yamlDocuments(objects: readonly object[]): string {
   return objects.map((o) => toGoYaml(o).replace(/\n$/, '')).join('\n---\n');
-}
-
-/** A command line a shell reads back as the same argv. */
-export function shellLine(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-function nsName(ns: string): string {
-  return ns === ALL_NAMESPACES ? 'every other namespace' : ns;
-}
-
-function policyLines(p: PolicyReport, report: MigrationReport): string[] {
-  const out: string[] = [`PodSecurityPolicy ${p.name}`];
-  const used =
-    p.namespaces.length === 0
-      ? 'no namespace (no RBAC in the input grants it to service accounts)'
-      : p.namespaces.map(nsName).join(', ');
-  out.push(`  used in: ${used}`);
-  for (const g of p.grants) out.push(`    ${g.subject} via ${g.binding}`);
-  for (const g of p.notCarried)
-    out.push(`    not carried over: ${g.subject} via ${g.binding} (a namespace-wide rule cannot follow one requester)`);
-  if (p.pss) {
-    const s = p.pss;
-    if (s.level === s.target) out.push(`  Pod Security Standards: ${s.target} (admits everything the policy admits)`);
-    else {
-      out.push(
-        `  Pod Security Standards: ${s.target}; only ${s.level} admits everything the policy admits, because of:`,
-      );
-      for (const r of s.rows.filter((r) => r.level === s.level && r.level !== s.target))
-        out.push(`    ${r.row} ${r.value}: ${r.note ?? ''}`);
-      out.push(`    ${s.target} refuses ${s.newlyRefused.join('; ')}`);
-    }
-    const tighter = s.rows.filter((r) => r.target === s.target && s.target !== 'restricted' && r.note);
-    if (tighter.length > 0) {
-      out.push(`  why not tighter than ${s.target}:`);
-      for (const r of tighter) out.push(`    ${r.row} ${r.value}: ${r.note}`);
-    }
-    if (s.notEnforced.length > 0) {
-      out.push(
-        `  ${s.target} admits what the policy refused${report.to === 'all' ? ' (the ValidatingAdmissionPolicy below keeps refusing it)' : ''}:`,
-      );
-      for (const g of s.notEnforced) out.push(`    ${g.policyField}: ${g.lost}`);
-    }
-  }
-  if (p.mutatingDefaults.length > 0) {
-    out.push('  defaults PodSecurityPolicy applied that nothing applies any more (set them in the workloads):');
-    for (const d of p.mutatingDefaults) out.push(`    ${d.podField}: ${d.value}  (${d.policyField}, ${d.when})`);
-  }
-  if (p.vap) {
-    const v = p.vap;
-    if (!v.emitted) out.push(`  ValidatingAdmissionPolicy: none needed (the policy refuses nothing)`);
-    else {
-      const bound =
-        v.namespaces.length === 0
-          ? 'not bound (no namespace known to use the policy)'
-          : v.namespaces.includes(ALL_NAMESPACES)
-            ? 'bound to every namespace'
-            : `bound to namespaces ${v.namespaces.join(', ')}`;
-      out.push(
-        `  ValidatingAdmissionPolicy ${v.name} (${v.apiVersion}), ${v.validations.length} rules, ${bound}${v.orWith.length ? `; a pod that ${v.orWith.join(' or ')} admits passes too, where that policy was usable` : ''}:`,
-      );
-      for (const r of v.validations) out.push(`    ${r.id}: ${r.message}`);
-      for (const a of v.approximations) out.push(`    approximation: ${a}`);
-    }
-  }
-  return out;
-}
-
-function namespaceLines(n: NamespaceReport): string[] {
-  const out = [`  ${nsName(n.namespace)}: ${n.target} (policies: ${n.policies.join(', ')})`];
-  out.push(`    check first: ${shellLine(n.dryRun)}`);
-  out.push(`    then:        ${shellLine(n.apply)}`);
-  if (n.level !== n.target)
-    out.push(
-      `    if the dry run lists pods you cannot change: enforce=${n.level} admits every pod the policies admitted (keep audit and warn at ${n.target})`,
-    );
-  return out;
-}
-
-export function textReport(report: MigrationReport): string[] {
-  const out: string[] = [];
-  for (const p of report.policies) {
-    out.push(...policyLines(p, report));
-    out.push('');
-  }
-  if (report.namespaces.length > 0) {
-    out.push(`Namespace labels (Pod Security Standards ${report.kubernetesVersion}):`);
-    for (const n of report.namespaces) out.push(...namespaceLines(n));
-    out.push('');
-  }
-  for (const n of report.notes) out.push(`note: ${n}`);
-  if (report.to !== 'pss') {
-    out.push(
-      `${report.objects.length} Kubernetes objects: kubestrap policy migrate ... --to vap -o yaml | kubectl apply -f -`,
-    );
-  }
-  while (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return out;
 }

@@ -2,7 +2,7 @@
  * `kubestrap policy migrate` as data: for each PodSecurityPolicy its Pod Security
  * Standards mapping, defaults and gaps, its ValidatingAdmissionPolicy, the namespaces
  * that used it; for each namespace the labels to set and the dry run that checks the
- * live pods first. Formatting lives in commands/policy-migrate.ts.
+ * live pods first. The text for people is text.ts.
  */
 import type { PolicyObject } from '../psp/provider.js';
 import type { RbacObject } from '../rbac.js';
