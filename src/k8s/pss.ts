@@ -11,3 +11,6 @@ export type PssLevel = (typeof PSS_LEVELS)[number];
 export function isPssLevel(value: unknown): value is PssLevel {
   return typeof value === 'string' && (PSS_LEVELS as readonly string[]).includes(value);
 }
+
+/** The levels that have checks of their own (privileged has none). */
+export type PssCheckedLevel = Exclude<PssLevel, 'privileged'>;

@@ -30,7 +30,7 @@
  * A check's ID is upstream's; a refusal lists baseline IDs sorted, then restricted IDs
  * sorted (registry.ts).
  */
-import type { PssLevel, PssVersion, PssViolation } from './types.js';
+import type { PssCheckedLevel, PssLevel, PssVersion, PssViolation } from './types.js';
 import { UserError } from '../../errors.js';
 import { ALL_CHECKS } from './checks/index.js';
 import { buildRegistry, checksAt } from './registry.js';
@@ -132,7 +132,7 @@ export function evaluatePss(pod: object, level: PssLevel, version: PssVersion): 
 
 export interface PssCheckRevisions {
   id: string;
-  level: 'baseline' | 'restricted';
+  level: PssCheckedLevel;
   /** The policy minors at which the check's behaviour changes (MinimumVersion of each revision). */
   minimumMinors: number[];
   /** Baseline checks this restricted check replaces, from its first revision that says so. */

@@ -21,7 +21,7 @@
  * This module precomputes both lists for every minor 0..maxVersion once, so evaluating
  * a pod is an array lookup plus the check calls.
  */
-import type { PssLevel } from './types.js';
+import type { PssCheckedLevel, PssLevel } from './types.js';
 import type { CheckFn } from './helpers.js';
 import { goCompare } from './helpers.js';
 
@@ -36,7 +36,7 @@ export interface VersionedCheck {
 export interface CheckDefinition {
   /** Upstream's check ID, e.g. `capabilities_restricted`. */
   id: string;
-  level: 'baseline' | 'restricted';
+  level: PssCheckedLevel;
   /** Strictly increasing minimumMinor (registry.go validateChecks). */
   versions: readonly VersionedCheck[];
 }

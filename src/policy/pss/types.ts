@@ -3,7 +3,7 @@
  * the simulated node and `audit`. Implemented in ./evaluate.ts.
  */
 
-export type { PssLevel } from '../../k8s/pss.js';
+export type { PssCheckedLevel, PssLevel } from '../../k8s/pss.js';
 
 /** `latest` or a minor: checks behave as the PodSecurity plugin of v1.<minor> defines them. */
 export type PssVersion = 'latest' | { minor: number };
