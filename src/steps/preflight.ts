@@ -236,6 +236,7 @@ export function blocking(findings: Finding[]): Finding[] {
 export const preflight: Step = {
   id: 'preflight',
   title: 'Check the host',
+  hostOnly: true,
   plan: () => [],
   async check(ctx) {
     // Once the control plane runs, its own ports are in use: preflight is for fresh hosts.

@@ -110,20 +110,20 @@ export async function runSteps(
     const inputs = step.inputs?.(ctx);
     const recorded = state.steps[step.id];
     const elapsed = () => Math.round(performance.now() - started);
-    if (recorded && !step.alwaysRun && !forced.has(step.id) && recorded.inputs === inputs) {
+    if (recorded && !step.alwaysRun && !step.recheck && !forced.has(step.id) && recorded.inputs === inputs) {
       outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail: 'done earlier' });
       reporter.skip(step, 'done earlier');
       continue;
     }
 
     // Inputs changed since the step ran: its objects may all exist yet differ, so apply again.
-    const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun;
+    const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun && !step.recheck;
     reporter.start(step);
     try {
       const status = changed ? 'pending' : await step.check(ctx);
       if (status === 'done') {
         if (!ctx.dryRun) await step.verify?.(ctx);
-        if (step.id !== 'preflight') hostTouched = true;
+        if (!step.hostOnly) hostTouched = true;
         record(state, step, inputs, elapsed(), ctx);
         save(state);
         outcomes.push({ name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' });
@@ -133,7 +133,7 @@ export async function runSteps(
       if (ctx.dryRun) {
         // Preflight only reads the host; the others show what they would run.
         if (step.id === 'preflight') await step.apply(ctx);
-        const commands = step.plan(ctx);
+        const commands = await step.plan(ctx);
         outcomes.push({ name: step.id, status: 'planned', durationMs: elapsed(), commands });
         reporter.planned(step, commands);
         continue;
@@ -141,7 +141,7 @@ export async function runSteps(
       // verify (alwaysRun) only reads the cluster: it does not count as a change.
       if (!step.alwaysRun) {
         unchanged = false;
-        if (step.id !== 'preflight') hostTouched = true;
+        if (!step.hostOnly) hostTouched = true;
         // The cluster changes now: it is verified again only when this run gets to verify.
         if (state.verifiedAt) {
           delete state.verifiedAt;
@@ -176,7 +176,7 @@ export async function runSteps(
 }
 
 function record(state: UpState, step: Step, inputs: string | undefined, durationMs: number, ctx: Context) {
-  if (step.alwaysRun) return;
+  if (step.alwaysRun || step.recheck) return;
   state.steps[step.id] = { doneAt: new Date().toISOString(), durationMs, ...(inputs ? { inputs } : {}) };
   state.kubernetesVersion = ctx.config.version.text;
 }
