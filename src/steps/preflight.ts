@@ -13,6 +13,20 @@ import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '
 import type { HostPaths } from '../host/paths.js';
 import { kubeadmConfigPath, refuseLinks } from './files.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
+import { installPlanFor } from './install.js';
+
+/** Findings about what the install step installs or configures. */
+const INSTALL_BRINGS = new Set([
+  'kubeadm',
+  'kubelet',
+  'kubectl',
+  'host-tools',
+  'host-tools-recommended',
+  'container-runtime',
+  'cgroup-driver',
+  'containerd-version',
+  'kubelet-service',
+]);
 
 /** Ports of the control plane (kubeadm's preflight checks the same). */
 export const CONTROL_PLANE_PORTS = [6443, 10250, 10257, 10259, 2379, 2380];
@@ -137,13 +151,17 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
 
   const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
   const kubeletEnabled = enabled.stdout.trim() === 'enabled';
+  // No unit at all: the kubelet package is not installed (the kubelet finding says so); nothing to enable.
+  const noUnit = !kubeletEnabled && /No such file or directory|not found/i.test(enabled.stderr);
   out.push({
     name: 'kubelet-service',
     ok: kubeletEnabled,
     message: kubeletEnabled
       ? 'the kubelet service is enabled'
-      : 'the kubelet service is not enabled: it would not come back after a reboot',
-    fix: [{ argv: ['systemctl', 'enable', 'kubelet'] }],
+      : noUnit
+        ? 'there is no kubelet service: the kubelet package is not installed'
+        : 'the kubelet service is not enabled: it would not come back after a reboot',
+    ...(noUnit ? {} : { fix: [{ argv: ['systemctl', 'enable', 'kubelet'] }] }),
   });
 
   const ss = await ctx.runner.run('ss', ['-Htln'], { allowFailure: true });
@@ -258,6 +276,14 @@ export const preflight: Step = {
             await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
         findings = await preflightFindings(ctx);
       }
+    }
+    if (ctx.dryRun && ctx.config.host.install && (await installPlanFor(ctx)).actions.length > 0) {
+      // Nothing was installed in this dry run: what the install step brings cannot be checked yet.
+      findings = findings.map((f) =>
+        !f.ok && INSTALL_BRINGS.has(f.name)
+          ? { ...f, warning: true, fix: undefined, message: `${f.message} (the install step would bring it first)` }
+          : f,
+      );
     }
     const warnings = findings.filter((f) => !f.ok && f.warning);
     if (warnings.length) ctx.io.err(`Preflight warnings:\n${describeMisses(warnings)}`);

@@ -386,6 +386,7 @@ function dpkgQuery(sim: Sim): number {
     sim.io.err(`dpkg-query: the simulated node models -W only (got: ${a.join(' ')})\n`);
     return 1;
   }
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own default format
   let format = '${Package}\t${Version}\n';
   const names: string[] = [];
   for (let i = 1; i < a.length; i++) {
