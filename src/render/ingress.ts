@@ -7,6 +7,7 @@
 import type { ClusterConfig } from '../config/load.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
+import type { Level } from '../config/schema.js';
 import { ingressNginxFor, pspRbacGroups } from '../versions.js';
 import { renderTemplate } from './handlebars.js';
 import { bindingDoc, namespaceDoc, pspDoc, pspUseRoleDoc, serviceAccountSubject } from './objects.js';
@@ -22,20 +23,22 @@ const HOST_PORTS = [
   { min: 443, max: 443 },
 ];
 
+/**
+ * The level ingress-nginx's namespace enforces in PSS mode: the ingress-nginx policy's, no
+ * stricter than the pinned release's pods pass (v1.3's controller allows privilege
+ * escalation: baseline), and privileged with host ports, which baseline forbids.
+ */
+export function ingressLevel(cfg: ClusterConfig): Level {
+  if (cfg.ingress.hostPorts) return 'privileged';
+  const policyLevel = levelForPolicy(INGRESS_POLICY, cfg.policies);
+  const releaseLevel = ingressNginxFor(cfg.version.minor)?.release.level ?? policyLevel;
+  return policyLevel === 'restricted' && releaseLevel === 'baseline' ? 'baseline' : policyLevel;
+}
+
 export function renderIngress(cfg: ClusterConfig): string[] {
   const ns = cfg.ingress.namespace;
   const minor = cfg.version.minor;
-  if (cfg.mode === 'pss') {
-    // Host ports are outside the baseline level: the namespace must then be privileged.
-    const policyLevel = levelForPolicy(INGRESS_POLICY, cfg.policies);
-    const releaseLevel = ingressNginxFor(minor)?.release.level ?? policyLevel;
-    const level = cfg.ingress.hostPorts
-      ? 'privileged'
-      : policyLevel === 'restricted' && releaseLevel === 'baseline'
-        ? 'baseline'
-        : policyLevel;
-    return [namespaceDoc(ns, pssLabels(level, minor))];
-  }
+  if (cfg.mode === 'pss') return [namespaceDoc(ns, pssLabels(ingressLevel(cfg), minor))];
   const policy = structuredClone(buildPolicy(INGRESS_POLICY, minor, cfg.policies));
   if (cfg.ingress.hostPorts) policy.spec.hostPorts = HOST_PORTS;
   return [

@@ -3,6 +3,7 @@ import type { Step } from '../workflow/step.js';
 import { applyManifestStep } from './apply-manifest.js';
 import { cni } from './cni.js';
 import { controlPlaneTaint } from './control-plane-taint.js';
+import { ingress } from './ingress.js';
 import { install } from './install.js';
 import { kubeadmInit } from './kubeadm-init.js';
 import { kubeconfig } from './kubeconfig.js';
@@ -18,7 +19,7 @@ export const UP_STEPS: Step[] = [
   podSecurity,
   cni,
   controlPlaneTaint,
-  applyManifestStep('ingress', "Apply ingress-nginx's namespace and policy"),
+  ingress,
   applyManifestStep('tenants', 'Create tenant namespaces, accounts and bindings'),
   verifyStep,
 ];
