@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { confirm } from '../io.js';
 import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
-import { generationFindings, runtimeFindings, toolFindings } from './host-findings.js';
+import { generationFindings, kernelFindings, runtimeFindings, toolFindings } from './host-findings.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '../host/swap.js';
 import type { HostPaths } from '../host/paths.js';
@@ -39,14 +39,6 @@ export interface Finding {
   fix?: { argv: string[]; input?: string }[];
   /** Worth knowing, but kubeadm goes ahead (its own preflight warns too). */
   warning?: boolean;
-}
-
-const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
-const PERSIST_SYSCTL = '/etc/sysctl.d/99-kubestrap.conf';
-
-async function sysctlValue(ctx: Context, key: string): Promise<string | undefined> {
-  const r = await ctx.runner.run('sysctl', ['-n', key], { allowFailure: true });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
 /** Minor of a `v1.24.17`-like version anywhere in text. */
@@ -81,45 +73,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
 
   out.push(swapFinding(await readSwap(ctx.runner, ctx.paths), ctx.paths));
 
-  const bridge = await sysctlValue(ctx, 'net.bridge.bridge-nf-call-iptables');
-  out.push({
-    name: 'br_netfilter',
-    ok: bridge === '1',
-    message:
-      bridge === undefined
-        ? 'the br_netfilter module is not loaded: bridged pod traffic would bypass iptables (Services break)'
-        : bridge === '1'
-          ? 'bridged traffic passes iptables'
-          : 'net.bridge.bridge-nf-call-iptables is 0: bridged pod traffic would bypass iptables (Services break)',
-    fix: [
-      ...(bridge === undefined
-        ? [
-            { argv: ['modprobe', 'br_netfilter'] },
-            { argv: ['tee', ctx.paths.at(PERSIST_MODULES)], input: 'overlay\nbr_netfilter\n' },
-          ]
-        : []),
-      { argv: ['sysctl', '-w', 'net.bridge.bridge-nf-call-iptables=1'] },
-    ],
-  });
-
-  const forward = await sysctlValue(ctx, 'net.ipv4.ip_forward');
-  out.push({
-    name: 'ip_forward',
-    ok: forward === '1',
-    message:
-      forward === '1'
-        ? 'IPv4 forwarding is on'
-        : 'net.ipv4.ip_forward is not 1: pods could not reach anything beyond the node',
-    fix: [{ argv: ['sysctl', '-w', 'net.ipv4.ip_forward=1'] }],
-  });
-  if (bridge !== '1' || forward !== '1') {
-    // Persist both settings so a reboot does not undo the fix.
-    const persist = {
-      argv: ['tee', ctx.paths.at(PERSIST_SYSCTL)],
-      input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n',
-    };
-    for (const f of out) if ((f.name === 'br_netfilter' || f.name === 'ip_forward') && !f.ok) f.fix!.push(persist);
-  }
+  out.push(...(await kernelFindings(ctx.runner, ctx.paths)));
 
   const kubeadm = await toolMinor(ctx, 'kubeadm', ['version', '-o', 'short'], (s) => s);
   out.push(
@@ -251,6 +205,30 @@ export function blocking(findings: Finding[]): Finding[] {
   return findings.filter((f) => !f.ok && !f.warning);
 }
 
+/**
+ * Offers the fixes of what is wrong (asked on a terminal, applied with --yes, never in a
+ * dry run), runs them through the runner, and returns the findings read again afterwards.
+ */
+export async function offerFixes(
+  ctx: Pick<Context, 'io' | 'yes' | 'interactive' | 'dryRun' | 'runner' | 'signal'>,
+  findings: Finding[],
+  again: () => Promise<Finding[]>,
+): Promise<Finding[]> {
+  const fixable = findings.filter((f) => !f.ok && f.fix);
+  if (fixable.length === 0 || ctx.dryRun) return findings;
+  ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
+  const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
+  if (!go) return findings;
+  // tee writes through a link; the files it persists settings in must be real files.
+  refuseLinks(
+    ...fixable.flatMap((f) => f.fix!.filter((c) => c.argv[0] === 'tee').map((c) => c.argv[c.argv.length - 1])),
+  );
+  for (const f of fixable)
+    for (const c of f.fix!)
+      await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
+  return again();
+}
+
 export const preflight: Step = {
   id: 'preflight',
   title: 'Check the host',
@@ -261,22 +239,7 @@ export const preflight: Step = {
     return existsSync(ctx.paths.adminConf) ? 'done' : 'pending';
   },
   async apply(ctx) {
-    let findings = await preflightFindings(ctx);
-    const fixable = findings.filter((f) => !f.ok && f.fix);
-    if (fixable.length > 0 && !ctx.dryRun) {
-      ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
-      const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
-      if (go) {
-        // tee writes through a link; the files it persists settings in must be real files.
-        refuseLinks(
-          ...fixable.flatMap((f) => f.fix!.filter((c) => c.argv[0] === 'tee').map((c) => c.argv[c.argv.length - 1])),
-        );
-        for (const f of fixable)
-          for (const c of f.fix!)
-            await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
-        findings = await preflightFindings(ctx);
-      }
-    }
+    let findings = await offerFixes(ctx, await preflightFindings(ctx), () => preflightFindings(ctx));
     if (ctx.dryRun && ctx.config.host.install && (await installPlanFor(ctx)).actions.length > 0) {
       // Nothing was installed in this dry run: what the install step brings cannot be checked yet.
       findings = findings.map((f) =>
