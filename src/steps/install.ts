@@ -22,15 +22,12 @@ export async function installPlanFor(ctx: Pick<Context, 'runner' | 'paths' | 'co
   return planInstall(facts, ctx.config.version, ctx.paths);
 }
 
-/** `plan` and `files` of one run read the host once. */
+/** `plan`, `preview` and `files` of one run read the host once. */
 const planned = new WeakMap<object, Promise<InstallPlan>>();
 function plannedFor(ctx: Context): Promise<InstallPlan> {
   let p = planned.get(ctx);
   if (!p) {
-    p = installPlanFor(ctx).then((plan) => {
-      if (plan.blocked) ctx.io.err(`install: ${plan.blocked}`);
-      return plan;
-    });
+    p = installPlanFor(ctx);
     planned.set(ctx, p);
   }
   return p;
@@ -71,7 +68,14 @@ export const install: Step = {
   recheck: true,
   enabled: (ctx) => ctx.config.host.install,
   async plan(ctx) {
-    return (await plannedFor(ctx)).actions.map((a) => a.argv);
+    const plan = await plannedFor(ctx);
+    if (plan.blocked) ctx.io.err(`install: ${plan.blocked}`);
+    return plan.actions.map((a) => a.argv);
+  },
+  async preview(ctx) {
+    const plan = await plannedFor(ctx);
+    const findings = plan.blocked ?? (plan.findings.length ? `this host lacks:\n${bullet(plan.findings)}` : undefined);
+    return { commands: plan.actions.map((a) => a.argv), ...(findings ? { findings } : {}) };
   },
   async files(ctx) {
     return (await plannedFor(ctx)).actions

@@ -26,12 +26,17 @@ export interface Step {
   /** False when the config switches the step off (ingress, tenants, taint). */
   enabled?(ctx: Context): boolean;
   /**
-   * The commands apply runs on a fresh node, in order: what `plan` and `--dry-run` show.
-   * A step whose commands depend on the host (install) reads it here, through the runner.
+   * The commands apply runs on a fresh node, in order: what `plan` shows. A step whose
+   * commands depend on the host (install) reads it here, through the runner.
    */
   plan(ctx: Context): string[][] | Promise<string[][]>;
   /** Files apply writes on the host, with their content, for `plan` and `--dry-run` to show beside the commands. */
   files?(ctx: Context): Promise<PlannedFile[]>;
+  /**
+   * A dry run's look at this host, from read-only probes: the commands apply would run
+   * here and what it found. Steps without one show `plan`.
+   */
+  preview?(ctx: Context): Promise<StepPreview>;
   /** A fingerprint of what the step applies; when it changes, a done step runs again. */
   inputs?(ctx: Context): string | undefined;
   /** Read-only: is the step's effect already in place? */
@@ -57,6 +62,12 @@ export interface PlannedFile {
   /** Where it goes on the host. */
   path: string;
   text: string;
+}
+
+export interface StepPreview {
+  commands: string[][];
+  /** What a real run would stop at or ask about, for the reader of the dry run. */
+  findings?: string;
 }
 
 /** A step failed in a way the user can act on: what failed and what to do. */
