@@ -220,8 +220,9 @@ export function planInstall(facts: InstallFacts, version: KubeVersion, paths: Ho
     );
   }
   const svc = facts.services.containerd;
-  if (!svc.enabled && containerdOk) {
-    plan.findings.push('the containerd service is not enabled');
+  // A package's maintainer scripts usually enable its unit; a fresh install is enabled here regardless.
+  if (!svc.enabled) {
+    if (containerdOk) plan.findings.push('the containerd service is not enabled');
     run(['systemctl', 'enable', 'containerd'], 'start containerd at boot');
   }
   if (writeConfig || (!svc.active && containerdOk)) {

@@ -177,3 +177,28 @@ test('a node that already runs a cluster keeps its packages; an old minor with s
   );
   t.regex(rhel.blocked ?? '', /Rocky Linux 9\.4 is not Debian or Ubuntu: the install step installs with apt only/);
 });
+
+test('a bare host gets containerd enabled and started, without findings about a service it did not have', (t) => {
+  const bare = planInstall(
+    ready({
+      packages: { 'ca-certificates': '20240203' },
+      held: [],
+      files: {},
+      exists: {},
+      containerd: undefined,
+      services: { containerd: { enabled: false, active: false }, kubelet: { enabled: false } },
+    }),
+    v1314,
+    paths,
+  );
+  const argvs = bare.actions.map((a) => a.argv.join(' '));
+  const enable = argvs.indexOf('systemctl enable containerd');
+  t.true(enable >= 0, argvs.join('\n'));
+  t.true(argvs.indexOf('systemctl restart containerd') > argvs.indexOf('tee /etc/containerd/config.toml'));
+  t.true(argvs.includes('systemctl enable kubelet'));
+  t.true(bare.findings.includes('containerd is not installed'));
+  t.false(
+    bare.findings.some((f) => /containerd (service is not enabled|is not running)/.test(f)),
+    bare.findings.join('\n'),
+  );
+});
