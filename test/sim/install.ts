@@ -133,7 +133,7 @@ export interface SimHostOptions {
   swapFrom?: 'fstab' | 'generator';
   /** Tools not installed (conntrack, socat, ebtables, ethtool, crictl, containerd): they answer 127. */
   missingTools?: string[];
-  /** containerd's version (default 1.7.28, the distribution's); 2.x is Docker's containerd.io. */
+  /** containerd's version (default: the distribution's 1.7.28, or Docker's containerd.io 2.2.1 for kubelets from 1.36, which need 2.x); 2.x is Docker's containerd.io. */
   containerdVersion?: string;
   /** containerd's CRI plugin is on (default); off is Docker's containerd.io with its shipped config. */
   criPlugin?: boolean;
@@ -310,14 +310,16 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
     'containerd',
   ];
   const missingTools = [...new Set([...(h.bare ? bareTools : []), ...(h.missingTools ?? [])])];
+  const minorOf = (x: string) => Number(/^v?1\.(\d+)/.exec(x)?.[1] ?? 0);
+  // A prepared node has the containerd its kubelet speaks.
+  const containerdVersion = h.containerdVersion ?? (minorOf(versions.kubelet) >= 36 ? '2.2.1' : '1.7.28');
   const packages: Record<string, string> = { ...BASE_PACKAGES[osName] };
   if (!h.bare) {
     Object.assign(packages, NODE_PACKAGES);
-    const minorOf = (x: string) => Number(/^v?1\.(\d+)/.exec(x)?.[1] ?? 0);
     packages['cri-tools'] = `1.${minorOf(versions.kubeadm)}.0-1.1`;
     for (const k of ['kubeadm', 'kubelet', 'kubectl'] as const) packages[k] = kubeDebVersion(versions[k]);
     if (containerd) {
-      const cv = h.containerdVersion ?? '1.7.28';
+      const cv = containerdVersion;
       if (cv.startsWith('2.')) packages['containerd.io'] = `${cv}-1~ubuntu.24.04~noble`;
       else packages.containerd = `${cv}-0ubuntu1~24.04.1`;
     }
@@ -345,7 +347,7 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
     maskedUnits: [],
     missingTools,
     containerdRuntime: {
-      version: h.containerdVersion ?? '1.7.28',
+      version: containerdVersion,
       criPlugin: h.criPlugin ?? true,
       systemdCgroup: h.systemdCgroup ?? true,
     },
