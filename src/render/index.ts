@@ -9,7 +9,7 @@ import type { KubeDocument } from '../k8s/objects.js';
 import { ADMISSION_CONFIG_PATH, admissionConfig } from './admission-config.js';
 import { renderCni } from './cni.js';
 import { toGoYamlDocuments } from './go-yaml.js';
-import { INGRESS_POLICY, ingressObjects } from './ingress.js';
+import { INGRESS_POLICY, ingressController, ingressObjects } from './ingress.js';
 import { kubeadmDocuments } from './kubeadm.js';
 import { podSecurityObjects, podSecurityPolicyNames } from './pod-security.js';
 import { tenantObjects } from './tenants.js';
@@ -90,6 +90,16 @@ export function render(cfg: ClusterConfig): RenderResult {
   const defined = new Set(cfg.mode === 'psp' ? podSecurityPolicyNames(cfg) : []);
   if (cfg.ingress.enabled) {
     manifests.push({ step: 'ingress', name: 'ingress', objects: ingressObjects(cfg) });
+    const controller = ingressController(cfg);
+    warnings.push(...controller.warnings);
+    manifests.push({
+      step: 'ingress',
+      name: 'ingress-nginx',
+      get objects() {
+        return controller.objects;
+      },
+      text: controller.text,
+    });
     if (cfg.mode === 'psp') defined.add(INGRESS_POLICY);
   }
   if (cfg.tenants.length > 0) {
@@ -112,7 +122,15 @@ export function render(cfg: ClusterConfig): RenderResult {
     const rel = `manifests/${String(i + 1).padStart(2, '0')}-${m.name}.yaml`;
     artifacts.push(
       m.text !== undefined
-        ? { path: rel, kind: 'manifest', step: m.step, objects: m.objects, text: m.text }
+        ? {
+            path: rel,
+            kind: 'manifest',
+            step: m.step,
+            get objects() {
+              return m.objects;
+            },
+            text: m.text,
+          }
         : built(rel, 'manifest', m.objects, { step: m.step }, m.header),
     );
   });

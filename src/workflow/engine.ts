@@ -107,14 +107,14 @@ export async function runSteps(
     const inputs = step.inputs?.(ctx);
     const recorded = state.steps[step.id];
     const elapsed = () => Math.round(performance.now() - started);
-    if (recorded && !step.alwaysRun && !forced.has(step.id) && recorded.inputs === inputs) {
+    if (recorded && !step.alwaysRun && !step.recheck && !forced.has(step.id) && recorded.inputs === inputs) {
       outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail: 'done earlier' });
       reporter.skip(step, 'done earlier');
       continue;
     }
 
     // Inputs changed since the step ran: its objects may all exist yet differ, so apply again.
-    const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun;
+    const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun && !step.recheck;
     reporter.start(step);
     if (ctx.dryRun) {
       outcomes.push(await previewStep(ctx, step, changed, reporter, elapsed));
@@ -191,7 +191,7 @@ async function previewStep(
     if (e instanceof Interrupted || e instanceof UserError) throw e;
     findings = describeFailure(e).message;
   }
-  const preview = step.preview ? await step.preview(ctx) : { commands: step.plan(ctx) };
+  const preview = step.preview ? await step.preview(ctx) : { commands: await step.plan(ctx) };
   const detail = [findings, preview.findings].filter(Boolean).join('\n') || undefined;
   reporter.planned(step, preview.commands, detail);
   return {
@@ -204,7 +204,7 @@ async function previewStep(
 }
 
 function record(state: UpState, step: Step, inputs: string | undefined, durationMs: number, ctx: Context) {
-  if (step.alwaysRun) return;
+  if (step.alwaysRun || step.recheck) return;
   state.steps[step.id] = { doneAt: new Date().toISOString(), durationMs, ...(inputs ? { inputs } : {}) };
   state.kubernetesVersion = ctx.config.version.text;
 }

@@ -35,6 +35,8 @@ function unquoted(node: unknown, where: string, out: string[]): void {
 for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml'))) {
   test(`every string of every file rendered for ${file} is quoted, and the text is the objects`, (t) => {
     for (const a of render(loadClusterConfig(path.join(FIXTURES, file))).artifacts) {
+      // ingress-nginx's release manifest is upstream's text (test/render/ingress-nginx-upstream.test.ts).
+      if (a.path.endsWith('-ingress-nginx.yaml')) continue;
       const docs = parseAllDocuments(a.text, { version: '1.1' });
       const found: string[] = [];
       for (const d of docs) unquoted(d.contents, a.path, found);
