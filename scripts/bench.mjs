@@ -14,7 +14,10 @@ for (const file of readdirSync(dir)
   .sort()) {
   if (only && !file.includes(only)) continue;
   // tsx lets a benchmark use the TypeScript test helpers (the simulated node).
-  const r = spawnSync(process.execPath, ['--import=tsx', path.join(dir, file)], { stdio: 'inherit' });
+  // Arguments after the name go to that benchmark (`npm run bench -- process --only render`).
+  const r = spawnSync(process.execPath, ['--import=tsx', path.join(dir, file), ...process.argv.slice(3)], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed = true;
 }
 process.exit(failed ? 1 : 0);
