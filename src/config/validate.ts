@@ -27,7 +27,9 @@ import {
   pspServed,
   resolveMode,
   FIRST_VAP_GA_MINOR,
+  FIRST_HA_MINOR,
 } from '../versions.js';
+import { parseEndpoint } from './endpoint.js';
 import { BUILTIN_POLICY_TEMPLATES, isBuiltinPolicy } from '../policy/templates.js';
 import { buildPolicy, PolicyProblem } from '../policy/psp/library.js';
 
@@ -87,6 +89,7 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
   }
 
   validateNetworking(cfg, add);
+  validateEndpoint(cfg, minor, add);
   validateIface(cfg, add);
   validateNames(cfg, add);
 
@@ -269,6 +272,21 @@ function validateNetworking(cfg: ClusterConfigFields, add: Add) {
       }
     }
   }
+}
+
+function validateEndpoint(cfg: ClusterConfigFields, minor: number | undefined, add: Add) {
+  const endpoint = cfg.controlPlane.endpoint;
+  if (endpoint === '') return;
+  if (!parseEndpoint(endpoint))
+    add(
+      ['controlPlane', 'endpoint'],
+      `"${endpoint}" is not host or host:port (a DNS name or an IPv4 address, port 1-65535)`,
+    );
+  else if (minor !== undefined && minor < FIRST_HA_MINOR)
+    add(
+      ['controlPlane', 'endpoint'],
+      `needs Kubernetes v1.${FIRST_HA_MINOR} or newer (kubeadm's --upload-certs and join --control-plane)`,
+    );
 }
 
 /** Linux interface names: 1-15 bytes, no '/', ':' or whitespace, not . or .. (dev_valid_name). */

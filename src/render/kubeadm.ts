@@ -53,6 +53,8 @@ export function renderKubeadmConfig(cfg: ClusterConfig): string {
     kubernetesVersion: cfg.version.text,
     advertiseAddress,
     nodeName: cfg.controlPlane.nodeName,
+    // Validation allows it only where these two templates are used (1.15+).
+    controlPlaneEndpoint: cfg.controlPlane.endpoint,
     criSocket: criSocket(minor),
     // On multi-NIC hosts (Vagrant) the kubelet must register the address the API server advertises.
     kubeletExtraArgs: advertiseAddress ? [{ name: 'node-ip', value: advertiseAddress }] : [],
