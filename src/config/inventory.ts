@@ -55,7 +55,14 @@ export interface SshSettings {
   /** An absolute path that exists. */
   identityFile?: string;
   /** Extra OpenSSH options as `-o Key=Value` takes them, in the order given (host's last). */
-  options: [string, string][];
+  options: SshOption[];
+}
+
+export interface SshOption {
+  name: string;
+  value: string;
+  /** Where the inventory sets it (for an option OpenSSH itself refuses later). */
+  field: Path;
 }
 
 export interface InventoryHost {
@@ -163,6 +170,7 @@ export function parseInventory(text: string, file: string, baseDir: string, home
         defaultIdentity,
         h.ssh ?? {},
         resolveIdentity(h.ssh?.identityFile, at('ssh', 'identityFile'), home, baseDir, add),
+        at('ssh'),
       ),
       index,
     };
@@ -235,11 +243,14 @@ function mergeSsh(
   defaultIdentity: string | undefined,
   own: SshInput,
   ownIdentity: string | undefined,
+  ownPath: Path,
 ): SshSettings {
   // A host's option replaces the default of the same name (OpenSSH ignores case in names).
-  const options = new Map<string, [string, string]>();
-  for (const [k, v] of Object.entries(defaults.options ?? {})) options.set(k.toLowerCase(), [k, optionText(v)]);
-  for (const [k, v] of Object.entries(own.options ?? {})) options.set(k.toLowerCase(), [k, optionText(v)]);
+  const options = new Map<string, SshOption>();
+  for (const [k, v] of Object.entries(defaults.options ?? {}))
+    options.set(k.toLowerCase(), { name: k, value: optionText(v), field: ['ssh', 'options', k] });
+  for (const [k, v] of Object.entries(own.options ?? {}))
+    options.set(k.toLowerCase(), { name: k, value: optionText(v), field: [...ownPath, 'options', k] });
   const user = own.user ?? defaults.user;
   const port = own.port ?? defaults.port;
   const identityFile = ownIdentity ?? defaultIdentity;

@@ -72,8 +72,8 @@ hosts:
     port: 2222,
     identityFile: path.join(home, '.ssh/id_ed25519'),
     options: [
-      ['StrictHostKeyChecking', 'accept-new'],
-      ['ServerAliveInterval', '15'],
+      { name: 'StrictHostKeyChecking', value: 'accept-new', field: ['ssh', 'options', 'StrictHostKeyChecking'] },
+      { name: 'ServerAliveInterval', value: '15', field: ['ssh', 'options', 'ServerAliveInterval'] },
     ],
   });
   t.is(cp1.nodeIP, '192.168.56.10', 'an IP address is also the node IP');
@@ -83,9 +83,9 @@ hosts:
     identityFile: path.join(dir, 'keys/w1'),
     // The host's option replaces the default of the same name, whatever its case.
     options: [
-      ['StrictHostKeyChecking', 'accept-new'],
-      ['serveraliveinterval', '5'],
-      ['ForwardAgent', 'no'],
+      { name: 'StrictHostKeyChecking', value: 'accept-new', field: ['ssh', 'options', 'StrictHostKeyChecking'] },
+      { name: 'serveraliveinterval', value: '5', field: ['hosts', 1, 'ssh', 'options', 'serveraliveinterval'] },
+      { name: 'ForwardAgent', value: 'no', field: ['hosts', 1, 'ssh', 'options', 'ForwardAgent'] },
     ],
   });
   t.is(w1.nodeIP, '192.168.56.11');
