@@ -9,6 +9,7 @@ import type { Io } from './io.js';
 import type { Log } from './exec/log.js';
 import type { Runner } from './exec/runner.js';
 import type { HostPaths } from './host/paths.js';
+import { LocalHost, type HostAccess } from './host/access.js';
 import { Kubectl } from './kube/kubectl.js';
 import type { RenderResult } from './render/index.js';
 import { deadlineIn, type Deadline } from './workflow/wait.js';
@@ -35,9 +36,12 @@ export interface ContextInputs {
   interactive: boolean;
   signal: AbortSignal;
   user: InvokingUser;
+  /** The host's files and identity; this machine's unless a host over SSH is given. */
+  host?: HostAccess;
 }
 
 export interface Context extends ContextInputs {
+  host: HostAccess;
   /** The kubeconfig later steps use: the one installed for the invoking user. */
   kubeconfig: string;
   kubectl: Kubectl;
@@ -65,6 +69,7 @@ export function createContext(inputs: ContextInputs): Context {
   const kubeconfig = inputs.paths.at(path.posix.join(inputs.user.home, '.kube', 'config'));
   return {
     ...inputs,
+    host: inputs.host ?? new LocalHost(inputs.paths),
     kubeconfig,
     kubectl: new Kubectl(inputs.runner, kubeconfig, inputs.config.version.minor, inputs.signal),
     deadline: () => deadlineIn(inputs.config.timeouts.waitSeconds),

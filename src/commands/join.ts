@@ -11,6 +11,7 @@ import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
 import { openLog } from '../exec/log.js';
 import { CommandError, ExecaRunner } from '../exec/runner.js';
+import { LocalHost } from '../host/access.js';
 import { hostPaths } from '../host/paths.js';
 import { checkWritablePath, readTextFile, removeQuietly, writeFileAtomic, writeTempFile } from '../host/files.js';
 import { joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
@@ -90,7 +91,7 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
         `This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`,
       );
     } else {
-      const { findings, kubeadmMinor } = await workerPreflight(runner, paths);
+      const { findings, kubeadmMinor } = await workerPreflight(runner, new LocalHost(paths));
       const warnings = findings.filter((f) => !f.ok && f.warning);
       if (warnings.length) io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
       const misses = blocking(findings);

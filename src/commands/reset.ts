@@ -14,6 +14,7 @@ import { DryRunRunner, ExecaRunner, formatArgv, type Runner } from '../exec/runn
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
 import { acquireLock } from '../workflow/lock.js';
+import { LocalHost } from '../host/access.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 import { invokingUser, type InvokingUser } from '../context.js';
 import { criSocket, criSocketFlagNeeded } from '../versions.js';
@@ -85,7 +86,7 @@ export async function resetCommand(
   if (mode !== 'all' && mode !== 'kube-only')
     throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
   const paths = hostPaths();
-  if (!isKubeadmNode(paths) && !opts.force) {
+  if (!(await isKubeadmNode(new LocalHost(paths))) && !opts.force) {
     const why = 'this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state)';
     // A dry run is for looking: it says what a real run would refuse, and still shows the plan.
     if (!opts.dryRun) throw new UserError(`${why}; pass --force to clean it anyway`);
