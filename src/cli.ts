@@ -66,6 +66,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('show the steps of `up` and the exact commands each would run')
     .option('-c, --config <file>', 'cluster config')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('-i, --inventory <file>', 'plan a whole cluster: the steps of every host of this inventory')
     .action(async (opts) => {
       const { planCommand } = await import('./commands/plan.js');
       setExit(await planCommand(opts, processIo, interruptSignal()));
@@ -81,6 +82,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-y, --yes', 'apply the fixes preflight offers without asking')
     .option('-q, --quiet', 'print only failures')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('-i, --inventory <file>', 'build the whole cluster of this inventory over SSH')
     .action(async (opts) => {
       const { upCommand } = await import('./commands/up.js');
       setExit(await upCommand(opts, processIo, interruptSignal()));

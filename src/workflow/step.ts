@@ -17,7 +17,10 @@ export const STEP_IDS = [
   'verify',
 ] as const;
 
-export type StepId = (typeof STEP_IDS)[number];
+/** Steps of a host that joins a cluster `up -i` builds (not steps of a single-node `up`). */
+export const JOIN_STEP_IDS = ['join-preflight', 'kubeadm-join'] as const;
+
+export type StepId = (typeof STEP_IDS)[number] | (typeof JOIN_STEP_IDS)[number];
 
 export interface Step {
   id: StepId;

@@ -1,0 +1,61 @@
+/**
+ * The hosts of an inventory, each reached over SSH and seen as a host the steps can work
+ * on: a runner that runs there, its files through that runner (RemoteHost), its paths,
+ * and the user the kubeconfig is installed for (root: the SSH user reaches root through
+ * sudo, and kubestrap itself runs as root on a host).
+ */
+import path from 'node:path';
+import type { InventoryHost } from '../config/inventory.js';
+import type { InvokingUser } from '../context.js';
+import { RemoteHost } from '../host/access.js';
+import { hostPaths, type HostPaths } from '../host/paths.js';
+import type { Log } from '../exec/log.js';
+import type { Runner } from '../exec/runner.js';
+import { connectSsh, type SshConnections, type SshTarget } from '../exec/ssh.js';
+
+export interface ConnectedHost {
+  spec: InventoryHost;
+  runner: Runner;
+  access: RemoteHost;
+  paths: HostPaths;
+  user: InvokingUser;
+}
+
+export function sshTarget(h: InventoryHost): SshTarget {
+  return {
+    name: h.name,
+    address: h.address,
+    user: h.ssh.user,
+    port: h.ssh.port,
+    identityFile: h.ssh.identityFile,
+    options: h.ssh.options.map((o) => ({ name: o.name, value: o.value })),
+  };
+}
+
+/**
+ * Logs in (checking the host key, and that sudo needs no password) and learns where the
+ * host keeps kubestrap's files: under its KUBESTRAP_ROOT when its environment sets one,
+ * exactly as kubestrap run on that host would (staging hosts and the tests' simulated
+ * nodes), else under `/`.
+ */
+export async function connectHost(
+  spec: InventoryHost,
+  connections: SshConnections,
+  log: Log,
+  signal: AbortSignal,
+): Promise<ConnectedHost> {
+  const runner = await connectSsh(sshTarget(spec), connections, log, signal);
+  const env = await runner.run('printenv', ['KUBESTRAP_ROOT'], { allowFailure: true, signal });
+  const root = env.exitCode === 0 && env.stdout.trim().startsWith('/') ? env.stdout.trim() : '/';
+  const paths = hostPaths(root);
+  const pw = await runner.run('getent', ['passwd', 'root'], { allowFailure: true, signal });
+  const fields = pw.exitCode === 0 ? pw.stdout.trim().split('\n')[0].split(':') : [];
+  const home = fields.length >= 6 && fields[5].startsWith('/') ? fields[5] : '/root';
+  return {
+    spec,
+    runner,
+    access: new RemoteHost(runner, paths, spec.name, 0, signal),
+    paths,
+    user: { name: 'root', uid: 0, gid: 0, home: path.posix.normalize(home) },
+  };
+}
