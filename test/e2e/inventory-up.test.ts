@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sshTest } from '../helpers/ssh-lab.js';
+import { sshTest, UNREACHABLE_ADDRESS } from '../helpers/ssh-lab.js';
 import { mutations } from './harness.js';
 import { createClusterLab } from '../helpers/cluster-lab.js';
 
@@ -109,3 +109,110 @@ sshTest('two control planes without controlPlane.endpoint: exit 2 naming the fie
   t.is(c.lab.host('cp1').sshdLog().includes('Accepted publickey'), false, 'nobody logged in');
   t.deepEqual(c.first.calls(), []);
 });
+
+sshTest(
+  'an unreachable worker is named with what SSH said; the other hosts build and verify the cluster',
+  async (t) => {
+    const c = await createClusterLab(
+      t,
+      [
+        { name: 'cp1', role: 'control-plane' },
+        { name: 'w1', role: 'worker' },
+        { name: 'w2', role: 'worker' },
+      ],
+      { version: V, config: CONFIG, inventoryExtra: (h) => (h.name === 'w2' ? { address: UNREACHABLE_ADDRESS } : {}) },
+    );
+    const r = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
+    t.is(r.exitCode, 1, r.stderr);
+    t.deepEqual(nodeNames(c.first.state()), ['cp1', 'w1']);
+    t.regex(r.stderr, /\[cp1\] \[1\/1\] verify: ok/);
+    t.regex(
+      r.stderr,
+      new RegExp(`✗ w2 \\(worker\\): connect: w2: cannot reach ${UNREACHABLE_ADDRESS.replace(/\./g, '\\.')}`),
+    );
+    t.regex(r.stderr, /is the host up and its address right\? kubestrap ran nothing on it/);
+  },
+);
+
+sshTest('a host whose key changed is refused as OpenSSH refuses it; the others carry on', async (t) => {
+  const c = await createClusterLab(
+    t,
+    [
+      { name: 'cp1', role: 'control-plane' },
+      { name: 'w1', role: 'worker' },
+    ],
+    { version: V, config: CONFIG },
+  );
+  const first = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
+  t.is(first.exitCode, 0, first.stderr);
+  const known = readFileSync(c.lab.knownHosts, 'utf8');
+  await c.lab.host('w1').restartSshd({ newHostKey: true });
+  const mark = c.first.calls().length;
+  const r = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
+  t.is(r.exitCode, 1, r.stderr);
+  t.regex(r.stderr, /✗ w1 \(worker\): connect: w1: the host key of .* has changed/);
+  t.regex(r.stderr, /ssh-keygen -R /);
+  t.regex(r.stderr, /\[cp1\] \[1\/1\] verify: ok/);
+  t.is(readFileSync(c.lab.knownHosts, 'utf8'), known, 'known_hosts keeps the old key');
+  t.false(
+    c.first
+      .calls()
+      .slice(mark)
+      .some((call) => call.argv.join(' ').includes(c.nodes.get('w1')!.root)),
+    'nothing ran on w1',
+  );
+});
+
+sshTest(
+  'a host that drops off the network mid-join is reported with its step; the next run continues it',
+  async (t) => {
+    const c = await createClusterLab(
+      t,
+      [
+        { name: 'cp1', role: 'control-plane' },
+        { name: 'w1', role: 'worker' },
+        { name: 'w2', role: 'worker' },
+      ],
+      {
+        version: V,
+        config: CONFIG,
+        // Notice a silent host within seconds, not OpenSSH's default of never.
+        inventoryExtra: () => ({ ssh: { options: { ServerAliveInterval: 1, ServerAliveCountMax: 2 } } }),
+      },
+    );
+    const w2 = c.nodes.get('w2')!;
+    // w2's first kubeadm join never returns: the host goes away while it runs.
+    c.first.faults.add({ tool: 'kubeadm', match: `join --config ${w2.root}`, action: 'hang', count: 1 });
+    const run = c.kubestrap(['up', '-i', c.inventory, '--yes']);
+    await until(() =>
+      c.first
+        .calls()
+        .some((call) => call.tool === 'kubeadm' && call.argv.join(' ').includes(`join --config ${w2.root}`)),
+    );
+    c.lab.host('w2').dropLink();
+    const r = await run;
+    t.is(r.exitCode, 1, r.stderr);
+    t.regex(r.stderr, /✗ w2 \(worker\): kubeadm-join: w2: the connection to .* broke while `kubeadm join --config/);
+    t.deepEqual(nodeNames(c.first.state()), ['cp1', 'w1'], 'the others finished');
+
+    c.lab.host('w2').restoreLink();
+    const mark = c.first.calls().length;
+    const again = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
+    t.is(again.exitCode, 0, again.stderr);
+    t.deepEqual(nodeNames(c.first.state()), ['cp1', 'w1', 'w2']);
+    const inits = c.first
+      .calls()
+      .slice(mark)
+      .filter((call) => call.tool === 'kubeadm' && call.argv[0] === 'init');
+    t.deepEqual(inits, [], 'the control plane is not initialised again');
+  },
+);
+
+/** Resolves once `cond` holds, checked every 50 ms; fails after 60 s. */
+async function until(cond: () => boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`condition did not hold within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
