@@ -214,23 +214,21 @@ function memo<T>(fn: () => Promise<T>): () => Promise<T> {
  * with a fresh key: they expire after two hours), made on the first control plane only
  * when some host still has to join.
  */
+export function joinCredentialCommands(ctx: Context, controlPlanes: boolean): string[][] {
+  return [
+    ['kubeadm', 'token', 'create', '--print-join-command', '--ttl', '1h', '--kubeconfig', ctx.paths.adminConf],
+    ...(controlPlanes
+      ? [['kubeadm', 'init', 'phase', 'upload-certs', '--upload-certs', '--config', kubeadmConfigPath(ctx)]]
+      : []),
+  ];
+}
+
 async function joinCredentials(ctx: Context, controlPlanes: boolean): Promise<JoinCredentials> {
-  const admin = ctx.paths.adminConf;
-  const r = await ctx.runner.run(
-    'kubeadm',
-    ['token', 'create', '--print-join-command', '--ttl', '1h', '--kubeconfig', admin],
-    {
-      mutates: true,
-      signal: ctx.signal,
-    },
-  );
+  const [token, upload] = joinCredentialCommands(ctx, controlPlanes);
+  const r = await ctx.runner.run(token[0], token.slice(1), { mutates: true, signal: ctx.signal });
   const line = parseJoinLine(r.stdout.trim(), `kubeadm token create on ${ctx.host.hostname}`);
-  if (!controlPlanes) return { line };
-  const up = await ctx.runner.run(
-    'kubeadm',
-    ['init', 'phase', 'upload-certs', '--upload-certs', '--config', kubeadmConfigPath(ctx)],
-    { mutates: true, signal: ctx.signal },
-  );
+  if (!upload) return { line };
+  const up = await ctx.runner.run(upload[0], upload.slice(1), { mutates: true, signal: ctx.signal });
   const key = /^([a-f0-9]{64})\s*$/m.exec(up.stdout)?.[1];
   if (!key) throw new HostError(ctx.host.hostname, 'kubeadm init phase upload-certs printed no certificate key');
   return { line, certificateKey: key };
