@@ -3,7 +3,6 @@
  * leaves behind: iptables rules, IPVS tables, CNI config and links, the
  * kubeconfig kubestrap installed, and kubestrap's own state.
  */
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Io } from '../io.js';
@@ -14,7 +13,7 @@ import { DryRunRunner, ExecaRunner, formatArgv, type Runner } from '../exec/runn
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
 import { acquireLock } from '../workflow/lock.js';
-import { LocalHost } from '../host/access.js';
+import { LocalHost, type HostAccess } from '../host/access.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 import { invokingUser, type InvokingUser } from '../context.js';
 import { criSocket, criSocketFlagNeeded } from '../versions.js';
@@ -25,6 +24,8 @@ export interface ResetOptions {
   force?: boolean;
   iptables?: string;
   quiet?: boolean;
+  config?: string;
+  inventory?: string;
 }
 
 /**
@@ -33,16 +34,16 @@ export interface ResetOptions {
  * A file the user edited since, a link (or a linked .kube), or any other path is theirs and stays;
  * nothing the state file says is trusted for this.
  */
-export function installedKubeconfig(paths: HostPaths, user: InvokingUser): string | undefined {
+export async function installedKubeconfig(host: HostAccess, user: InvokingUser): Promise<string | undefined> {
+  const paths = host.paths;
   const file = paths.at(path.posix.join(user.home, '.kube', 'config'));
-  try {
-    // No link anywhere kubestrap put it: not the file, not the .kube folder up created.
-    if (!lstatSync(path.dirname(file)).isDirectory() || !lstatSync(file).isFile()) return undefined;
-    if (!lstatSync(paths.adminConf).isFile()) return undefined;
-    return readFileSync(file).equals(readFileSync(paths.adminConf)) ? file : undefined;
-  } catch {
-    return undefined;
-  }
+  // No link anywhere kubestrap put it: not the file, not the .kube folder up created.
+  for (const p of [path.dirname(file), file, paths.adminConf]) if (await host.isSymlink(p)) return undefined;
+  const [mine, admin] = await Promise.all([
+    host.readText(file).catch(() => undefined),
+    host.readText(paths.adminConf).catch(() => undefined),
+  ]);
+  return mine !== undefined && admin !== undefined && mine === admin ? file : undefined;
 }
 
 /**
@@ -58,19 +59,21 @@ function criSocketFlag(kubeadmVersion: string): string[] {
 
 export async function planReset(
   runner: Runner,
-  paths: HostPaths,
+  host: HostAccess,
   mode: IptablesMode,
   user: InvokingUser,
 ): Promise<NetworkPlanStep[]> {
+  const paths = host.paths;
   const plan: NetworkPlanStep[] = [];
   // Decided before kubeadm reset, which deletes admin.conf.
-  const kubeconfig = installedKubeconfig(paths, user);
+  const kubeconfig = await installedKubeconfig(host, user);
   const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
   if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f', ...criSocketFlag(kubeadm.stdout)] });
   plan.push(...(await planNetworkCleanup(runner, mode)));
   // kubeadm reset says itself that it leaves these (test/sim/REAL-OUTPUTS.md §2); fixed paths, kubestrap's state last.
-  const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));
-  if (existsSync(paths.stateDir)) leftovers.push(paths.stateDir);
+  const leftovers: string[] = [];
+  for (const p of [...['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)), paths.stateDir])
+    if (await host.exists(p)) leftovers.push(p);
   if (kubeconfig) plan.push({ argv: ['rm', '-f', '--', kubeconfig] });
   if (leftovers.length) plan.push({ argv: ['rm', '-rf', '--one-file-system', '--', ...leftovers] });
   return plan;
@@ -85,6 +88,10 @@ export async function resetCommand(
   const mode = (opts.iptables ?? 'all') as IptablesMode;
   if (mode !== 'all' && mode !== 'kube-only')
     throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
+  if (opts.inventory !== undefined) {
+    const { resetInventory } = await import('../multinode/reset.js');
+    return resetInventory({ ...opts, inventory: opts.inventory }, io, signal);
+  }
   const paths = hostPaths();
   if (!(await isKubeadmNode(new LocalHost(paths))) && !opts.force) {
     const why = 'this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state)';
@@ -94,7 +101,7 @@ export async function resetCommand(
   }
   const base = new ExecaRunner(opts.dryRun ? NO_LOG : openLog(paths.logFile, io));
   const runner = opts.dryRun ? new DryRunRunner(base) : base;
-  const plan = await planReset(runner, paths, mode, await invokingUser(runner));
+  const plan = await planReset(runner, new LocalHost(paths), mode, await invokingUser(runner));
 
   if (opts.dryRun) {
     io.out(`kubestrap reset would run on ${os.hostname()}:`);

@@ -55,7 +55,7 @@ export interface HostFailure {
   hint?: string;
 }
 
-interface HostRun {
+export interface HostRun {
   spec: InventoryHost;
   conn?: ConnectedHost;
   ctx?: Context;
@@ -124,7 +124,7 @@ export async function openInventory(
   return { config, inventory, log, connections, runs };
 }
 
-function failureOf(e: unknown, step: string): HostFailure {
+export function failureOf(e: unknown, step: string): HostFailure {
   if (e instanceof SshError) return { step, message: e.message, hint: e.hint };
   if (e instanceof HostError) return { step, message: e.message };
   if (e instanceof UserError) return { step, message: e.toString() };

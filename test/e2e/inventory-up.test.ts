@@ -53,6 +53,35 @@ sshTest(
     t.is(again.exitCode, 0, again.stderr);
     t.deepEqual(mutations(c.first.calls().slice(mark)), [], 'a second run changes nothing on any host');
     t.regex(again.stderr, /\[w2\] .*kubeadm-join: ok \(already in place\)|\[w2\] .*kubeadm-join: skipped/);
+
+    // verify -i: the checks of verify, and every host of the inventory a node.
+    const v = await c.kubestrap(['verify', '-i', c.inventory, '-o', 'json']);
+    t.is(v.exitCode, 0, v.stdout + v.stderr);
+    const report = JSON.parse(v.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    t.true(report.ok);
+    t.deepEqual(
+      report.checks.filter((x) => /^ssh |^inventory-nodes$|^node-ready$/.test(x.name)).map((x) => `${x.name}:${x.ok}`),
+      ['ssh cp1:true', 'ssh w1:true', 'ssh w2:true', 'node-ready:true', 'inventory-nodes:true'],
+    );
+
+    // reset -i: every host torn down, the workers before the control plane.
+    const reset = await c.kubestrap(['reset', '-i', c.inventory, '--yes']);
+    t.is(reset.exitCode, 0, reset.stderr);
+    const resets = c.first
+      .calls()
+      .filter((call) => call.tool === 'kubeadm' && call.argv[0] === 'reset')
+      .map((call) => call.pid);
+    t.is(resets.length, 3);
+    t.true(reset.stderr.indexOf('[cp1] → kubeadm reset') > reset.stderr.indexOf('[w1] → kubeadm reset'));
+    t.true(reset.stderr.indexOf('[cp1] → kubeadm reset') > reset.stderr.indexOf('[w2] → kubeadm reset'));
+    for (const name of ['cp1', 'w1', 'w2']) {
+      const node = c.nodes.get(name)!;
+      t.false(existsSync(node.at('/etc/kubernetes/kubelet.conf')), `${name}: no kubelet.conf`);
+      t.false(existsSync(node.at('/var/lib/kubestrap')), `${name}: no kubestrap state`);
+    }
+    const after = await c.kubestrap(['verify', '-i', c.inventory, '-o', 'json']);
+    t.is(after.exitCode, 1);
+    t.false((JSON.parse(after.stdout) as { ok: boolean }).ok);
   },
 );
 
