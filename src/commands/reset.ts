@@ -10,7 +10,7 @@ import { confirm } from '../io.js';
 import { UserError } from '../errors.js';
 import { NO_LOG, openLog } from '../exec/log.js';
 import { DryRunRunner, ExecaRunner, formatArgv, type Runner } from '../exec/runner.js';
-import { hostPaths, type HostPaths } from '../host/paths.js';
+import { hostPaths } from '../host/paths.js';
 import { planNetworkCleanup, runNetworkCleanup, type IptablesMode, type NetworkPlanStep } from '../reset/network.js';
 import { acquireLock } from '../workflow/lock.js';
 import { LocalHost, type HostAccess } from '../host/access.js';

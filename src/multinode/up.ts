@@ -26,7 +26,7 @@ import type { Io } from '../io.js';
 import { parseJoinLine } from '../join/join-line.js';
 import { kubeadmConfigPath } from '../steps/files.js';
 import { runSteps } from '../workflow/engine.js';
-import { PlainReporter, type Reporter } from '../workflow/progress.js';
+import { PlainReporter } from '../workflow/progress.js';
 import type { Step } from '../workflow/step.js';
 import {
   checkClusterFits,

@@ -71,6 +71,7 @@ const HOSTILE = [
   'a;touch PWNED',
   'a|touch PWNED',
   'a && touch PWNED',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a word the remote shell must not expand
   '$HOME $MARK ${PATH}',
   '\\',
   "\\'",

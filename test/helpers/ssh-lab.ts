@@ -186,7 +186,7 @@ export async function createSshLab(t: Teardown, hosts: LabHostOptions[]): Promis
     // sudo's PAM account check wants a shadow entry (no password: '*' can never log in with one).
     writeFileSync(
       path.join(hostDir, 'etc/shadow'),
-      ['root', 'kube', 'plain', 'sshd'].map((u) => `${u}:*:19000:0:99999:7:::`).join('\n') + '\n',
+      `${['root', 'kube', 'plain', 'sshd'].map((u) => `${u}:*:19000:0:99999:7:::`).join('\n')}\n`,
       { mode: 0o640 },
     );
     chownSync(path.join(hostDir, 'home-kube'), 4242, 4242);
