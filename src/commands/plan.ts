@@ -42,6 +42,8 @@ async function planInventoryCommand(
   const config = loadConfig(opts.config);
   const inventory = loadInventory(opts.inventory);
   checkClusterFits(config, inventory);
+  const { checkSshOptions } = await import('../multinode/hosts.js');
+  await checkSshOptions(inventory);
   const steps = planInventory(config, inventory, io, signal);
   if (opts.output === 'json') {
     io.out(JSON.stringify({ steps: steps.map(({ name, host, commands }) => ({ name, host, commands })) }));

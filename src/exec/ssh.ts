@@ -241,7 +241,7 @@ export function connectionProblem(target: SshTarget, r: RunResult, sudo?: boolea
       'whether the command finished on the host is unknown: run kubestrap again when the host is back; it checks what is done before it does anything',
       r,
     );
-  if (/^(ssh|command-line line \d+|\/.*line \d+): /m.test(err))
+  if (/^(ssh|command-line:? line \d+|\/.*line \d+): /m.test(err))
     return new SshError(target.name, `ssh failed: ${lastLine(err) || 'exit 255'}`, undefined, r);
   return undefined;
 }
@@ -285,7 +285,7 @@ export async function refusedOptions(target: SshTarget): Promise<{ index: number
   const out: { index: number; message: string }[] = [];
   for (const [index, o] of target.options.entries()) {
     const message = await check([o]);
-    if (message !== undefined) out.push({ index, message: message.replace(/^command-line line \d+: /, '') });
+    if (message !== undefined) out.push({ index, message: message.replace(/^command-line:? line \d+: /, '') });
   }
   return out;
 }

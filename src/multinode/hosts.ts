@@ -11,7 +11,9 @@ import { RemoteHost } from '../host/access.js';
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import type { Log } from '../exec/log.js';
 import type { Runner } from '../exec/runner.js';
-import { connectSsh, type SshConnections, type SshTarget } from '../exec/ssh.js';
+import { connectSsh, refusedOptions, type SshConnections, type SshTarget } from '../exec/ssh.js';
+import { UserErrors } from '../errors.js';
+import type { Inventory } from '../config/inventory.js';
 
 export interface ConnectedHost {
   spec: InventoryHost;
@@ -58,4 +60,28 @@ export async function connectHost(
     paths,
     user: { name: 'root', uid: 0, gid: 0, home: path.posix.normalize(home) },
   };
+}
+
+/**
+ * Options OpenSSH itself refuses (a misspelt name, a bad value), found with `ssh -G`
+ * (reads the configuration, contacts nobody) and reported at their inventory line, so
+ * a typo stops the run before any host is touched rather than on one host mid-way.
+ */
+export async function checkSshOptions(inventory: Inventory): Promise<void> {
+  const found = await Promise.all(
+    inventory.hosts.map(async (h) =>
+      (await refusedOptions(sshTarget(h))).map((r) =>
+        inventory.errorAt(h.ssh.options[r.index].field, `OpenSSH refuses this option: ${r.message}`),
+      ),
+    ),
+  );
+  // The defaults' options are every host's: report each once.
+  const seen = new Set<string>();
+  const errors = found.flat().filter((e) => {
+    const key = e.toString();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (errors.length) throw new UserErrors(errors);
 }

@@ -38,7 +38,7 @@ import {
   VERIFY_STEP,
   writeRenderTo,
 } from './cluster.js';
-import { connectHost, type ConnectedHost } from './hosts.js';
+import { checkSshOptions, connectHost, type ConnectedHost } from './hosts.js';
 import type { JoinCredentials } from './join-steps.js';
 import { eachLimited, HOST_PARALLELISM } from './pool.js';
 
@@ -94,6 +94,7 @@ export async function openInventory(
   const config = loadConfig(opts.config);
   const inventory = loadInventory(opts.inventory);
   checkClusterFits(config, inventory);
+  await checkSshOptions(inventory);
   const local = hostPaths();
   const log = keepLog ? openLog(local.logFile, io) : (await import('../exec/log.js')).NO_LOG;
   const connections = new SshConnections();

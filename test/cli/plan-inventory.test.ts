@@ -86,3 +86,17 @@ test('plan -i with a bad inventory: exit 2 with its file, line and field', async
   t.is(r.exitCode, 2);
   t.regex(r.stderr, /inventory\.yaml:7:\d+: hosts\[1\]\.name: .*hosts\[0\] \(cp1\)/);
 });
+
+test('an option OpenSSH refuses is named at its line, before any host is contacted', async (t) => {
+  const dir = setup(
+    t,
+    CONFIG,
+    '  - name: cp1\n    address: 192.0.2.10\n    role: control-plane\n    ssh:\n      options: {StrictHostKeyCheking: accept-new}\n',
+  );
+  const r = await runCli(['plan', '-i', 'inventory.yaml'], { cwd: dir, env: { KUBESTRAP_ROOT: dir } });
+  t.is(r.exitCode, 2);
+  t.regex(
+    r.stderr,
+    /inventory\.yaml:10:\d+: hosts\[0\]\.ssh\.options\.StrictHostKeyCheking: OpenSSH refuses this option: Bad configuration option: stricthostkeycheking/,
+  );
+});
