@@ -59,8 +59,7 @@ export class SshConnections {
   private closed = false;
 
   constructor(base = os.tmpdir()) {
-    // %C (a hash of host, port and user) keeps the socket path short: sun_path has 108 bytes.
-    this.dir = mkdtempSync(path.join(base, 'kubestrap-ssh-'));
+    this.dir = mkdtempSync(path.join(socketBase(base), 'kubestrap-ssh-'));
   }
 
   /** The ssh options for `target`, up to (not including) the destination. */
@@ -106,6 +105,18 @@ export class SshConnections {
     this.closed = true;
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A socket path must fit sun_path (108 bytes on Linux, 104 on macOS), and ssh first binds
+ * `PATH.` plus 16 random characters before renaming it; PATH is the folder, `/` and %C
+ * (40 hex digits of host, port and user). A long TMPDIR (macOS's /var/folders/..., a test
+ * runner's) would not fit: /tmp, private to the run by mkdtemp's 0700, does.
+ */
+const MAX_SOCKET_DIR = 104 - 1 - 17 - 41;
+
+function socketBase(base: string): string {
+  return base.length + '/kubestrap-ssh-XXXXXX'.length <= MAX_SOCKET_DIR ? base : '/tmp';
 }
 
 function destinationKey(t: SshTarget): string {

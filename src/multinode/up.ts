@@ -19,7 +19,7 @@ import { type Inventory, type InventoryHost, loadInventory } from '../config/inv
 import type { Context } from '../context.js';
 import { HostError, UserError } from '../errors.js';
 import { openLog, type Log } from '../exec/log.js';
-import { Interrupted } from '../exec/runner.js';
+import { CommandError, Interrupted } from '../exec/runner.js';
 import { SshConnections, SshError } from '../exec/ssh.js';
 import { hostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';
@@ -129,6 +129,8 @@ export function failureOf(e: unknown, step: string): HostFailure {
   if (e instanceof SshError) return { step, message: e.message, hint: e.hint };
   if (e instanceof HostError) return { step, message: e.message };
   if (e instanceof UserError) return { step, message: e.toString() };
+  // What ssh said when it could not even start (a ControlPath it cannot bind, say).
+  if (e instanceof CommandError) return { step, message: e.message };
   throw e;
 }
 

@@ -213,11 +213,17 @@ sshTest(
     // w2's first kubeadm join never returns: the host goes away while it runs.
     c.first.faults.add({ tool: 'kubeadm', match: `join --config ${w2.root}`, action: 'hang', count: 1 });
     const run = c.kubestrap(['up', '-i', c.inventory, '--yes']);
-    await until(() =>
-      c.first
-        .calls()
-        .some((call) => call.tool === 'kubeadm' && call.argv.join(' ').includes(`join --config ${w2.root}`)),
-    );
+    // Under a loaded machine the join comes late; a run that ends without it fails the test.
+    await Promise.race([
+      until(() =>
+        c.first
+          .calls()
+          .some((call) => call.tool === 'kubeadm' && call.argv.join(' ').includes(`join --config ${w2.root}`)),
+      ),
+      run.then((x) => {
+        throw new Error(`kubestrap ended before w2 joined:\n${x.stderr}`);
+      }),
+    ]);
     c.lab.host('w2').dropLink();
     const r = await run;
     t.is(r.exitCode, 1, r.stderr);
@@ -237,8 +243,8 @@ sshTest(
   },
 );
 
-/** Resolves once `cond` holds, checked every 50 ms; fails after 60 s. */
-async function until(cond: () => boolean, ms = 60_000): Promise<void> {
+/** Resolves once `cond` holds, checked every 50 ms; fails after 5 minutes. */
+async function until(cond: () => boolean, ms = 300_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`condition did not hold within ${ms} ms`);
