@@ -99,29 +99,35 @@ export async function openInventory(
   const log = keepLog ? openLog(local.logFile, io) : (await import('../exec/log.js')).NO_LOG;
   const connections = new SshConnections();
   const runs: HostRun[] = inventory.hosts.map((spec) => ({ spec }));
-  await eachLimited(runs, HOST_PARALLELISM, async (run) => {
-    try {
-      run.conn = await connectHost(run.spec, connections, log, signal);
-      run.ctx = hostContext({
-        config,
-        host: run.spec,
-        runner: run.conn.runner,
-        paths: run.conn.paths,
-        user: run.conn.user,
-        log,
-        io,
-        dryRun: false,
-        yes: Boolean(opts.yes),
-        signal,
-      });
-    } catch (e) {
-      if (e instanceof Interrupted) throw e;
-      run.failure = failureOf(e, 'connect');
-      io.err(
-        `[${run.spec.name}] connect: FAILED\n  ${run.failure.message}${run.failure.hint ? `\n  → ${run.failure.hint}` : ''}`,
-      );
-    }
-  });
+  try {
+    await eachLimited(runs, HOST_PARALLELISM, async (run) => {
+      try {
+        run.conn = await connectHost(run.spec, connections, log, signal);
+        run.ctx = hostContext({
+          config,
+          host: run.spec,
+          runner: run.conn.runner,
+          paths: run.conn.paths,
+          user: run.conn.user,
+          log,
+          io,
+          dryRun: false,
+          yes: Boolean(opts.yes),
+          signal,
+        });
+      } catch (e) {
+        if (e instanceof Interrupted) throw e;
+        run.failure = failureOf(e, 'connect');
+        io.err(
+          `[${run.spec.name}] connect: FAILED\n  ${run.failure.message}${run.failure.hint ? `\n  → ${run.failure.hint}` : ''}`,
+        );
+      }
+    });
+  } catch (e) {
+    // Interrupted (or a bug): no shared connection outlives the run.
+    await connections.close();
+    throw e;
+  }
   return { config, inventory, log, connections, runs };
 }
 
