@@ -140,7 +140,7 @@ sshTest('two control planes without controlPlane.endpoint: exit 2 naming the fie
 });
 
 sshTest(
-  'an unreachable worker is named with what SSH said; the other hosts build and verify the cluster',
+  'an unreachable worker is named with what SSH said; the other hosts (one through sudo) build and verify the cluster',
   async (t) => {
     const c = await createClusterLab(
       t,
@@ -149,7 +149,13 @@ sshTest(
         { name: 'w1', role: 'worker' },
         { name: 'w2', role: 'worker' },
       ],
-      { version: V, config: CONFIG, inventoryExtra: (h) => (h.name === 'w2' ? { address: UNREACHABLE_ADDRESS } : {}) },
+      {
+        version: V,
+        config: CONFIG,
+        // w1 logs in as a user who reaches root through sudo.
+        inventoryExtra: (h) =>
+          h.name === 'w2' ? { address: UNREACHABLE_ADDRESS } : h.name === 'w1' ? { ssh: { user: 'kube' } } : {},
+      },
     );
     const r = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
     t.is(r.exitCode, 1, r.stderr);
@@ -160,6 +166,10 @@ sshTest(
       new RegExp(`✗ w2 \\(worker\\): connect: w2: cannot reach ${UNREACHABLE_ADDRESS.replace(/\./g, '\\.')}`),
     );
     t.regex(r.stderr, /is the host up and its address right\? kubestrap ran nothing on it/);
+    t.regex(c.lab.host('w1').sshdLog(), /Accepted publickey for kube /);
+    t.false(c.lab.host('w1').sshdLog().includes('Accepted publickey for root'));
+    const log = readFileSync(path.join(c.dir, 'local-root/var/log/kubestrap.log'), 'utf8');
+    t.regex(log, /\$ \[w1\] kubeadm join --config /, 'the log names the host of each command');
   },
 );
 
