@@ -9,6 +9,7 @@ import { mutations } from './harness.js';
 import { createClusterLab } from '../helpers/cluster-lab.js';
 
 const V = 'v1.31.4';
+const PSP_V = 'v1.24.17';
 const CONFIG = `apiVersion: kubestrap.io/v1alpha1
 kind: ClusterConfig
 kubernetesVersion: ${V}
@@ -22,7 +23,7 @@ function nodeNames(state: any): string[] {
 }
 
 sshTest(
-  'one control plane and two workers: every node joins, Ready, verified; a second run changes nothing',
+  'one control plane and two workers (PodSecurityPolicy): every node joins, its system pods admitted by privileged, verified; a second run changes nothing',
   async (t) => {
     const c = await createClusterLab(
       t,
@@ -31,13 +32,27 @@ sshTest(
         { name: 'w1', role: 'worker' },
         { name: 'w2', role: 'worker' },
       ],
-      { version: V, config: CONFIG },
+      { version: PSP_V, config: CONFIG.replace(V, PSP_V) },
     );
     const r = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
     t.is(r.exitCode, 0, r.stderr);
     t.deepEqual(nodeNames(c.first.state()), ['cp1', 'w1', 'w2']);
     t.regex(r.stderr, /\[cp1\] .*pod-security/);
     t.regex(r.stderr, /\[w1\] .*kubeadm-join: ok/);
+    // Each node's own system pods (kube-proxy, flannel) went through admission, by the privileged policy.
+    const pods = Object.values((c.first.state() as any).cluster.objects).filter(
+      (o: any) => o.kind === 'Pod' && ['kube-system', 'kube-flannel'].includes(o.metadata.namespace),
+    ) as any[];
+    for (const node of ['w1', 'w2']) {
+      const own = pods.filter((p) => p.spec.nodeName === node);
+      t.deepEqual(
+        [...new Set(own.map((p) => p.metadata.labels?.app ?? p.metadata.labels?.['k8s-app']))].sort(),
+        ['flannel', 'kube-proxy'],
+        `${node} runs its own kube-proxy and flannel`,
+      );
+      for (const p of own)
+        t.is(p.metadata.annotations?.['kubernetes.io/psp'], 'privileged', `${p.metadata.name} on ${node}`);
+    }
     // Pod security before the network, on the one control plane that ran kubeadm init.
     const order = r.stderr.split('\n').filter((l) => /^\[cp1\] \[\d+\/\d+\] (pod-security|cni): ok/.test(l));
     t.deepEqual(
@@ -60,8 +75,17 @@ sshTest(
     const report = JSON.parse(v.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
     t.true(report.ok);
     t.deepEqual(
-      report.checks.filter((x) => /^ssh |^inventory-nodes$|^node-ready$/.test(x.name)).map((x) => `${x.name}:${x.ok}`),
-      ['ssh cp1:true', 'ssh w1:true', 'ssh w2:true', 'node-ready:true', 'inventory-nodes:true'],
+      report.checks
+        .filter((x) => /^ssh |^inventory-nodes$|^node-ready$|^system-pods-policy$/.test(x.name))
+        .map((x) => `${x.name}:${x.ok}`),
+      [
+        'ssh cp1:true',
+        'ssh w1:true',
+        'ssh w2:true',
+        'node-ready:true',
+        'system-pods-policy:true',
+        'inventory-nodes:true',
+      ],
     );
 
     // reset -i: every host torn down, the workers before the control plane.
