@@ -28,7 +28,6 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
       ['--from', opts.from],
       ['--only', opts.only],
       ['--dry-run', opts.dryRun],
-      ['-o', opts.output],
     ] as const)
       if (set)
         throw new UserError(
@@ -37,7 +36,11 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
           flag,
         );
     const { upInventory } = await import('../multinode/up.js');
-    return upInventory({ config: opts.config, inventory: opts.inventory, yes: opts.yes }, io, signal);
+    return upInventory(
+      { config: opts.config, inventory: opts.inventory, yes: opts.yes, output: opts.output },
+      io,
+      signal,
+    );
   }
   const { ctx, paths } = await openSession({ ...opts, log: true }, io, signal);
   const release = ctx.dryRun ? () => {} : acquireLock(paths.stateDir);

@@ -25,7 +25,7 @@ import { hostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';
 import { parseJoinLine } from '../join/join-line.js';
 import { kubeadmConfigPath } from '../steps/files.js';
-import { runSteps } from '../workflow/engine.js';
+import { runSteps, type StepOutcome } from '../workflow/engine.js';
 import { PlainReporter } from '../workflow/progress.js';
 import type { Step } from '../workflow/step.js';
 import {
@@ -46,6 +46,8 @@ export interface InventoryUpOptions {
   config?: string;
   inventory: string;
   yes?: boolean;
+  /** `json`: one document on stdout at the end (progress stays on stderr). */
+  output?: string;
 }
 
 /** Where a host stopped: the step (or `connect`) and what went wrong. */
@@ -60,6 +62,8 @@ export interface HostRun {
   conn?: ConnectedHost;
   ctx?: Context;
   failure?: HostFailure;
+  /** Every step this host ran, in order, over all phases. */
+  outcomes: StepOutcome[];
 }
 
 /** A reporter that remembers the last step it saw start: where a lost connection stopped the host. */
@@ -98,7 +102,7 @@ export async function openInventory(
   const local = hostPaths();
   const log = keepLog ? openLog(local.logFile, io) : (await import('../exec/log.js')).NO_LOG;
   const connections = new SshConnections();
-  const runs: HostRun[] = inventory.hosts.map((spec) => ({ spec }));
+  const runs: HostRun[] = inventory.hosts.map((spec) => ({ spec, outcomes: [] }));
   try {
     await eachLimited(runs, HOST_PARALLELISM, async (run) => {
       try {
@@ -146,6 +150,7 @@ async function runOn(run: HostRun, steps: Step[], io: Io): Promise<boolean> {
   const reporter = new TrackingReporter(run.ctx.io);
   try {
     const result = await runSteps(run.ctx, steps, {}, reporter);
+    run.outcomes.push(...result.outcomes);
     if (result.interrupted) throw new Interrupted();
     if (!result.ok) {
       const failed = result.outcomes.find((o) => o.status === 'failed');
@@ -165,7 +170,9 @@ async function runOn(run: HostRun, steps: Step[], io: Io): Promise<boolean> {
 export async function upInventory(opts: InventoryUpOptions, io: Io, signal: AbortSignal): Promise<number> {
   const session = await openInventory(opts, io, signal, true);
   try {
-    return await build(session, io);
+    const code = await build(session, io);
+    if (opts.output === 'json') io.out(JSON.stringify(jsonReport(session.runs)));
+    return code;
   } finally {
     await session.connections.close();
   }
@@ -271,4 +278,23 @@ function summarize(runs: HostRun[], first: HostRun, io: Io): number {
     io.err(`  (${waiting.map((r) => r.spec.name).join(', ')} waited for the first control plane, ${first.spec.name})`);
   io.err('Run `kubestrap up -i` again once fixed: every host continues where it stopped.');
   return 1;
+}
+
+/** `up -i -o json`: each host with its role, its steps' outcomes and where it stopped. */
+function jsonReport(runs: HostRun[]) {
+  return {
+    ok: runs.every((r) => !r.failure),
+    hosts: runs.map((r) => ({
+      name: r.spec.name,
+      role: r.spec.role,
+      ok: !r.failure,
+      steps: r.outcomes.map(({ name, status, durationMs, detail }) => ({
+        name,
+        status,
+        durationMs,
+        ...(detail ? { detail } : {}),
+      })),
+      ...(r.failure ? { failure: r.failure } : {}),
+    })),
+  };
 }

@@ -181,7 +181,7 @@ sshTest(
           h.name === 'w2' ? { address: UNREACHABLE_ADDRESS } : h.name === 'w1' ? { ssh: { user: 'kube' } } : {},
       },
     );
-    const r = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
+    const r = await c.kubestrap(['up', '-i', c.inventory, '--yes', '-o', 'json']);
     t.is(r.exitCode, 1, r.stderr);
     t.deepEqual(nodeNames(c.first.state()), ['cp1', 'w1']);
     t.regex(r.stderr, /\[cp1\] \[1\/1\] verify: ok/);
@@ -190,6 +190,24 @@ sshTest(
       new RegExp(`✗ w2 \\(worker\\): connect: w2: cannot reach ${UNREACHABLE_ADDRESS.replace(/\./g, '\\.')}`),
     );
     t.regex(r.stderr, /is the host up and its address right\? kubestrap ran nothing on it/);
+    // -o json: one document on stdout, each host with where it stopped.
+    const doc = JSON.parse(r.stdout) as {
+      ok: boolean;
+      hosts: { name: string; ok: boolean; steps: { name: string; status: string }[]; failure?: { step: string } }[];
+    };
+    t.false(doc.ok);
+    t.deepEqual(
+      doc.hosts.map((h) => [h.name, h.ok, h.failure?.step]),
+      [
+        ['cp1', true, undefined],
+        ['w1', true, undefined],
+        ['w2', false, 'connect'],
+      ],
+    );
+    t.deepEqual(
+      doc.hosts[1].steps.map((x) => `${x.name}:${x.status}`),
+      ['join-preflight:applied', 'kubeadm-join:applied'],
+    );
     t.regex(c.lab.host('w1').sshdLog(), /Accepted publickey for kube /);
     t.false(c.lab.host('w1').sshdLog().includes('Accepted publickey for root'));
     const log = readFileSync(path.join(c.dir, 'local-root/var/log/kubestrap.log'), 'utf8');
