@@ -144,6 +144,13 @@ sshTest(
     t.regex(log, /Using certificate key:\n\s*<redacted>/);
     for (const text of [log, r.stderr])
       t.notRegex(text, /^\s*[a-f0-9]{64}\s*$|certificateKey:\s*"?[a-f0-9]{64}|certificate-key[ =][a-f0-9]{64}/m);
+
+    // reset -i: the worker, then the control planes in reverse, the one that ran kubeadm init last.
+    const reset = await c.kubestrap(['reset', '-i', c.inventory, '--yes']);
+    t.is(reset.exitCode, 0, reset.stderr);
+    const order = [...reset.stderr.matchAll(/^\[(\w+)\] → kubeadm reset/gm)].map((m) => m[1]);
+    t.deepEqual(order, ['w1', 'cp3', 'cp2', 'cp1']);
+    t.is((c.first.state() as any).cluster, null, 'the cluster went with its last control plane');
   },
 );
 
