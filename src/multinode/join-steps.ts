@@ -12,7 +12,7 @@ import { renderJoinConfig } from '../join/join-config.js';
 import type { JoinLine } from '../join/join-line.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { hostFiles, installArgs, refuseLinks, renderedPath } from '../steps/files.js';
-import { blocking, describeMisses } from '../steps/preflight.js';
+import { blocking, describeMisses, offerFixes } from '../steps/preflight.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { secondsLeft } from '../workflow/wait.js';
 
@@ -42,17 +42,22 @@ async function joined(ctx: Context): Promise<'done' | 'pending'> {
 export const joinPreflight: Step = {
   id: 'join-preflight',
   title: 'Check the host before it joins',
+  hostOnly: true,
   plan: () => [],
   check: joined,
   async apply(ctx) {
-    const { findings } = await workerPreflight(ctx.runner, ctx.host);
+    const again = async () => (await workerPreflight(ctx.runner, ctx.host)).findings;
+    // The same fixes `up` and `join` offer (swap, br_netfilter, forwarding), with --yes.
+    const findings = await offerFixes(ctx, await again(), again);
     const warnings = findings.filter((f) => !f.ok && f.warning);
     if (warnings.length) ctx.io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
     const misses = blocking(findings);
     if (misses.length)
       throw new StepFailed(
         `the host is not ready to join:\n${describeMisses(misses)}`,
-        'fix the items above on that host, then run `kubestrap up -i` again',
+        misses.some((f) => f.fix)
+          ? 'run `kubestrap up -i --yes` to apply the fixes shown, or apply them on that host yourself'
+          : 'fix the items above on that host, then run `kubestrap up -i` again',
       );
   },
 };

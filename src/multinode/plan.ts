@@ -1,9 +1,12 @@
 /**
  * `kubestrap plan -i`: every host's steps in the order `up -i` runs them, each with the
- * exact commands it would run on a fresh host. Reads the config and the inventory only:
- * no host is contacted (the commands of a fresh host do not depend on what is there).
+ * exact commands it would run. The commands of most steps do not depend on the host;
+ * the install step's do (what is installed already), so with `host.install` on, every
+ * host is logged in to and looked at through read-only probes (a dry-run runner: nothing
+ * can change). With it off, no host is contacted.
  */
-import type { Inventory } from '../config/inventory.js';
+import type { Inventory, InventoryHost } from '../config/inventory.js';
+import type { ConnectedHost } from './hosts.js';
 import type { ClusterConfig } from '../config/load.js';
 import { NO_LOG } from '../exec/log.js';
 import type { Runner } from '../exec/runner.js';
@@ -27,16 +30,22 @@ const NO_COMMANDS: Runner = {
   },
 };
 
-export function planInventory(config: ClusterConfig, inventory: Inventory, io: Io, signal: AbortSignal): PlannedStep[] {
+export async function planInventory(
+  config: ClusterConfig,
+  inventory: Inventory,
+  io: Io,
+  signal: AbortSignal,
+  connected: Map<InventoryHost, ConnectedHost> = new Map(),
+): Promise<PlannedStep[]> {
   const contexts = new Map(
     inventory.hosts.map((h) => [
       h,
       hostContext({
         config,
         host: h,
-        runner: NO_COMMANDS,
-        paths: hostPaths('/'),
-        user: { name: 'root', uid: 0, gid: 0, home: '/root' },
+        runner: connected.get(h)?.runner ?? NO_COMMANDS,
+        paths: connected.get(h)?.paths ?? hostPaths('/'),
+        user: connected.get(h)?.user ?? { name: 'root', uid: 0, gid: 0, home: '/root' },
         log: NO_LOG,
         io,
         dryRun: true,
@@ -53,15 +62,14 @@ export function planInventory(config: ClusterConfig, inventory: Inventory, io: I
     ...inventory.workers.map((h) => ({ h, steps: joinSteps(h, noCredentials) })),
     { h: inventory.controlPlanes[0], steps: [VERIFY_STEP] },
   ];
-  const planned = phases.map(({ h, steps }) => {
+  const planned: PlannedStep[][] = [];
+  for (const { h, steps } of phases) {
     const ctx = contexts.get(h)!;
-    return selectSteps(ctx, steps, {}).map((s) => ({
-      name: s.id,
-      host: h.name,
-      title: s.title,
-      commands: s.plan(ctx),
-    }));
-  });
+    const out: PlannedStep[] = [];
+    for (const step of selectSteps(ctx, steps, {}))
+      out.push({ name: step.id, host: h.name, title: step.title, commands: await step.plan(ctx) });
+    planned.push(out);
+  }
   const first = inventory.controlPlanes[0];
   const joining = inventory.hosts.length > 1;
   // Not a step of its own (nothing to record: the token and key are made fresh whenever a host still joins).

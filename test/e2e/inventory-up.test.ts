@@ -213,7 +213,7 @@ sshTest(
     );
     t.deepEqual(
       doc.hosts[1].steps.map((x) => `${x.name}:${x.status}`),
-      ['join-preflight:applied', 'kubeadm-join:applied'],
+      ['install:already-done', 'join-preflight:applied', 'kubeadm-join:applied'],
     );
     t.regex(c.lab.host('w1').sshdLog(), /Accepted publickey for kube /);
     t.false(c.lab.host('w1').sshdLog().includes('Accepted publickey for root'));
