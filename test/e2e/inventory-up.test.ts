@@ -122,6 +122,15 @@ sshTest(
       ],
       { version: V, config: `${CONFIG}controlPlane:\n  endpoint: k8s.test\n` },
     );
+    // plan -i looks at each host (read-only) for the install step's commands, and changes nothing.
+    const plan = await c.kubestrap(['plan', '-i', c.inventory, '-o', 'json']);
+    t.is(plan.exitCode, 0, plan.stderr);
+    const planned = (JSON.parse(plan.stdout) as { steps: { name: string; host: string }[] }).steps;
+    t.deepEqual(
+      planned.filter((x) => x.name === 'install').map((x) => x.host),
+      ['cp1', 'cp2', 'cp3', 'w1'],
+    );
+    t.deepEqual(mutations(c.first.calls()), [], 'plan changed nothing');
     const r = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
     t.is(r.exitCode, 0, r.stderr);
     const s = c.first.state() as any;
