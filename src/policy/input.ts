@@ -106,51 +106,116 @@ export interface Piece {
  * The pieces of one input, a batch per chunk read. Take each batch's pieces before
  * asking for the next batch: they are produced (and, for JSON, parsed) one at a time as
  * they are taken, so parsed objects never pile up and one chunk costs one await, not
- * one per object.
+ * one per object. JSON is split as bytes (only its pieces are decoded); YAML as text.
  */
 export async function* readPieces(
   stream: AsyncIterable<string | Buffer>,
   file: string,
 ): AsyncGenerator<Iterable<Piece>> {
-  let json = false;
-  let splitter: JsonSplitter | YamlSplitter | undefined;
+  let json: JsonSplitter | undefined;
+  let yaml: YamlSplitter | undefined;
+  // Until the first non-blank character: the text so far, and the chunks it came from.
   let pending = '';
+  let pendingChunks: (string | Buffer)[] = [];
   const decoder = new Utf8Text();
+  const bytes = new Utf8Bytes();
   // Inputs may be huge (a whole cluster), but one object is not: an input that never completes one
   // (/dev/zero, a binary) stops here instead of filling memory.
   let unfinished = 0;
   const pieceSeen = () => {
     unfinished = 0;
   };
+  const count = (length: number) => {
+    unfinished += length;
+    if (unfinished > MAX_OBJECT_BYTES)
+      throw new UserError(
+        `no complete object in ${MAX_OBJECT_BYTES / (1024 * 1024)} MiB of input (Kubernetes objects are at most 1.5 MiB); is it the right file?`,
+        { file },
+      );
+  };
   // Like kubectl: JSON when the first non-blank character opens an object or array.
-  const feed = (chunk: string): Iterable<Piece> => {
-    if (!splitter) {
-      pending += chunk;
-      const first = /[^\s\ufeff]/.exec(pending);
-      if (!first) return [];
-      json = first[0] === '{' || first[0] === '[';
-      splitter = json ? new JsonSplitter() : new YamlSplitter();
-      chunk = pending;
+  const detect = (raw: string | Buffer, text: string): Iterable<Piece> => {
+    pending += text;
+    // A reused read buffer is overwritten by the next read: keep a copy.
+    pendingChunks.push(typeof raw === 'string' ? raw : Buffer.from(raw));
+    const first = /[^\s\ufeff]/.exec(pending);
+    if (!first) return [];
+    if (first[0] === '{' || first[0] === '[') {
+      json = new JsonSplitter();
+      const chunks = pendingChunks;
+      pendingChunks = [];
       pending = '';
+      return jsonPieces(
+        json,
+        chunks.map((c) => bytes.of(c)),
+        file,
+        pieceSeen,
+      );
     }
-    return pieces(json, splitter.push(chunk), file, pieceSeen);
+    yaml = new YamlSplitter();
+    const all = pending;
+    pending = '';
+    pendingChunks = [];
+    return pieces(false, yaml.push(all), file, pieceSeen);
   };
   try {
     for await (const raw of stream) {
+      if (json) {
+        const chunk = bytes.of(raw);
+        count(chunk.length);
+        yield pieces(true, json.push(chunk), file, pieceSeen);
+        continue;
+      }
       const text = decoder.text(raw);
-      unfinished += text.length;
-      if (unfinished > MAX_OBJECT_BYTES)
-        throw new UserError(
-          `no complete object in ${MAX_OBJECT_BYTES / (1024 * 1024)} MiB of input (Kubernetes objects are at most 1.5 MiB); is it the right file?`,
-          { file },
-        );
-      yield feed(text);
+      count(text.length);
+      yield yaml ? pieces(false, yaml.push(text), file, pieceSeen) : detect(raw, text);
     }
-    yield feed(decoder.end());
+    if (!json) {
+      const text = decoder.end();
+      yield yaml ? pieces(false, yaml.push(text), file, pieceSeen) : detect('', text);
+    }
+    if (json) {
+      const rest = bytes.end();
+      if (rest.length > 0) yield pieces(true, json.push(rest), file, pieceSeen);
+      yield pieces(true, json.end(), file, pieceSeen);
+    } else if (yaml) {
+      yield pieces(false, yaml.end(), file, pieceSeen);
+    }
     // An empty or blank input has no splitter and no pieces.
-    if (splitter) yield pieces(json, splitter.end(), file, pieceSeen);
   } catch (e) {
     throw inputProblem(e, file);
+  }
+}
+
+/** The pieces of several chunks pushed one after the other (what came before JSON was recognised). */
+function* jsonPieces(splitter: JsonSplitter, chunks: Uint8Array[], file: string, seen: () => void): Generator<Piece> {
+  for (const c of chunks) yield* pieces(true, splitter.push(c), file, seen);
+}
+
+/**
+ * Chunks as UTF-8 bytes. Buffers pass through; text (a stream with an encoding set, or
+ * tests) is encoded, with a high surrogate that ends one chunk held for the low one
+ * that starts the next, so a character split between chunks is encoded whole.
+ */
+class Utf8Bytes {
+  private carry = '';
+
+  of(chunk: string | Buffer): Uint8Array {
+    if (typeof chunk !== 'string') return chunk;
+    let text = this.carry + chunk;
+    this.carry = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.carry = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    return Buffer.from(text, 'utf8');
+  }
+
+  end(): Uint8Array {
+    const rest = Buffer.from(this.carry, 'utf8');
+    this.carry = '';
+    return rest;
   }
 }
 
