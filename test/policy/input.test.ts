@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { UserError } from '../../src/errors.js';
 import { readInputs, readObjects, type SourceObject } from '../../src/policy/input.js';
-import { InputSet } from '../../src/policy/input-set.js';
+import { InputSet } from '../../src/policy/check/input-set.js';
 import { classify } from '../../src/policy/objects.js';
 
 /** Feeds `text` in chunks of `size` characters (1 exercises every chunk boundary). */
