@@ -16,12 +16,10 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { load, YAMLException } from 'js-yaml';
 import { UserError } from '../errors.js';
 import { fileError } from '../host/files.js';
 import { jsonErrorOffset, positionIn } from './input/json-error.js';
 import { JsonSplitError, JsonSplitter, type JsonPiece } from './input/json-split.js';
-import { MANIFEST_SCHEMA } from './input/yaml-schema.js';
 import { type YamlPiece, YamlSplitter } from './input/yaml-split.js';
 
 /** One object read from the input, with where it starts. */
@@ -168,11 +166,15 @@ export async function* readPieces(
       }
       const text = decoder.text(raw);
       count(text.length);
-      yield yaml ? pieces(false, yaml.push(text), file, pieceSeen) : detect(raw, text);
+      const batch = yaml ? pieces(false, yaml.push(text), file, pieceSeen) : detect(raw, text);
+      if (yaml) await loadYamlReader();
+      yield batch;
     }
     if (!json) {
       const text = decoder.end();
-      yield yaml ? pieces(false, yaml.push(text), file, pieceSeen) : detect('', text);
+      const batch = yaml ? pieces(false, yaml.push(text), file, pieceSeen) : detect('', text);
+      if (yaml) await loadYamlReader();
+      yield batch;
     }
     if (json) {
       const rest = bytes.end();
@@ -286,16 +288,16 @@ function parseJson(text: string, line: number, col: number, file: string): unkno
   }
 }
 
+/** The YAML reader, loaded by readPieces when an input turns out to be YAML (JSON needs none of it). */
+let yamlReader: typeof import('./input/yaml-parse.js') | undefined;
+
+async function loadYamlReader(): Promise<void> {
+  yamlReader ??= await import('./input/yaml-parse.js');
+}
+
 function parseYaml(text: string, line: number, lineMap: number[] | undefined, file: string): unknown {
-  try {
-    return load(text, { schema: MANIFEST_SCHEMA, filename: file });
-  } catch (e) {
-    if (!(e instanceof YAMLException)) throw e;
-    const mark = e.mark as { line: number; column: number } | undefined;
-    const rel = mark?.line ?? 0;
-    const at = lineMap ? (lineMap[Math.min(rel, lineMap.length - 1)] ?? line) : line + rel;
-    throw new UserError(`invalid YAML: ${e.reason}`, { file, line: at, col: (mark?.column ?? 0) + 1 });
-  }
+  if (!yamlReader) throw new Error('YAML pieces come from readPieces, which loads the YAML reader first');
+  return yamlReader.parseYaml(text, line, lineMap, file);
 }
 
 /** Bytes read from a file per chunk: a kubectl dump is tens of megabytes. */
