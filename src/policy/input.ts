@@ -247,13 +247,15 @@ function inputProblem(e: unknown, file: string): unknown {
 
 /** The objects of one piece: parsed, Lists expanded, blank documents skipped. */
 export function* objectsOf(p: Piece, file: string): Generator<SourceObject> {
-  if (p.json) {
-    yield* expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
-    return;
-  }
+  yield* objectsIn(p, file);
+}
+
+/** objectsOf as an array: the loops that judge pods take it without a generator per piece. */
+export function objectsIn(p: Piece, file: string): SourceObject[] {
+  if (p.json) return expand(p.value !== undefined ? p.value : parseJson(p.text, p.line, p.col, file), file, p.line);
   const obj = parseYaml(p.text, p.line, p.lineMap, file);
   // The wrapper of a List whose items were already handed out carries nothing more.
-  if (!p.listWrapper) yield* expand(obj, file, p.line);
+  return p.listWrapper ? [] : expand(obj, file, p.line);
 }
 
 /**
@@ -264,15 +266,16 @@ export async function* readObjects(stream: AsyncIterable<string | Buffer>, file:
   for await (const batch of readPieces(stream, file)) for (const p of batch) yield* objectsOf(p, file);
 }
 
-/** A List (anything with an `items` array) yields its items; blank documents yield nothing. */
-function* expand(obj: unknown, file: string, line: number): Generator<SourceObject> {
-  if (obj === null || obj === undefined) return;
+/** A List (anything with an `items` array) gives its items; a blank document gives nothing. */
+function expand(obj: unknown, file: string, line: number): SourceObject[] {
+  if (obj === null || obj === undefined) return [];
   const items = (obj as { items?: unknown }).items;
   if (typeof obj === 'object' && !Array.isArray(obj) && Array.isArray(items)) {
-    for (const item of items) yield { obj: item, file, line };
-    return;
+    const out: SourceObject[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) out[i] = { obj: items[i], file, line };
+    return out;
   }
-  yield { obj, file, line };
+  return [{ obj, file, line }];
 }
 
 function parseJson(text: string, line: number, col: number, file: string): unknown {

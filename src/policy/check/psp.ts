@@ -4,7 +4,7 @@
  * requester (--as), the pod's service account or --allow may use.
  */
 import { UserError } from '../../errors.js';
-import { objectsOf } from '../input.js';
+import { objectsIn } from '../input.js';
 import { classify, type PodInput } from '../objects.js';
 import { PspAdmission } from '../psp/admission.js';
 import { admissionServiceAccount } from '../psp/pod.js';
@@ -51,7 +51,7 @@ export async function checkPsp(
   let refused = 0;
   for await (const batch of inputs.firstBatches()) {
     for (const piece of batch.pieces) {
-      for (const src of objectsOf(piece, batch.file)) {
+      for (const src of objectsIn(piece, batch.file)) {
         const c = classify(src);
         if (c.type !== 'pod') {
           if (census.take(c) && pods > 0) again = true;
@@ -83,7 +83,7 @@ export async function checkPsp(
     refused = 0;
     for await (const batch of inputs.secondBatches()) {
       for (const piece of batch.pieces) {
-        for (const src of objectsOf(piece, batch.file)) {
+        for (const src of objectsIn(piece, batch.file)) {
           const c = classify(src);
           if (c.type === 'pod' && !judge.admit(c, printer, emit)) refused++;
         }

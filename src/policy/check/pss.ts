@@ -3,7 +3,7 @@
  * They need nothing but the pod, so one pass always does: each pod is judged as soon as
  * it is read, straight into the text `policy check` prints.
  */
-import { objectsOf, type Piece } from '../input.js';
+import { objectsIn, type Piece } from '../input.js';
 import { classify, type PodInput, title } from '../objects.js';
 import { syncAppArmorAnnotations } from '../pss/apparmor-sync.js';
 import { evaluatePss, formatLevelVersion, formatPssVersion } from '../pss/evaluate.js';
@@ -70,7 +70,7 @@ export function judgePss(job: PssJob, file: string, pieces: Iterable<Piece>, out
   const version = JSON.stringify(formatPssVersion(job.version));
   const level = JSON.stringify(job.level);
   for (const piece of pieces) {
-    for (const src of objectsOf(piece, file)) {
+    for (const src of objectsIn(piece, file)) {
       const c = classify(src);
       if (c.type !== 'pod') {
         if (c.type === 'psp') tally.policies.push(c.policy.metadata.name);
