@@ -1,7 +1,7 @@
 /**
  * Facts per Kubernetes minor that decide what kubestrap renders and runs.
- * Each fact names where it comes from so it can be re-checked; see
- * ../shared/docs/FIELD-NOTES.md and the README's "Version matrix".
+ * Each fact names its upstream source (a Kubernetes PR, KEP or docs page) so it can
+ * be re-checked; the README's "Version matrix" lists them by minor.
  */
 
 export const OLDEST_MINOR = 11;
@@ -32,6 +32,63 @@ export function parseKubeVersion(input: string): KubeVersion | undefined {
 
 export function isSupportedMinor(minor: number): boolean {
   return minor >= OLDEST_MINOR && minor <= NEWEST_MINOR;
+}
+
+const EOL_YAML = 'kubernetes/website data/releases/eol.yaml (finalPatchRelease)';
+/** Each Kubernetes release tags its staging modules v0.MINOR.PATCH, so the Go module proxy lists the patch too. */
+const stagingTag = (minor: number, patch: number) =>
+  `k8s.io/kubectl v0.${minor}.${patch} on the Go module proxy, the staging module release v1.${minor}.${patch} tags`;
+
+/**
+ * The newest patch of each minor that this release of kubestrap knows, with where it
+ * comes from: the final patch of minors that reached end of life, for the rest the
+ * newest release tag of their staging modules when this table was last updated (newer
+ * patches may have come out since; kubernetes.io/releases/1.N/ lists them). A patch beyond these is warned about, not refused: it may be
+ * real, or a typo that kubeadm init would only find out about when no images exist.
+ */
+export const NEWEST_KNOWN_PATCH: Readonly<Record<number, { patch: number; source: string }>> = {
+  11: { patch: 10, source: EOL_YAML },
+  12: { patch: 10, source: EOL_YAML },
+  13: { patch: 12, source: EOL_YAML },
+  14: { patch: 10, source: EOL_YAML },
+  15: { patch: 12, source: EOL_YAML },
+  16: { patch: 15, source: EOL_YAML },
+  17: { patch: 17, source: EOL_YAML },
+  18: { patch: 20, source: EOL_YAML },
+  19: { patch: 16, source: EOL_YAML },
+  20: { patch: 15, source: EOL_YAML },
+  21: { patch: 14, source: EOL_YAML },
+  22: { patch: 17, source: EOL_YAML },
+  23: { patch: 17, source: EOL_YAML },
+  24: { patch: 17, source: EOL_YAML },
+  25: { patch: 16, source: EOL_YAML },
+  26: { patch: 15, source: EOL_YAML },
+  27: { patch: 16, source: EOL_YAML },
+  28: { patch: 15, source: EOL_YAML },
+  29: { patch: 14, source: EOL_YAML },
+  30: { patch: 14, source: EOL_YAML },
+  31: { patch: 14, source: EOL_YAML },
+  32: { patch: 13, source: EOL_YAML },
+  33: { patch: 13, source: stagingTag(33, 13) },
+  34: { patch: 13, source: stagingTag(34, 13) },
+  35: { patch: 10, source: stagingTag(35, 10) },
+  36: { patch: 6, source: stagingTag(36, 6) },
+  37: { patch: 2, source: stagingTag(37, 2) },
+};
+
+/**
+ * A warning when `version`'s patch is newer than the newest kubestrap knows for its
+ * minor (undefined otherwise): kubeadm init pulls images tagged with the exact version,
+ * so a patch that does not exist fails there, after the host was changed.
+ */
+export function patchWarning(version: KubeVersion): string | undefined {
+  const known = NEWEST_KNOWN_PATCH[version.minor];
+  if (!known || version.patch <= known.patch) return undefined;
+  const newest = `v1.${version.minor}.${known.patch}`;
+  return (
+    `${version.text} is newer than ${newest}, the newest v1.${version.minor} patch kubestrap knows (${known.source}); ` +
+    `if it does not exist, kubeadm init would fail to pull its images: check https://kubernetes.io/releases/ or use ${newest}`
+  );
 }
 
 export type KubeadmApi = 'v1alpha2' | 'v1alpha3' | 'v1beta1' | 'v1beta2' | 'v1beta3' | 'v1beta4';
@@ -82,7 +139,7 @@ export function pssVersionLabel(minor: number): string {
 
 /**
  * Taints kubeadm puts on a control-plane node: `master` up to 1.23, both in 1.24
- * (the migration release), `control-plane` only from 1.25 (REAL-OUTPUTS.md §10).
+ * (the migration release), `control-plane` only from 1.25 (test/sim/REAL-OUTPUTS.md §10).
  */
 export function controlPlaneTaints(minor: number): string[] {
   if (minor <= 23) return ['node-role.kubernetes.io/master'];
@@ -170,7 +227,7 @@ export function osLabel(minor: number): string {
   return minor >= 14 ? 'kubernetes.io/os' : 'beta.kubernetes.io/os';
 }
 
-/** flannel release kubestrap pins (FIELD-NOTES.md: v0.28.9 with flannel-cni-plugin v1.9.1-flannel3). */
+/** flannel release kubestrap pins: v0.28.9 and its flannel-cni-plugin v1.9.1-flannel3 (flannel-io/flannel releases, kube-flannel.yml of v0.28.9). */
 export const FLANNEL = {
   version: 'v0.28.9',
   image: 'ghcr.io/flannel-io/flannel:v0.28.9',

@@ -8,6 +8,7 @@
  */
 import { isMap, isSeq, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { UserError } from '../errors.js';
+import { goStringNode } from '../render/go-yaml.js';
 import type { HostPathVolume } from './manifest.js';
 
 export const KUBEADM_CONFIGMAP = { namespace: 'kube-system', name: 'kubeadm-config' } as const;
@@ -94,10 +95,10 @@ export class ClusterConfiguration {
       const i = node.items.findIndex((e) => isMap(e) && e.get('name') === name);
       if (value === undefined) {
         if (i >= 0) node.items.splice(i, 1);
-      } else if (i >= 0) (node.items[i] as YAMLMap).set('value', value);
-      else node.items.push(this.doc.createNode({ name, value }));
+      } else if (i >= 0) (node.items[i] as YAMLMap).set('value', goStringNode(value));
+      else node.items.push(this.doc.createNode({ name, value: goStringNode(value) }));
     } else if (value === undefined) node.delete(name);
-    else node.set(name, value);
+    else node.set(name, goStringNode(value));
   }
 
   extraVolumes(): HostPathVolume[] {

@@ -19,6 +19,7 @@ import {
 import { isDeepStrictEqual } from 'node:util';
 import { UserError } from '../errors.js';
 import { parseFlags } from './flags.js';
+import { goStringNode } from '../render/go-yaml.js';
 
 export const APISERVER_MANIFEST = '/etc/kubernetes/manifests/kube-apiserver.yaml';
 
@@ -167,7 +168,7 @@ export class ApiServerManifest {
     if (value === undefined) {
       m.delete(key);
       if (m.items.length === 0) meta.delete('annotations');
-    } else m.set(key, value);
+    } else m.set(key, goStringNode(value));
   }
 
   volumes(): HostPathVolume[] {

@@ -5,7 +5,7 @@
  * to host files (the API server's manifest, the PodSecurity admission config) and
  * to the kubeadm ConfigMap carry their text before and after, shown as a diff.
  */
-import { stringify } from 'yaml';
+import { toGoYaml } from '../render/go-yaml.js';
 import type { Io } from '../io.js';
 import type { Kubectl } from '../kube/kubectl.js';
 import type { Deadline } from '../workflow/wait.js';
@@ -39,7 +39,7 @@ export function describeChanges(changes: readonly Change[]): string[] {
     switch (c.type) {
       case 'apply':
         out.push(`apply ${objRef(c.object.kind, c.object.metadata.name, c.object.metadata.namespace)}: ${c.reason}`);
-        out.push(...indent(stringify(c.object, { lineWidth: 0 }).trimEnd()));
+        out.push(...indent(toGoYaml(c.object).trimEnd()));
         break;
       case 'delete':
         out.push(`delete ${objRef(c.kind, c.name, c.namespace)}: ${c.reason}`);
@@ -100,7 +100,7 @@ export async function applyClusterChanges(
   let batch: KObj[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    const text = batch.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+    const text = batch.map((o) => toGoYaml(o)).join('---\n');
     const r = await kubectl.applyText(text, deadline);
     for (const l of r.stdout.trimEnd().split('\n')) if (l) io?.err(`  ${l}`);
     batch = [];

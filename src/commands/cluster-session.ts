@@ -17,6 +17,7 @@ import { CommandError, ExecaRunner, Interrupted, type Runner } from '../exec/run
 import { hostPaths, type HostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';
 import { Kubectl } from '../kube/kubectl.js';
+import { kubeconfigFromEnv } from '../kube/kubeconfig.js';
 import {
   flannelNamespace,
   isSupportedMinor,
@@ -59,18 +60,28 @@ function passEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-async function chooseKubeconfig(given: string | undefined, paths: HostPaths, runner: Runner): Promise<string> {
+/** --kubeconfig, else KUBECONFIG (as kubectl reads it), else the admin or the invoking user's kubeconfig. */
+async function chooseKubeconfig(
+  given: string | undefined,
+  paths: HostPaths,
+  runner: Runner,
+): Promise<{ file: string | undefined; label: string }> {
   if (given) {
     if (!existsSync(given)) throw new UserError('no such kubeconfig', { file: given }, '--kubeconfig');
     // kubectl would only say it cannot reach a server: a directory or an unreadable file is named here.
     readTextFile(given, { maxBytes: 64 * MiB, what: 'a kubeconfig' });
-    return given;
+    return { file: given, label: given };
+  }
+  const fromEnv = kubeconfigFromEnv();
+  if (fromEnv) {
+    if (!fromEnv.found) throw new UserError(`${fromEnv.missing}; fix KUBECONFIG or pass --kubeconfig FILE`);
+    return fromEnv;
   }
   // On a control-plane node (as root) the admin kubeconfig; else the invoking user's own.
-  if (existsSync(paths.adminConf)) return paths.adminConf;
+  if (existsSync(paths.adminConf)) return { file: paths.adminConf, label: paths.adminConf };
   const user = await invokingUser(runner);
   const own = paths.at(path.posix.join(user.home, '.kube', 'config'));
-  if (existsSync(own)) return own;
+  if (existsSync(own)) return { file: own, label: own };
   throw new UserError(`no kubeconfig found (${paths.adminConf} or ${own}); pass --kubeconfig FILE`);
 }
 
@@ -93,7 +104,7 @@ export async function openClusterSession(
   }
   const runner = new ExecaRunner(log, passEnv());
   const kubeconfig = await chooseKubeconfig(opts.kubeconfig, paths, runner);
-  const probe = new Kubectl(runner, kubeconfig, loaded.version.minor, signal);
+  const probe = new Kubectl(runner, kubeconfig.file, loaded.version.minor, signal);
   const server = await probe.serverVersion();
   let version = server ? parseKubeVersion(server.replace(/[-+].*$/, '')) : undefined;
   if (!version) {
@@ -108,7 +119,7 @@ export async function openClusterSession(
     }
     if (!opts.offline || !fromManifest) {
       throw new CheckFailed(
-        `cannot reach the API server with ${kubeconfig} (\`kubectl version\` got no server version); is the cluster up?`,
+        `cannot reach the API server with ${kubeconfig.label} (\`kubectl version\` got no server version); is the cluster up?`,
       );
     }
     version = parseKubeVersion(fromManifest)!;
@@ -150,7 +161,7 @@ export async function openClusterSession(
     mode,
     podSecurity: { ...loaded.podSecurity, privilegedNamespaces },
   };
-  const kubectl = new Kubectl(runner, kubeconfig, version.minor, signal);
+  const kubectl = new Kubectl(runner, kubeconfig.file, version.minor, signal);
   return {
     kubectl,
     runner,

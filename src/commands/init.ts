@@ -4,7 +4,14 @@ import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { renderTemplate } from '../render/handlebars.js';
-import { flannelNamespace, isSupportedMinor, NEWEST_MINOR, OLDEST_MINOR, parseKubeVersion } from '../versions.js';
+import {
+  flannelNamespace,
+  isSupportedMinor,
+  NEWEST_MINOR,
+  OLDEST_MINOR,
+  parseKubeVersion,
+  patchWarning,
+} from '../versions.js';
 import type { Io } from '../io.js';
 import { checkWritablePath, writeFileAtomic } from '../host/files.js';
 
@@ -38,6 +45,9 @@ export function starterConfig(versionText: string = DEFAULT_KUBERNETES_VERSION):
 
 export function initCommand(opts: InitOptions, io: Io): number {
   const text = starterConfig(opts.kubernetesVersion);
+  const version = parseKubeVersion(opts.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+  const patch = version && patchWarning(version);
+  if (patch) io.err(`warning: --kubernetes-version: ${patch}`);
   const target = opts.output ?? DEFAULT_CONFIG_FILE;
   // The starter must itself be a valid config; a failure here is a kubestrap bug.
   parseConfig(text, target, process.cwd());

@@ -3,7 +3,7 @@
  * `kubectl auth can-i` answered offline from the RBAC objects in the input. Prints
  * `yes` (exit 0) or `no` (exit 1) on stdout; like kubectl up to 1.24 it warns on
  * stderr that PodSecurityPolicies are not namespaced unless --all-namespaces is
- * given (REAL-OUTPUTS.md §7).
+ * given (test/sim/REAL-OUTPUTS.md §7).
  */
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';

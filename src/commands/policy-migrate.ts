@@ -11,6 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import { stringify } from 'yaml';
+import { toGoYaml } from '../render/go-yaml.js';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { readInputs } from '../policy/input.js';
@@ -129,7 +130,7 @@ export async function policyMigrateCommand(opts: PolicyMigrateOptions, io: Io, s
 
 /** Objects as multi-document YAML for `kubectl apply -f -`. */
 export function yamlDocuments(objects: readonly object[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0, minContentWidth: 0 }).replace(/\n$/, '')).join('\n---\n');
+  return objects.map((o) => toGoYaml(o).replace(/\n$/, '')).join('\n---\n');
 }
 
 /** A command line a shell reads back as the same argv. */

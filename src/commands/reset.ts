@@ -67,7 +67,7 @@ export async function planReset(
   const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
   if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f', ...criSocketFlag(kubeadm.stdout)] });
   plan.push(...(await planNetworkCleanup(runner, mode)));
-  // kubeadm reset says itself that it leaves these (REAL-OUTPUTS.md §2); fixed paths, kubestrap's state last.
+  // kubeadm reset says itself that it leaves these (test/sim/REAL-OUTPUTS.md §2); fixed paths, kubestrap's state last.
   const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));
   if (existsSync(paths.stateDir)) leftovers.push(paths.stateDir);
   if (kubeconfig) plan.push({ argv: ['rm', '-f', '--', kubeconfig] });
@@ -86,9 +86,10 @@ export async function resetCommand(
     throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
   const paths = hostPaths();
   if (!isKubeadmNode(paths) && !opts.force) {
-    throw new UserError(
-      `this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state); pass --force to clean it anyway`,
-    );
+    const why = 'this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state)';
+    // A dry run is for looking: it says what a real run would refuse, and still shows the plan.
+    if (!opts.dryRun) throw new UserError(`${why}; pass --force to clean it anyway`);
+    io.err(`note: ${why}: a real reset refuses without --force`);
   }
   const base = new ExecaRunner(opts.dryRun ? NO_LOG : openLog(paths.logFile, io));
   const runner = opts.dryRun ? new DryRunRunner(base) : base;

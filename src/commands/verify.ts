@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import type { Io } from '../io.js';
 import { UserError } from '../errors.js';
-import { runChecks } from '../verify/checks.js';
+import { Kubectl } from '../kube/kubectl.js';
+import { kubeconfigFromEnv, type KubeconfigChoice } from '../kube/kubeconfig.js';
+import { runChecks, type VerifyReport } from '../verify/checks.js';
 import { waitForSystemWorkloads } from '../verify/system-workloads.js';
 import { openSession } from './session.js';
 
@@ -14,13 +16,25 @@ export async function verifyCommand(
   if (opts.output !== undefined && opts.output !== 'json')
     throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
   const { ctx } = await openSession({ config: opts.config }, io, signal);
-  if (!existsSync(ctx.kubeconfig)) {
-    throw new UserError(
-      `no kubeconfig at ${ctx.kubeconfig}: run \`sudo kubestrap up\` first (it installs one for you)`,
-    );
-  }
-  if (opts.wait) await waitForSystemWorkloads(ctx, ctx.deadline());
-  const report = await runChecks(ctx);
+  // Like kubectl: KUBECONFIG when set, else the kubeconfig `up` installs for the invoking user.
+  const choice: KubeconfigChoice = kubeconfigFromEnv() ?? {
+    file: ctx.kubeconfig,
+    label: ctx.kubeconfig,
+    found: existsSync(ctx.kubeconfig),
+    missing: `no kubeconfig at ${ctx.kubeconfig}: run \`sudo kubestrap up\` first (it installs one for you)`,
+  };
+  // No cluster to talk to is a failed check, not bad input: scripts still get the report.
+  const session = {
+    ...ctx,
+    kubeconfig: choice.label,
+    kubectl: new Kubectl(ctx.runner, choice.file, ctx.config.version.minor, ctx.signal),
+  };
+  const report: VerifyReport = choice.found
+    ? await withKubeconfigCheck(choice, async () => {
+        if (opts.wait) await waitForSystemWorkloads(session, session.deadline());
+        return runChecks(session);
+      })
+    : { ok: false, checks: [{ name: 'kubeconfig', ok: false, detail: choice.missing ?? choice.label }] };
   if (opts.output === 'json') {
     io.out(JSON.stringify(report));
   } else {
@@ -28,4 +42,9 @@ export async function verifyCommand(
     io.out(report.ok ? 'All checks passed.' : `${report.checks.filter((c) => !c.ok).length} check(s) failed.`);
   }
   return report.ok ? 0 : 1;
+}
+
+async function withKubeconfigCheck(choice: KubeconfigChoice, run: () => Promise<VerifyReport>): Promise<VerifyReport> {
+  const report = await run();
+  return { ok: report.ok, checks: [{ name: 'kubeconfig', ok: true, detail: choice.label }, ...report.checks] };
 }

@@ -101,7 +101,7 @@ export function toolPackages(minor: number, family: 'deb' | 'rpm' = 'deb'): stri
 /**
  * The containerd releases a minor's kubelet can talk to. kubelets before 1.23 speak only
  * CRI v1alpha2, which containerd 2.0 removed; from 1.26 the kubelet speaks only CRI v1,
- * which containerd has from 1.6 (kubernetes PR #110618, containerd RELEASES.md).
+ * which containerd has from 1.6 (kubernetes PR #110618; containerd's release notes, "Kubernetes support").
  */
 export function containerdRange(minor: number): { min: [number, number]; below?: [number, number] } {
   if (minor < 23) return { min: [1, 2], below: [2, 0] };

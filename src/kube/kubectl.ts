@@ -2,7 +2,8 @@
  * Typed kubectl calls on a Runner. Every argv kubestrap sends to kubectl is
  * built here, so the set is small, reviewable, and checked in the tests
  * against real kubectl binaries (which reject unknown flags before they
- * connect). All calls name the kubeconfig explicitly.
+ * connect). All calls name the kubeconfig explicitly, except when KUBECONFIG lists several
+ * files for kubectl to merge.
  */
 import type { Runner, RunResult } from '../exec/runner.js';
 import { CommandError } from '../exec/runner.js';
@@ -12,7 +13,7 @@ import { waitFor, type Deadline } from '../workflow/wait.js';
 /** Errors of an API server that is starting or briefly away: worth retrying within the deadline. */
 const TRANSIENT = [
   /connection refused/,
-  // kubectl's own wording when the API server's port is closed (REAL-OUTPUTS.md §4).
+  // kubectl's own wording when the API server's port is closed (test/sim/REAL-OUTPUTS.md §4).
   /was refused - did you specify the right host or port/,
   /connection reset by peer/,
   /the server is currently unable to handle the request/,
@@ -43,14 +44,15 @@ export interface ListJson<T = KubeObjectJson> {
 export class Kubectl {
   constructor(
     private readonly runner: Runner,
-    readonly kubeconfig: string,
+    /** Passed as --kubeconfig; undefined: kubectl merges KUBECONFIG's files itself (kubeconfig.ts). */
+    readonly kubeconfig: string | undefined,
     /** The cluster's minor: decides flags that changed over time. */
     readonly minor: number,
     private readonly signal?: AbortSignal,
   ) {}
 
   argv(args: string[]): string[] {
-    return ['--kubeconfig', this.kubeconfig, ...args];
+    return this.kubeconfig === undefined ? args : ['--kubeconfig', this.kubeconfig, ...args];
   }
 
   private run(

@@ -1,8 +1,8 @@
 /**
  * The one handlebars instance kubestrap renders with. Templates hold YAML
  * structure; every value goes through a helper that emits YAML-safe text:
- *   {{q value}}            one scalar, quoted when YAML 1.1 (what kubectl and
- *                          kubeadm read) would otherwise change its meaning
+ *   {{q value}}            one scalar; a string always quoted, so Go's YAML
+ *                          decoder (kubectl, kubeadm) reads exactly that string
  *   {{yaml value indent}}  a list or mapping as a YAML block at that indentation
  * A template that prints a bare value ({{name}} or {{{name}}}) is rejected when
  * it is loaded, so a hostile name can never inject YAML.
@@ -10,8 +10,8 @@
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { packageRoot } from '../package-root.js';
+import { goQuotedScalar, toGoYaml } from './go-yaml.js';
 import { PRECOMPILED } from './precompiled.js';
 
 /**
@@ -22,9 +22,10 @@ export const TEMPLATES_DIR = path.join(packageRoot(import.meta.url), 'templates'
 
 const hbs = Handlebars.create();
 
-const STRINGIFY = { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false } as const;
-
-/** A scalar as YAML text that reads back as exactly the same value. */
+/**
+ * A scalar as YAML text that reads back as exactly the same value, in Go's decoder too:
+ * a string is always quoted (go-yaml.ts says why), on one line.
+ */
 export function yamlScalar(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'number') {
@@ -34,14 +35,12 @@ export function yamlScalar(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value !== 'string')
     throw new Error(`{{q}} takes a scalar, got ${typeof value}; use {{yaml}} for lists and maps`);
-  const text = stringify(value, STRINGIFY).replace(/\n$/, '');
-  // Block scalars (multi-line strings) cannot sit inline after a key.
-  return text.includes('\n') ? JSON.stringify(value) : text;
+  return goQuotedScalar(value);
 }
 
-/** A list or mapping as a YAML block, every line indented by `indent` spaces. */
+/** A list or mapping as a YAML block, every line indented by `indent` spaces, strings as Go reads them. */
 export function yamlBlock(value: unknown, indent: number): string {
-  const text = stringify(value, STRINGIFY).replace(/\n$/, '');
+  const text = toGoYaml(value).replace(/\n$/, '');
   const pad = ' '.repeat(indent);
   return text
     .split('\n')

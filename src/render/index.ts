@@ -13,6 +13,7 @@ import { parseManifest, type KubeObject } from './parse-back.js';
 import { podSecurityPolicyNames, renderPodSecurity } from './pod-security.js';
 import { renderTenants } from './tenants.js';
 import { renderTenantPolicies } from './tenant-policies.js';
+import { patchWarning } from '../versions.js';
 
 /** The `up` step that applies a manifest. */
 export type ManifestStep = 'pod-security' | 'cni' | 'ingress' | 'tenants';
@@ -38,6 +39,8 @@ export const KUBEADM_CONFIG_FILE = 'kubeadm-config.yaml';
 export function render(cfg: ClusterConfig): RenderResult {
   const artifacts: Artifact[] = [];
   const warnings: string[] = [];
+  const patch = patchWarning(cfg.version);
+  if (patch) warnings.push(`${cfg.source ?? '(built-in defaults)'}: kubernetesVersion: ${patch}`);
 
   const kubeadmText = renderKubeadmConfig(cfg);
   artifacts.push({

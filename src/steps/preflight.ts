@@ -228,6 +228,30 @@ export function describeMisses(findings: Finding[]): string {
     .join('\n');
 }
 
+/**
+ * What a dry run says about the host: the misses kubestrap would fix (asked first, or
+ * with --yes) with their commands, and the ones a real run would stop at until someone
+ * installs or fixes them. Undefined when the host is ready.
+ */
+export function describeDryRunFindings(findings: Finding[]): string | undefined {
+  const fixable = findings.filter((f) => !f.ok && !f.warning && f.fix);
+  const stops = findings.filter((f) => !f.ok && !f.warning && !f.fix);
+  if (fixable.length === 0 && stops.length === 0) return undefined;
+  const out = ['the host is not ready for kubeadm yet:'];
+  if (fixable.length > 0) {
+    out.push('  kubestrap would fix (after asking, or with --yes):');
+    for (const f of fixable) {
+      out.push(`    ✗ ${f.name}: ${f.message}`);
+      out.push(`        would fix: ${f.fix!.map((x) => x.argv.join(' ')).join(' && ')}`);
+    }
+  }
+  if (stops.length > 0) {
+    out.push('  a real run stops here until these are installed or fixed:');
+    for (const f of stops) out.push(`    ✗ ${f.name}: ${f.message}`);
+  }
+  return out.join('\n');
+}
+
 /** Findings that stop preflight: not ok, and not a mere warning. */
 export function blocking(findings: Finding[]): Finding[] {
   return findings.filter((f) => !f.ok && !f.warning);
@@ -241,10 +265,15 @@ export const preflight: Step = {
     // Once the control plane runs, its own ports are in use: preflight is for fresh hosts.
     return existsSync(ctx.paths.adminConf) ? 'done' : 'pending';
   },
+  async preview(ctx) {
+    const findings = await preflightFindings(ctx);
+    const commands = findings.filter((f) => !f.ok && f.fix).flatMap((f) => f.fix!.map((c) => c.argv));
+    return { commands, findings: describeDryRunFindings(findings) };
+  },
   async apply(ctx) {
     let findings = await preflightFindings(ctx);
     const fixable = findings.filter((f) => !f.ok && f.fix);
-    if (fixable.length > 0 && !ctx.dryRun) {
+    if (fixable.length > 0) {
       ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
       const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
       if (go) {

@@ -3,12 +3,12 @@
  * tenant's service account: one asks for a privileged container, the other
  * follows every rule of the restricted level, so only policy decides.
  */
-import { stringify } from 'yaml';
+import { toGoYaml } from '../render/go-yaml.js';
 
 const IMAGE = 'registry.k8s.io/pause:3.9';
 
 export function privilegedProbePod(): string {
-  return stringify({
+  return toGoYaml({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'kubestrap-limits-privileged', labels: { 'app.kubernetes.io/managed-by': 'kubestrap' } },
@@ -20,7 +20,7 @@ export function restrictedProbePod(minor: number): string {
   // The seccompProfile field exists from 1.19; before it, a PSP's default annotation supplies the profile.
   const podSecurity: Record<string, unknown> = { runAsNonRoot: true, runAsUser: 65534 };
   if (minor >= 19) podSecurity.seccompProfile = { type: 'RuntimeDefault' };
-  return stringify({
+  return toGoYaml({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'kubestrap-limits-restricted', labels: { 'app.kubernetes.io/managed-by': 'kubestrap' } },

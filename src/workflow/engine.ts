@@ -119,23 +119,19 @@ export async function runSteps(
     // Inputs changed since the step ran: its objects may all exist yet differ, so apply again.
     const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun;
     reporter.start(step);
+    if (ctx.dryRun) {
+      outcomes.push(await previewStep(ctx, step, changed, reporter, elapsed));
+      continue;
+    }
     try {
       const status = changed ? 'pending' : await step.check(ctx);
       if (status === 'done') {
-        if (!ctx.dryRun) await step.verify?.(ctx);
+        await step.verify?.(ctx);
         if (step.id !== 'preflight') hostTouched = true;
         record(state, step, inputs, elapsed(), ctx);
         save(state);
         outcomes.push({ name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' });
         reporter.done(step, elapsed(), 'already in place');
-        continue;
-      }
-      if (ctx.dryRun) {
-        // Preflight only reads the host; the others show what they would run.
-        if (step.id === 'preflight') await step.apply(ctx);
-        const commands = step.plan(ctx);
-        outcomes.push({ name: step.id, status: 'planned', durationMs: elapsed(), commands });
-        reporter.planned(step, commands);
         continue;
       }
       // verify (alwaysRun) only reads the cluster: it does not count as a change.
@@ -173,6 +169,41 @@ export async function runSteps(
     }
   }
   return { ok: true, interrupted: false, outcomes, unchanged };
+}
+
+/**
+ * A dry run of one step: read-only probes say whether it is done; otherwise what it
+ * would run here. What a real run would stop at (a preflight miss, a leftover from an
+ * earlier init) is a finding shown beside the plan, not a failure: a dry run is for
+ * looking, often at a host not prepared yet, and fails only on bad input (UserError).
+ */
+async function previewStep(
+  ctx: Context,
+  step: Step,
+  changed: boolean,
+  reporter: Reporter,
+  elapsed: () => number,
+): Promise<StepOutcome> {
+  let findings: string | undefined;
+  try {
+    if (!changed && (await step.check(ctx)) === 'done') {
+      reporter.done(step, elapsed(), 'already in place');
+      return { name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' };
+    }
+  } catch (e) {
+    if (e instanceof Interrupted || e instanceof UserError) throw e;
+    findings = describeFailure(e).message;
+  }
+  const preview = step.preview ? await step.preview(ctx) : { commands: step.plan(ctx) };
+  const detail = [findings, preview.findings].filter(Boolean).join('\n') || undefined;
+  reporter.planned(step, preview.commands, detail);
+  return {
+    name: step.id,
+    status: 'planned',
+    durationMs: elapsed(),
+    commands: preview.commands,
+    ...(detail ? { detail } : {}),
+  };
 }
 
 function record(state: UpState, step: Step, inputs: string | undefined, durationMs: number, ctx: Context) {

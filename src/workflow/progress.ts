@@ -12,7 +12,8 @@ export interface Reporter {
   start(step: Step): void;
   skip(step: Step, reason: string): void;
   done(step: Step, ms: number, note?: string): void;
-  planned(step: Step, commands: string[][]): void;
+  /** A dry run's plan for the step; `findings`: what a real run would stop at or ask about. */
+  planned(step: Step, commands: string[][], findings?: string): void;
   fail(step: Step, message: string, hint?: string): void;
   /** A line of information between steps (e.g. "nothing to do"). */
   note(text: string): void;
@@ -42,7 +43,8 @@ export class PlainReporter implements Reporter {
   done(step: Step, ms: number, note?: string) {
     this.io.err(`${this.prefix()} ${step.id}: ok${note ? ` (${note})` : ''} ${secs(ms)}`);
   }
-  planned(step: Step, commands: string[][]) {
+  planned(step: Step, commands: string[][], findings?: string) {
+    if (findings) this.io.err(`${this.prefix()} ${step.id}: ${findings}`);
     this.io.err(`${this.prefix()} ${step.id}: would run${commands.length ? ':' : ' nothing'}`);
     for (const c of commands) this.io.err(`      ${formatArgv(c)}`);
   }
@@ -96,8 +98,14 @@ export class JsonReporter implements Reporter {
       ...(note ? { detail: note } : {}),
     });
   }
-  planned(step: Step, commands: string[][]) {
-    this.steps.push({ name: step.id, status: 'planned', durationMs: 0, commands });
+  planned(step: Step, commands: string[][], findings?: string) {
+    this.steps.push({
+      name: step.id,
+      status: 'planned',
+      durationMs: 0,
+      commands,
+      ...(findings ? { detail: findings } : {}),
+    });
   }
   fail(step: Step, message: string, hint?: string) {
     this.steps.push({ name: step.id, status: 'failed', durationMs: 0, detail: message, ...(hint ? { hint } : {}) });
@@ -147,8 +155,9 @@ export class TtyReporter implements Reporter {
     Object.assign(this.row(step), { state: 'done', detail: `${note ? `${note}, ` : ''}${secs(ms)}` });
     this.draw();
   }
-  planned(step: Step, commands: string[][]) {
+  planned(step: Step, commands: string[][], findings?: string) {
     Object.assign(this.row(step), { state: 'planned', detail: `${commands.length} command(s)` });
+    if (findings) this.tail.push(indent(findings));
     for (const c of commands) this.tail.push(`  ${step.id}: ${formatArgv(c)}`);
     this.draw();
   }

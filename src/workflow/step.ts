@@ -26,6 +26,11 @@ export interface Step {
   enabled?(ctx: Context): boolean;
   /** The commands apply runs on a fresh node, in order: what `plan` and `--dry-run` show. */
   plan(ctx: Context): string[][];
+  /**
+   * A dry run's look at this host, from read-only probes: the commands apply would run
+   * here and what it found. Steps without one show `plan`.
+   */
+  preview?(ctx: Context): Promise<StepPreview>;
   /** A fingerprint of what the step applies; when it changes, a done step runs again. */
   inputs?(ctx: Context): string | undefined;
   /** Read-only: is the step's effect already in place? */
@@ -35,6 +40,12 @@ export interface Step {
   verify?(ctx: Context): Promise<void>;
   /** Steps whose result must be re-checked on every run (verify) are never recorded as done. */
   alwaysRun?: boolean;
+}
+
+export interface StepPreview {
+  commands: string[][];
+  /** What a real run would stop at or ask about, for the reader of the dry run. */
+  findings?: string;
 }
 
 /** A step failed in a way the user can act on: what failed and what to do. */

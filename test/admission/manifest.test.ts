@@ -236,3 +236,12 @@ test('ClusterConfiguration of 1.11-1.12 (v1alpha2/3) keeps API server settings a
   t.deepEqual(js.extraArgs(), { 'enable-admission-plugins': 'NodeRestriction,PodSecurityPolicy' });
   t.true(c.toString().includes('writable: false'));
 });
+
+test('values written into the ClusterConfiguration stay strings for Go (YAML 1.1 words, 0b and 1_000 numbers quoted)', (t) => {
+  const c = ClusterConfiguration.parse(V1BETA3, 'cm');
+  const values = { a: '1e5', b: 'on', c: '0b101', d: '1_000', e: 'NodeRestriction,PodSecurityPolicy' };
+  for (const [k, v] of Object.entries(values)) c.setExtraArg(k, v);
+  const text = c.toString();
+  for (const k of ['a', 'b', 'c', 'd']) t.regex(text, new RegExp(`\\n    ${k}: "`), k);
+  t.regex(text, /\n    e: NodeRestriction,PodSecurityPolicy\n/, 'a plain flag list keeps its look');
+});

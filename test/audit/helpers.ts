@@ -1,6 +1,5 @@
 /** Cluster snapshots built offline from fixtures, for the audit and change-plan tests. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAll } from 'js-yaml';
 import { snapshotFrom, type ClusterSnapshot, type KObj } from '../../src/audit/snapshot.js';
@@ -8,6 +7,7 @@ import { hostPaths } from '../../src/host/paths.js';
 import { parseKubeVersion } from '../../src/versions.js';
 import { configFrom } from '../helpers/config.js';
 import type { ClusterConfig } from '../../src/config/load.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 export const FIX = path.resolve('test/fixtures/pods');
 
@@ -59,7 +59,7 @@ export function snapshot(
   objects: KObj[],
   version = 'v1.24.17',
   mode: 'psp' | 'pss' = 'psp',
-  root = mkdtempSync(path.join(tmpdir(), 'ks-audit-')),
+  root = scratchDir('ks-audit'),
 ): ClusterSnapshot {
   return snapshotFrom(objects, parseKubeVersion(version)!, mode, hostPaths(root));
 }

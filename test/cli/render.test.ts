@@ -3,18 +3,17 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'ks-cli-'));
+const tmp = () => scratchDir('ks-cli');
 
 test('render with no config at all writes the default cluster', async (t) => {
   const dir = tmp();
@@ -28,7 +27,7 @@ test('render with no config at all writes the default cluster', async (t) => {
   t.regex(r.stderr, /Rendered v1\.24\.17 \(PodSecurityPolicy, default restricted\) to rendered\//);
   t.regex(
     readFileSync(path.join(dir, 'rendered/kubeadm-config.yaml'), 'utf8'),
-    /enable-admission-plugins: NodeRestriction,PodSecurityPolicy/,
+    /"enable-admission-plugins": "NodeRestriction,PodSecurityPolicy"/,
   );
 });
 
@@ -79,7 +78,7 @@ test('init writes a commented starter that render accepts', async (t) => {
   t.is(r.exitCode, 0, r.stderr);
   const text = readFileSync(path.join(dir, 'cluster.yaml'), 'utf8');
   t.regex(text, /^# kubestrap cluster config/);
-  t.regex(text, /kubernetesVersion: v1\.31\.4/);
+  t.regex(text, /kubernetesVersion: "v1\.31\.4"/);
   const r2 = await runCli(['render'], { cwd: dir });
   t.is(r2.exitCode, 0, r2.stderr);
   t.regex(r2.stderr, /Rendered v1\.31\.4 \(Pod Security Standards, default restricted\)/);
@@ -88,7 +87,7 @@ test('init writes a commented starter that render accepts', async (t) => {
 test('init on 1.16 lists only kube-system as privileged (flannel runs there)', async (t) => {
   const r = await runCli(['init', '-o', '-', '--kubernetes-version', '1.16.15']);
   t.is(r.exitCode, 0, r.stderr);
-  t.regex(r.stdout, /privilegedNamespaces:\n    - kube-system\n  # psp \| vap/);
+  t.regex(r.stdout, /privilegedNamespaces:\n    - "kube-system"\n  # psp \| vap/);
 });
 
 test('init will not overwrite an existing file without --force', async (t) => {

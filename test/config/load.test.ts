@@ -1,13 +1,13 @@
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
 import { configErrors, configFrom } from '../helpers/config.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 test('no config file at all gives the documented defaults', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cfg-'));
+  const dir = scratchDir('ks-cfg', t);
   const cfg = loadConfig(undefined, dir);
   t.is(cfg.source, undefined);
   t.is(cfg.version.text, 'v1.24.17');
@@ -21,7 +21,7 @@ test('no config file at all gives the documented defaults', (t) => {
 });
 
 test('./cluster.yaml is read when -c is not given', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cfg-'));
+  const dir = scratchDir('ks-cfg', t);
   writeFileSync(path.join(dir, 'cluster.yaml'), 'kubernetesVersion: v1.31.4\n');
   const cfg = loadConfig(undefined, dir);
   t.is(cfg.source, 'cluster.yaml');
@@ -29,7 +29,7 @@ test('./cluster.yaml is read when -c is not given', (t) => {
 });
 
 test('an explicit -c file that does not exist is an error, not the defaults', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cfg-'));
+  const dir = scratchDir('ks-cfg', t);
   const err = t.throws(() => loadConfig('missing.yaml', dir), { instanceOf: UserError });
   t.regex(err!.toString(), /^missing\.yaml: config file not found/);
 });

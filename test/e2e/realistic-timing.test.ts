@@ -6,10 +6,11 @@
 import test from 'ava';
 import { DEFAULT_TIMING } from '../sim/install.js';
 import { lab, mutations } from './harness.js';
+import type { CallRecord } from '../sim/types.js';
 
 const CONFIG = 'kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\ntimeouts: {waitSeconds: 40}\n';
 
-const kubectlCalls = (calls: { tool: string; argv: string[] }[], re: RegExp) =>
+const kubectlCalls = (calls: CallRecord[], re: RegExp) =>
   calls.filter((c) => c.tool === 'kubectl' && re.test(c.argv.join(' ')));
 
 test('verify waits for CoreDNS and kube-proxy to roll out instead of failing the moment the node is Ready', async (t) => {

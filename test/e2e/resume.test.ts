@@ -4,15 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { lab, mutations, type Lab } from './harness.js';
 
 const CONFIG = 'kubernetesVersion: v1.24.17\ncontrolPlane: {nodeName: cp}\n';
-/** Until a fake was called with that word in its argv (the hang fault must fire in this run, not the next). */
-async function untilCalled(l: Lab, word: string): Promise<void> {
-  const deadline = Date.now() + 110_000;
-  while (!l.callsSince().some((c) => c.argv.includes(word))) {
-    if (Date.now() > deadline) throw new Error(`no call with ${word} within 110 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const initCount = (calls: { tool: string; argv: string[] }[]) =>
   mutations(calls).filter((c) => c.startsWith('kubeadm init')).length;
 
@@ -92,12 +83,18 @@ test('a permanent API error is not retried', async (t) => {
   l.node.cleanup();
 });
 
+/** The hung `rollout status` of the lab's hang fault is running: the fault fired and the call has not ended. */
+function hanging(l: Lab): boolean {
+  const fired = l.node.faults.list().some((f) => f.action === 'hang' && (f.fired ?? 0) > 0);
+  return fired && l.callsSince().some((c) => c.argv.includes('rollout') && c.end === null);
+}
+
 test('killed during a step: the step is not recorded, and up again finishes it without re-initialising', async (t) => {
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
-  // Wait until kubestrap is inside the CNI step's wait, then kill it without warning. Preflight
-  // runs a few dozen commands before that: on a loaded machine it takes a while.
-  await untilCalled(l, 'rollout');
+  // Wait until kubestrap is inside the CNI step's wait (the fake started and hangs: the
+  // fault fired), then kill it without warning.
+  await l.waitUntil(() => hanging(l));
   child.kill('SIGKILL');
   await child;
   const state = JSON.parse(readFileSync(l.node.at('/var/lib/kubestrap/state.json'), 'utf8'));
@@ -116,7 +113,8 @@ test('killed during a step: the step is not recorded, and up again finishes it w
 test('Ctrl-C during a step exits 130 and says how to continue', async (t) => {
   const l = await lab(CONFIG, { faults: [{ tool: 'kubectl', match: 'rollout status', count: 1, action: 'hang' }] });
   const child = l.spawn(['up', '--yes']);
-  await untilCalled(l, 'rollout');
+  // Interrupted before the fake took the fault, the next run's wait would hang instead.
+  await l.waitUntil(() => hanging(l));
   child.kill('SIGINT');
   const r = await child;
   t.is(r.exitCode, 130);

@@ -35,7 +35,7 @@ tenants:
     );
     // The host file kubeadm mounts into the API server, at its absolute path.
     const admission = readFileSync(l.node.at('/etc/kubernetes/pod-security/admission-config.yaml'), 'utf8');
-    t.regex(admission, /enforce: restricted/);
+    t.regex(admission, /enforce: "restricted"/);
     const pss = l.node.state().cluster!.pss!;
     t.is(pss.defaults.enforce, 'restricted');
     t.deepEqual(pss.exemptions.namespaces, ['kube-system', 'kube-flannel']);

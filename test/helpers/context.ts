@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createContext, type Context } from '../../src/context.js';
 import { NO_LOG } from '../../src/exec/log.js';
 import type { RunOptions, RunResult, Runner } from '../../src/exec/runner.js';
@@ -8,6 +5,7 @@ import { hostPaths } from '../../src/host/paths.js';
 import type { Io } from '../../src/io.js';
 import { render } from '../../src/render/index.js';
 import { configFrom } from './config.js';
+import { scratchDir } from './scratch.js';
 
 /** Records every command; answers with what `answer` returns (default: success, no output). */
 export class RecordingRunner implements Runner {
@@ -27,7 +25,7 @@ export function testContext(
   runner: Runner = new RecordingRunner(),
   opts: { dryRun?: boolean } = {},
 ): Context {
-  const root = mkdtempSync(path.join(tmpdir(), 'ks-ctx-'));
+  const root = scratchDir('ks-ctx');
   const config = configFrom(configText);
   return createContext({
     config,

@@ -58,12 +58,14 @@ interface VapSpec {
   validations: { expression: string; message?: string; messageExpression?: string }[];
 }
 
+/** `vap`: a ValidatingAdmissionPolicy object (its spec is read; the rendered objects type it loosely). */
 export function evaluateVap(
-  vap: { spec: unknown },
+  vap: object,
   object: unknown,
   request: { namespace: string; operation?: string } = { namespace: 'demo' },
 ): VapVerdict {
-  const spec = vap.spec as VapSpec;
+  const spec = (vap as { spec?: unknown }).spec as VapSpec | undefined;
+  if (!spec) throw new Error('not a ValidatingAdmissionPolicy: no spec');
   const variables: Record<string, unknown> = {};
   const base = { object: toCel(object), oldObject: null, request: { operation: 'CREATE', ...request } };
   for (const v of spec.variables ?? []) {

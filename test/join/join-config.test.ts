@@ -4,17 +4,17 @@
  * the kubelet's node IP as a map (a name/value list from v1beta4).
  */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { renderJoinConfig } from '../../src/join/join-config.js';
 import { criSocket, kubeadmApiFor, supportedMinors } from '../../src/versions.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { readJoinConfig } from '../sim/kubeadm-config.js';
 
 const HASH = 'sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5';
 const line = { endpoint: '192.168.56.10:6443', token: 'r8ydn9.nkbo1b94w7a6s8em', caCertHashes: [HASH] };
-const dir = mkdtempSync(path.join(tmpdir(), 'ks-joincfg-'));
+const dir = scratchDir('ks-joincfg');
 
 for (const minor of supportedMinors()) {
   test(`v1.${minor}: a join config kubeadm v1.${minor} reads, with the node IP and containerd's socket`, (t) => {

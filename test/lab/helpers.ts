@@ -4,9 +4,11 @@
  */
 import { execa } from 'execa';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { requires, type Gate } from '../helpers/requires.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 export const REPO = path.resolve('.');
 export const PROVISION = path.join(REPO, 'scripts/lab/provision.mjs');
@@ -15,29 +17,20 @@ export function hasTool(tool: string, args = ['--version']): boolean {
   return spawnSync(tool, args, { stdio: 'ignore' }).status === 0;
 }
 
+/** Debian's package for each host tool the lab tests run. */
+const PACKAGE: Record<string, string> = { vagrant: 'vagrant', ruby: 'ruby', shellcheck: 'shellcheck' };
+
 /**
- * Tests that need a host tool: skipped (with a note) when it is missing on a
- * developer's machine, but failing in CI, where .ci/run installs it.
+ * Tests that need a host tool: skipped (the title says why) when it is missing on a
+ * developer's machine, failing in CI, where .ci/run installs it (requires.ts).
  */
-export function needs(tool: string, args?: string[]) {
-  const ok = hasTool(tool, args);
-  if (ok) return { available: true, reason: '' };
-  const reason = `${tool} is not installed`;
-  if (process.env.CI) return { available: true, reason: `${reason} (CI must have it: .ci/run installs it)` };
-  console.log(`${reason}: the tests that need it are skipped (CI runs them)`);
-  return { available: false, reason };
+export function needs(tool: string, args?: string[]): Gate {
+  return requires(hasTool(tool, args), `${tool} is not installed (apt-get install ${PACKAGE[tool] ?? tool})`);
 }
 
-const created: string[] = [];
-process.on('exit', () => {
-  for (const dir of created) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A scratch directory, removed when the test process ends. */
+/** A scratch directory, removed when the test process ends (scratch.ts). */
 export function tmpDir(prefix: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), `kubestrap-lab-${prefix}-`));
-  created.push(dir);
-  return dir;
+  return scratchDir(`kubestrap-lab-${prefix}`);
 }
 
 let vagrantEnvCache: Record<string, string> | undefined;

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, utimesSync, writeFileSync, existsSync } from '
 import path from 'node:path';
 import { REPO, dryRun, dumpVagrantfile, needs, tmpDir } from './helpers.js';
 import { runCli } from '../helpers/cli.js';
+import { requires } from '../helpers/requires.js';
 import {
   FSTAB_SED,
   FSTAB_SWAP_LINE,
@@ -433,7 +434,7 @@ test("cp's cluster.yaml: advertise and node name, flannel on the private NIC, in
   );
 });
 
-const cli = existsSync(path.join(REPO, 'dist/cli.js')) ? test : test.skip;
+const cli = requires(existsSync(path.join(REPO, 'dist/cli.js')), 'dist/cli.js is missing (npm run build)');
 cli(
   "kubestrap accepts cp's cluster.yaml: node-ip and advertise address in kubeadm's config, flannel --iface",
   async (t) => {
@@ -708,32 +709,29 @@ test('--facts without --dry-run is refused: facts only describe a host for a dry
 // ---- the Vagrantfile and the script agree ----
 
 const rubyTool = needs('ruby', ['-e', 'exit 0']);
-(rubyTool.available ? test : test.skip)(
-  "every machine's provisioner arguments from the Vagrantfile are accepted by provision.mjs",
-  async (t) => {
-    const d = await dumpVagrantfile('workers: {count: 2}\nkubernetesVersion: v1.37.1\ningress: true\n');
-    for (const m of d.machines) {
-      const [source, ...rest] = m.provisioners[0].args!;
-      const ip = String(m.networks[0].options.ip);
-      const facts = { ...ubuntu, interfaces: { lo: ['127.0.0.1'], eth0: ['10.0.2.15'], eth1: [ip] } };
-      const r = await dryRun([...rest, '--source', source], facts);
-      t.is(r.exitCode, 0, `${m.name}: ${r.stderr}`);
-      const last = r.commands.at(-1)!;
-      if (m.name === 'cp') t.deepEqual(last, HAND_OVER);
-      else
-        t.deepEqual(last, [
-          'kubestrap',
-          'join',
-          '--join-file',
-          '/vagrant/.lab/join-command',
-          '--node-name',
-          m.name,
-          '--node-ip',
-          ip,
-        ]);
-    }
-  },
-);
+rubyTool("every machine's provisioner arguments from the Vagrantfile are accepted by provision.mjs", async (t) => {
+  const d = await dumpVagrantfile('workers: {count: 2}\nkubernetesVersion: v1.37.1\ningress: true\n');
+  for (const m of d.machines) {
+    const [source, ...rest] = m.provisioners[0].args!;
+    const ip = String(m.networks[0].options.ip);
+    const facts = { ...ubuntu, interfaces: { lo: ['127.0.0.1'], eth0: ['10.0.2.15'], eth1: [ip] } };
+    const r = await dryRun([...rest, '--source', source], facts);
+    t.is(r.exitCode, 0, `${m.name}: ${r.stderr}`);
+    const last = r.commands.at(-1)!;
+    if (m.name === 'cp') t.deepEqual(last, HAND_OVER);
+    else
+      t.deepEqual(last, [
+        'kubestrap',
+        'join',
+        '--join-file',
+        '/vagrant/.lab/join-command',
+        '--node-name',
+        m.name,
+        '--node-ip',
+        ip,
+      ]);
+  }
+});
 
 // ---- under the plan ----
 

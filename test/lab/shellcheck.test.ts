@@ -4,15 +4,15 @@
  * `run`/`run_remote` inline script, found by loading the Vagrantfile, not by a
  * list kept here), .ci/run, and every *.sh or shell-shebang file in the tree.
  */
-import test from 'ava';
 import { execa } from 'execa';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO, dumpVagrantfile, needs, tmpDir } from './helpers.js';
+import { requiresAll } from '../helpers/requires.js';
 
 const shellcheck = needs('shellcheck');
 const rubyTool = needs('ruby', ['-e', 'exit 0']);
-const stest = shellcheck.available && rubyTool.available ? test : test.skip;
+const stest = requiresAll(shellcheck, rubyTool);
 
 // Not shipped: dependencies, build output, and .cache (the test/real tier's Go module cache).
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.vagrant', '.lab', 'rendered', 'out', '.cache']);

@@ -1,14 +1,14 @@
 /**
  * `kubestrap policy check` and `kubestrap policy can-i` as a user runs them: a real
  * process (the bundled dist/cli.js that users run), real files and stdin, exit codes and the
- * exact -o json shape of CONTRACT.md.
+ * exact -o json shape the README documents for `policy check`.
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const FIX = 'test/fixtures/pods';
 
@@ -18,7 +18,7 @@ async function kubestrap(args: string[], input = '') {
 }
 
 function tmpFile(name: string, text: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cli-'));
+  const dir = scratchDir('ks-cli');
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;
@@ -288,6 +288,27 @@ test('--level: Pod Security Standards mode and its JSON shape', async (t) => {
   t.true(out[1].violations.length > 0);
   t.deepEqual(Object.keys(out[1].violations[0]), ['check', 'message']);
   t.is(out[1].violations[0].message, 'privileged (container "c" must not set securityContext.privileged=true)');
+});
+
+test('--level restricted: a volume with no source is the emptyDir the API server makes of it (exit 0)', async (t) => {
+  // Stdin, so this test writes no file. restrictedvolumes0's shape: `volumes: [{name: volume0}]`.
+  const pod = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: scratch, namespace: demo}',
+    'spec:',
+    '  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}',
+    '  containers:',
+    '    - name: c',
+    '      image: registry.example/app:1',
+    '      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}',
+    '      volumeMounts: [{name: volume0, mountPath: /scratch}]',
+    '  volumes:',
+    '    - name: volume0',
+  ].join('\n');
+  const r = await kubestrap(['policy', 'check', '-f', '-', '--level', 'restricted'], pod);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  t.is(r.stdout, 'Pod demo/scratch: allowed by restricted:latest\n1 pod: 1 admitted, 0 refused');
 });
 
 test('bad input is exit 2 with the file, line and column, and nothing on stdout', async (t) => {

@@ -1,13 +1,13 @@
 /** Reading -f inputs: formats, Lists, streaming, and where malformed input is. */
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { UserError } from '../../src/errors.js';
 import { readInputs, readObjects, type SourceObject } from '../../src/policy/input.js';
 import { InputSet } from '../../src/policy/check/input-set.js';
 import { classify } from '../../src/policy/objects.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 /** Feeds `text` in chunks of `size` characters (1 exercises every chunk boundary). */
 async function read(text: string, size = 1 << 16): Promise<SourceObject[]> {
@@ -308,7 +308,7 @@ test('files: a missing file is a UserError naming it; `-` reads stdin, only once
 });
 
 test('InputSet reads files and stdin twice, stdin through a copy', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-input-'));
+  const dir = scratchDir('ks-input', t);
   const file = path.join(dir, 'a.json');
   writeFileSync(file, JSON.stringify(podJson('file')));
   const stdin = Readable.from(['kind: Pod\nmetadata: {name: stdin}\n']) as Readable;

@@ -1,11 +1,11 @@
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { render } from '../../src/render/index.js';
 import { UserError, UserErrors } from '../../src/errors.js';
 import { renderText } from '../helpers/render.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 type Obj = Record<string, any>;
 
@@ -59,7 +59,7 @@ test('the node OS label flannel selects on exists on the minor (beta label befor
 });
 
 function withManifest(manifest: string, podSubnet = '10.244.0.0/16') {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cni-'));
+  const dir = scratchDir('ks-cni');
   writeFileSync(path.join(dir, 'flannel.yaml'), manifest);
   return render(
     parseConfig(`networking: {podSubnet: ${podSubnet}}\ncni: {manifest: flannel.yaml}\n`, 'cluster.yaml', dir),
@@ -101,7 +101,7 @@ test('a local manifest whose DaemonSet runs outside the privileged namespaces is
 });
 
 test('a missing local manifest is an error naming the field', (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-cni-'));
+  const dir = scratchDir('ks-cni', t);
   const cfg = parseConfig('cni: {manifest: nope.yaml}\n', 'cluster.yaml', dir);
   const err = t.throws(() => render(cfg), { instanceOf: UserError });
   t.regex(err!.toString(), /^cluster\.yaml: cni\.manifest: file not found: .*nope\.yaml$/);

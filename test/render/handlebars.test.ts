@@ -58,6 +58,17 @@ const hostile = [
   '--- doc',
   '...',
   '🙂 emoji',
+  '0o17',
+  '0b101',
+  '1_000',
+  'a\u2028line separator',
+  'nel\u0085',
+  'del\u007f',
+  'c1\u0090',
+  '\ufeffbom',
+  'lone \ud800 surrogate',
+  'multi\nline\n',
+  'say "hi"',
 ];
 
 test('a scalar reads back as exactly the same string, whatever it contains', (t) => {
@@ -68,13 +79,23 @@ test('a scalar reads back as exactly the same string, whatever it contains', (t)
   }
 });
 
-test('YAML 1.1 booleans and octals are quoted, so kubectl and kubeadm read strings', (t) => {
+test("every string is quoted, so Go's decoder (kubectl, kubeadm) reads a string; numbers and booleans stay bare", (t) => {
   t.is(yamlScalar('yes'), '"yes"');
   t.is(yamlScalar('off'), '"off"');
   t.is(yamlScalar('0755'), '"0755"');
-  t.is(yamlScalar('10.244.0.0/16'), '10.244.0.0/16');
+  t.is(yamlScalar('0o17'), '"0o17"');
+  t.is(yamlScalar('10.244.0.0/16'), '"10.244.0.0/16"');
+  t.is(yamlScalar('restricted'), '"restricted"');
   t.is(yamlScalar(true), 'true');
   t.is(yamlScalar(6443), '6443');
+});
+
+test('characters go-yaml would reject or read as line breaks are escaped', (t) => {
+  t.is(yamlScalar('a\u2028b\u2029c\u0085d'), '"a\\u2028b\\u2029c\\u0085d"');
+  t.is(yamlScalar('del\u007f c1\u0090 bom\ufeff'), '"del\\u007f c1\\u0090 bom\\ufeff"');
+  t.is(yamlScalar('tab\tnl\nq"b\\'), String.raw`"tab\tnl\nq\"b\\"`);
+  t.is(yamlScalar('cel: "x" in y'), `'cel: "x" in y'`);
+  t.is(yamlScalar('emoji 🙂'), '"emoji 🙂"');
 });
 
 test('a block value stays inside its parent, whatever its strings contain', (t) => {

@@ -10,8 +10,8 @@ test('subnets written with spaces are rendered as the CIDR that was validated (i
   const texts = render(cfg)
     .artifacts.map((a) => a.text)
     .join('\n');
-  t.regex(texts, /podSubnet: 10\.244\.0\.0\/16\n/);
-  t.regex(texts, /serviceSubnet: 10\.96\.0\.0\/12\n/);
+  t.regex(texts, /podSubnet: "10\.244\.0\.0\/16"\n/);
+  t.regex(texts, /serviceSubnet: "10\.96\.0\.0\/12"\n/);
   t.regex(texts, /"Network": "10\.244\.0\.0\/16"/);
   t.notRegex(texts, /10\.244\.0\.0\/16 |" 10\.96/);
 });

@@ -4,17 +4,15 @@
  * flannel.1 links; the cleanup runs inside it, and the host outside the
  * namespace must not change at all.
  */
-import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { NetnsRunner, netnsAvailable, sh } from '../helpers/netns.js';
+import { requires } from '../helpers/requires.js';
 import { planNetworkCleanup, runNetworkCleanup } from '../../src/reset/network.js';
 
-const available = netnsAvailable();
-const netnsTest = available ? test.serial : test.skip;
-if (!available)
-  console.log(
-    'network namespaces are not available here (needs root and iproute2): the real network cleanup tests are skipped',
-  );
+const netnsTest = requires(
+  netnsAvailable(),
+  'network namespaces are not available here (needs root, iproute2 and iptables)',
+).serial;
 
 function hostSnapshot(): string {
   const tables = ['filter', 'nat', 'mangle']

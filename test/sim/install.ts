@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import type { CallRecord, Fault, HostState, IptTables, SimState, Timing, Versions } from './types.js';
 import { emptyTables } from './tools/iptables-model.js';
 import { lock, readCalls, writeAtomic } from './state.js';
+import { onCleanup, type Teardown } from '../helpers/scratch.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SIM_MAIN = path.join(REPO_ROOT, 'dist-sim/test/sim/main.js');
@@ -121,6 +122,8 @@ export interface SimNodeOptions {
   faults?: Fault[];
   /** Use this directory as the root instead of a fresh temp dir. */
   root?: string;
+  /** The test (`t`): the node is cleaned up when it ends, pass or fail. */
+  teardown?: Teardown;
 }
 
 export interface ExecResult {
@@ -162,6 +165,7 @@ export interface SimNode {
   ): Promise<ExecResult>;
   /** An absolute path under the root. */
   at(p: string): string;
+  /** Stops the fakes still running and removes the node (not a root given in the options). */
   cleanup(): void;
 }
 
@@ -191,6 +195,29 @@ function writeFile(root: string, p: string, text: string): void {
 export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode> {
   if (!fs.existsSync(SIM_MAIN)) throw new Error(`${SIM_MAIN} is missing: run \`npm run build:sim\` (npm test does it)`);
   const base = opts.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kubestrap-sim-'));
+  // Removed with every fake still running when the node is cleaned up: by the test, or at
+  // the latest when the test process exits (a test that threw never reached its cleanup).
+  const cleanup = onCleanup(() => {
+    for (const c of readCalls(statePath)) {
+      if (c.end !== null || !c.pid) continue;
+      // Only a process that still runs one of this node's fakes: a fake that died without
+      // logging its end left its pid behind, and pids are reused (pid_max is 32768 here),
+      // so the pid alone may now be any other process, another test's kubestrap included.
+      let cmdline = '';
+      try {
+        cmdline = fs.readFileSync(`/proc/${c.pid}/cmdline`, 'utf8');
+      } catch {
+        continue; // Gone.
+      }
+      if (!cmdline.split('\0').some((arg) => arg.startsWith(binDir + path.sep))) continue;
+      try {
+        process.kill(c.pid, 'SIGTERM');
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    if (!opts.root) fs.rmSync(base, { recursive: true, force: true, maxRetries: 3 });
+  }, opts.teardown);
   const root = path.join(base, opts.root ? '' : 'root');
   const binDir = path.join(base, opts.root ? '.sim-bin' : 'bin');
   const statePath = path.join(base, opts.root ? '.sim-state.json' : 'state.json');
@@ -423,8 +450,6 @@ m.exports.main();
         );
         child.stdin.end(o.input ?? '');
       }),
-    cleanup: () => {
-      if (!opts.root) fs.rmSync(base, { recursive: true, force: true });
-    },
+    cleanup,
   };
 }

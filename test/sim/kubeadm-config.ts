@@ -26,7 +26,7 @@ export interface KubeadmConfig {
   imageRepository?: string;
 }
 
-/** Which kubeadm minors read each config API version (FIELD-NOTES / kubeadm release notes). */
+/** Which kubeadm minors read each config API version (src/versions.ts kubeadmApiFor: kubernetes PRs #125029 and #136016, kubeadm release notes). */
 export const API_SPAN: Record<string, [number, number]> = {
   v1alpha2: [11, 12],
   v1alpha3: [12, 13],

@@ -106,6 +106,17 @@ export async function main(): Promise<void> {
     });
   }
 
+  // A fake that outlives its caller (killed by a test or a timeout) or its node (cleaned
+  // up by the test) ends on its own, so no test leaves a process behind: a wait such as
+  // `rollout status --timeout=600s` would otherwise poll for ten minutes. Unref'd: it
+  // never keeps a finished command alive.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid === parent && fs.existsSync(statePath)) return;
+    if (fs.existsSync(statePath)) finish(143);
+    process.exit(143);
+  }, 200).unref();
+
   const stateText = fs.readFileSync(statePath, 'utf8');
   const fault = takeCallFault(statePath, stateText, tool, argv);
   if (fault?.action === 'fail') {
@@ -117,16 +128,9 @@ export async function main(): Promise<void> {
     return;
   }
   if (fault?.action === 'hang') {
-    // Until killed: the signal handlers above record the exit. A hung command whose
-    // caller was killed (SIGKILL tests) is re-parented; it then ends, so no test
-    // leaves a process behind.
-    const parent = process.ppid;
-    setInterval(() => {
-      if (process.ppid !== parent) {
-        finish(143);
-        process.exit(143);
-      }
-    }, 200);
+    // Until killed (the signal handlers above record the exit) or orphaned (the watchdog
+    // above); this timer only keeps the process alive.
+    setInterval(() => {}, 1 << 30);
     return;
   }
   if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));

@@ -1,7 +1,5 @@
 import test from 'ava';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Context } from '../../src/context.js';
 import { runSteps } from '../../src/workflow/engine.js';
 import { readState } from '../../src/workflow/state.js';
@@ -9,9 +7,10 @@ import { StepFailed, type Step, type StepId } from '../../src/workflow/step.js';
 import type { Reporter } from '../../src/workflow/progress.js';
 import { Interrupted } from '../../src/exec/runner.js';
 import { hostPaths } from '../../src/host/paths.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 function fakeCtx(dryRun = false): Context {
-  const root = mkdtempSync(path.join(tmpdir(), 'ks-engine-'));
+  const root = scratchDir('ks-engine');
   return { paths: hostPaths(root), dryRun, config: { version: { text: 'v1.24.17', minor: 24 } } } as unknown as Context;
 }
 

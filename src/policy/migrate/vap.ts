@@ -9,7 +9,7 @@
  * another policy usable in the pod's namespace admits (`variables.admittedByAnotherPolicy`),
  * so the bindings together keep that "any of them" meaning instead of requiring all.
  *
- * API versions (FIELD-NOTES.md; KEP-3488): admissionregistration.k8s.io/v1 from v1.30
+ * API versions (KEP-3488; the Kubernetes docs page "Validating Admission Policy"): admissionregistration.k8s.io/v1 from v1.30
  * (GA), v1beta1 on v1.28 and v1.29 (beta: off by default, it needs the
  * ValidatingAdmissionPolicy feature gate and --runtime-config=admissionregistration.k8s.io/v1beta1=true),
  * nothing usable before (v1alpha1 on 1.26-1.27 lacks variables).

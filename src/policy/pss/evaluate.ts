@@ -34,6 +34,7 @@ import type { PssLevel, PssVersion, PssViolation } from './types.js';
 import { UserError } from '../../errors.js';
 import { ALL_CHECKS } from './checks/index.js';
 import { buildRegistry, checksAt } from './registry.js';
+import { defaultedPodSpec } from './api-defaults.js';
 import type { PodMetaLike, PodSpecLike } from './helpers.js';
 import { goCompare, goQuote } from './helpers.js';
 
@@ -102,7 +103,8 @@ export function effectiveMinor(version: PssVersion): number {
 /**
  * The violations of `level` at `version` for a Pod, a workload with a pod template, or
  * a `{metadata, spec}` pod template, in the order the plugin prints them. Empty means
- * admitted. `privileged` admits everything.
+ * admitted. `privileged` admits everything. The checks read the object as the API
+ * server would hand it to the plugin: after defaulting (api-defaults.ts).
  */
 export function evaluatePss(pod: object, level: PssLevel, version: PssVersion): PssViolation[] {
   const checks = checksAt(REGISTRY, level, effectiveMinor(version));
@@ -114,12 +116,12 @@ export function evaluatePss(pod: object, level: PssLevel, version: PssVersion): 
   if (p.kind === undefined || p.kind === 'Pod') {
     // Fast path: no template extraction for pods and bare templates.
     meta = isObj(p.metadata) ? (p.metadata as PodMetaLike) : EMPTY_META;
-    spec = isObj(p.spec) ? (p.spec as PodSpecLike) : EMPTY_SPEC;
+    spec = defaultedPodSpec(isObj(p.spec) ? (p.spec as PodSpecLike) : EMPTY_SPEC, p.kind === 'Pod');
   } else {
     const t = extractPodTemplate(pod);
     if (!t) return out;
     meta = t.metadata;
-    spec = t.spec;
+    spec = defaultedPodSpec(t.spec, false);
   }
   for (let i = 0; i < checks.length; i++) {
     const r = checks[i].fn(meta, spec);
@@ -212,7 +214,7 @@ export function forbiddenReason(violations: readonly PssViolation[]): string {
  * The enforce refusal (admission.go EvaluatePod):
  * `violates PodSecurity "restricted:v1.30": reason (detail), ...`. The API server
  * prefixes it with `pods "name" is forbidden: `; kubectl then adds
- * `Error from server (Forbidden): ...` (REAL-OUTPUTS.md §9).
+ * `Error from server (Forbidden): ...` (test/sim/REAL-OUTPUTS.md §9).
  * Call it only for a non-empty list: the plugin never prints an empty refusal.
  */
 export function formatForbidden(level: PssLevel, version: PssVersion, violations: readonly PssViolation[]): string {

@@ -8,7 +8,10 @@
  * level the rest of each template supports (`target`, see policy/migrate/pss-mapping.ts
  * and its table test). TEMPLATE_LEVEL is that target, except ingress-nginx: its policy
  * still allows privilege escalation for controllers older than v1.10 (target Baseline),
- * but the controller kubestrap documents passes Restricted (FIELD-NOTES.md).
+ * but the controller kubestrap documents passes Restricted (kubernetes/ingress-nginx
+ * deploy/static/provider/baremetal/deploy.yaml at controller-v1.15.1: no privilege escalation,
+ * drop ALL + NET_BIND_SERVICE, user 101, runAsNonRoot, seccomp RuntimeDefault; older
+ * releases needed allowPrivilegeEscalation, ingress-nginx#5244 and #8499).
  *
  * A custom policy starts from its template's level and is relaxed (never tightened) by
  * every override that differs from the template and that the level would refuse, by the
@@ -29,7 +32,7 @@ const TEMPLATE_LEVEL: Record<BuiltinPolicyName, Level> = {
   // Both allow every capability and (the first) hostPath volumes: beyond baseline.
   'privileged-restricted': 'privileged',
   'privileged-root-volumes-restricted': 'privileged',
-  // The current ingress-nginx controller passes restricted (FIELD-NOTES.md).
+  // The current ingress-nginx controller passes restricted (see above).
   'ingress-nginx': 'restricted',
 };
 

@@ -5,11 +5,11 @@
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { schemaProblems } from '../../helpers/k8s-schema.js';
+import { scratchDir } from '../../helpers/scratch.js';
 import { CLI } from '../../helpers/cli.js';
 
 const SEED = 'test/fixtures/pods/seed-000.yaml';
@@ -23,7 +23,7 @@ async function kubestrap(args: string[], input = '') {
 }
 
 function tmpFile(name: string, text: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'ks-migrate-'));
+  const dir = scratchDir('ks-migrate');
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;

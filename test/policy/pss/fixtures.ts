@@ -46,7 +46,7 @@ export function verdict(pod: Json, level: PssLevel, version: PssVersion, check: 
   return evaluatePss(pod, level, version).find((x) => x.check === check);
 }
 
-/** flannel v0.28.9's DaemonSet as kubestrap renders it (FIELD-NOTES.md, flannel). */
+/** flannel v0.28.9's DaemonSet as kubestrap renders it (flannel-io/flannel kube-flannel.yml of v0.28.9). */
 export function flannelDaemonSet(): Json {
   return {
     apiVersion: 'apps/v1',
@@ -109,8 +109,8 @@ export function flannelDaemonSet(): Json {
 }
 
 /**
- * The ingress-nginx controller pod of the v1.15 baremetal manifest (FIELD-NOTES.md,
- * ingress-nginx): user 101, drop ALL + add NET_BIND_SERVICE, no privilege escalation,
+ * The ingress-nginx controller pod of the v1.15 baremetal manifest (kubernetes/ingress-nginx
+ * deploy/static/provider/baremetal/deploy.yaml at controller-v1.15.1): user 101, drop ALL + add NET_BIND_SERVICE, no privilege escalation,
  * runAsNonRoot, seccomp RuntimeDefault, webhook certificate from a Secret.
  */
 export function ingressNginxControllerPod(): Json {

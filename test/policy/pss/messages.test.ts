@@ -1,5 +1,5 @@
 /**
- * Whole-pod verdicts and the plugin's texts: REAL-OUTPUTS.md §9, flannel, ingress-nginx,
+ * Whole-pod verdicts and the plugin's texts: test/sim/REAL-OUTPUTS.md §9, flannel, ingress-nginx,
  * Windows pods across v1.25, workloads, versions, and the namespace label warnings.
  */
 import test from 'ava';

@@ -1,6 +1,6 @@
 /**
  * kubeadm: version, config validate / images, init (preflight, files, the
- * cluster model), reset, token create, join. Texts per REAL-OUTPUTS.md §1-§3.
+ * cluster model), reset, token create, join. Texts per REAL-OUTPUTS.md §1-§3 (test/sim).
  */
 import fs from 'node:fs';
 import path from 'node:path';

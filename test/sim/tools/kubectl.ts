@@ -2,7 +2,7 @@
  * The simulated kubectl: the calls kubestrap makes (apply, get, wait, rollout
  * status, taint, auth can-i, create --dry-run=server, version, label, delete,
  * replace), with kubectl's argv checking, output formats and error texts
- * (REAL-OUTPUTS.md §4-§10) against the cluster model.
+ * (REAL-OUTPUTS.md §4-§10 (test/sim)) against the cluster model.
  */
 import fs from 'node:fs';
 import yaml from 'js-yaml';
