@@ -17,7 +17,8 @@ import path from 'node:path';
 import { CLI } from '../helpers/cli.js';
 
 const FIXTURES = path.resolve('test/fixtures/check');
-const GOLDEN = path.resolve('test/golden/policy-check');
+// Beside the input, not under test/golden: that holds renders, which test/render decodes with kubectl.
+const GOLDEN = path.resolve('test/fixtures/check/expected');
 const update = process.env.UPDATE_GOLDEN === '1';
 
 const SCENARIOS: Record<string, string[]> = {
