@@ -144,6 +144,8 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('--node-name <name>', 'name to register (default: the hostname)')
     .option('--node-ip <address>', 'address the kubelet registers (e.g. the private NIC on a Vagrant VM)')
     .option('--wait-seconds <n>', 'how long to wait for the node to turn Ready', '600')
+    .option('-c, --config <file>', "the control plane's cluster config: the install step installs its version")
+    .option('--yes', 'install what is missing and apply the host fixes without asking')
     .action(async (opts) => {
       const { joinCommand } = await import('./commands/join.js');
       setExit(await joinCommand(opts, processIo, interruptSignal()));

@@ -300,3 +300,54 @@ export const SKEW = {
   /** kubelet never newer than the API server; up to 3 minors older from 1.28, 2 before. */
   kubeletOlder: (minor: number) => (minor >= 28 ? 3 : 2),
 };
+
+/** An ingress-nginx release kubestrap ships as a template (templates/ingress/). */
+export interface IngressNginxRelease {
+  version: string;
+  template: string;
+  controllerImage: string;
+  certgenImage: string;
+  /** The Kubernetes minors its README's support table lists. */
+  tested: [number, number];
+  /** The strictest Pod Security Standards level its pods pass (v1.3's controller allows privilege escalation). */
+  level: 'baseline' | 'restricted';
+}
+
+/**
+ * The ingress-nginx releases kubestrap pins, each with the images of its release manifest.
+ * README support table: v1.3.x 1.20-1.24; v1.14.x 1.30-1.34 (v1.15, the last release before
+ * the project retired in 2026, adds 1.35). Nothing newer supports 1.36+; v1.14.5 serves
+ * 1.25-1.29 and 1.35+ too, with a warning (see ingressNginxFor).
+ */
+export const INGRESS_NGINX_RELEASES: IngressNginxRelease[] = [
+  {
+    version: 'v1.3.0',
+    template: 'ingress/ingress-nginx-v1.3.yaml.hbs',
+    controllerImage:
+      'registry.k8s.io/ingress-nginx/controller:v1.3.0@sha256:d1707ca76d3b044ab8a28277a2466a02100ee9f58a86af1535a3edf9323ea1b5',
+    certgenImage:
+      'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.1.1@sha256:64d8c73dca984af206adf9d6d7e46aa550362b1d7a01f3a0a91b20cc67868660',
+    tested: [20, 24],
+    level: 'baseline',
+  },
+  {
+    version: 'v1.14.5',
+    template: 'ingress/ingress-nginx-v1.14.yaml.hbs',
+    controllerImage:
+      'registry.k8s.io/ingress-nginx/controller:v1.14.5@sha256:af3312d040dbe8d503001a1094b248e8be372f70f317a4bc35f81fb312bff3a8',
+    certgenImage:
+      'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.9@sha256:01038e7de14b78d702d2849c3aad72fd25903c4765af63cf16aa3398f5d5f2dd',
+    tested: [30, 34],
+    level: 'restricted',
+  },
+];
+
+/** The first minor kubestrap installs ingress-nginx on: v1.3's Ingress and IngressClass are networking.k8s.io/v1 (1.19+), tested from 1.20. */
+export const FIRST_INGRESS_MINOR = 20;
+
+/** The release for a minor (undefined before 1.20), and whether its support table lists that minor. */
+export function ingressNginxFor(minor: number): { release: IngressNginxRelease; tested: boolean } | undefined {
+  if (minor < FIRST_INGRESS_MINOR) return undefined;
+  const release = minor <= 24 ? INGRESS_NGINX_RELEASES[0] : INGRESS_NGINX_RELEASES[1];
+  return { release, tested: minor >= release.tested[0] && minor <= release.tested[1] };
+}

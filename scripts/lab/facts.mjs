@@ -4,16 +4,10 @@
  *
  *   {
  *     "os": {"id": "ubuntu", "versionId": "24.04", "versionCodename": "noble"},
- *     "arch": "amd64",
  *     "node": "22.11.0",                          // the Node.js running the provisioner
- *     "packages": {"curl": "8.5.0-2ubuntu10", "kubeadm": "1.24.17-1.1"},   // installed only
- *     "held": ["kubeadm", "kubelet", "kubectl"],
- *     "modules": {"overlay": true, "br_netfilter": false},
- *     "sysctl": {"net.ipv4.ip_forward": "1"},    // absent: the key does not exist yet
- *     "swap": ["/swap.img"],                      // active swap devices
- *     "files": {"/etc/fstab": "...", "/etc/apt/keyrings": true},   // content, or true: exists
- *                                                 // (files and directories the plan checks)
- *     "services": {"containerd": {"enabled": true, "active": true}},
+ *     "packages": {"rsync": "3.2.7-1ubuntu1", "kubeadm": "1.24.17-1.1"},   // installed only
+ *     "files": {"/home/vagrant/cluster.yaml": "...", "/etc/kubernetes/admin.conf": true},
+ *                                                 // content, or true: exists
  *     "interfaces": {"eth0": ["10.0.2.15"], "eth1": ["192.168.56.10"]},
  *     "kubestrap": {"sourceHash": "…", "depsHash": "…", "stamp": {"source": "…", "deps": "…"},
  *                   "nodeModules": true, "link": "/opt/kubestrap/dist/cli.js"},
@@ -25,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { COPY_EXCLUDES, KUBE_PACKAGES, MODULES, PATHS, PREREQUISITES, SYSCTLS, labFiles } from './plan.mjs';
+import { COPY_EXCLUDES, PATHS, PREREQUISITES, labFiles } from './plan.mjs';
 
 const readText = (p) => {
   try {
@@ -99,10 +93,10 @@ export async function gatherFacts($, opts) {
   };
   const facts = {};
   facts.os = parseOsRelease(readText(PATHS.osRelease));
-  facts.arch = (await q(['dpkg', '--print-architecture'])).trim() || undefined;
   facts.node = process.versions.node;
 
-  const names = [...PREREQUISITES, 'containerd', 'containerd.io', ...KUBE_PACKAGES];
+  // kubeadm: an initialised node of another version is not upgraded in place (plan.mjs).
+  const names = [...PREREQUISITES, 'kubeadm'];
   facts.packages = {};
   // dpkg-query exits 1 when some package is unknown, but still prints the others.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields, not JavaScript
@@ -112,45 +106,16 @@ export async function gatherFacts($, opts) {
     const [name, status, version] = line.split('\t');
     if (name && status?.split(' ')[2] === 'installed') facts.packages[name] = version;
   }
-  facts.held = (await q(['apt-mark', 'showhold']))
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-  facts.modules = Object.fromEntries(MODULES.map((m) => [m, existsSync(`/sys/module/${m}`)]));
-  facts.sysctl = {};
-  for (const k of SYSCTLS) {
-    const v = readText(`/proc/sys/${k.replaceAll('.', '/')}`);
-    if (v !== undefined) facts.sysctl[k] = v.trim();
-  }
-  facts.swap = (await q(['swapon', '--show=NAME', '--noheadings']))
-    .split('\n')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
   // Files the plan compares by content, and the ones only whose existence matters.
   facts.files = {};
-  const wanted = Object.keys(labFiles(opts, { ...facts, interfaces: {} }));
-  const byContent = new Set([PATHS.fstab, ...wanted, opts.clusterConfig]);
-  for (const p of byContent) {
+  for (const p of Object.keys(labFiles(opts, { ...facts, interfaces: {} })).concat(opts.clusterConfig)) {
     const t = readText(p);
     if (t !== undefined) facts.files[p] = t;
   }
-  for (const p of [
-    PATHS.keyrings,
-    PATHS.kubeKey,
-    PATHS.dockerKey,
-    PATHS.labState,
-    PATHS.adminConf,
-    PATHS.kubeletConf,
-  ]) {
+  for (const p of [PATHS.labState, PATHS.adminConf, PATHS.kubeletConf]) {
     if (existsSync(p)) facts.files[p] = true;
   }
-
-  facts.services = {};
-  const enabled = (await q(['systemctl', 'is-enabled', 'containerd'])).trim() === 'enabled';
-  const active = (await q(['systemctl', 'is-active', 'containerd'])).trim() === 'active';
-  facts.services.containerd = { enabled, active };
 
   facts.interfaces = {};
   try {

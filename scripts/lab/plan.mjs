@@ -5,23 +5,19 @@
  * what is already in place. Nothing here touches the host, so tests assert the
  * exact sequences for any host they describe.
  *
+ * Only what is the lab's own: kubestrap built from the synced folder, the cluster
+ * config for the private-network address, the join command handed over through the
+ * synced folder. Everything a node needs from its host (containerd, the Kubernetes
+ * packages, modules, sysctls, swap) is kubestrap's: `kubestrap up --yes` and
+ * `kubestrap join --yes` install and fix it, with one set of version rules (src/).
+ *
  * Idempotent by construction: every command is there because a fact says the host
- * differs from what the lab wants, so a provisioned node plans (almost) nothing.
+ * differs from what the lab wants, so a provisioned node plans nothing.
  */
 
 /** Files and directories the lab manages or looks at. */
 export const PATHS = Object.freeze({
   osRelease: '/etc/os-release',
-  fstab: '/etc/fstab',
-  modules: '/etc/modules-load.d/k8s.conf',
-  sysctl: '/etc/sysctl.d/k8s.conf',
-  keyrings: '/etc/apt/keyrings',
-  kubeKey: '/etc/apt/keyrings/kubernetes-apt-keyring.asc',
-  kubeList: '/etc/apt/sources.list.d/kubernetes.list',
-  dockerKey: '/etc/apt/keyrings/docker.asc',
-  dockerList: '/etc/apt/sources.list.d/docker.list',
-  containerdDir: '/etc/containerd',
-  containerdConfig: '/etc/containerd/config.toml',
   adminConf: '/etc/kubernetes/admin.conf',
   kubeletConf: '/etc/kubernetes/kubelet.conf',
   kubestrapState: '/var/lib/kubestrap/state.json',
@@ -32,18 +28,8 @@ export const PATHS = Object.freeze({
   bin: '/usr/local/bin/kubestrap',
 });
 
-export const KUBE_PACKAGES = ['kubelet', 'kubeadm', 'kubectl'];
-export const PREREQUISITES = ['ca-certificates', 'curl', 'rsync'];
-export const SYSCTLS = [
-  'net.bridge.bridge-nf-call-iptables',
-  'net.bridge.bridge-nf-call-ip6tables',
-  'net.ipv4.ip_forward',
-];
-export const MODULES = ['overlay', 'br_netfilter'];
-/** kubelet 1.36 and newer take the cgroup driver from the runtime (CRI RuntimeConfig): containerd 2.0 or newer. */
-export const FIRST_CONTAINERD2_MINOR = 36;
-export const OLDEST_MINOR = 24;
-export const NEWEST_MINOR = 37;
+/** What copying kubestrap from the synced folder takes (Node.js comes from bootstrap.sh). */
+export const PREREQUISITES = ['rsync'];
 export const MIN_NODE = [20, 19];
 /** Top-level entries of the project that are not copied to the VM (nor hashed). */
 export const COPY_EXCLUDES = ['node_modules', 'dist', '.git', '.vagrant', '.lab', 'lab.yaml', 'rendered', 'out'];
@@ -99,10 +85,6 @@ export function normalizeOptions(raw) {
   if (role !== 'cp' && role !== 'worker') bad('role', `must be cp or worker, got ${JSON.stringify(role)}`);
   const version = parseVersion(raw.kubernetesVersion);
   if (!version) bad('kubernetes-version', `${JSON.stringify(raw.kubernetesVersion)} is not a version such as v1.24.17`);
-  if (version.minor < OLDEST_MINOR)
-    bad('kubernetes-version', `${version.text}: pkgs.k8s.io hosts v1.${OLDEST_MINOR} and newer only`);
-  if (version.minor > NEWEST_MINOR)
-    bad('kubernetes-version', `${version.text}: kubestrap supports up to v1.${NEWEST_MINOR}`);
   for (const [opt, v] of [
     ['node-ip', raw.nodeIp],
     ['control-plane-ip', raw.controlPlaneIp ?? raw.nodeIp],
@@ -158,86 +140,17 @@ function versionAtLeast(text, [major, minor]) {
   return a > major || (a === major && b >= minor);
 }
 
-/** containerd from the distribution (1.6/1.7) up to 1.35; Docker's containerd.io (2.x) from 1.36. */
-export function containerdSource(minor) {
-  return minor >= FIRST_CONTAINERD2_MINOR ? 'docker' : 'distro';
-}
-
-/** Lines of /etc/fstab that mount swap (the third field is `swap`); mirrors FSTAB_SED. */
-export const FSTAB_SWAP_LINE = /^[ \t]*[^#\s]+[ \t]+\S+[ \t]+swap([ \t].*)?$/m;
-/** Comments out every swap line of fstab (GNU sed -E), so swap stays off after a reboot. */
-export const FSTAB_SED =
-  's/^([[:space:]]*[^#[:space:]]+[[:space:]]+[^[:space:]]+[[:space:]]+swap([[:space:]].*)?)$/# \\1/';
-
 /**
- * Every file the lab writes, with its content, for these options and facts.
+ * Every file the lab writes, with its content, for these options and facts: the cluster
+ * config kubestrap reads (cp: the whole cluster; a worker: the version it installs and joins).
  * @param {LabOptions} opts
  * @param {Record<string, any>} [facts]
  * @returns {Record<string, string>}
  */
 export function labFiles(opts, facts = {}) {
-  const minor = opts.version.minor;
-  const os = facts.os ?? {};
-  const files = {
-    [PATHS.modules]: `${MODULES.join('\n')}\n`,
-    [PATHS.sysctl]: `${SYSCTLS.map((k) => `${k} = 1`).join('\n')}\n`,
-    [PATHS.kubeList]: `deb [signed-by=${PATHS.kubeKey}] ${kubeRepo(minor)} /\n`,
-    [PATHS.containerdConfig]: containerdConfig(containerdSource(minor)),
-  };
-  if (containerdSource(minor) === 'docker') {
-    files[PATHS.dockerList] =
-      `deb [arch=${facts.arch ?? 'amd64'} signed-by=${PATHS.dockerKey}] ${dockerRepo(os.id)} ${os.versionCodename ?? ''} stable\n`;
-  }
-  if (opts.role === 'cp') {
-    const iface = privateInterface(facts, opts.nodeIp);
-    if (iface) files[opts.clusterConfig] = clusterConfig(opts, iface);
-  }
-  return files;
-}
-
-export function kubeRepo(minor) {
-  return `https://pkgs.k8s.io/core:/stable:/v1.${minor}/deb/`;
-}
-
-export function dockerRepo(osId) {
-  return `https://download.docker.com/linux/${osId}`;
-}
-
-/**
- * A complete containerd config: everything default except runc's systemd cgroup
- * driver (the kubelet's driver; kubeadm sets systemd) and, for the distribution
- * packages, the CNI directories (Debian's build looks in /usr/lib/cni otherwise).
- * Version 2 for containerd 1.x, version 3 for 2.x.
- */
-export function containerdConfig(source) {
-  if (source === 'docker') {
-    return [
-      '# Written by the kubestrap lab (scripts/lab): containerd 2.x for the kubelet.',
-      'version = 3',
-      '',
-      "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]",
-      "  runtime_type = 'io.containerd.runc.v2'",
-      '',
-      "[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]",
-      '  SystemdCgroup = true',
-      '',
-    ].join('\n');
-  }
-  return [
-    '# Written by the kubestrap lab (scripts/lab): containerd 1.x for the kubelet.',
-    'version = 2',
-    '',
-    '[plugins."io.containerd.grpc.v1.cri".cni]',
-    '  bin_dir = "/opt/cni/bin"',
-    '  conf_dir = "/etc/cni/net.d"',
-    '',
-    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
-    '  runtime_type = "io.containerd.runc.v2"',
-    '',
-    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
-    '  SystemdCgroup = true',
-    '',
-  ].join('\n');
+  if (opts.role !== 'cp') return { [opts.clusterConfig]: workerConfig(opts) };
+  const iface = privateInterface(facts, opts.nodeIp);
+  return iface ? { [opts.clusterConfig]: clusterConfig(opts, iface) } : {};
 }
 
 /** The NIC that carries this node's lab address (not the NAT NIC every VM shares). */
@@ -267,6 +180,18 @@ export function clusterConfig(opts, iface) {
     `  iface: ${q(iface)}`,
     'ingress:',
     `  enabled: ${opts.ingress}`,
+    '',
+  ].join('\n');
+}
+
+/** A worker's cluster.yaml: what `kubestrap join` installs (the cluster's version). */
+export function workerConfig(opts) {
+  return [
+    '# Written by the kubestrap lab (scripts/lab/provision.mjs) from the lab settings:',
+    "# the version `kubestrap join` installs on this worker (the control plane's).",
+    'apiVersion: kubestrap.io/v1alpha1',
+    'kind: ClusterConfig',
+    `kubernetesVersion: ${JSON.stringify(opts.version.text)}`,
     '',
   ].join('\n');
 }
@@ -304,7 +229,6 @@ export function planProvision(opts, facts) {
   const installed = (p) => pkgs[p] !== undefined && pkgs[p] !== null;
   const wanted = labFiles(opts, facts);
   const differs = (p) => files[p] !== wanted[p];
-  const minor = opts.version.minor;
 
   // The host must be one the lab knows, running a Node.js kubestrap can run on.
   const os = facts.os ?? {};
@@ -328,130 +252,14 @@ export function planProvision(opts, facts) {
     );
   }
 
-  // 1. What the next steps download with.
+  // 1. What copying kubestrap from the synced folder takes.
   const missing = PREREQUISITES.filter((p) => !installed(p));
-  let listsFresh = false;
   if (missing.length) {
     run(['apt-get', 'update', '-q'], 'refresh the package lists');
     run(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], `install ${missing.join(', ')}`);
-    listsFresh = true;
   } else ok(`${PREREQUISITES.join(', ')} installed`);
 
-  // 2. Kernel modules, now and at boot.
-  if (differs(PATHS.modules))
-    write(PATHS.modules, wanted[PATHS.modules], 'load overlay and br_netfilter at every boot');
-  else ok(`${PATHS.modules} lists ${MODULES.join(' and ')}`);
-  for (const m of MODULES) {
-    if (!facts.modules?.[m]) run(['modprobe', m], `load ${m} now`);
-  }
-
-  // 3. sysctls: bridged traffic through iptables, IPv4 forwarding.
-  const wrongSysctls = SYSCTLS.filter((k) => String(facts.sysctl?.[k] ?? '') !== '1');
-  if (differs(PATHS.sysctl)) write(PATHS.sysctl, wanted[PATHS.sysctl], 'persist the sysctls the pod network needs');
-  if (differs(PATHS.sysctl) || wrongSysctls.length)
-    run(['sysctl', '-p', PATHS.sysctl], `apply ${SYSCTLS.join(', ')} = 1`);
-  else ok('sysctls set');
-
-  // 4. Swap off, now and after a reboot (the kubelet refuses to start with swap).
-  const swaps = facts.swap ?? [];
-  if (swaps.length) run(['swapoff', '-a'], `turn swap off (${swaps.join(', ')})`);
-  if (FSTAB_SWAP_LINE.test(files[PATHS.fstab] ?? ''))
-    run(['sed', '-i', '-E', FSTAB_SED, PATHS.fstab], 'comment swap out of /etc/fstab');
-  if (!swaps.length && !FSTAB_SWAP_LINE.test(files[PATHS.fstab] ?? '')) ok('swap is off, and not in /etc/fstab');
-
-  // 5. Package repositories: pkgs.k8s.io for this minor; Docker's for containerd 2.x.
-  let keyringsDir = false;
-  const keyrings = () => {
-    if (!keyringsDir && !has(PATHS.keyrings))
-      run(['install', '-d', '-m', '0755', PATHS.keyrings], 'create the apt keyring directory');
-    keyringsDir = true;
-  };
-  let reposChanged = false;
-  if (differs(PATHS.kubeList) || !has(PATHS.kubeKey)) {
-    keyrings();
-    run(
-      ['curl', '-fsSL', '-o', PATHS.kubeKey, `${kubeRepo(minor)}Release.key`],
-      `fetch the signing key of ${kubeRepo(minor)}`,
-    );
-    write(PATHS.kubeList, wanted[PATHS.kubeList], `use the Kubernetes v1.${minor} package repository`);
-    reposChanged = true;
-  } else ok(`${PATHS.kubeList} points at v1.${minor}`);
-  const source = containerdSource(minor);
-  if (source === 'docker') {
-    if (!os.versionCodename)
-      throw new LabError("the host facts have no VERSION_CODENAME (/etc/os-release): cannot pick Docker's repository");
-    if (differs(PATHS.dockerList) || !has(PATHS.dockerKey)) {
-      keyrings();
-      run(
-        ['curl', '-fsSL', '-o', PATHS.dockerKey, `${dockerRepo(os.id)}/gpg`],
-        "fetch the signing key of Docker's repository (containerd 2.x)",
-      );
-      write(
-        PATHS.dockerList,
-        wanted[PATHS.dockerList],
-        `use Docker's repository for containerd.io (kubelet v1.${FIRST_CONTAINERD2_MINOR}+ needs containerd 2)`,
-      );
-      reposChanged = true;
-    } else ok(`${PATHS.dockerList} in place`);
-  }
-
-  // 6. containerd and the Kubernetes packages, pinned to the exact version and held.
-  const containerdPkg = source === 'docker' ? 'containerd.io' : 'containerd';
-  const install = [];
-  if (!installed(containerdPkg)) install.push(containerdPkg);
-  else ok(`${containerdPkg} ${pkgs[containerdPkg]} installed`);
-  const kubeStale = KUBE_PACKAGES.filter((p) => upstreamVersion(pkgs[p]) !== opts.version.deb);
-  if (kubeStale.length) install.push(...KUBE_PACKAGES.map((p) => `${p}=${opts.version.deb}-*`));
-  else ok(`${KUBE_PACKAGES.join(', ')} ${opts.version.deb} installed`);
-  if (install.length) {
-    if (reposChanged || !listsFresh) run(['apt-get', 'update', '-q'], 'refresh the package lists');
-    run(
-      [
-        'apt-get',
-        'install',
-        '-y',
-        '-q',
-        '--no-install-recommends',
-        '--allow-downgrades',
-        '--allow-change-held-packages',
-        ...install,
-      ],
-      `install ${install.join(' ')}`,
-      {
-        hint: kubeStale.length
-          ? `is ${opts.version.text} a released patch? \`apt-cache madison kubeadm\` lists what ${kubeRepo(minor)} has`
-          : undefined,
-      },
-    );
-  }
-  const held = new Set(facts.held ?? []);
-  if (kubeStale.length || KUBE_PACKAGES.some((p) => !held.has(p)))
-    run(['apt-mark', 'hold', ...KUBE_PACKAGES], 'hold them at this version');
-  else ok(`${KUBE_PACKAGES.join(', ')} held`);
-
-  // 7. containerd with the systemd cgroup driver.
-  const containerd = facts.services?.containerd ?? {};
-  const configChanged = differs(PATHS.containerdConfig);
-  if (configChanged) {
-    run(['install', '-d', '-m', '0755', PATHS.containerdDir], 'create /etc/containerd');
-    write(
-      PATHS.containerdConfig,
-      wanted[PATHS.containerdConfig],
-      'configure containerd: runc with SystemdCgroup = true',
-    );
-    run(['systemctl', 'restart', 'containerd'], 'restart containerd with that config');
-  } else ok(`${PATHS.containerdConfig} has SystemdCgroup = true`);
-  if (!containerd.enabled) {
-    run(['systemctl', 'enable', ...(configChanged ? [] : ['--now']), 'containerd'], 'start containerd at boot');
-  } else if (!containerd.active && !configChanged) run(['systemctl', 'start', 'containerd'], 'start containerd');
-
-  // 8. The kubelet must register the private address, not the NAT NIC's 10.0.2.15. It gets
-  // it through kubeadm's config (cp: advertiseAddress; workers: kubestrap join --node-ip),
-  // which kubeadm writes to kubeadm-flags.env: KUBELET_EXTRA_ARGS would have to go to
-  // /etc/default/kubelet or /etc/sysconfig/kubelet depending on when the package was built
-  // (v1.24.17 reads the latter, kubernetes/release#3276).
-
-  // 9. kubestrap from the synced folder, built in the VM.
+  // 2. kubestrap from the synced folder, built in the VM.
   let labStateDir = false;
   const labState = () => {
     if (!labStateDir && !has(PATHS.labState))
@@ -491,7 +299,8 @@ export function planProvision(opts, facts) {
   else ok(`${PATHS.bin} -> ${cli}`);
 
   if (opts.role === 'cp') {
-    // 10. The cluster: kubestrap up with the lab's config, then a join command for the workers.
+    // 3. The cluster: kubestrap up with the lab's config (it installs containerd and the
+    // packages, and fixes the host), then a join command for the workers.
     const iface = privateInterface(facts, opts.nodeIp);
     if (!iface) {
       throw new LabError(
@@ -509,7 +318,7 @@ export function planProvision(opts, facts) {
     if (upRuns) {
       run(
         ['env', `SUDO_USER=${opts.user}`, 'kubestrap', 'up', '-c', opts.clusterConfig, '--yes'],
-        `kubestrap up: Kubernetes ${opts.version.text} with ${minor <= 24 ? 'PodSecurityPolicy' : 'the Pod Security Standards'}`,
+        `kubestrap up: installs what the node lacks, then Kubernetes ${opts.version.text} with ${opts.version.minor <= 24 ? 'PodSecurityPolicy' : 'the Pod Security Standards'}`,
       );
     } else ok('the cluster is up (kubestrap finished every step) and its config is unchanged: no kubestrap up');
     // A new join command when up ran, when there is none, when its token is past half
@@ -529,12 +338,26 @@ export function planProvision(opts, facts) {
       );
     } else ok(`${opts.joinFile} is ${Math.round(age / 60)} min old: its token is still good`);
   } else {
-    // 10. Join the cluster once.
+    // 3. Join the cluster once; kubestrap join installs the control plane's version first.
     if (has(PATHS.kubeletConf)) ok(`already joined (${PATHS.kubeletConf} exists): no join`);
     else {
+      if (differs(opts.clusterConfig))
+        write(opts.clusterConfig, wanted[opts.clusterConfig], `write the version to install (${opts.version.text})`);
       run(
-        ['kubestrap', 'join', '--join-file', opts.joinFile, '--node-name', opts.nodeName, '--node-ip', opts.nodeIp],
-        `join the cluster at ${opts.controlPlaneIp}:6443`,
+        [
+          'kubestrap',
+          'join',
+          '--join-file',
+          opts.joinFile,
+          '--node-name',
+          opts.nodeName,
+          '--node-ip',
+          opts.nodeIp,
+          '-c',
+          opts.clusterConfig,
+          '--yes',
+        ],
+        `install what the node lacks, then join the cluster at ${opts.controlPlaneIp}:6443`,
         {
           waitFor: { path: opts.joinFile, maxAgeSeconds: JOIN_MAX_AGE_SECONDS },
         },

@@ -10,9 +10,10 @@ require 'ipaddr'
 require 'psych'
 
 module KubestrapLab
-  # Newest minor kubestrap supports (src/versions.ts NEWEST_MINOR; a test keeps them equal).
+  # Checked here so a bad lab.yaml stops before any VM exists; the rules are kubestrap's and a
+  # test keeps them equal: its newest minor (src/versions.ts NEWEST_MINOR), and the oldest one
+  # its install step can install, the first pkgs.k8s.io serves (src/host/package-repos.ts).
   NEWEST_MINOR = 37
-  # pkgs.k8s.io, the only Kubernetes package repository left, starts at v1.24.
   OLDEST_MINOR = 24
   # VirtualBox 6.1.28+ allows host-only networks only inside this range unless
   # /etc/vbox/networks.conf says otherwise.

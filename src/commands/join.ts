@@ -17,7 +17,11 @@ import { joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
 import { renderJoinConfig } from '../join/join-config.js';
 import { workerPreflight } from '../join/worker-preflight.js';
 import { acquireLock } from '../workflow/lock.js';
-import { blocking, describeMisses } from '../steps/preflight.js';
+import { blocking, describeMisses, offerFixes } from '../steps/preflight.js';
+import { install } from '../steps/install.js';
+import { DEFAULT_CONFIG_FILE, loadConfig, type ClusterConfig } from '../config/load.js';
+import { createContext, invokingUser, type Context } from '../context.js';
+import { StepFailed } from '../workflow/step.js';
 
 export async function joinCommandCommand(
   opts: { ttl?: string; output?: string },
@@ -58,6 +62,8 @@ const MAX_JOIN_FILE_BYTES = 64 * 1024;
 
 export interface JoinOptions {
   joinFile: string;
+  /** The cluster config (the control plane's): its version is what the install step installs. */
+  config?: string;
   nodeName?: string;
   /** The address the kubelet registers (not the NAT NIC's on a Vagrant VM). */
   nodeIp?: string;
@@ -80,8 +86,10 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   const nodeName = joinNodeName(opts.nodeName, os.hostname());
   if (opts.nodeIp !== undefined && !isIP(opts.nodeIp))
     throw new UserError(`"${opts.nodeIp}" is not an IP address`, undefined, '--node-ip');
+  const cluster = joinConfig(opts.config);
   const paths = hostPaths();
-  const runner = new ExecaRunner(openLog(paths.logFile, io));
+  const log = openLog(paths.logFile, io);
+  const runner = new ExecaRunner(log, passEnv());
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
   const release = acquireLock(paths.stateDir);
   try {
@@ -90,11 +98,38 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
         `This node already joined a cluster (${kubeletConf} exists); nothing to do. \`sudo kubestrap reset\` first to join again.`,
       );
     } else {
-      const { findings, kubeadmMinor } = await workerPreflight(runner, paths);
+      const ctx = createContext({
+        config: cluster ?? loadConfig(),
+        rendered: { artifacts: [], warnings: [] },
+        runner,
+        log,
+        io,
+        paths,
+        dryRun: false,
+        yes: Boolean(opts.yes),
+        interactive: Boolean(io.tty),
+        signal,
+        user: await invokingUser(runner),
+      });
+      if (!cluster)
+        io.err(
+          "No cluster config (-c, or ./cluster.yaml): nothing is installed; preflight checks what is here. Give the control plane's cluster.yaml to install its version.",
+        );
+      else if (cluster.host.install) await installNode(ctx);
+      const checked = await workerPreflight(runner, paths);
+      const findings = await offerFixes(
+        ctx,
+        checked.findings,
+        async () => (await workerPreflight(runner, paths)).findings,
+      );
+      const kubeadmMinor = checked.kubeadmMinor;
       const warnings = findings.filter((f) => !f.ok && f.warning);
       if (warnings.length) io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
       const misses = blocking(findings);
-      if (misses.length) throw new CheckFailed(`the host is not ready to join:\n${describeMisses(misses)}`);
+      if (misses.length)
+        throw new CheckFailed(
+          `the host is not ready to join:\n${describeMisses(misses)}${misses.some((f) => f.fix) ? '\n  → run `sudo kubestrap join --yes ...` to apply the fixes shown, or apply them yourself' : ''}`,
+        );
       io.err(`Joining ${line.endpoint} as ${nodeName}${opts.nodeIp ? ` (${opts.nodeIp})` : ''} ...`);
       // The token lives in this file only while kubeadm reads it: root's, 0600, removed after.
       // A fresh file created exclusively in the lock's directory: never through a link.
@@ -128,4 +163,28 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   } finally {
     release();
   }
+}
+
+/** `-c FILE`, or ./cluster.yaml when there is one; undefined when there is neither. */
+function joinConfig(file: string | undefined): ClusterConfig | undefined {
+  if (file !== undefined) return loadConfig(file);
+  return existsSync(DEFAULT_CONFIG_FILE) ? loadConfig() : undefined;
+}
+
+/** The install step, as in `up`: what the node lacks for the cluster's version, offered and installed. */
+async function installNode(ctx: Context): Promise<void> {
+  if ((await install.check(ctx)) === 'done') return;
+  try {
+    await install.apply(ctx);
+    await install.verify?.(ctx);
+  } catch (e) {
+    if (e instanceof StepFailed)
+      throw new CheckFailed(`${e.message}${e.hint ? `\n  → ${e.hint.replace('kubestrap up', 'kubestrap join')}` : ''}`);
+    throw e;
+  }
+}
+
+/** Child processes get our environment (PATH, KUBESTRAP_ROOT for the tests' simulated node). */
+function passEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }

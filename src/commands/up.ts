@@ -37,6 +37,14 @@ export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): P
       { from: opts.from as StepId | undefined, only: opts.only as StepId | undefined },
       reporter,
     );
+    if (ctx.dryRun && result.ok && opts.output !== 'json') {
+      // The files planned steps would write on the host (install's apt source, containerd's config).
+      for (const o of result.outcomes) {
+        const step = UP_STEPS.find((s) => s.id === o.name);
+        if (o.status !== 'planned' || !step?.files) continue;
+        for (const f of await step.files(ctx)) io.out(`# --- ${f.path} ---\n${f.text.trimEnd()}`);
+      }
+    }
     if (ctx.dryRun && result.ok) {
       // The manifests the planned steps would apply, so a reviewer sees everything.
       for (const a of ctx.rendered.artifacts) {

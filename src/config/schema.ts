@@ -76,6 +76,14 @@ export const clusterConfigSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(false),
       namespace: str().default('ingress-nginx'),
+      /** Bind 80 and 443 on the node (hostPort) instead of the bare-metal NodePort service. */
+      hostPorts: z.boolean().default(false),
+    })
+    .prefault({}),
+  host: z
+    .strictObject({
+      /** The install step: containerd and the Kubernetes packages; false for hosts whose packages are managed otherwise. */
+      install: z.boolean().default(true),
     })
     .prefault({}),
   timeouts: z

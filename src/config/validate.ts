@@ -27,6 +27,7 @@ import {
   pspServed,
   resolveMode,
   FIRST_VAP_GA_MINOR,
+  FIRST_INGRESS_MINOR,
 } from '../versions.js';
 import { BUILTIN_POLICY_TEMPLATES, isBuiltinPolicy } from '../policy/templates.js';
 import { buildPolicy, PolicyProblem } from '../policy/psp/library.js';
@@ -171,6 +172,13 @@ export function validateConfig(cfg: ClusterConfigFields): ConfigProblem[] {
         `"${ns}" is listed in podSecurity.privilegedNamespaces; ingress-nginx passes the restricted level and should not run privileged`,
       );
     }
+  }
+
+  if (cfg.ingress.enabled && minor !== undefined && minor < FIRST_INGRESS_MINOR) {
+    add(
+      ['ingress', 'enabled'],
+      `kubestrap installs ingress-nginx on Kubernetes v1.${FIRST_INGRESS_MINOR} and newer (its Ingress and IngressClass APIs); install a release for v1.${minor} yourself, or use a newer version`,
+    );
   }
 
   if (minor !== undefined) {

@@ -4,7 +4,7 @@ import type { HostPaths } from '../host/paths.js';
 import { swapFinding, type Finding } from '../steps/preflight.js';
 import { readSwap } from '../host/swap.js';
 import { criSocketUri } from '../versions.js';
-import { generationFindings, runtimeFindings, toolFindings } from '../steps/host-findings.js';
+import { generationFindings, kernelFindings, runtimeFindings, toolFindings } from '../steps/host-findings.js';
 
 export interface WorkerPreflight {
   findings: Finding[];
@@ -22,14 +22,7 @@ export async function workerPreflight(runner: Runner, paths: HostPaths): Promise
     message: uid === 0 ? 'running as root' : 'kubestrap join changes the host: run it with sudo',
   });
   out.push(swapFinding(await readSwap(runner, paths), paths));
-  for (const key of ['net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_forward']) {
-    const r = await runner.run('sysctl', ['-n', key], { allowFailure: true });
-    out.push({
-      name: key,
-      ok: r.exitCode === 0 && r.stdout.trim() === '1',
-      message: `${key} must be 1 (modprobe br_netfilter; sysctl -w ${key}=1)`,
-    });
-  }
+  out.push(...(await kernelFindings(runner, paths)));
   for (const tool of ['kubeadm', 'kubelet']) {
     const r = await runner.run(tool, tool === 'kubeadm' ? ['version', '-o', 'short'] : ['--version'], {
       allowFailure: true,

@@ -6,7 +6,7 @@
 import type { ClusterConfig } from '../config/load.js';
 import { renderAdmissionConfig, ADMISSION_CONFIG_PATH } from './admission-config.js';
 import { renderCni } from './cni.js';
-import { INGRESS_POLICY, renderIngress } from './ingress.js';
+import { INGRESS_POLICY, renderIngress, renderIngressController } from './ingress.js';
 import { renderKubeadmConfig } from './kubeadm.js';
 import { joinDocs } from './objects.js';
 import { parseManifest, type KubeObject } from './parse-back.js';
@@ -71,6 +71,9 @@ export function render(cfg: ClusterConfig): RenderResult {
   const defined = new Set(cfg.mode === 'psp' ? podSecurityPolicyNames(cfg) : []);
   if (cfg.ingress.enabled) {
     manifests.push({ step: 'ingress', name: 'ingress', text: joinDocs(renderIngress(cfg)) });
+    const controller = renderIngressController(cfg);
+    warnings.push(...controller.warnings);
+    manifests.push({ step: 'ingress', name: 'ingress-nginx', text: controller.text });
     if (cfg.mode === 'psp') defined.add(INGRESS_POLICY);
   }
   if (cfg.tenants.length > 0) {

@@ -15,7 +15,7 @@ export function manifestPath(ctx: Context, step: ManifestStep): string | undefin
 }
 
 /** Every manifest of the step, in apply order (the tenants step may have its policies first). */
-function manifestPaths(ctx: Context, step: ManifestStep): string[] {
+export function manifestPaths(ctx: Context, step: ManifestStep): string[] {
   return manifestsFor(ctx, step).map((m) => renderedPath(ctx, m.path));
 }
 

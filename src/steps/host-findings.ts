@@ -12,6 +12,59 @@ import { containerdRange, hostTools } from '../host/requirements.js';
 import { askCri, containerdVersion, notInstalled, systemdCgroupInConfig } from '../host/runtime.js';
 import type { Finding } from './preflight.js';
 
+const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
+const PERSIST_SYSCTL = '/etc/sysctl.d/99-kubestrap.conf';
+
+async function sysctlValue(runner: Runner, key: string): Promise<string | undefined> {
+  const r = await runner.run('sysctl', ['-n', key], { allowFailure: true });
+  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Bridged traffic through iptables and IPv4 forwarding, with the fixes that set and persist them. */
+export async function kernelFindings(runner: Runner, paths: HostPaths): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const bridge = await sysctlValue(runner, 'net.bridge.bridge-nf-call-iptables');
+  out.push({
+    name: 'br_netfilter',
+    ok: bridge === '1',
+    message:
+      bridge === undefined
+        ? 'the br_netfilter module is not loaded: bridged pod traffic would bypass iptables (Services break)'
+        : bridge === '1'
+          ? 'bridged traffic passes iptables'
+          : 'net.bridge.bridge-nf-call-iptables is 0: bridged pod traffic would bypass iptables (Services break)',
+    fix: [
+      ...(bridge === undefined
+        ? [
+            { argv: ['modprobe', 'br_netfilter'] },
+            { argv: ['tee', paths.at(PERSIST_MODULES)], input: 'overlay\nbr_netfilter\n' },
+          ]
+        : []),
+      { argv: ['sysctl', '-w', 'net.bridge.bridge-nf-call-iptables=1'] },
+    ],
+  });
+
+  const forward = await sysctlValue(runner, 'net.ipv4.ip_forward');
+  out.push({
+    name: 'ip_forward',
+    ok: forward === '1',
+    message:
+      forward === '1'
+        ? 'IPv4 forwarding is on'
+        : 'net.ipv4.ip_forward is not 1: pods could not reach anything beyond the node',
+    fix: [{ argv: ['sysctl', '-w', 'net.ipv4.ip_forward=1'] }],
+  });
+  if (bridge !== '1' || forward !== '1') {
+    // Persist both settings so a reboot does not undo the fix.
+    const persist = {
+      argv: ['tee', paths.at(PERSIST_SYSCTL)],
+      input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n',
+    };
+    for (const f of out) if ((f.name === 'br_netfilter' || f.name === 'ip_forward') && !f.ok) f.fix!.push(persist);
+  }
+  return out;
+}
+
 const install = (p: { deb: string; rpm: string }) => `apt-get install ${p.deb} (or dnf install ${p.rpm})`;
 
 export async function toolFindings(runner: Runner, minor: number): Promise<Finding[]> {

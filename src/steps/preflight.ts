@@ -7,12 +7,26 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { confirm } from '../io.js';
 import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
-import { generationFindings, runtimeFindings, toolFindings } from './host-findings.js';
+import { generationFindings, kernelFindings, runtimeFindings, toolFindings } from './host-findings.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { describeSwap, readSwap, swapFixes, swapSettled, type SwapState } from '../host/swap.js';
 import type { HostPaths } from '../host/paths.js';
 import { kubeadmConfigPath, refuseLinks } from './files.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
+import { installPlanFor } from './install.js';
+
+/** Findings about what the install step installs or configures. */
+const INSTALL_BRINGS = new Set([
+  'kubeadm',
+  'kubelet',
+  'kubectl',
+  'host-tools',
+  'host-tools-recommended',
+  'container-runtime',
+  'cgroup-driver',
+  'containerd-version',
+  'kubelet-service',
+]);
 
 /** Ports of the control plane (kubeadm's preflight checks the same). */
 export const CONTROL_PLANE_PORTS = [6443, 10250, 10257, 10259, 2379, 2380];
@@ -25,14 +39,6 @@ export interface Finding {
   fix?: { argv: string[]; input?: string }[];
   /** Worth knowing, but kubeadm goes ahead (its own preflight warns too). */
   warning?: boolean;
-}
-
-const PERSIST_MODULES = '/etc/modules-load.d/kubestrap.conf';
-const PERSIST_SYSCTL = '/etc/sysctl.d/99-kubestrap.conf';
-
-async function sysctlValue(ctx: Context, key: string): Promise<string | undefined> {
-  const r = await ctx.runner.run('sysctl', ['-n', key], { allowFailure: true });
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
 /** Minor of a `v1.24.17`-like version anywhere in text. */
@@ -67,45 +73,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
 
   out.push(swapFinding(await readSwap(ctx.runner, ctx.paths), ctx.paths));
 
-  const bridge = await sysctlValue(ctx, 'net.bridge.bridge-nf-call-iptables');
-  out.push({
-    name: 'br_netfilter',
-    ok: bridge === '1',
-    message:
-      bridge === undefined
-        ? 'the br_netfilter module is not loaded: bridged pod traffic would bypass iptables (Services break)'
-        : bridge === '1'
-          ? 'bridged traffic passes iptables'
-          : 'net.bridge.bridge-nf-call-iptables is 0: bridged pod traffic would bypass iptables (Services break)',
-    fix: [
-      ...(bridge === undefined
-        ? [
-            { argv: ['modprobe', 'br_netfilter'] },
-            { argv: ['tee', ctx.paths.at(PERSIST_MODULES)], input: 'overlay\nbr_netfilter\n' },
-          ]
-        : []),
-      { argv: ['sysctl', '-w', 'net.bridge.bridge-nf-call-iptables=1'] },
-    ],
-  });
-
-  const forward = await sysctlValue(ctx, 'net.ipv4.ip_forward');
-  out.push({
-    name: 'ip_forward',
-    ok: forward === '1',
-    message:
-      forward === '1'
-        ? 'IPv4 forwarding is on'
-        : 'net.ipv4.ip_forward is not 1: pods could not reach anything beyond the node',
-    fix: [{ argv: ['sysctl', '-w', 'net.ipv4.ip_forward=1'] }],
-  });
-  if (bridge !== '1' || forward !== '1') {
-    // Persist both settings so a reboot does not undo the fix.
-    const persist = {
-      argv: ['tee', ctx.paths.at(PERSIST_SYSCTL)],
-      input: 'net.bridge.bridge-nf-call-iptables = 1\nnet.ipv4.ip_forward = 1\n',
-    };
-    for (const f of out) if ((f.name === 'br_netfilter' || f.name === 'ip_forward') && !f.ok) f.fix!.push(persist);
-  }
+  out.push(...(await kernelFindings(ctx.runner, ctx.paths)));
 
   const kubeadm = await toolMinor(ctx, 'kubeadm', ['version', '-o', 'short'], (s) => s);
   out.push(
@@ -137,13 +105,17 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
 
   const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
   const kubeletEnabled = enabled.stdout.trim() === 'enabled';
+  // No unit at all: the kubelet package is not installed (the kubelet finding says so); nothing to enable.
+  const noUnit = !kubeletEnabled && /No such file or directory|not found/i.test(enabled.stderr);
   out.push({
     name: 'kubelet-service',
     ok: kubeletEnabled,
     message: kubeletEnabled
       ? 'the kubelet service is enabled'
-      : 'the kubelet service is not enabled: it would not come back after a reboot',
-    fix: [{ argv: ['systemctl', 'enable', 'kubelet'] }],
+      : noUnit
+        ? 'there is no kubelet service: the kubelet package is not installed'
+        : 'the kubelet service is not enabled: it would not come back after a reboot',
+    ...(noUnit ? {} : { fix: [{ argv: ['systemctl', 'enable', 'kubelet'] }] }),
   });
 
   const ss = await ctx.runner.run('ss', ['-Htln'], { allowFailure: true });
@@ -257,36 +229,54 @@ export function blocking(findings: Finding[]): Finding[] {
   return findings.filter((f) => !f.ok && !f.warning);
 }
 
+/**
+ * Offers the fixes of what is wrong (asked on a terminal, applied with --yes, never in a
+ * dry run), runs them through the runner, and returns the findings read again afterwards.
+ */
+export async function offerFixes(
+  ctx: Pick<Context, 'io' | 'yes' | 'interactive' | 'dryRun' | 'runner' | 'signal'>,
+  findings: Finding[],
+  again: () => Promise<Finding[]>,
+): Promise<Finding[]> {
+  const fixable = findings.filter((f) => !f.ok && f.fix);
+  if (fixable.length === 0 || ctx.dryRun) return findings;
+  ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
+  const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
+  if (!go) return findings;
+  // tee writes through a link; the files it persists settings in must be real files.
+  refuseLinks(
+    ...fixable.flatMap((f) => f.fix!.filter((c) => c.argv[0] === 'tee').map((c) => c.argv[c.argv.length - 1])),
+  );
+  for (const f of fixable)
+    for (const c of f.fix!)
+      await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
+  return again();
+}
+
 export const preflight: Step = {
   id: 'preflight',
   title: 'Check the host',
+  hostOnly: true,
   plan: () => [],
   async check(ctx) {
     // Once the control plane runs, its own ports are in use: preflight is for fresh hosts.
     return existsSync(ctx.paths.adminConf) ? 'done' : 'pending';
   },
   async preview(ctx) {
-    const findings = await preflightFindings(ctx);
+    let findings = await preflightFindings(ctx);
+    if (ctx.config.host.install && (await installPlanFor(ctx)).actions.length > 0) {
+      // Nothing was installed in this dry run: what the install step brings cannot be checked yet.
+      findings = findings.map((f) =>
+        !f.ok && INSTALL_BRINGS.has(f.name)
+          ? { ...f, warning: true, fix: undefined, message: `${f.message} (the install step would bring it first)` }
+          : f,
+      );
+    }
     const commands = findings.filter((f) => !f.ok && f.fix).flatMap((f) => f.fix!.map((c) => c.argv));
     return { commands, findings: describeDryRunFindings(findings) };
   },
   async apply(ctx) {
-    let findings = await preflightFindings(ctx);
-    const fixable = findings.filter((f) => !f.ok && f.fix);
-    if (fixable.length > 0) {
-      ctx.io.err(`Preflight found what kubestrap can fix:\n${describeMisses(fixable)}`);
-      const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
-      if (go) {
-        // tee writes through a link; the files it persists settings in must be real files.
-        refuseLinks(
-          ...fixable.flatMap((f) => f.fix!.filter((c) => c.argv[0] === 'tee').map((c) => c.argv[c.argv.length - 1])),
-        );
-        for (const f of fixable)
-          for (const c of f.fix!)
-            await ctx.runner.run(c.argv[0], c.argv.slice(1), { mutates: true, input: c.input, signal: ctx.signal });
-        findings = await preflightFindings(ctx);
-      }
-    }
+    const findings = await offerFixes(ctx, await preflightFindings(ctx), () => preflightFindings(ctx));
     const warnings = findings.filter((f) => !f.ok && f.warning);
     if (warnings.length) ctx.io.err(`Preflight warnings:\n${describeMisses(warnings)}`);
     const misses = blocking(findings);

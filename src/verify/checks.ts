@@ -9,9 +9,10 @@ import type { Context } from '../context.js';
 import type { KubeObjectJson } from '../kube/kubectl.js';
 import { buildPolicy } from '../policy/psp/library.js';
 import { levelForPolicy } from '../policy/pss/level-of-policy.js';
-import { INGRESS_POLICY, INGRESS_SERVICE_ACCOUNTS } from '../render/ingress.js';
+import { INGRESS_POLICY, INGRESS_SERVICE_ACCOUNTS, ingressLevel } from '../render/ingress.js';
 import { defaultPolicyName } from '../render/pod-security.js';
 import { pssVersionLabel, serverDryRunArgs } from '../versions.js';
+import { ingressChecks } from './ingress.js';
 import { privilegedProbePod, restrictedProbePod } from './probes.js';
 import { systemNamespaces, systemWorkloads } from './system-workloads.js';
 
@@ -126,6 +127,8 @@ export async function runChecks(ctx: Context): Promise<VerifyReport> {
     }
   }
 
+  if (cfg.ingress.enabled) checks.push(...(await ingressChecks(ctx)));
+
   await testYourLimits(ctx, add);
   return { ok: checks.every((c) => c.ok), checks };
 }
@@ -168,7 +171,7 @@ export function pspBindings(ctx: Context): Binding[] {
 function pssNamespaces(ctx: Context): [string, string][] {
   const cfg = ctx.config;
   const out: [string, string][] = cfg.podSecurity.privilegedNamespaces.map((ns) => [ns, 'privileged']);
-  if (cfg.ingress.enabled) out.push([cfg.ingress.namespace, levelForPolicy(INGRESS_POLICY, cfg.policies)]);
+  if (cfg.ingress.enabled) out.push([cfg.ingress.namespace, ingressLevel(cfg)]);
   for (const t of cfg.tenants) out.push([t.namespace, levelForPolicy(t.policy, cfg.policies)]);
   return out;
 }

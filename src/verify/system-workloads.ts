@@ -26,7 +26,7 @@ export function systemNamespaces(ctx: Context): string[] {
   return [...new Set(['kube-system', ...(cfg.cni.manifest === '' ? [flannelNamespace(cfg.version.minor)] : [])])];
 }
 
-function deploymentState(d: KubeObjectJson): { available: boolean; detail: string } {
+export function deploymentState(d: KubeObjectJson): { available: boolean; detail: string } {
   const want = Number(d.spec?.replicas ?? 1);
   const st = d.status ?? {};
   const updated = Number(st.updatedReplicas ?? 0);

@@ -110,14 +110,14 @@ export async function runSteps(
     const inputs = step.inputs?.(ctx);
     const recorded = state.steps[step.id];
     const elapsed = () => Math.round(performance.now() - started);
-    if (recorded && !step.alwaysRun && !forced.has(step.id) && recorded.inputs === inputs) {
+    if (recorded && !step.alwaysRun && !step.recheck && !forced.has(step.id) && recorded.inputs === inputs) {
       outcomes.push({ name: step.id, status: 'skipped', durationMs: 0, detail: 'done earlier' });
       reporter.skip(step, 'done earlier');
       continue;
     }
 
     // Inputs changed since the step ran: its objects may all exist yet differ, so apply again.
-    const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun;
+    const changed = recorded !== undefined && recorded.inputs !== inputs && !step.alwaysRun && !step.recheck;
     reporter.start(step);
     if (ctx.dryRun) {
       outcomes.push(await previewStep(ctx, step, changed, reporter, elapsed));
@@ -127,7 +127,7 @@ export async function runSteps(
       const status = changed ? 'pending' : await step.check(ctx);
       if (status === 'done') {
         await step.verify?.(ctx);
-        if (step.id !== 'preflight') hostTouched = true;
+        if (!step.hostOnly) hostTouched = true;
         record(state, step, inputs, elapsed(), ctx);
         save(state);
         outcomes.push({ name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' });
@@ -137,7 +137,7 @@ export async function runSteps(
       // verify (alwaysRun) only reads the cluster: it does not count as a change.
       if (!step.alwaysRun) {
         unchanged = false;
-        if (step.id !== 'preflight') hostTouched = true;
+        if (!step.hostOnly) hostTouched = true;
         // The cluster changes now: it is verified again only when this run gets to verify.
         if (state.verifiedAt) {
           delete state.verifiedAt;
@@ -194,7 +194,7 @@ async function previewStep(
     if (e instanceof Interrupted || e instanceof UserError) throw e;
     findings = describeFailure(e).message;
   }
-  const preview = step.preview ? await step.preview(ctx) : { commands: step.plan(ctx) };
+  const preview = step.preview ? await step.preview(ctx) : { commands: await step.plan(ctx) };
   const detail = [findings, preview.findings].filter(Boolean).join('\n') || undefined;
   reporter.planned(step, preview.commands, detail);
   return {
@@ -207,7 +207,7 @@ async function previewStep(
 }
 
 function record(state: UpState, step: Step, inputs: string | undefined, durationMs: number, ctx: Context) {
-  if (step.alwaysRun) return;
+  if (step.alwaysRun || step.recheck) return;
   state.steps[step.id] = { doneAt: new Date().toISOString(), durationMs, ...(inputs ? { inputs } : {}) };
   state.kubernetesVersion = ctx.config.version.text;
 }

@@ -6,6 +6,7 @@
 import type { Context } from '../context.js';
 
 export const STEP_IDS = [
+  'install',
   'preflight',
   'kubeadm-init',
   'kubeconfig',
@@ -24,8 +25,13 @@ export interface Step {
   title: string;
   /** False when the config switches the step off (ingress, tenants, taint). */
   enabled?(ctx: Context): boolean;
-  /** The commands apply runs on a fresh node, in order: what `plan` and `--dry-run` show. */
-  plan(ctx: Context): string[][];
+  /**
+   * The commands apply runs on a fresh node, in order: what `plan` shows. A step whose
+   * commands depend on the host (install) reads it here, through the runner.
+   */
+  plan(ctx: Context): string[][] | Promise<string[][]>;
+  /** Files apply writes on the host, with their content, for `plan` and `--dry-run` to show beside the commands. */
+  files?(ctx: Context): Promise<PlannedFile[]>;
   /**
    * A dry run's look at this host, from read-only probes: the commands apply would run
    * here and what it found. Steps without one show `plan`.
@@ -40,6 +46,22 @@ export interface Step {
   verify?(ctx: Context): Promise<void>;
   /** Steps whose result must be re-checked on every run (verify) are never recorded as done. */
   alwaysRun?: boolean;
+  /**
+   * Checked on every run and never recorded as done, but a change when it applies (install:
+   * a host's packages can change between runs, by an upgrade or by hand).
+   */
+  recheck?: boolean;
+  /**
+   * Prepares the host and starts no cluster (preflight, install): on its own it leaves no state
+   * file, so `reset` does not take a bare host for a cluster.
+   */
+  hostOnly?: boolean;
+}
+
+export interface PlannedFile {
+  /** Where it goes on the host. */
+  path: string;
+  text: string;
 }
 
 export interface StepPreview {

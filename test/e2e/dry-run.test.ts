@@ -5,7 +5,6 @@
  */
 import test from 'ava';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import type { Fault } from '../sim/types.js';
 import { lab, mutations } from './harness.js';
 
 const CONFIG = `kubernetesVersion: v1.24.17
@@ -14,18 +13,13 @@ tenants:
   - {namespace: demo, serviceAccounts: [app], role: edit, policy: restricted}
 `;
 
-/** Kubernetes' own tools are absent on a bare host: the shell's "command not found". */
-const notInstalled = (tool: string): Fault => ({
-  tool,
-  action: 'fail',
-  exitCode: 127,
-  stderr: `${tool}: command not found\n`,
-});
-
-async function bareHost() {
-  return lab(CONFIG, {
-    host: { brNetfilter: false, ipForward: false, swap: true, containerd: false, kubeletEnabled: false },
-    faults: ['kubeadm', 'kubelet', 'kubectl'].map(notInstalled),
+/**
+ * A fresh VM: nothing of Kubernetes installed (the sim's package database agrees), swap on,
+ * br_netfilter and forwarding off. With host.install: false, preflight alone looks at it.
+ */
+async function bareHost(config = `${CONFIG}host: {install: false}\n`) {
+  return lab(config, {
+    host: { bare: true, brNetfilter: false, ipForward: false, swap: true },
   });
 }
 
@@ -43,6 +37,7 @@ test('up --dry-run on a bare host: preflight findings, then every step planned, 
   // What must be in place before a real run gets past preflight.
   t.regex(r.stderr, /✗ kubeadm: kubeadm is not installed: install kubeadm v1\.24/);
   t.regex(r.stderr, /✗ container-runtime: no container runtime socket/);
+  t.notRegex(r.stderr, /install: /, 'host.install: false leaves the install step out');
   // Then every later step, as on a prepared host.
   for (const step of [
     'kubeadm-init',
@@ -60,6 +55,21 @@ test('up --dry-run on a bare host: preflight findings, then every step planned, 
   t.regex(r.stdout, /# --- manifests\/02-cni\.yaml ---/);
   t.deepEqual(mutations(l.callsSince()), []);
   t.false(existsSync(l.node.at('/var/lib/kubestrap')), 'no state, no render written');
+});
+
+test('up --dry-run on a bare host with the install step: what it installs, then what preflight would fix; the rest planned', async (t) => {
+  const l = await bareHost(CONFIG);
+  t.teardown(l.cleanup);
+  const r = await l.kubestrap(['up', '--dry-run']);
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(r.stderr, /install: this host lacks:\n {2}- kubeadm is not installed/);
+  t.regex(r.stderr, /- containerd is not installed/);
+  t.regex(r.stderr, /install: would run:[\s\S]*apt-get install [^\n]*'kubeadm=1\.24\.17-\*'/);
+  // Preflight's own fixes are still shown; what the install step brings is not a stop.
+  t.regex(r.stderr, /✗ swap: swap is on/);
+  t.notRegex(r.stderr, /a real run stops here[^[]*✗ kubeadm:/);
+  t.regex(r.stderr, /\] verify: would run/);
+  t.deepEqual(mutations(l.callsSince()), []);
 });
 
 test('up --dry-run -o json on a bare host: one document, ok, the preflight findings and fixes in its step', async (t) => {

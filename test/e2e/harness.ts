@@ -127,7 +127,7 @@ export function mutations(calls: { tool: string; argv: string[] }[]): string[] {
   return calls
     .map((c) => [c.tool, ...c.argv].join(' '))
     .filter((c) =>
-      /^kubeadm (init|reset|join|token create)|^kubectl .* (apply|taint|delete|patch|create(?! --dry-run))|^(swapoff|modprobe|tee)|sysctl -w|systemctl (enable|start|stop)|ip6?tables.* -[FXPD]|-restore|^ip link delete/.test(
+      /^kubeadm (init|reset|join|token create)|^kubectl .* (apply|taint|delete|patch|create(?! --dry-run))|^(swapoff|modprobe|tee)|sysctl -w|systemctl (enable|start|stop|restart)|ip6?tables.* -[FXPD]|-restore|^ip link delete|^apt-get (update|install)|^apt-mark (hold|unhold)|^curl .* -o /.test(
         c,
       ),
     );

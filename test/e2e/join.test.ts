@@ -181,3 +181,39 @@ test('a 1.21 worker that once had Docker: kubeadm is told containerd, so join an
   const argv = cp.node.calls().find((c) => c.tool === 'kubeadm' && c.argv[0] === 'reset')!.argv;
   t.deepEqual(argv, ['reset', '-f', '--cri-socket', '/run/containerd/containerd.sock']);
 });
+
+test('join on a bare worker: the install step of the cluster config first, the host fixes with --yes, then kubeadm join', async (t) => {
+  const worker = await createSimNode({
+    kubernetesVersion: 'v1.31.4',
+    host: { hostname: 'w1', bare: true, brNetfilter: false, ipForward: false },
+    timing: FAST_TIMING,
+  });
+  t.teardown(() => worker.cleanup());
+  const dir = path.join(worker.root, 'home/vagrant');
+  writeFileSync(path.join(dir, 'cluster.yaml'), 'kubernetesVersion: v1.31.4\n');
+  const file = path.join(dir, 'join');
+  writeFileSync(
+    file,
+    'kubeadm join 10.0.2.15:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:2c662bccbb9491d97b141a2b4b578867f240614ddcc399949c803d1f5093bba5\n',
+  );
+  const run = (args: string[]) =>
+    execa('node', [CLI, 'join', '--join-file', file, '--node-name', 'w1', ...args], {
+      env: { ...worker.env, SUDO_USER: '' },
+      cwd: dir,
+      reject: false,
+    });
+  // Without --yes and a terminal nothing is installed, and it says how.
+  const asked = await run(['-c', 'cluster.yaml']);
+  t.is(asked.exitCode, 1);
+  t.regex(String(asked.stderr), /- kubeadm is not installed/);
+  t.regex(String(asked.stderr), /run `sudo kubestrap join --yes` to install them/);
+  t.false(worker.calls().some((c) => c.tool === 'apt-get'));
+
+  const r = await run(['-c', 'cluster.yaml', '--yes']);
+  const calls = worker.calls().map((c) => [c.tool, ...c.argv].join(' '));
+  const at = (re: RegExp) => calls.findIndex((c) => re.test(c));
+  t.true(at(/^apt-get install .* kubeadm=1\.31\.4-\*/) >= 0, String(r.stderr));
+  t.true(at(/^apt-get install/) < at(/^modprobe br_netfilter$/), 'packages, then the host fixes');
+  t.true(at(/^modprobe br_netfilter$/) < at(/^kubeadm join/), 'then kubeadm join');
+  t.like(worker.state().host.packages, { kubeadm: '1.31.4-1.1', kubelet: '1.31.4-1.1' });
+});

@@ -20,7 +20,7 @@ test('a failure in the middle stops with the step, the command and its error; up
   });
   const first = await l.kubestrap(['up', '--yes']);
   t.is(first.exitCode, 1);
-  t.regex(first.stderr, /\[5\/7\] cni: FAILED/);
+  t.regex(first.stderr, /\[6\/8\] cni: FAILED/);
   t.regex(first.stderr, /`kubectl --kubeconfig \S+ apply -f \S+02-cni\.yaml` exited with 1/);
   t.regex(first.stderr, /error converting YAML to JSON/);
   const state = JSON.parse(readFileSync(l.node.at('/var/lib/kubestrap/state.json'), 'utf8'));
@@ -30,8 +30,8 @@ test('a failure in the middle stops with the step, the command and its error; up
   const mark = l.mark();
   const second = await l.kubestrap(['up']);
   t.is(second.exitCode, 0, second.stderr);
-  t.regex(second.stderr, /\[1\/7\] preflight: skipped \(done earlier\)/);
-  t.regex(second.stderr, /\[4\/7\] pod-security: skipped \(done earlier\)/);
+  t.regex(second.stderr, /\[2\/8\] preflight: skipped \(done earlier\)/);
+  t.regex(second.stderr, /\[5\/8\] pod-security: skipped \(done earlier\)/);
   t.is(initCount(l.callsSince(mark)), 0, 'kubeadm init ran once in all');
   l.node.cleanup();
 });

@@ -101,7 +101,11 @@ test('without --yes and without a terminal, preflight lists the fixes and change
 });
 
 test('preflight names what it cannot fix: ports in use, missing runtime, version skew', async (t) => {
-  const l = await lab(CONFIG, { host: { portsInUse: [6443], containerd: false }, versions: { kubelet: 'v1.25.16' } });
+  // With host.install on, the install step would install containerd and the kubelet of the version.
+  const l = await lab(`${CONFIG}host: {install: false}\n`, {
+    host: { portsInUse: [6443], containerd: false },
+    versions: { kubelet: 'v1.25.16' },
+  });
   const r = await l.kubestrap(['up', '--yes']);
   t.is(r.exitCode, 1);
   t.regex(r.stderr, /ports: port 6443 in use/);

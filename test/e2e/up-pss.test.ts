@@ -22,6 +22,7 @@ tenants:
     t.deepEqual(
       doc.steps.map((s: any) => `${s.name}:${s.status}`),
       [
+        'install:already-done',
         'preflight:applied',
         'kubeadm-init:applied',
         'kubeconfig:applied',

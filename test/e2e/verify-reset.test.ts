@@ -126,7 +126,17 @@ test('plan -o json lists exactly the mutating commands up then runs on a fresh n
   const doc = JSON.parse(plan.stdout);
   t.deepEqual(
     doc.steps.map((s: any) => s.name),
-    ['preflight', 'kubeadm-init', 'kubeconfig', 'pod-security', 'cni', 'control-plane-taint', 'tenants', 'verify'],
+    [
+      'install',
+      'preflight',
+      'kubeadm-init',
+      'kubeconfig',
+      'pod-security',
+      'cni',
+      'control-plane-taint',
+      'tenants',
+      'verify',
+    ],
   );
   // A wait gets what is left of the deadline when it starts: the plan shows the whole of it.
   const anyTimeout = (c: string) => c.replace(/--timeout=\d+s/g, '--timeout=<left>s');

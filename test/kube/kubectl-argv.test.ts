@@ -42,7 +42,7 @@ async function kubectlArgvs(configText: string): Promise<{ args: string[]; input
   const ctx = testContext(configText, runner);
   const out: { args: string[]; input?: string }[] = [];
   for (const step of selectSteps(ctx, UP_STEPS, {}))
-    for (const c of step.plan(ctx)) if (c[0] === 'kubectl') out.push({ args: c.slice(1) });
+    for (const c of await step.plan(ctx)) if (c[0] === 'kubectl') out.push({ args: c.slice(1) });
   const k = ctx.kubectl;
   await k.allExist(MANIFEST);
   await k.tryGetJson('nodes');

@@ -66,6 +66,15 @@ suite.test('system, ingress and tenant pods: the namespace enforce verdict equal
   t.true(verdict('restricted pod as team-a:app').server.admitted);
   t.false(verdict('privileged pod as team-a:app').server.admitted);
   t.false(verdict('privileged pod as team-b:app').server.admitted);
+  // The rendered ingress-nginx (v1.14.5 from 1.25): admitted under the namespace's level.
+  for (const label of [
+    'ingress-nginx controller pod',
+    'ingress-nginx certgen create pod',
+    'ingress-nginx certgen patch pod',
+  ]) {
+    t.true(verdict(label).server.admitted, label);
+    t.regex(verdict(label).serverPolicy ?? '', /^restricted:/, label);
+  }
 });
 
 suite.test('differential corpus: policy check --level agrees with the PodSecurity plugin at every level', async (t) => {

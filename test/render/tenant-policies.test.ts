@@ -74,7 +74,7 @@ test('the tenants step plans and applies both manifests, policies first', async 
   const runner = new RecordingRunner();
   const ctx = testContext(CONFIG, runner);
   const step = UP_STEPS.find((s) => s.id === 'tenants')!;
-  const plan = step.plan(ctx);
+  const plan = await step.plan(ctx);
   t.is(plan.length, 2);
   t.true(plan[0].at(-1)!.endsWith('manifests/03-tenant-policies.yaml'));
   t.true(plan[1].at(-1)!.endsWith('manifests/04-tenants.yaml'));

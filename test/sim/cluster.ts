@@ -525,6 +525,102 @@ async function replicaSetController(sim: Sim, s: SimState, c: ClusterState, now:
   return changed;
 }
 
+/**
+ * The Job controller: one pod per Job (completions 1), created through admission like any
+ * controller's; when the pod has run to completion the Job is Complete, and with
+ * ttlSecondsAfterFinished: 0 the TTL controller deletes it and its pod at once.
+ */
+async function jobController(sim: Sim, s: SimState, c: ClusterState, now: number): Promise<boolean> {
+  let changed = false;
+  for (const job of listObjs(c, 'Job')) {
+    if (job.status?.completionTime) continue;
+    const ns = job.metadata.namespace;
+    const pods = listObjs(c, 'Pod', ns).filter((p) => ownedBy(p, job));
+    const done = pods.find((p) => p._sim.succeededAt !== undefined && now >= p._sim.succeededAt);
+    if (done) {
+      jobEffects(c, done, now);
+      if (job.spec?.ttlSecondsAfterFinished === 0) {
+        for (const p of pods) deleteObj(c, p);
+        deleteObj(c, job);
+      } else {
+        job.status = {
+          ...(job.status ?? {}),
+          active: undefined,
+          succeeded: 1,
+          completionTime: ts(done._sim.succeededAt),
+          conditions: [{ type: 'Complete', status: 'True', lastProbeTime: ts(now), lastTransitionTime: ts(now) }],
+        };
+      }
+      changed = true;
+      continue;
+    }
+    if (pods.length > 0) continue;
+    const tpl = job.spec?.template ?? {};
+    const labels = { ...(tpl.metadata?.labels ?? {}), 'job-name': job.metadata.name };
+    const pod: KObj = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        ...JSON.parse(JSON.stringify(tpl.metadata ?? {})),
+        labels,
+        name: undefined,
+        generateName: `${job.metadata.name}-`,
+        namespace: ns,
+        ownerReferences: [ownerRef(job)],
+      },
+      spec: JSON.parse(JSON.stringify(tpl.spec ?? {})),
+    };
+    delete pod.metadata.name;
+    const key = `job/${ns}/${job.metadata.name}`;
+    if (await createControlledPod(sim, s, c, job, key, pod, controllerUser('job-controller'), 'job-controller', now)) {
+      changed = true;
+      if (!c.backoff?.[key]) job.status = { startTime: ts(now), active: 1 };
+    }
+  }
+  return changed;
+}
+
+/** A completed pod of ingress-nginx's kube-webhook-certgen: `create` writes the webhook's Secret, `patch` its caBundle. */
+function jobEffects(c: ClusterState, pod: KObj, now: number): void {
+  const ctr = pod.spec.containers?.[0];
+  if (!String(ctr?.image ?? '').includes('kube-webhook-certgen')) return;
+  const args: string[] = ctr.args ?? [];
+  const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const ns = pod.metadata.namespace;
+  const secretName = flag('secret-name') ?? '';
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
+  if (args[0] === 'create' && !getObj(c, 'Secret', ns, secretName)) {
+    putObj(
+      c,
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: secretName, namespace: ns },
+        type: 'Opaque',
+        data: { ca: b64('sim-ca'), cert: b64('sim-cert'), key: b64('sim-key') },
+      },
+      now,
+    );
+  }
+  if (args[0] === 'patch') {
+    const hook = getObj(c, 'ValidatingWebhookConfiguration', undefined, flag('webhook-name') ?? '');
+    const secret = getObj(c, 'Secret', ns, secretName);
+    if (hook && secret) {
+      for (const w of hook.webhooks ?? []) w.clientConfig = { ...w.clientConfig, caBundle: secret.data.ca };
+      putObj(c, hook, now);
+    }
+  }
+}
+
+/** A certgen patch pod cannot finish before the create pod made its Secret (it fails and restarts meanwhile). */
+function jobPodCanFinish(c: ClusterState, p: KObj): boolean {
+  const ctr = p.spec.containers?.[0];
+  const args: string[] = ctr?.args ?? [];
+  if (!String(ctr?.image ?? '').includes('kube-webhook-certgen') || args[0] !== 'patch') return true;
+  const name = args.find((a) => a.startsWith('--secret-name='))?.split('=')[1] ?? '';
+  return getObj(c, 'Secret', p.metadata.namespace, name) !== undefined;
+}
+
 function scheduler(c: ClusterState, now: number): boolean {
   let changed = false;
   const nodes = listObjs(c, 'Node');
@@ -646,6 +742,16 @@ function kubeletPods(s: SimState, c: ClusterState, now: number): boolean {
       sim.readyAt = Math.max(sim.runningAt, proxy) + (probe ? t.podReadyMs : 0);
       changed = true;
     }
+    if (p.metadata.ownerReferences?.[0]?.kind === 'Job') {
+      // A job's container runs to completion (about as long as a start takes).
+      if (sim.succeededAt === undefined && jobPodCanFinish(c, p)) {
+        sim.succeededAt = Math.max(now, sim.runningAt + t.podStartMs);
+        changed = true;
+      }
+      const over = sim.succeededAt !== undefined && now >= sim.succeededAt;
+      changed = setPodStatus(c, p, now, over ? 'succeeded' : 'running') || changed;
+      continue;
+    }
     changed = setPodStatus(c, p, now, sim.readyAt !== undefined && now >= sim.readyAt ? 'ready' : 'running') || changed;
   }
   return changed;
@@ -655,7 +761,7 @@ function setPodStatus(
   c: ClusterState,
   p: KObj,
   now: number,
-  state: 'creating' | 'running' | 'ready' | 'crashloop',
+  state: 'creating' | 'running' | 'ready' | 'crashloop' | 'succeeded',
 ): boolean {
   const sim = p._sim;
   const restarts = state === 'crashloop' ? Math.floor((now - sim.runningAt) / 10_000) + 1 : 0;
@@ -707,6 +813,28 @@ function setPodStatus(
     },
     { lastProbeTime: null, lastTransitionTime: T(sim.scheduledAt), status: 'True', type: 'PodScheduled' },
   );
+  if (state === 'succeeded') {
+    p.status = {
+      conditions: conditions.map((x) =>
+        x.type === 'Ready' || x.type === 'ContainersReady' ? { ...x, status: 'False', reason: 'PodCompleted' } : x,
+      ),
+      containerStatuses: (p.spec.containers ?? []).map((x: KObj) => ({
+        image: x.image,
+        name: x.name,
+        ready: false,
+        restartCount: 0,
+        started: false,
+        state: {
+          terminated: { exitCode: 0, reason: 'Completed', startedAt: T(sim.runningAt), finishedAt: T(sim.succeededAt) },
+        },
+      })),
+      hostIP: c.advertiseAddress,
+      phase: 'Succeeded',
+      qosClass: qosClass(p),
+      startTime: T(sim.scheduledAt),
+    };
+    return true;
+  }
   p.status = {
     conditions,
     containerStatuses: (p.spec.containers ?? []).map((x: KObj) => ({
@@ -1004,6 +1132,7 @@ export async function reconcile(sim: Sim, s: SimState): Promise<void> {
     changed = deploymentController(c, now) || changed;
     changed = (await daemonSetController(sim, s, c, now)) || changed;
     changed = (await replicaSetController(sim, s, c, now)) || changed;
+    changed = (await jobController(sim, s, c, now)) || changed;
     changed = scheduler(c, now) || changed;
     changed = kubeletPods(s, c, now) || changed;
     changed = nodeStatus(s, c, now) || changed;

@@ -19,6 +19,50 @@ import type { CallRecord, Fault, HostState, IptTables, SimState, Timing, Version
 import { emptyTables } from './tools/iptables-model.js';
 import { lock, readCalls, writeAtomic } from './state.js';
 import { onCleanup, type Teardown } from '../helpers/scratch.js';
+import { PACKAGE_TOOLS, kubeDebVersion } from './tools/apt.js';
+
+const OS_RELEASE = {
+  ubuntu: {
+    id: 'ubuntu' as const,
+    versionId: '24.04',
+    codename: 'noble',
+    text: 'PRETTY_NAME="Ubuntu 24.04.3 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nVERSION="24.04.3 LTS (Noble Numbat)"\nVERSION_CODENAME=noble\nID=ubuntu\nID_LIKE=debian\nHOME_URL="https://www.ubuntu.com/"\nUBUNTU_CODENAME=noble\n',
+  },
+  debian: {
+    id: 'debian' as const,
+    versionId: '12',
+    codename: 'bookworm',
+    text: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION="12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\nHOME_URL="https://www.debian.org/"\n',
+  },
+};
+
+/** What the image has from the start: the base system and what fetching a key takes. */
+const BASE_PACKAGES: Record<'ubuntu' | 'debian', Record<string, string>> = {
+  ubuntu: {
+    'ca-certificates': '20240203',
+    curl: '8.5.0-2ubuntu10.6',
+    iproute2: '6.1.0-1ubuntu6',
+    iptables: '1.8.10-3ubuntu2',
+    mount: '2.39.3-9ubuntu6.1',
+    'util-linux': '2.39.3-9ubuntu6.1',
+  },
+  debian: {
+    'ca-certificates': '20230311',
+    curl: '7.88.1-10+deb12u14',
+    iproute2: '6.1.0-3',
+    iptables: '1.8.9-2',
+    mount: '2.38.1-5+deb12u3',
+    'util-linux': '2.38.1-5+deb12u3',
+  },
+};
+
+/** A prepared node also has these (the tools kubeadm wants), unless a test says one is missing. */
+const NODE_PACKAGES: Record<string, string> = {
+  conntrack: '1:1.4.8-1ubuntu1',
+  socat: '1.8.0.0-4build3',
+  ebtables: '2.0.11-6build1',
+  ethtool: '1:6.7-1build1',
+};
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SIM_MAIN = path.join(REPO_ROOT, 'dist-sim/test/sim/main.js');
@@ -55,9 +99,24 @@ export const SIM_TOOL_NAMES = [
   'crictl',
   'containerd',
   'update-alternatives',
+  // The package tools: dpkg's database, apt's repositories, and the two signing keys curl fetches.
+  'apt-get',
+  'apt-mark',
+  'dpkg-query',
+  'dpkg',
+  'curl',
 ];
 
 export interface SimHostOptions {
+  /**
+   * A fresh VM: no containerd, no Kubernetes packages, none of the tools kubeadm's preflight
+   * wants, no kubelet unit; apt can install them from the repositories kubestrap adds.
+   */
+  bare?: boolean;
+  /** The distribution (/etc/os-release): Ubuntu 24.04 (default) or Debian 12. */
+  os?: 'ubuntu' | 'debian';
+  /** Base packages the image lacks (e.g. curl on a minimal Debian). */
+  missingPackages?: string[];
   hostname?: string;
   /** The default route's address; what kubeadm advertises when the config names none. */
   ip?: string;
@@ -74,7 +133,7 @@ export interface SimHostOptions {
   swapFrom?: 'fstab' | 'generator';
   /** Tools not installed (conntrack, socat, ebtables, ethtool, crictl, containerd): they answer 127. */
   missingTools?: string[];
-  /** containerd's version (default 1.7.28, the distribution's); 2.x is Docker's containerd.io. */
+  /** containerd's version (default: the distribution's 1.7.28, or Docker's containerd.io 2.2.1 for kubelets from 1.36, which need 2.x); 2.x is Docker's containerd.io. */
   containerdVersion?: string;
   /** containerd's CRI plugin is on (default); off is Docker's containerd.io with its shipped config. */
   criPlugin?: boolean;
@@ -227,7 +286,7 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   const v = opts.kubernetesVersion ?? 'v1.24.17';
   const versions: Versions = { kubeadm: v, kubelet: v, kubectl: v, ...opts.versions };
   const h = opts.host ?? {};
-  const containerd = h.containerd ?? true;
+  const containerd = h.bare ? false : (h.containerd ?? true);
   const ifaces = ['eth0', ...(h.interfaces ?? [])];
   const v4: IptTables = emptyTables();
   for (const [table, chains] of Object.entries(h.iptables ?? {})) {
@@ -238,7 +297,42 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
       if (c.rules) v4[table][chain].rules.push(...c.rules);
     }
   }
+  const osName = h.os ?? 'ubuntu';
+  const bareTools = [
+    'kubeadm',
+    'kubelet',
+    'kubectl',
+    'crictl',
+    'conntrack',
+    'socat',
+    'ebtables',
+    'ethtool',
+    'containerd',
+  ];
+  const missingTools = [...new Set([...(h.bare ? bareTools : []), ...(h.missingTools ?? [])])];
+  const minorOf = (x: string) => Number(/^v?1\.(\d+)/.exec(x)?.[1] ?? 0);
+  // A prepared node has the containerd its kubelet speaks.
+  const containerdVersion = h.containerdVersion ?? (minorOf(versions.kubelet) >= 36 ? '2.2.1' : '1.7.28');
+  const packages: Record<string, string> = { ...BASE_PACKAGES[osName] };
+  if (!h.bare) {
+    Object.assign(packages, NODE_PACKAGES);
+    packages['cri-tools'] = `1.${minorOf(versions.kubeadm)}.0-1.1`;
+    for (const k of ['kubeadm', 'kubelet', 'kubectl'] as const) packages[k] = kubeDebVersion(versions[k]);
+    if (containerd) {
+      const cv = containerdVersion;
+      if (cv.startsWith('2.')) packages['containerd.io'] = `${cv}-1~ubuntu.24.04~noble`;
+      else packages.containerd = `${cv}-0ubuntu1~24.04.1`;
+    }
+  }
+  for (const [pkg, tools] of Object.entries(PACKAGE_TOOLS))
+    if (tools.some((t) => missingTools.includes(t))) delete packages[pkg];
+  for (const p of h.missingPackages ?? []) delete packages[p];
   const host: HostState = {
+    os: { id: OS_RELEASE[osName].id, versionId: OS_RELEASE[osName].versionId, codename: OS_RELEASE[osName].codename },
+    arch: 'amd64',
+    packages,
+    held: h.bare ? [] : ['kubeadm', 'kubectl', 'kubelet'],
+    aptLists: [],
     hostname: h.hostname ?? 'sim-node',
     ip: h.ip ?? '10.0.2.15',
     cpus: h.cpus ?? 2,
@@ -251,9 +345,9 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
         ? [{ unit: 'dev-sda3.swap', what: '/dev/sda3', fromFstab: false }]
         : [{ unit: 'swap.img.swap', what: '/swap.img', fromFstab: true }],
     maskedUnits: [],
-    missingTools: h.missingTools ?? [],
+    missingTools,
     containerdRuntime: {
-      version: h.containerdVersion ?? '1.7.28',
+      version: containerdVersion,
       criPlugin: h.criPlugin ?? true,
       systemdCgroup: h.systemdCgroup ?? true,
     },
@@ -262,8 +356,8 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
     kernel: '5.15.0-91-generic',
     modules: ['overlay', ...(h.brNetfilter ? ['br_netfilter'] : [])],
     services: {
-      containerd: { enabled: containerd, active: containerd },
-      kubelet: { enabled: h.kubeletEnabled ?? true, active: h.kubeletActive ?? true },
+      ...(h.bare ? {} : { containerd: { enabled: containerd, active: containerd } }),
+      ...(h.bare ? {} : { kubelet: { enabled: h.kubeletEnabled ?? true, active: h.kubeletActive ?? true } }),
       ssh: { enabled: true, active: true },
       'systemd-resolved': { enabled: true, active: true },
     },
@@ -311,6 +405,7 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   writeFile(root, '/etc/group', 'root:x:0:\nsudo:x:27:vagrant\nvagrant:x:1000:\n');
   writeFile(root, '/etc/hosts', `127.0.0.1 localhost\n127.0.1.1 ${host.hostname}\n`);
   writeFile(root, '/etc/hostname', `${host.hostname}\n`);
+  writeFile(root, '/etc/os-release', OS_RELEASE[osName].text);
   writeFile(
     root,
     '/etc/fstab',
@@ -330,11 +425,12 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
     );
   }
   const kubeletMinor = Number(/^v?1\.(\d+)/.exec(versions.kubelet)?.[1] ?? 0);
-  writeFile(
-    root,
-    '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
-    `# Note: This dropin only works with kubeadm and kubelet v1.11+\n[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nEnvironmentFile=-${h.kubeletEnvFile ?? (kubeletMinor === 24 ? '/etc/sysconfig/kubelet' : '/etc/default/kubelet')}\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n`,
-  );
+  if (!h.bare)
+    writeFile(
+      root,
+      '/usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf',
+      `# Note: This dropin only works with kubeadm and kubelet v1.11+\n[Service]\nEnvironment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"\nEnvironment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"\nEnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env\nEnvironmentFile=-${h.kubeletEnvFile ?? (kubeletMinor === 24 ? '/etc/sysconfig/kubelet' : '/etc/default/kubelet')}\nExecStart=\nExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS\n`,
+    );
   if (h.dockerSocket) writeFile(root, '/run/docker.sock', '');
   // The unified hierarchy has cgroup.controllers at its root; cgroup v1 mounts a tmpfs of controllers there.
   if ((h.cgroupVersion ?? 2) === 2)

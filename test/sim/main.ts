@@ -19,6 +19,7 @@ const iptables = () => import('./tools/iptables.js');
 const ip = () => import('./tools/ip.js');
 const files = () => import('./tools/files.js');
 const packages = () => import('./tools/packages.js');
+const apt = () => import('./tools/apt.js');
 
 const TOOLS: Record<string, () => Promise<ToolModule>> = {
   kubectl,
@@ -47,7 +48,15 @@ const TOOLS: Record<string, () => Promise<ToolModule>> = {
   crictl: packages,
   containerd: packages,
   'update-alternatives': packages,
+  'apt-get': apt,
+  'apt-mark': apt,
+  'dpkg-query': apt,
+  dpkg: apt,
+  curl: apt,
 };
+
+/** Executables a package brings: "command not found" until it is installed (host.missingTools). */
+const PACKAGED = new Set(['kubeadm', 'kubectl', 'kubelet']);
 
 export const SIM_TOOLS = Object.keys(TOOLS);
 
@@ -135,6 +144,15 @@ export async function main(): Promise<void> {
   }
   if (fault?.action === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
 
+  if (PACKAGED.has(tool) && stateText.includes(`"${tool}"`)) {
+    const missing = (JSON.parse(stateText) as SimState).host.missingTools ?? [];
+    if (missing.includes(tool)) {
+      process.stderr.write(`${tool}: command not found\n`);
+      finish(127);
+      process.exitCode = 127;
+      return;
+    }
+  }
   const load = TOOLS[tool];
   if (!load) {
     process.stderr.write(`${tool}: not a tool of the simulated node\n`);

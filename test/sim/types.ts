@@ -60,7 +60,17 @@ export interface HostState {
   /** Tools the host's packages did not bring (conntrack, socat, crictl ...): they answer 127. */
   missingTools?: string[];
   /** containerd as installed: its version, whether its CRI plugin is on, runc's SystemdCgroup. */
-  containerdRuntime?: { version: string; criPlugin: boolean; systemdCgroup: boolean };
+  containerdRuntime?: { version: string; criPlugin: boolean; systemdCgroup: boolean; sandboxImage?: string };
+  /** dpkg's database: installed package -> version (absent in states from before this model). */
+  packages?: Record<string, string>;
+  /** `apt-mark hold`. */
+  held?: string[];
+  /** The repository lines the last `apt-get update` fetched (what apt-get install can find). */
+  aptLists?: string[];
+  /** /etc/os-release's ID and VERSION_CODENAME (also written to that file). */
+  os?: { id: 'ubuntu' | 'debian'; versionId: string; codename: string };
+  /** `dpkg --print-architecture`. */
+  arch?: string;
   /** The cgroup hierarchy mounted at /sys/fs/cgroup (2 on current distributions). */
   cgroupVersion?: 1 | 2;
   /** The backend /usr/sbin/iptables points at (update-alternatives). */

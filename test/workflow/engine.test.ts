@@ -42,6 +42,7 @@ function fakeSteps(
     id,
     title: id,
     alwaysRun: id === 'verify',
+    hostOnly: id === 'preflight',
     plan: () => [[id, 'apply']],
     inputs: () => w.inputs[id],
     check: async () => (id !== 'verify' && w.present.has(id) ? 'done' : 'pending'),

@@ -107,13 +107,25 @@ export async function subjects(cluster: RealCluster): Promise<Subject[]> {
     persist: true,
   });
 
-  const ingress = parseYaml(readFileSync(path.join(REPO_FIXTURES, 'ingress-nginx-controller.yaml'), 'utf8'));
+  // ingress-nginx as kubestrap's ingress step applied it (the rendered manifest of the pinned
+  // release): the controller's pod from its Deployment, the certgen pods from their Jobs.
+  const ingressNs = '/apis/apps/v1/namespaces/ingress-nginx';
+  const ingress = await api.get(`${ingressNs}/deployments/ingress-nginx-controller`);
   out.push({
     label: 'ingress-nginx controller pod',
     pod: podFromTemplate(ingress, 'Deployment', ingress.spec.template, NODE_NAME),
     as: controllerIdentity('replicaset-controller'),
     persist: true,
   });
+  for (const job of ['create', 'patch']) {
+    const j = await api.get(`/apis/batch/v1/namespaces/ingress-nginx/jobs/ingress-nginx-admission-${job}`);
+    out.push({
+      label: `ingress-nginx certgen ${job} pod`,
+      pod: podFromTemplate(j, 'Job', j.spec.template, NODE_NAME),
+      as: controllerIdentity('job-controller'),
+      persist: true,
+    });
+  }
 
   const tenants = ['team-a', 'team-b', 'team-c'];
   for (const ns of tenants) {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Sim } from '../state.js';
 import type { Listener, SimState } from '../types.js';
 import { writeHostFile } from '../cluster.js';
+import { loadContainerdConfig } from './apt.js';
 
 export async function run(sim: Sim): Promise<number> {
   switch (sim.tool) {
@@ -110,7 +111,10 @@ async function systemctl(sim: Sim): Promise<number> {
             );
             svc.enabled = on;
           }
-          if (now) svc.active = on;
+          if (now) {
+            svc.active = on;
+            if (u === 'containerd' && on) loadContainerdConfig(sim, s);
+          }
           break;
         }
         case 'start':
@@ -122,6 +126,11 @@ async function systemctl(sim: Sim): Promise<number> {
             return 5;
           }
           svc.active = verb !== 'stop';
+          // containerd reads its config when it starts, and its socket exists while it runs.
+          if (u === 'containerd') {
+            if (svc.active) loadContainerdConfig(sim, s);
+            else fs.rmSync(sim.at('/run/containerd/containerd.sock'), { force: true });
+          }
           break;
         }
         case 'status': {

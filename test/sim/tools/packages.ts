@@ -127,7 +127,7 @@ function crictl(sim: Sim, s: SimState): number {
         },
       },
       cni: { binDir: '/opt/cni/bin', confDir: '/etc/cni/net.d' },
-      sandboxImage: 'registry.k8s.io/pause:3.8',
+      sandboxImage: c.sandboxImage ?? 'registry.k8s.io/pause:3.8',
     },
     golang: 'go1.22.12',
   };
