@@ -57,6 +57,11 @@ function criSocketFlag(kubeadmVersion: string): string[] {
   return minor !== undefined && criSocketFlagNeeded(minor) ? ['--cri-socket', criSocket(minor)] : [];
 }
 
+/** A step of the plan as a dry run shows it: iptables-restore's input is described, not dumped. */
+export function describeResetStep(s: NetworkPlanStep): string {
+  return `${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without the chains of kube-proxy, the kubelet, flannel and the CNI plugins, and the rules jumping to them)' : ''}`;
+}
+
 export async function planReset(
   runner: Runner,
   host: HostAccess,
@@ -90,7 +95,7 @@ export async function resetCommand(
     throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
   if (opts.inventory !== undefined) {
     const { resetInventory } = await import('../multinode/reset.js');
-    return resetInventory({ ...opts, inventory: opts.inventory }, io, signal);
+    return resetInventory({ ...opts, inventory: opts.inventory }, mode, io, signal);
   }
   const paths = hostPaths();
   if (!(await isKubeadmNode(new LocalHost(paths))) && !opts.force) {
@@ -105,10 +110,7 @@ export async function resetCommand(
 
   if (opts.dryRun) {
     io.out(`kubestrap reset would run on ${os.hostname()}:`);
-    for (const s of plan)
-      io.out(
-        `  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without the chains of kube-proxy, the kubelet, flannel and the CNI plugins, and the rules jumping to them)' : ''}`,
-      );
+    for (const s of plan) io.out(`  ${describeResetStep(s)}`);
     return 0;
   }
   if (!alreadyConfirmed && !opts.yes) {

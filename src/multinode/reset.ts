@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { CommandError, DryRunRunner, formatArgv, Interrupted } from '../exec/runner.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 import { confirm, type Io } from '../io.js';
-import { planReset } from '../commands/reset.js';
+import { describeResetStep, planReset } from '../commands/reset.js';
 import { type IptablesMode, runNetworkCleanup } from '../reset/network.js';
 import { hostIo } from './cluster.js';
 import { failureOf, openInventory, type HostRun } from './up.js';
@@ -20,14 +20,16 @@ export interface InventoryResetOptions {
   yes?: boolean;
   dryRun?: boolean;
   force?: boolean;
-  iptables?: string;
   quiet?: boolean;
 }
 
-export async function resetInventory(opts: InventoryResetOptions, io: Io, signal: AbortSignal): Promise<number> {
-  const mode = (opts.iptables ?? 'all') as IptablesMode;
-  if (mode !== 'all' && mode !== 'kube-only')
-    throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
+/** `mode` is --iptables as `reset` checked it. */
+export async function resetInventory(
+  opts: InventoryResetOptions,
+  mode: IptablesMode,
+  io: Io,
+  signal: AbortSignal,
+): Promise<number> {
   if (!opts.dryRun && !opts.yes) {
     if (!io.tty)
       throw new UserError(
@@ -76,7 +78,7 @@ async function resetHost(
     const plan = await planReset(runner, run.ctx.host, mode, run.conn.user);
     if (opts.dryRun) {
       io.out(`kubestrap reset would run on ${run.spec.name}:`);
-      for (const s of plan) io.out(`  ${formatArgv(s.argv)}`);
+      for (const s of plan) io.out(`  ${describeResetStep(s)}`);
       return;
     }
     for (const s of plan) {

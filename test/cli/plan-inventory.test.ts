@@ -101,3 +101,14 @@ test('an option OpenSSH refuses is named at its line, before any host is contact
     /inventory\.yaml:10:\d+: hosts\[0\]\.ssh\.options\.StrictHostKeyCheking: OpenSSH refuses this option: Bad configuration option: stricthostkeycheking/,
   );
 });
+
+test('reset -i with an unknown --iptables mode: exit 2 naming the flag, before any host is contacted', async (t) => {
+  const dir = setup(t, CONFIG, HOSTS);
+  const r = await runCli(['reset', '-i', 'inventory.yaml', '--yes', '--iptables', 'some'], {
+    cwd: dir,
+    env: { KUBESTRAP_ROOT: dir },
+  });
+  t.is(r.exitCode, 2, r.stderr);
+  t.regex(r.stderr, /^error: --iptables: unknown mode "some"; use all or kube-only$/m);
+  t.notRegex(r.stderr, /192\.0\.2\./, 'no host was named, so none was tried');
+});
