@@ -89,7 +89,7 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   const cluster = joinConfig(opts.config);
   const paths = hostPaths();
   const log = openLog(paths.logFile, io);
-  const runner = new ExecaRunner(log, passEnv());
+  const runner = new ExecaRunner(log);
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
   const release = acquireLock(paths.stateDir);
   try {
@@ -182,9 +182,4 @@ async function installNode(ctx: Context): Promise<void> {
       throw new CheckFailed(`${e.message}${e.hint ? `\n  → ${e.hint.replace('kubestrap up', 'kubestrap join')}` : ''}`);
     throw e;
   }
-}
-
-/** Child processes get our environment (PATH, KUBESTRAP_ROOT for the tests' simulated node). */
-function passEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
