@@ -66,6 +66,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('show the steps of `up` and the exact commands each would run')
     .option('-c, --config <file>', 'cluster config')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('-i, --inventory <file>', 'plan a whole cluster: the steps of every host of this inventory')
     .action(async (opts) => {
       const { planCommand } = await import('./commands/plan.js');
       setExit(await planCommand(opts, processIo, interruptSignal()));
@@ -81,6 +82,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-y, --yes', 'apply the fixes preflight offers without asking')
     .option('-q, --quiet', 'print only failures')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('-i, --inventory <file>', 'build the whole cluster of this inventory over SSH')
     .action(async (opts) => {
       const { upCommand } = await import('./commands/up.js');
       setExit(await upCommand(opts, processIo, interruptSignal()));
@@ -91,6 +93,7 @@ function buildProgram(setExit: (code: number) => void): Command {
     .description('check readiness and pod security of the running cluster')
     .option('-c, --config <file>', 'cluster config')
     .option('-o, --output <format>', 'json for one JSON document on stdout')
+    .option('-i, --inventory <file>', 'verify the whole cluster of this inventory over SSH')
     .option('--wait', "first wait (up to the config's timeouts.waitSeconds) for the system workloads to roll out")
     .action(async (opts) => {
       const { verifyCommand } = await import('./commands/verify.js');
@@ -103,6 +106,11 @@ function buildProgram(setExit: (code: number) => void): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'list everything it would do')
     .option('--force', 'clean a host that does not look like a kubeadm node')
+    .option(
+      '-i, --inventory <file>',
+      'tear down every host of this inventory over SSH (workers first, the first control plane last)',
+    )
+    .option('-c, --config <file>', 'cluster config (with -i)')
     .option(
       '--iptables <mode>',
       'all: flush filter, nat and mangle (policies set to ACCEPT first); kube-only: remove only the chains kube-proxy, the kubelet, flannel and the CNI plugins create (by exact name) and the rules that jump to them',

@@ -11,6 +11,13 @@ export const NEWEST_MINOR = 37;
 export const LAST_PSP_MINOR = 24;
 /** PodSecurity admission is beta and on by default from 1.23, GA in 1.25. */
 export const FIRST_PSS_MINOR = 23;
+/**
+ * Several control planes from kubeadm alone: certificates uploaded to the kube-system/kubeadm-certs
+ * Secret (added in 1.14 as --experimental-upload-certs, kubernetes PR #73907) and fetched by
+ * `join --control-plane`; from 1.15 the flags are --upload-certs and --control-plane, and the
+ * v1beta2 documents carry certificateKey (kubernetes/website PR #14596, kubeadm 1.15 reference).
+ */
+export const FIRST_HA_MINOR = 15;
 
 export interface KubeVersion {
   /** Normalised, with the leading v: `v1.24.17`. */

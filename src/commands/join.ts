@@ -92,7 +92,7 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   const cluster = joinConfig(opts.config);
   const paths = hostPaths();
   const log = openLog(paths.logFile, io);
-  const runner = new ExecaRunner(log, passEnv());
+  const runner = new ExecaRunner(log);
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
   const release = acquireLock(paths.stateDir);
   try {
@@ -119,11 +119,11 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
           "No cluster config (-c, or ./cluster.yaml): nothing is installed; preflight checks what is here. Give the control plane's cluster.yaml to install its version.",
         );
       else if (cluster.host.install) await installNode(ctx);
-      const checked = await workerPreflight(runner, paths);
+      const checked = await workerPreflight(runner, ctx.host);
       const findings = await offerFixes(
         ctx,
         checked.findings,
-        async () => (await workerPreflight(runner, paths)).findings,
+        async () => (await workerPreflight(runner, ctx.host)).findings,
       );
       const kubeadmMinor = checked.kubeadmMinor;
       const warnings = findings.filter((f) => !f.ok && f.warning);
@@ -185,9 +185,4 @@ async function installNode(ctx: Context): Promise<void> {
       throw new CheckFailed(`${e.message}${e.hint ? `\n  → ${e.hint.replace('kubestrap up', 'kubestrap join')}` : ''}`);
     throw e;
   }
-}
-
-/** Child processes get our environment (PATH, KUBESTRAP_ROOT for the tests' simulated node). */
-function passEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }

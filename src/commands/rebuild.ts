@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { loadClusterConfig } from '../session/config.js';
 import { render } from '../render/index.js';
 import { hostPaths } from '../host/paths.js';
+import { LocalHost } from '../host/access.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 import { resetCommand } from './reset.js';
 import { upCommand } from './up.js';
@@ -29,7 +30,7 @@ export async function rebuildCommand(opts: RebuildOptions, io: Io, signal: Abort
       return 1;
     }
   }
-  if (isKubeadmNode(hostPaths())) {
+  if (await isKubeadmNode(new LocalHost(hostPaths()))) {
     const code = await resetCommand({ yes: true, iptables: opts.iptables, quiet: opts.quiet }, io, signal, true);
     if (code !== 0) return code;
   }

@@ -10,8 +10,9 @@ import { UserError } from '../errors.js';
 import { formatArgv } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
 import type { IptablesMode } from '../reset/network.js';
-import { planReset } from '../reset/plan.js';
+import { describeResetStep, planReset } from '../reset/plan.js';
 import { runReset } from '../reset/run.js';
+import { LocalHost } from '../host/access.js';
 import { isKubeadmNode } from '../host/kubeadm-node.js';
 import { invokingUser, openHost } from '../session/open.js';
 
@@ -21,6 +22,8 @@ export interface ResetOptions {
   force?: boolean;
   iptables?: string;
   quiet?: boolean;
+  config?: string;
+  inventory?: string;
 }
 
 export async function resetCommand(
@@ -32,22 +35,23 @@ export async function resetCommand(
   const mode = (opts.iptables ?? 'all') as IptablesMode;
   if (mode !== 'all' && mode !== 'kube-only')
     throw new UserError(`unknown mode "${opts.iptables}"; use all or kube-only`, undefined, '--iptables');
+  if (opts.inventory !== undefined) {
+    const { resetInventory } = await import('../multinode/reset.js');
+    return resetInventory({ ...opts, inventory: opts.inventory }, mode, io, signal);
+  }
   const paths = hostPaths();
-  if (!isKubeadmNode(paths) && !opts.force) {
+  if (!(await isKubeadmNode(new LocalHost(paths))) && !opts.force) {
     const why = 'this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state)';
     // A dry run is for looking: it says what a real run would refuse, and still shows the plan.
     if (!opts.dryRun) throw new UserError(`${why}; pass --force to clean it anyway`);
     io.err(`note: ${why}: a real reset refuses without --force`);
   }
   const { runner } = openHost({ log: true, dryRun: opts.dryRun }, io);
-  const plan = await planReset(runner, paths, mode, await invokingUser(runner));
+  const plan = await planReset(runner, new LocalHost(paths), mode, await invokingUser(runner));
 
   if (opts.dryRun) {
     io.out(`kubestrap reset would run on ${os.hostname()}:`);
-    for (const s of plan)
-      io.out(
-        `  ${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without the chains of kube-proxy, the kubelet, flannel and the CNI plugins, and the rules jumping to them)' : ''}`,
-      );
+    for (const s of plan) io.out(`  ${describeResetStep(s)}`);
     return 0;
   }
   if (!alreadyConfirmed && !opts.yes) {

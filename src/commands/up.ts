@@ -16,12 +16,32 @@ export interface UpOptions {
   yes?: boolean;
   quiet?: boolean;
   output?: string;
+  inventory?: string;
 }
 
 export async function upCommand(opts: UpOptions, io: Io, signal: AbortSignal): Promise<number> {
   if (opts.output !== undefined && opts.output !== 'json')
     throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
   if (opts.from && opts.only) throw new UserError('use either --from or --only, not both');
+  if (opts.inventory !== undefined) {
+    for (const [flag, set] of [
+      ['--from', opts.from],
+      ['--only', opts.only],
+      ['--dry-run', opts.dryRun],
+    ] as const)
+      if (set)
+        throw new UserError(
+          `${flag} does not work with -i yet; \`kubestrap plan -i\` shows every host's steps`,
+          undefined,
+          flag,
+        );
+    const { upInventory } = await import('../multinode/up.js');
+    return upInventory(
+      { config: opts.config, inventory: opts.inventory, yes: opts.yes, output: opts.output },
+      io,
+      signal,
+    );
+  }
   const ctx = await openHostSession({ ...opts, log: true }, io, signal);
   const paths = ctx.paths;
   const release = ctx.dryRun ? () => {} : acquireLock(paths.stateDir);

@@ -9,12 +9,16 @@ import { waitForSystemWorkloads } from '../verify/system-workloads.js';
 import { openHostSession } from '../session/open.js';
 
 export async function verifyCommand(
-  opts: { config?: string; output?: string; wait?: boolean },
+  opts: { config?: string; output?: string; wait?: boolean; inventory?: string },
   io: Io,
   signal: AbortSignal,
 ): Promise<number> {
   if (opts.output !== undefined && opts.output !== 'json')
     throw new UserError(`unknown output format "${opts.output}"; use json`, undefined, '-o');
+  if (opts.inventory !== undefined) {
+    const { verifyInventory } = await import('../multinode/verify.js');
+    return printReport(await verifyInventory({ ...opts, inventory: opts.inventory }, io, signal), opts, io);
+  }
   const ctx = await openHostSession({ config: opts.config }, io, signal);
   // Like kubectl: KUBECONFIG when set, else the kubeconfig `up` installs for the invoking user.
   const choice: KubeconfigChoice = kubeconfigFromEnv() ?? {
@@ -35,6 +39,10 @@ export async function verifyCommand(
         return runChecks(session);
       })
     : { ok: false, checks: [{ name: 'kubeconfig', ok: false, detail: choice.missing ?? choice.label }] };
+  return printReport(report, opts, io);
+}
+
+function printReport(report: VerifyReport, opts: { output?: string }, io: Io): number {
   if (opts.output === 'json') {
     io.out(JSON.stringify(report));
   } else {

@@ -132,7 +132,7 @@ function resolve(
   };
 }
 
-function errorAt(src: YamlSource, fieldPath: Path, message: string, atKey = false): UserError {
+export function errorAt(src: YamlSource, fieldPath: Path, message: string, atKey = false): UserError {
   const pos = src.position(fieldPath, atKey);
   return new UserError(message, { file: src.file, line: pos?.line, col: pos?.col }, formatPath(fieldPath));
 }
@@ -156,7 +156,7 @@ function describe(value: unknown): string {
 
 type ZodIssue = z.core.$ZodIssue;
 
-function zodIssueToErrors(issue: ZodIssue, raw: unknown, src: YamlSource): UserError[] {
+export function zodIssueToErrors(issue: ZodIssue, raw: unknown, src: YamlSource): UserError[] {
   const p = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
   const got = valueAt(raw, p);
   switch (issue.code) {

@@ -58,6 +58,11 @@ export const clusterConfigSchema = z.strictObject({
     .strictObject({
       advertiseAddress: str().default(''),
       nodeName: str().default(''),
+      /**
+       * The address every node reaches the API servers at (kubeadm's controlPlaneEndpoint): a DNS
+       * name or load balancer in front of several control planes; host or host:port.
+       */
+      endpoint: str().default(''),
       allowWorkloads: z.boolean().default(true),
     })
     .prefault({}),

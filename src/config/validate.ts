@@ -28,7 +28,9 @@ import {
   resolveMode,
   FIRST_VAP_GA_MINOR,
   FIRST_INGRESS_MINOR,
+  FIRST_HA_MINOR,
 } from '../versions.js';
+import { parseEndpoint } from './endpoint.js';
 
 /**
  * What validation needs to know about pod security policies, passed in by the caller
@@ -101,6 +103,7 @@ export function validateConfig(cfg: ClusterConfigFields, catalog: PolicyCatalog)
   }
 
   validateNetworking(cfg, add);
+  validateEndpoint(cfg, minor, add);
   validateIface(cfg, add);
   validateNames(cfg, add);
 
@@ -283,6 +286,21 @@ function validateNetworking(cfg: ClusterConfigFields, add: Add) {
       }
     }
   }
+}
+
+function validateEndpoint(cfg: ClusterConfigFields, minor: number | undefined, add: Add) {
+  const endpoint = cfg.controlPlane.endpoint;
+  if (endpoint === '') return;
+  if (!parseEndpoint(endpoint))
+    add(
+      ['controlPlane', 'endpoint'],
+      `"${endpoint}" is not host or host:port (a DNS name or an IPv4 address, port 1-65535)`,
+    );
+  else if (minor !== undefined && minor < FIRST_HA_MINOR)
+    add(
+      ['controlPlane', 'endpoint'],
+      `needs Kubernetes v1.${FIRST_HA_MINOR} or newer (kubeadm's --upload-certs and join --control-plane)`,
+    );
 }
 
 /** Linux interface names: 1-15 bytes, no '/', ':' or whitespace, not . or .. (dev_valid_name). */

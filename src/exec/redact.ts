@@ -10,6 +10,8 @@ const PATTERNS: [RegExp, string][] = [
   // The key that decrypts uploaded control-plane certificates: 64 hex characters.
   [/(--certificate-key[ =])[a-f0-9]{64}\b/g, '$1<redacted>'],
   [/(certificateKey:\s*)"?[a-f0-9]{64}"?/g, '$1<redacted>'],
+  // `kubeadm init --upload-certs` and `init phase upload-certs` print it alone on the next line.
+  [/(Using certificate key:\s*\n\s*)[a-f0-9]{64}\b/g, '$1<redacted>'],
 ];
 
 export function redact(text: string): string {

@@ -5,8 +5,8 @@
  * and a modern host that fail later and less clearly (cgroup v2, nf_tables
  * iptables, containerd 2).
  */
-import { existsSync } from 'node:fs';
 import type { Runner } from '../exec/runner.js';
+import type { HostAccess } from './access.js';
 import type { HostPaths } from './paths.js';
 import { containerdRange, hostTools } from './requirements.js';
 import { askCri, containerdVersion, notInstalled, systemdCgroupInConfig } from './runtime.js';
@@ -106,9 +106,9 @@ export async function toolFindings(runner: Runner, minor: number): Promise<Findi
 }
 
 /** The runtime answers on its socket through CRI, with runc on the systemd cgroup driver (the kubelet's). */
-export async function runtimeFindings(runner: Runner, paths: HostPaths, socketUri: string): Promise<Finding[]> {
+export async function runtimeFindings(runner: Runner, host: HostAccess, socketUri: string): Promise<Finding[]> {
   const socket = socketUri.replace(/^unix:\/\//, '');
-  if (!existsSync(paths.at(socket)))
+  if (!(await host.exists(host.paths.at(socket))))
     return [
       {
         name: 'container-runtime',
@@ -151,7 +151,7 @@ export async function runtimeFindings(runner: Runner, paths: HostPaths, socketUr
         : `containerd's CRI plugin answers at ${socket} but reports RuntimeReady false: see \`crictl info\` and \`journalctl -u containerd\``,
     },
   ];
-  const systemd = cri.systemdCgroup ?? systemdCgroupInConfig(paths);
+  const systemd = cri.systemdCgroup ?? (await systemdCgroupInConfig(host));
   out.push(
     systemd === true
       ? { name: 'cgroup-driver', ok: true, message: 'containerd and the kubelet both use the systemd cgroup driver' }
@@ -178,10 +178,10 @@ const fmt = (v: number[]) => v.join('.');
 const below = (v: number[], [major, minor]: [number, number]) => v[0] < major || (v[0] === major && v[1] < minor);
 
 /** An old minor on a host of a later generation: what fails, and exactly what to do. */
-export async function generationFindings(runner: Runner, paths: HostPaths, minor: number): Promise<Finding[]> {
+export async function generationFindings(runner: Runner, host: HostAccess, minor: number): Promise<Finding[]> {
   const out: Finding[] = [];
   // The unified (v2) hierarchy has cgroup.controllers at its root.
-  if (existsSync(paths.at('/sys/fs/cgroup/cgroup.controllers')) && minor < 25) {
+  if (minor < 25 && (await host.exists(host.paths.at('/sys/fs/cgroup/cgroup.controllers')))) {
     const fix =
       'boot the host with cgroup v1 (add systemd.unified_cgroup_hierarchy=0 to GRUB_CMDLINE_LINUX in /etc/default/grub, update-grub, reboot), or use a host of that era (Ubuntu 20.04, Debian 10)';
     out.push(

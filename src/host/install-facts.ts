@@ -1,10 +1,10 @@
 /**
- * What the install step needs to know about a host, read only through the runner
- * (files with `cat` and `test`, packages with dpkg-query and apt-mark), so the same
- * code reads a remote host through an SSH runner. Changes nothing.
+ * What the install step needs to know about a host, read only through its HostAccess
+ * (files) and runner (dpkg-query, apt-mark, systemctl), so the same code reads a remote
+ * host over SSH. Changes nothing.
  */
 import type { Runner } from '../exec/runner.js';
-import type { HostPaths } from './paths.js';
+import type { HostAccess } from './access.js';
 import { containerdVersion } from './runtime.js';
 
 export interface OsRelease {
@@ -23,7 +23,7 @@ export interface InstallFacts {
   /** Installed packages (dpkg status `ii`, or half-configured ones) and their versions. */
   packages: Record<string, string>;
   held: string[];
-  /** File contents (undefined: absent or unreadable). */
+  /** File contents (undefined: absent). */
   files: Record<string, string | undefined>;
   /** Paths that exist. */
   exists: Record<string, boolean>;
@@ -69,15 +69,6 @@ export function parseDpkgQuery(stdout: string): Record<string, string> {
   return out;
 }
 
-async function readFile(runner: Runner, paths: HostPaths, file: string): Promise<string | undefined> {
-  const r = await runner.run('cat', [paths.at(file)], { allowFailure: true });
-  return r.exitCode === 0 ? r.stdout : undefined;
-}
-
-async function exists(runner: Runner, paths: HostPaths, file: string): Promise<boolean> {
-  return (await runner.run('test', ['-e', paths.at(file)], { allowFailure: true })).exitCode === 0;
-}
-
 export interface FactQuery {
   packages: string[];
   /** Files whose content matters. */
@@ -88,8 +79,10 @@ export interface FactQuery {
   arch: boolean;
 }
 
-export async function readInstallFacts(runner: Runner, paths: HostPaths, q: FactQuery): Promise<InstallFacts> {
-  const osText = await readFile(runner, paths, '/etc/os-release');
+export async function readInstallFacts(runner: Runner, host: HostAccess, q: FactQuery): Promise<InstallFacts> {
+  const readFile = (file: string) => host.readText(host.paths.at(file));
+  const exists = (file: string) => host.exists(host.paths.at(file));
+  const osText = await readFile('/etc/os-release');
   const os = osText === undefined ? undefined : parseOsRelease(osText);
   const facts: InstallFacts = {
     os,
@@ -98,7 +91,7 @@ export async function readInstallFacts(runner: Runner, paths: HostPaths, q: Fact
     files: {},
     exists: {},
     services: { containerd: { enabled: false, active: false }, kubelet: { enabled: false } },
-    clusterNode: await exists(runner, paths, '/etc/kubernetes/kubelet.conf'),
+    clusterNode: await exists('/etc/kubernetes/kubelet.conf'),
   };
   if (!usesApt(os)) return facts;
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields, not JavaScript
@@ -110,8 +103,8 @@ export async function readInstallFacts(runner: Runner, paths: HostPaths, q: Fact
     .split('\n')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const f of q.files) facts.files[f] = await readFile(runner, paths, f);
-  for (const f of q.exists) facts.exists[f] = await exists(runner, paths, f);
+  for (const f of q.files) facts.files[f] = await readFile(f);
+  for (const f of q.exists) facts.exists[f] = await exists(f);
   if (q.arch) {
     const a = await runner.run('dpkg', ['--print-architecture'], { allowFailure: true });
     facts.arch = a.exitCode === 0 ? a.stdout.trim() : undefined;

@@ -4,9 +4,8 @@
  * with disabled_plugins = ["cri"]), which cgroup driver runc uses (it must be the
  * kubelet's, systemd), and which containerd release it is.
  */
-import { readFileSync } from 'node:fs';
 import type { Runner } from '../exec/runner.js';
-import type { HostPaths } from './paths.js';
+import type { HostAccess } from './access.js';
 
 export const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
 
@@ -65,13 +64,9 @@ export async function askCri(runner: Runner, endpoint: string): Promise<CriAnswe
 }
 
 /** runc's SystemdCgroup as containerd's config file sets it, when crictl info does not say. */
-export function systemdCgroupInConfig(paths: HostPaths): boolean | undefined {
-  let text: string;
-  try {
-    text = readFileSync(paths.at(CONTAINERD_CONFIG), 'utf8');
-  } catch {
-    return undefined;
-  }
+export async function systemdCgroupInConfig(host: HostAccess): Promise<boolean | undefined> {
+  const text = await host.readText(host.paths.at(CONTAINERD_CONFIG)).catch(() => undefined);
+  if (text === undefined) return undefined;
   const m = /^\s*SystemdCgroup\s*=\s*(true|false)\s*$/m.exec(text);
   return m ? m[1] === 'true' : undefined;
 }

@@ -4,8 +4,8 @@
  * then. Swap comes back from an /etc/fstab line, or from a unit a generator makes
  * (a GPT swap partition, zram) that only masking stops.
  */
-import { readFileSync } from 'node:fs';
 import type { Runner } from '../exec/runner.js';
+import type { HostAccess } from './access.js';
 import type { HostPaths } from './paths.js';
 
 export const FSTAB = '/etc/fstab';
@@ -26,7 +26,7 @@ export interface SwapState {
   units: string[];
 }
 
-export async function readSwap(runner: Runner, paths: HostPaths): Promise<SwapState> {
+export async function readSwap(runner: Runner, host: HostAccess): Promise<SwapState> {
   const show = await runner.run('swapon', ['--show', '--noheadings'], { allowFailure: true });
   const active =
     show.exitCode === 0
@@ -35,12 +35,8 @@ export async function readSwap(runner: Runner, paths: HostPaths): Promise<SwapSt
           .map((l) => l.trim().split(/\s+/)[0])
           .filter(Boolean)
       : [];
-  let fstab = '';
-  try {
-    fstab = readFileSync(paths.at(FSTAB), 'utf8');
-  } catch {
-    // No fstab (a container, a minimal image): nothing there turns swap on.
-  }
+  // No fstab (a container, a minimal image): nothing there turns swap on.
+  const fstab = (await host.readText(host.paths.at(FSTAB)).catch(() => undefined)) ?? '';
   const list = await runner.run('systemctl', ['list-units', '--type=swap', '--all', '--plain', '--no-legend'], {
     allowFailure: true,
   });

@@ -16,6 +16,11 @@ export interface JoinSettings {
   line: JoinLine;
   nodeName: string;
   nodeIp?: string;
+  /**
+   * Join as another control plane: the key of the certificates the first one uploaded
+   * (kubeadm-certs), and the address its own API server advertises.
+   */
+  controlPlane?: { certificateKey: string; advertiseAddress?: string };
 }
 
 export function renderJoinConfig(minor: number, s: JoinSettings): string {
@@ -39,5 +44,12 @@ export function renderJoinConfig(minor: number, s: JoinSettings): string {
     };
   }
   doc.nodeRegistration = nodeRegistration;
+  if (s.controlPlane)
+    doc.controlPlane = {
+      ...(s.controlPlane.advertiseAddress
+        ? { localAPIEndpoint: { advertiseAddress: s.controlPlane.advertiseAddress, bindPort: 6443 } }
+        : {}),
+      certificateKey: s.controlPlane.certificateKey,
+    };
   return stringify(doc);
 }

@@ -1,6 +1,6 @@
 /** What a worker needs before `kubeadm join`: a subset of the control plane's preflight. */
 import type { Runner } from '../exec/runner.js';
-import type { HostPaths } from '../host/paths.js';
+import type { HostAccess } from '../host/access.js';
 import {
   generationFindings,
   kernelFindings,
@@ -18,17 +18,17 @@ export interface WorkerPreflight {
   kubeadmMinor?: number;
 }
 
-export async function workerPreflight(runner: Runner, paths: HostPaths): Promise<WorkerPreflight> {
+export async function workerPreflight(runner: Runner, host: HostAccess): Promise<WorkerPreflight> {
   const out: Finding[] = [];
   let kubeadmMinor: number | undefined;
-  const uid = process.getuid?.() ?? 0;
+  const uid = host.uid;
   out.push({
     name: 'root',
     ok: uid === 0,
     message: uid === 0 ? 'running as root' : 'kubestrap join changes the host: run it with sudo',
   });
-  out.push(swapFinding(await readSwap(runner, paths), paths));
-  out.push(...(await kernelFindings(runner, paths)));
+  out.push(swapFinding(await readSwap(runner, host), host.paths));
+  out.push(...(await kernelFindings(runner, host.paths)));
   for (const tool of ['kubeadm', 'kubelet']) {
     const r = await runner.run(tool, tool === 'kubeadm' ? ['version', '-o', 'short'] : ['--version'], {
       allowFailure: true,
@@ -45,8 +45,8 @@ export async function workerPreflight(runner: Runner, paths: HostPaths): Promise
   }
   if (kubeadmMinor !== undefined) {
     out.push(...(await toolFindings(runner, kubeadmMinor)));
-    out.push(...(await runtimeFindings(runner, paths, criSocketUri(kubeadmMinor))));
-    out.push(...(await generationFindings(runner, paths, kubeadmMinor)));
+    out.push(...(await runtimeFindings(runner, host, criSocketUri(kubeadmMinor))));
+    out.push(...(await generationFindings(runner, host, kubeadmMinor)));
   }
   const ss = await runner.run('ss', ['-Htln'], { allowFailure: true });
   out.push({ name: 'ports', ok: !/[:.]10250\s/.test(`${ss.stdout}\n`), message: 'port 10250 (kubelet) is in use' });

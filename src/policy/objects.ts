@@ -15,7 +15,7 @@ import type { SourceObject } from './input.js';
 import type { Pod } from './psp/pod.js';
 import { podView, PodShapeError, type PodView } from './psp/pod-view.js';
 import type { PolicyObject } from './psp/provider.js';
-import { pspSpecSchema } from '../k8s/psp.js';
+import { checkPspSpec } from './psp/spec-check.js';
 import { RBAC_KINDS, type RbacObject } from './rbac.js';
 
 /** A pod to check, with what to call it in reports. */
@@ -131,14 +131,13 @@ function toPolicy(o: Obj, src: SourceObject): PolicyObject {
   if (annotations != null && (!isObj(annotations) || Object.values(annotations).some((v) => typeof v !== 'string'))) {
     fail(src, `PodSecurityPolicy ${name}: metadata.annotations must be a map of strings`);
   }
-  const parsed = pspSpecSchema.safeParse(o.spec ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = ['spec', ...issue.path.map(String)].join('.');
-    fail(src, `PodSecurityPolicy ${name}: ${where}: ${issue.message}`);
+  const checked = checkPspSpec(o.spec ?? {});
+  if (!checked.ok) {
+    const where = ['spec', ...checked.issue.path.map(String)].join('.');
+    fail(src, `PodSecurityPolicy ${name}: ${where}: ${checked.issue.message}`);
   }
   return {
     metadata: { name, annotations: (annotations as Record<string, string> | undefined) ?? undefined },
-    spec: parsed.data,
+    spec: checked.spec,
   };
 }

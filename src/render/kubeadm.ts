@@ -143,6 +143,8 @@ export function kubeadmDocuments(cfg: ClusterConfig): KubeDocument[] {
       apiVersion,
       kind: 'ClusterConfiguration',
       kubernetesVersion: cfg.version.text,
+      // Validation allows it only from 1.15, where these documents are written.
+      ...(cfg.controlPlane.endpoint ? { controlPlaneEndpoint: cfg.controlPlane.endpoint } : {}),
       ...(images ? { imageRepository: images } : {}),
       ...(dnsImages ? { dns: { imageRepository: dnsImages } } : {}),
       networking,

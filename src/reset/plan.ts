@@ -4,10 +4,9 @@
  * installed, and kubestrap's own state. Planned from read-only probes, so a dry run and
  * the confirmation show exactly the commands a real run makes.
  */
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Runner } from '../exec/runner.js';
-import type { HostPaths } from '../host/paths.js';
+import { formatArgv, type Runner } from '../exec/runner.js';
+import type { HostAccess } from '../host/access.js';
 import type { InvokingUser } from '../session/context.js';
 import { criSocket, criSocketFlagNeeded } from '../versions.js';
 import { planNetworkCleanup, type IptablesMode, type NetworkPlanStep } from './network.js';
@@ -18,16 +17,16 @@ import { planNetworkCleanup, type IptablesMode, type NetworkPlanStep } from './n
  * A file the user edited since, a link (or a linked .kube), or any other path is theirs and stays;
  * nothing the state file says is trusted for this.
  */
-export function installedKubeconfig(paths: HostPaths, user: InvokingUser): string | undefined {
+export async function installedKubeconfig(host: HostAccess, user: InvokingUser): Promise<string | undefined> {
+  const paths = host.paths;
   const file = paths.at(path.posix.join(user.home, '.kube', 'config'));
-  try {
-    // No link anywhere kubestrap put it: not the file, not the .kube folder up created.
-    if (!lstatSync(path.dirname(file)).isDirectory() || !lstatSync(file).isFile()) return undefined;
-    if (!lstatSync(paths.adminConf).isFile()) return undefined;
-    return readFileSync(file).equals(readFileSync(paths.adminConf)) ? file : undefined;
-  } catch {
-    return undefined;
-  }
+  // No link anywhere kubestrap put it: not the file, not the .kube folder up created.
+  for (const p of [path.dirname(file), file, paths.adminConf]) if (await host.isSymlink(p)) return undefined;
+  const [mine, admin] = await Promise.all([
+    host.readText(file).catch(() => undefined),
+    host.readText(paths.adminConf).catch(() => undefined),
+  ]);
+  return mine !== undefined && admin !== undefined && mine === admin ? file : undefined;
 }
 
 /**
@@ -41,21 +40,28 @@ function criSocketFlag(kubeadmVersion: string): string[] {
   return minor !== undefined && criSocketFlagNeeded(minor) ? ['--cri-socket', criSocket(minor)] : [];
 }
 
+/** A step of the plan as a dry run shows it: iptables-restore's input is described, not dumped. */
+export function describeResetStep(s: NetworkPlanStep): string {
+  return `${formatArgv(s.argv)}${s.input !== undefined ? ' < (the current rules without the chains of kube-proxy, the kubelet, flannel and the CNI plugins, and the rules jumping to them)' : ''}`;
+}
+
 export async function planReset(
   runner: Runner,
-  paths: HostPaths,
+  host: HostAccess,
   mode: IptablesMode,
   user: InvokingUser,
 ): Promise<NetworkPlanStep[]> {
+  const paths = host.paths;
   const plan: NetworkPlanStep[] = [];
   // Decided before kubeadm reset, which deletes admin.conf.
-  const kubeconfig = installedKubeconfig(paths, user);
+  const kubeconfig = await installedKubeconfig(host, user);
   const kubeadm = await runner.run('kubeadm', ['version', '-o', 'short'], { allowFailure: true });
   if (kubeadm.exitCode !== 127) plan.push({ argv: ['kubeadm', 'reset', '-f', ...criSocketFlag(kubeadm.stdout)] });
   plan.push(...(await planNetworkCleanup(runner, mode)));
   // kubeadm reset says itself that it leaves these (test/sim/REAL-OUTPUTS.md §2); fixed paths, kubestrap's state last.
-  const leftovers = ['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)).filter((p) => existsSync(p));
-  if (existsSync(paths.stateDir)) leftovers.push(paths.stateDir);
+  const leftovers: string[] = [];
+  for (const p of [...['/etc/cni/net.d', '/var/lib/cni'].map((p) => paths.at(p)), paths.stateDir])
+    if (await host.exists(p)) leftovers.push(p);
   if (kubeconfig) plan.push({ argv: ['rm', '-f', '--', kubeconfig] });
   if (leftovers.length) plan.push({ argv: ['rm', '-rf', '--one-file-system', '--', ...leftovers] });
   return plan;

@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { ClusterConfig } from '../config/load.js';
 import type { Log, Runner } from '../exec/runner.js';
 import { deadlineIn, type Deadline } from '../exec/wait.js';
+import { LocalHost, type HostAccess } from '../host/access.js';
 import type { HostPaths } from '../host/paths.js';
 import type { Io } from '../io.js';
 import { Kubectl } from '../kube/kubectl.js';
@@ -54,10 +55,13 @@ export interface ContextInputs {
   interactive: boolean;
   signal: AbortSignal;
   user: InvokingUser;
+  /** The host's files and identity; this machine's unless a host over SSH is given. */
+  host?: HostAccess;
 }
 
 /** What every step of `up` receives. */
 export interface Context extends ContextInputs, Session {
+  host: HostAccess;
   /** The kubeconfig later steps use: the one installed for the invoking user. */
   kubeconfig: string;
 }
@@ -74,6 +78,7 @@ export function createContext(inputs: ContextInputs): Context {
   const kubeconfig = inputs.paths.at(path.posix.join(inputs.user.home, '.kube', 'config'));
   return {
     ...inputs,
+    host: inputs.host ?? new LocalHost(inputs.paths),
     kubeconfig,
     kubectl: new Kubectl(inputs.runner, kubeconfig, inputs.config.version.minor, inputs.signal),
     deadline: (seconds) => deadlineIn(seconds ?? inputs.config.timeouts.waitSeconds),

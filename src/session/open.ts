@@ -45,11 +45,6 @@ export interface HostOptions {
   quietLog?: boolean;
 }
 
-/** Child processes get our environment (PATH, KUBESTRAP_ROOT for the tests' simulated node). */
-function passEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-}
-
 function openRunLog(file: string, io: Io, quiet: boolean): Log {
   if (!quiet) return openLog(file, io);
   try {
@@ -62,7 +57,8 @@ function openRunLog(file: string, io: Io, quiet: boolean): Log {
 export function openHost(opts: HostOptions, io: Io): Host {
   const paths = hostPaths();
   const log = opts.log && !opts.dryRun ? openRunLog(paths.logFile, io, opts.quietLog ?? false) : NO_LOG;
-  const base = new ExecaRunner(log, passEnv());
+  // execa hands children our environment (PATH, KUBESTRAP_ROOT for the tests' simulated node).
+  const base = new ExecaRunner(log);
   return { paths, log, runner: opts.dryRun ? new DryRunRunner(base) : base };
 }
 

@@ -3,9 +3,9 @@
  * reach their host location through `install` run by the runner, so a dry run
  * and `plan` show them like any other change.
  */
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../session/context.js';
+import type { HostAccess } from '../host/access.js';
 import type { Artifact } from '../render/index.js';
 import { KUBEADM_CONFIG_FILE } from '../render/index.js';
 import { StepFailed } from '../workflow/step.js';
@@ -44,15 +44,10 @@ export function installArgs(src: string, dst: string, mode = '0600', owner?: { u
  * kubestrap installs to, and the folder they go in, must therefore not be links;
  * checked right before the install runs.
  */
-export function refuseLinks(...hostPaths: string[]): void {
+export async function refuseLinks(host: HostAccess, ...hostPaths: string[]): Promise<void> {
   for (const p of hostPaths) {
-    let link = false;
-    try {
-      link = lstatSync(p).isSymbolicLink();
-    } catch {
-      continue; // missing: install creates a real one
-    }
-    if (link)
+    // A missing path is no link: install creates a real one.
+    if (await host.isSymlink(p))
       throw new StepFailed(
         `${p}: is a symbolic link; kubestrap does not install files through links (that would change what it points to)`,
         `remove the link (rm ${p}) and run \`sudo kubestrap up\` again`,

@@ -16,25 +16,28 @@ import { criSocketUri } from '../versions.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { waitFor } from '../exec/wait.js';
 
-export async function installPlanFor(ctx: Pick<Context, 'runner' | 'paths' | 'config'>): Promise<InstallPlan> {
+async function readInstallPlan(ctx: Pick<Context, 'runner' | 'host' | 'paths' | 'config'>): Promise<InstallPlan> {
   const minor = ctx.config.version.minor;
-  const facts = await readInstallFacts(ctx.runner, ctx.paths, installQuery(minor));
+  const facts = await readInstallFacts(ctx.runner, ctx.host, installQuery(minor));
   return planInstall(facts, ctx.config.version, ctx.paths);
 }
 
-/** `plan`, `preview` and `files` of one run read the host once. */
+/**
+ * The plan as the host stood when this run first asked: check, apply, plan, preview,
+ * files and preflight's preview read the host once, since nothing changes it before
+ * apply runs the plan; verify reads it again to see what apply did.
+ */
 const planned = new WeakMap<object, Promise<InstallPlan>>();
-function plannedFor(ctx: Context): Promise<InstallPlan> {
+export function installPlanFor(ctx: Context): Promise<InstallPlan> {
   let p = planned.get(ctx);
   if (!p) {
-    p = installPlanFor(ctx);
+    p = readInstallPlan(ctx);
     planned.set(ctx, p);
   }
   return p;
 }
 
-/** Runs with nothing left to do: verify then has nothing to confirm. */
-const foundDone = new WeakSet<object>();
+const nothingToDo = (plan: InstallPlan) => plan.actions.length === 0 && !plan.blocked;
 
 const bullet = (lines: string[]) => lines.map((l) => `  - ${l}`).join('\n');
 
@@ -68,27 +71,22 @@ export const install: Step = {
   recheck: true,
   enabled: (ctx) => ctx.config.host.install,
   async plan(ctx) {
-    const plan = await plannedFor(ctx);
+    const plan = await installPlanFor(ctx);
     if (plan.blocked) ctx.io.err(`install: ${plan.blocked}`);
     return plan.actions.map((a) => a.argv);
   },
   async preview(ctx) {
-    const plan = await plannedFor(ctx);
+    const plan = await installPlanFor(ctx);
     const findings = plan.blocked ?? (plan.findings.length ? `this host lacks:\n${bullet(plan.findings)}` : undefined);
     return { commands: plan.actions.map((a) => a.argv), ...(findings ? { findings } : {}) };
   },
   async files(ctx) {
-    return (await plannedFor(ctx)).actions
+    return (await installPlanFor(ctx)).actions
       .filter((a) => a.file !== undefined)
       .map((a) => ({ path: a.file!, text: a.input ?? '' }));
   },
   async check(ctx) {
-    const plan = await installPlanFor(ctx);
-    if (plan.actions.length === 0 && !plan.blocked) {
-      foundDone.add(ctx);
-      return 'done';
-    }
-    return 'pending';
+    return nothingToDo(await installPlanFor(ctx)) ? 'done' : 'pending';
   },
   async apply(ctx) {
     const plan = await installPlanFor(ctx);
@@ -111,8 +109,9 @@ export const install: Step = {
     await runInstall(ctx, plan);
   },
   async verify(ctx) {
-    if (ctx.dryRun || foundDone.has(ctx)) return;
-    const after = await installPlanFor(ctx);
+    // Found in place by check: nothing was run, nothing to confirm.
+    if (ctx.dryRun || nothingToDo(await installPlanFor(ctx))) return;
+    const after = await readInstallPlan(ctx);
     if (after.blocked) return;
     if (after.actions.length > 0)
       throw new StepFailed(

@@ -2,7 +2,6 @@
  * kubeadm init with the rendered config, after the host files it references
  * (the PodSecurity admission config) are in place.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Context } from '../session/context.js';
 import { CommandError } from '../exec/runner.js';
@@ -27,8 +26,8 @@ export const kubeadmInit: Step = {
     return h.digest('hex').slice(0, 16);
   },
   async check(ctx) {
-    if (existsSync(ctx.paths.adminConf)) return 'done';
-    if (existsSync(ctx.paths.manifestsDir) && readdirSync(ctx.paths.manifestsDir).length > 0) {
+    if (await ctx.host.exists(ctx.paths.adminConf)) return 'done';
+    if (((await ctx.host.list(ctx.paths.manifestsDir)) ?? []).length > 0) {
       throw new StepFailed(
         `an earlier kubeadm init left static pod manifests in ${ctx.paths.manifestsDir} but no admin.conf`,
         'run `sudo kubestrap reset`, then `sudo kubestrap up`',
@@ -39,7 +38,7 @@ export const kubeadmInit: Step = {
   async apply(ctx) {
     for (const a of hostFiles(ctx)) {
       const dst = ctx.paths.at(a.hostPath!);
-      refuseLinks(path.dirname(dst), dst);
+      await refuseLinks(ctx.host, path.dirname(dst), dst);
     }
     const all = commands(ctx);
     for (const argv of all.slice(0, -1))
@@ -58,7 +57,7 @@ export const kubeadmInit: Step = {
     }
   },
   async verify(ctx) {
-    if (!ctx.dryRun && !existsSync(ctx.paths.adminConf)) {
+    if (!ctx.dryRun && !(await ctx.host.exists(ctx.paths.adminConf))) {
       throw new StepFailed(
         `kubeadm init finished but ${ctx.paths.adminConf} is missing`,
         'run `sudo kubestrap reset`, then `sudo kubestrap up`',

@@ -2,14 +2,13 @@
  * admin.conf to ~/.kube/config of the user who ran sudo, mode 0600, owned by
  * them; every later kubectl call names this file.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../session/context.js';
 import { StepFailed, type Step } from '../workflow/step.js';
 import { installArgs, refuseLinks } from './files.js';
 
 function commands(ctx: Context): string[][] {
-  const owner = ctx.user.uid === (process.getuid?.() ?? 0) ? undefined : { uid: ctx.user.uid, gid: ctx.user.gid };
+  const owner = ctx.user.uid === ctx.host.uid ? undefined : { uid: ctx.user.uid, gid: ctx.user.gid };
   const dir = path.dirname(ctx.kubeconfig);
   // The directory first, owned by the user: kubectl keeps its cache there.
   const mkdir = [
@@ -28,18 +27,22 @@ export const kubeconfig: Step = {
   title: 'Install the admin kubeconfig for the invoking user',
   plan: commands,
   async check(ctx) {
-    if (!existsSync(ctx.kubeconfig) || !existsSync(ctx.paths.adminConf)) return 'pending';
-    return readFileSync(ctx.kubeconfig, 'utf8') === readFileSync(ctx.paths.adminConf, 'utf8') ? 'done' : 'pending';
+    const [mine, admin] = await Promise.all([
+      ctx.host.readText(ctx.kubeconfig),
+      ctx.host.readText(ctx.paths.adminConf),
+    ]);
+    return mine !== undefined && admin !== undefined && mine === admin ? 'done' : 'pending';
   },
   async apply(ctx) {
     // The home directory belongs to the user: a link there must not make root write or chown elsewhere.
-    refuseLinks(path.dirname(ctx.kubeconfig), ctx.kubeconfig);
+    await refuseLinks(ctx.host, path.dirname(ctx.kubeconfig), ctx.kubeconfig);
     for (const argv of commands(ctx))
       await ctx.runner.run(argv[0], argv.slice(1), { mutates: true, signal: ctx.signal });
   },
   async verify(ctx) {
     if (ctx.dryRun) return;
-    const mode = statSync(ctx.kubeconfig).mode & 0o777;
-    if (mode !== 0o600) throw new StepFailed(`${ctx.kubeconfig} has mode ${mode.toString(8)}, expected 600`);
+    const mode = await ctx.host.mode(ctx.kubeconfig);
+    if (mode !== 0o600)
+      throw new StepFailed(`${ctx.kubeconfig} has mode ${mode?.toString(8) ?? '(missing)'}, expected 600`);
   },
 };

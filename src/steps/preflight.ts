@@ -3,7 +3,6 @@
  * checked before anything changes, each miss with a clear fix. Fixes are
  * offered (asked on a terminal, applied with --yes), never applied silently.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import type { Context } from '../session/context.js';
 import { confirm } from '../io.js';
 import { SKEW, criSocketUri, hasKubeadmConfigValidate } from '../versions.js';
@@ -62,14 +61,14 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   const target = cfg.version.minor;
   const out: Finding[] = [];
 
-  const uid = process.getuid?.() ?? 0;
+  const uid = ctx.host.uid;
   out.push({
     name: 'root',
     ok: uid === 0,
     message: uid === 0 ? 'running as root' : 'kubestrap up changes the host: run it with sudo',
   });
 
-  out.push(swapFinding(await readSwap(ctx.runner, ctx.paths), ctx.paths));
+  out.push(swapFinding(await readSwap(ctx.runner, ctx.host), ctx.paths));
 
   out.push(...(await kernelFindings(ctx.runner, ctx.paths)));
 
@@ -98,8 +97,8 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   );
 
   out.push(...(await toolFindings(ctx.runner, target)));
-  out.push(...(await runtimeFindings(ctx.runner, ctx.paths, criSocketUri(target))));
-  out.push(...(await generationFindings(ctx.runner, ctx.paths, target)));
+  out.push(...(await runtimeFindings(ctx.runner, ctx.host, criSocketUri(target))));
+  out.push(...(await generationFindings(ctx.runner, ctx.host, target)));
 
   const enabled = await ctx.runner.run('systemctl', ['is-enabled', 'kubelet'], { allowFailure: true });
   const kubeletEnabled = enabled.stdout.trim() === 'enabled';
@@ -117,6 +116,7 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
   });
 
   const ss = await ctx.runner.run('ss', ['-Htln'], { allowFailure: true });
+  const earlierCluster = await isKubeadmNode(ctx.host);
   const busy = CONTROL_PLANE_PORTS.filter((p) => new RegExp(`[:.]${p}\\s`).test(`${ss.stdout}\n`));
   out.push({
     name: 'ports',
@@ -126,13 +126,13 @@ export async function preflightFindings(ctx: Context): Promise<Finding[]> {
         ? 'control-plane ports are free'
         : `port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} in use: ${
             // Only a host that has (had) a cluster is reset's to clean: on a bare one, reset would only flush the firewall.
-            isKubeadmNode(ctx.paths)
+            earlierCluster
               ? 'an earlier cluster may still run (sudo kubestrap reset)'
               : `another program listens there (\`ss -ltnp 'sport = :${busy[0]}'\` shows which); stop it or use another host`
           }`,
   });
 
-  const leftovers = existsSync(ctx.paths.manifestsDir) && readdirSync(ctx.paths.manifestsDir).length > 0;
+  const leftovers = ((await ctx.host.list(ctx.paths.manifestsDir)) ?? []).length > 0;
   out.push({
     name: 'leftovers',
     ok: !leftovers,
@@ -211,7 +211,7 @@ export function describeDryRunFindings(findings: Finding[]): string | undefined 
  * dry run), runs them through the runner, and returns the findings read again afterwards.
  */
 export async function offerFixes(
-  ctx: Pick<Context, 'io' | 'yes' | 'interactive' | 'dryRun' | 'runner' | 'signal'>,
+  ctx: Pick<Context, 'io' | 'yes' | 'interactive' | 'dryRun' | 'runner' | 'signal' | 'host'>,
   findings: Finding[],
   again: () => Promise<Finding[]>,
 ): Promise<Finding[]> {
@@ -221,7 +221,8 @@ export async function offerFixes(
   const go = ctx.yes || (ctx.interactive && (await confirm(ctx.io, 'Apply these fixes now?')));
   if (!go) return findings;
   // tee writes through a link; the files it persists settings in must be real files.
-  refuseLinks(
+  await refuseLinks(
+    ctx.host,
     ...fixable.flatMap((f) => f.fix!.filter((c) => c.argv[0] === 'tee').map((c) => c.argv[c.argv.length - 1])),
   );
   for (const f of fixable)
@@ -237,7 +238,7 @@ export const preflight: Step = {
   plan: () => [],
   async check(ctx) {
     // Once the control plane runs, its own ports are in use: preflight is for fresh hosts.
-    return existsSync(ctx.paths.adminConf) ? 'done' : 'pending';
+    return (await ctx.host.exists(ctx.paths.adminConf)) ? 'done' : 'pending';
   },
   async preview(ctx) {
     let findings = await preflightFindings(ctx);

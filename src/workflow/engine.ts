@@ -3,12 +3,11 @@
  * step on disk so an interrupted or failed run continues where it stopped and
  * a run on a finished cluster changes nothing.
  */
-import { existsSync } from 'node:fs';
 import type { Context } from '../session/context.js';
 import { CommandError, Interrupted } from '../exec/runner.js';
 import { HostError, UserError } from '../errors.js';
 import { StepFailed, type Step } from './step.js';
-import { readState, writeState, type UpState } from './state.js';
+import { readHostState, writeHostState, type UpState } from './state.js';
 import { TimeoutError } from '../exec/wait.js';
 import type { Reporter } from './progress.js';
 
@@ -78,13 +77,13 @@ export async function runSteps(
 ): Promise<EngineResult> {
   const selected = selectSteps(ctx, steps, opts);
   const forced = new Set<string>(opts.only || opts.from ? selected.map((s) => s.id) : []);
-  const state = readState(ctx.paths.stateFile);
+  const state = await readHostState(ctx.host, ctx.paths.stateFile);
   const outcomes: StepOutcome[] = [];
   // The state file appears only once a step may have changed the host (preflight only reads it,
   // or applies the fixes it offered): a bare host must not look like a cluster to `reset`.
-  let hostTouched = existsSync(ctx.paths.stateFile);
-  const save = (s: UpState) => {
-    if (!ctx.dryRun && hostTouched) writeState(ctx.paths.stateFile, s);
+  let hostTouched = await ctx.host.exists(ctx.paths.stateFile);
+  const save = async (s: UpState) => {
+    if (!ctx.dryRun && hostTouched) await writeHostState(ctx.host, ctx.paths.stateFile, s);
   };
   reporter.begin(selected);
 
@@ -126,7 +125,7 @@ export async function runSteps(
         await step.verify?.(ctx);
         if (!step.hostOnly) hostTouched = true;
         record(state, step, inputs, elapsed(), ctx);
-        save(state);
+        await save(state);
         outcomes.push({ name: step.id, status: 'already-done', durationMs: elapsed(), detail: 'already in place' });
         reporter.done(step, elapsed(), 'already in place');
         continue;
@@ -138,7 +137,7 @@ export async function runSteps(
         // The cluster changes now: it is verified again only when this run gets to verify.
         if (state.verifiedAt) {
           delete state.verifiedAt;
-          save(state);
+          await save(state);
         }
       }
       await step.apply(ctx);
@@ -146,7 +145,7 @@ export async function runSteps(
       if (!step.alwaysRun) record(state, step, inputs, elapsed(), ctx);
       if (step.recordsVerified) state.verifiedAt = new Date().toISOString();
       delete state.lastFailure;
-      save(state);
+      await save(state);
       outcomes.push({ name: step.id, status: 'applied', durationMs: elapsed() });
       reporter.done(step, elapsed());
     } catch (e) {
@@ -158,7 +157,7 @@ export async function runSteps(
       const { message, hint } = describeFailure(e);
       state.lastFailure = { step: step.id, at: new Date().toISOString(), message };
       delete state.verifiedAt;
-      save(state);
+      await save(state);
       outcomes.push({ name: step.id, status: 'failed', durationMs: elapsed(), detail: message });
       reporter.fail(step, message, hint);
       if (e instanceof UserError) throw e;

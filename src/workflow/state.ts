@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { HostError } from '../errors.js';
+import type { HostAccess } from '../host/access.js';
 import { MiB, fileError, readTextFile, writeFileAtomic } from '../host/files.js';
 
 export interface StepRecord {
@@ -63,7 +64,20 @@ function stateProblem(s: unknown): string | undefined {
 
 export function readState(file: string): UpState {
   if (!existsSync(file)) return emptyState();
-  const text = readTextFile(file, { maxBytes: MiB, owner: 'host', what: 'the state file' });
+  return parseState(file, readTextFile(file, { maxBytes: MiB, owner: 'host', what: 'the state file' }));
+}
+
+/** The state of the host `host` (this machine, or one over SSH). */
+export async function readHostState(host: HostAccess, file: string): Promise<UpState> {
+  const text = await host.readText(file);
+  return text === undefined ? emptyState() : parseState(file, text);
+}
+
+export async function writeHostState(host: HostAccess, file: string, state: UpState): Promise<void> {
+  await host.write(file, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600, dirMode: 0o700 });
+}
+
+function parseState(file: string, text: string): UpState {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

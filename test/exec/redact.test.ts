@@ -27,3 +27,14 @@ test('argv is shown as a person would type it, quoted where a shell needs it, re
   t.is(formatArgv(['kubectl', 'apply', '-f', '/tmp/a b.yaml']), "kubectl apply -f '/tmp/a b.yaml'");
   t.is(formatArgv(['kubeadm', 'join', '--token', 'abcdef.0123456789abcdef']), 'kubeadm join --token abcdef.<redacted>');
 });
+
+test('the certificate key upload-certs prints on a line of its own is redacted too', (t) => {
+  const key = '55befb249a01aca7be98b3e7209628f4c4f04c6a05c250c4bb084af722452c36';
+  const out = redact(
+    `[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[upload-certs] Using certificate key:\n${key}\n`,
+  );
+  t.false(out.includes(key));
+  t.true(out.endsWith('[upload-certs] Using certificate key:\n<redacted>\n'));
+  // Indented, as the log indents output lines.
+  t.false(redact(`    [upload-certs] Using certificate key:\n    ${key}\n`).includes(key));
+});

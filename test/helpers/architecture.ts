@@ -19,7 +19,8 @@ import path from 'node:path';
 export const RANKS: Record<string, number> = {
   cli: 9,
   commands: 8,
-  // Features: what the commands call.
+  // Features: what the commands call. multinode drives the others over many hosts.
+  multinode: 7,
   admission: 7,
   audit: 7,
   changes: 7,
@@ -49,6 +50,7 @@ export const PEERS: Record<string, readonly string[]> = {
   admission: ['audit', 'changes'],
   changes: ['audit'],
   steps: ['verify', 'workflow'],
+  multinode: ['steps', 'workflow', 'join', 'verify', 'reset'],
   kubeadm: ['render'],
 };
 

@@ -95,6 +95,7 @@ const betaCluster = (version: string, args: z.ZodType) =>
     apiVersion: z.literal(`kubeadm.k8s.io/${version}`),
     kind: z.literal('ClusterConfiguration'),
     kubernetesVersion: z.string(),
+    controlPlaneEndpoint: z.string().optional(),
     imageRepository: z.string().optional(),
     dns: z.strictObject({ imageRepository: z.string() }).optional(),
     networking,

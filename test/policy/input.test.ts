@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { UserError } from '../../src/errors.js';
 import { readInputs, readObjects, type SourceObject } from '../../src/policy/input.js';
-import { InputSet } from '../../src/policy/input-set.js';
+import { InputSet } from '../../src/policy/check/input-set.js';
 import { classify } from '../../src/policy/objects.js';
 import { scratchDir } from '../helpers/scratch.js';
 
@@ -213,6 +213,76 @@ test('JSON: malformed input names line and column', async (t) => {
   t.is(await readError('{"kind": "Pod"\n'), 'in.yaml:2:1: invalid JSON: unexpected end of JSON input');
   t.is(await readError('{"a": 1}\n]'), 'in.yaml:2:1: invalid JSON: expected a JSON object or array at the top level');
   t.is(await readError('{"a": [1}'), "in.yaml:1:9: invalid JSON: unexpected '}'");
+});
+
+/** Feeds the UTF-8 bytes of `text` in chunks of `size` bytes (cutting multi-byte characters). */
+async function readBytes(text: string, size: number): Promise<SourceObject[]> {
+  const bytes = Buffer.from(text, 'utf8');
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+  const out: SourceObject[] = [];
+  for await (const o of readObjects(Readable.from(chunks), 'in.json')) out.push(o);
+  return out;
+}
+
+test('JSON: non-ASCII text, cut anywhere between chunks, reads whole; positions count characters', async (t) => {
+  const names = ['ü', '日本', '🚀 and é', 'plain'];
+  const list = JSON.stringify({ kind: 'List', items: names.map((n) => podJson(n)) }, null, 4);
+  const itemLines = list.split('\n').flatMap((l, i) => (l === '        {' ? [i + 1] : []));
+  const compact = names.map((n) => JSON.stringify(podJson(n))).join('');
+  for (const size of [1, 2, 3, 5, 64, 1 << 16]) {
+    const objs = await readBytes(list, size);
+    t.deepEqual(
+      objs.map((o) => [(o.obj as any).metadata.name, o.line]),
+      names.map((n, i) => [n, itemLines[i]]),
+      `pretty, ${size}-byte chunks`,
+    );
+    t.deepEqual(
+      (await readBytes(compact, size)).map((o) => (o.obj as any).metadata.name),
+      names,
+      `compact, ${size}-byte chunks`,
+    );
+    // Text chunks may split a surrogate pair too.
+    t.deepEqual(
+      (await read(compact, size)).map((o) => (o.obj as any).metadata.name),
+      names,
+      `compact, ${size}-character chunks`,
+    );
+  }
+  // The column is where the error is in characters, as an editor shows it.
+  const bad = '{"kind": "Pod", "metadata": {"name": "ü日本🚀"}, x}';
+  const col = bad.indexOf('x') + 1;
+  for (const size of [1, 2, 3, 1 << 16]) {
+    let message = '';
+    try {
+      await readBytes(bad, size);
+    } catch (e) {
+      message = String(e);
+    }
+    t.is(message, `in.json:1:${col}: invalid JSON: Expected double-quoted property name`, `${size}-byte chunks`);
+  }
+  // The second: a List's wrapper is not parsed, so text outside its strings is only skipped.
+  for (const stray of [`${JSON.stringify(podJson('ü日本🚀'))} ]`, '{"items": [], "kind": ü日本🚀} ]']) {
+    for (const size of [1, 3, 1 << 16]) {
+      const e = await t.throwsAsync(readBytes(stray, size));
+      t.is(
+        String(e),
+        `in.json:1:${stray.length}: invalid JSON: expected a JSON object or array at the top level`,
+        `${stray}, ${size}-byte chunks`,
+      );
+    }
+  }
+});
+
+test('JSON: a byte-order mark before or between values is blank', async (t) => {
+  for (const size of [1, 2, 1 << 16]) {
+    const objs = await readBytes(`\ufeff${JSON.stringify(podJson('a'))}\ufeff${JSON.stringify(podJson('b'))}`, size);
+    t.deepEqual(
+      objs.map((o) => (o.obj as any).metadata.name),
+      ['a', 'b'],
+      `${size}-byte chunks`,
+    );
+  }
 });
 
 test('an empty input yields nothing', async (t) => {

@@ -300,9 +300,29 @@ function ownedBy(p: KObj, o: KObj): boolean {
 async function kubeletMirrorPods(sim: Sim, s: SimState, c: ClusterState, now: number): Promise<boolean> {
   if (!s.host.services.kubelet?.active) return false;
   let changed = false;
-  for (const sp of c.staticPods) {
-    const name = `${sp.metadata.name}-${c.nodeName}`;
-    if (getObj(c, 'Pod', 'kube-system', name)) continue;
+  // Every control plane's kubelet runs the static pods (one set of specs in this model).
+  const nodes = [
+    c.nodeName,
+    ...(c.members ?? []).filter((m) => m.controlPlane && m.name !== c.nodeName).map((m) => m.name),
+  ];
+  for (const nodeName of nodes)
+    for (const sp of c.staticPods) if (await mirrorPod(sim, s, c, now, sp, nodeName)) changed = true;
+  return changed;
+}
+
+/** The kubelet on `nodeName` mirrors one static pod into the API (through admission, as the node). */
+async function mirrorPod(
+  sim: Sim,
+  s: SimState,
+  c: ClusterState,
+  now: number,
+  sp: KObj,
+  nodeName: string,
+): Promise<boolean> {
+  let changed = false;
+  {
+    const name = `${sp.metadata.name}-${nodeName}`;
+    if (getObj(c, 'Pod', 'kube-system', name)) return false;
     const mirror: KObj = JSON.parse(JSON.stringify(sp));
     delete mirror.status;
     mirror.metadata.name = name;
@@ -323,11 +343,11 @@ async function kubeletMirrorPods(sim: Sim, s: SimState, c: ClusterState, now: nu
         apiVersion: 'v1',
         controller: true,
         kind: 'Node',
-        name: c.nodeName,
-        uid: getObj(c, 'Node', undefined, c.nodeName)?.metadata.uid,
+        name: nodeName,
+        uid: getObj(c, 'Node', undefined, nodeName)?.metadata.uid,
       },
     ];
-    mirror.spec.nodeName = c.nodeName;
+    mirror.spec.nodeName = nodeName;
     const fakeOwner = { kind: 'Pod', metadata: {} };
     const made = await createControlledPod(
       sim,
@@ -336,7 +356,7 @@ async function kubeletMirrorPods(sim: Sim, s: SimState, c: ClusterState, now: nu
       fakeOwner,
       `mirror/${name}`,
       mirror,
-      nodeUser(c.nodeName),
+      nodeUser(nodeName),
       'kubelet',
       now,
     );
@@ -1117,6 +1137,22 @@ function namespaceControllers(c: ClusterState, now: number): boolean {
     }
   }
   return changed;
+}
+
+/** Where nodes join: the controlPlaneEndpoint (with the API server port when it names none), else the API server. */
+export function joinAddress(c: ClusterState): string {
+  const e = c.controlPlaneEndpoint;
+  if (!e) return `${c.advertiseAddress}:${c.bindPort}`;
+  return /:\d+$/.test(e) ? e : `${e}:${c.bindPort}`;
+}
+
+/** host:port pairs an API server of the cluster answers on: each control plane's, and the endpoint in front of them. */
+export function apiServerAddresses(c: ClusterState): string[] {
+  return [
+    `${c.advertiseAddress}:${c.bindPort}`,
+    joinAddress(c),
+    ...(c.members ?? []).filter((m) => m.controlPlane && m.address).map((m) => `${m.address}:${c.bindPort}`),
+  ];
 }
 
 /** Brings the model up to "now". Called before and after every tool's own work. */

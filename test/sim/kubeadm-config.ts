@@ -295,6 +295,8 @@ export interface JoinConfig {
   nodeName?: string;
   criSocket?: string;
   nodeIp?: string;
+  /** JoinConfiguration.controlPlane (v1beta1+): this node becomes another control plane. */
+  controlPlane?: { advertiseAddress?: string; certificateKey?: string };
 }
 
 /**
@@ -345,5 +347,13 @@ export function readJoinConfig(file: string, kubeadmMinor: number): JoinConfig {
     nodeName: reg.name,
     criSocket: reg.criSocket,
     nodeIp,
+    ...(!flat && d.controlPlane && typeof d.controlPlane === 'object'
+      ? {
+          controlPlane: {
+            advertiseAddress: d.controlPlane.localAPIEndpoint?.advertiseAddress,
+            certificateKey: d.controlPlane.certificateKey,
+          },
+        }
+      : {}),
   };
 }

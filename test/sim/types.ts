@@ -195,6 +195,24 @@ export interface ClusterState {
   hostEffects: Record<string, boolean>;
   /** The API server as the kubelet runs it from its static pod manifest (absent in states from before this model). */
   apiServer?: ApiServerRun;
+  /** kubeadm's controlPlaneEndpoint: where nodes join, and what lets more control planes join. */
+  controlPlaneEndpoint?: string;
+  /**
+   * The nodes of the cluster, each with its own root (KUBESTRAP_ROOT) and role, so a fake knows
+   * which node it runs on: the one `kubeadm init` made, then every `kubeadm join`. Absent in
+   * states from before several nodes were modelled.
+   */
+  members?: ClusterMember[];
+  /** The kube-system/kubeadm-certs Secret of `upload-certs`: the key that decrypts it, and when it goes (two hours). */
+  uploadedCerts?: { key: string; expiresAt: number };
+}
+
+export interface ClusterMember {
+  root: string;
+  name: string;
+  controlPlane: boolean;
+  /** The address its API server listens on (control planes). */
+  address?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Context } from '../../src/session/context.js';
+import { LocalHost } from '../../src/host/access.js';
 import { runSteps } from '../../src/workflow/engine.js';
 import { readState } from '../../src/workflow/state.js';
 import { StepFailed, type Step } from '../../src/workflow/step.js';
@@ -11,7 +12,13 @@ import { scratchDir } from '../helpers/scratch.js';
 
 function fakeCtx(dryRun = false): Context {
   const root = scratchDir('ks-engine');
-  return { paths: hostPaths(root), dryRun, config: { version: { text: 'v1.24.17', minor: 24 } } } as unknown as Context;
+  const paths = hostPaths(root);
+  return {
+    paths,
+    host: new LocalHost(paths),
+    dryRun,
+    config: { version: { text: 'v1.24.17', minor: 24 } },
+  } as unknown as Context;
 }
 
 const events: string[] = [];

@@ -8,7 +8,7 @@
  * the input JSON for the policy that wins.
  */
 import { applyApiDefaults } from './api-defaults.js';
-import type { Container, Pod } from './pod.js';
+import type { ContainerList, Pod } from './pod.js';
 import {
   APPARMOR_CONTAINER_ANNOTATION_PREFIX,
   CONTAINER_SC_FIELDS,
@@ -122,15 +122,16 @@ export class Candidate {
     if (this.seccompAnnotation !== view.seccompAnnotation && this.seccompAnnotation !== undefined) {
       annotations[SECCOMP_POD_ANNOTATION] = this.seccompAnnotation;
     }
+    const containers = view.containers;
     if (this.appArmor) {
-      view.containers.forEach((c, i) => {
-        const v = this.appArmor![i];
-        if (v !== c.appArmorAnnotation && v !== undefined)
-          annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + c.name] = v;
-      });
+      for (let i = 0; i < containers.length; i++) {
+        const v = this.appArmor[i];
+        if (v !== containers[i].appArmorAnnotation && v !== undefined)
+          annotations[APPARMOR_CONTAINER_ANNOTATION_PREFIX + containers[i].name] = v;
+      }
     }
     Object.assign(annotations, extraAnnotations);
-    const hasAnnotations = Object.keys(annotations).length > 0 || meta.annotations != null;
+    const hasAnnotations = meta.annotations != null || hasKeys(annotations);
     const spec = { ...src.spec };
 
     if (this.psc !== view.psc) {
@@ -140,22 +141,28 @@ export class Candidate {
     }
     if (this.runtimeClassName !== view.runtimeClassName) spec.runtimeClassName = this.runtimeClassName;
 
-    const lists = new Map<string, Container[]>();
-    view.containers.forEach((c, i) => {
+    // Each container list is copied once, on its first changed container.
+    let copied: ContainerList[] | undefined;
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i];
       const next = this.scs[i];
-      if (next === c.sc) return;
-      let list = lists.get(c.list);
-      if (!list) {
-        list = [...(src.spec[c.list] ?? [])];
-        lists.set(c.list, list);
-        spec[c.list] = list;
+      if (next === c.sc) continue;
+      if (!copied?.includes(c.list)) {
+        (copied ??= []).push(c.list);
+        spec[c.list] = [...(src.spec[c.list] ?? [])];
       }
+      const list = spec[c.list]!;
       const sc: Record<string, unknown> = { ...(list[c.index].securityContext ?? {}) };
       for (const f of CONTAINER_SC_FIELDS) if (next[f] !== c.sc[f]) sc[f] = next[f];
       list[c.index] = { ...list[c.index], securityContext: sc };
-    });
+    }
 
     const pod: Pod = { ...src, metadata: hasAnnotations ? { ...meta, annotations } : { ...meta }, spec };
     return applyApiDefaults(pod);
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }

@@ -107,12 +107,51 @@ export class VolumeMountView {
   ) {}
 }
 
+/**
+ * The error paths of the container at `spec.<list>[<index>]`. They depend on nothing
+ * else, so each is built once per process (containerPaths) instead of once per pod.
+ */
+class ContainerPaths {
+  readonly scPath: string;
+  readonly seLinuxPath: string;
+  readonly capabilitiesPath: string;
+
+  constructor(readonly path: string) {
+    this.scPath = `${path}.securityContext`;
+    this.seLinuxPath = `${this.scPath}.seLinuxOptions`;
+    this.capabilitiesPath = `${this.scPath}.capabilities`;
+  }
+}
+
+const CONTAINER_PATHS: Record<ContainerList, ContainerPaths[]> = {
+  initContainers: [],
+  containers: [],
+  ephemeralContainers: [],
+};
+
+function containerPaths(list: ContainerList, index: number): ContainerPaths {
+  const known = CONTAINER_PATHS[list];
+  return (known[index] ??= new ContainerPaths(`spec.${list}[${index}]`));
+}
+
+const VOLUME_PATHS: string[] = [];
+
+function volumePath(index: number): string {
+  return (VOLUME_PATHS[index] ??= `spec.volumes[${index}]`);
+}
+
 export class ContainerView {
+  /** `spec.containers[1]` */
+  readonly path: string;
+  // Error paths, shared by every pod (containerPaths).
+  readonly scPath: string;
+  readonly seLinuxPath: string;
+  readonly capabilitiesPath: string;
+
   constructor(
     readonly list: ContainerList,
     readonly index: number,
-    /** `spec.containers[1]` */
-    readonly path: string,
+    paths: ContainerPaths,
     readonly name: string,
     readonly sc: ContainerSC,
     /** hostPort of each port that has one (after host-network defaulting). */
@@ -123,15 +162,11 @@ export class ContainerView {
     /** The pod's `container.apparmor.security.beta.kubernetes.io/<name>` annotation. */
     readonly appArmorAnnotation: string | undefined,
   ) {
-    this.scPath = `${path}.securityContext`;
-    this.seLinuxPath = `${this.scPath}.seLinuxOptions`;
-    this.capabilitiesPath = `${this.scPath}.capabilities`;
+    this.path = paths.path;
+    this.scPath = paths.scPath;
+    this.seLinuxPath = paths.seLinuxPath;
+    this.capabilitiesPath = paths.capabilitiesPath;
   }
-
-  // Error paths, built once per pod instead of once per policy tried.
-  readonly scPath: string;
-  readonly seLinuxPath: string;
-  readonly capabilitiesPath: string;
 }
 
 export class VolumeView {
@@ -272,35 +307,27 @@ function containerView(
   hostNetwork: boolean,
   annotations: Readonly<Record<string, string>> | undefined,
 ): ContainerView {
-  const path = `spec.${list}[${index}]`;
+  const paths = containerPaths(list, index);
+  const path = paths.path;
   if (c == null) throw new PodShapeError(`${path}: is required`);
   const o = objAt(c, path)!;
   const name = requiredStr(o.name, path, 'name');
   const s = objAt(o.securityContext, path, 'securityContext');
-  const sc = s
-    ? containerSC(s, `${path}.securityContext`)
-    : new ContainerSC(
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-      );
+  const sc = s ? containerSC(s, paths.scPath) : NO_SECURITY_CONTEXT;
+  // Ports and mounts are checked inline: their paths are built only to report a bad value.
   const hostPorts: number[] = [];
   const ports = listAt(o.ports, path, 'ports');
   if (ports) {
     for (let i = 0; i < ports.length; i++) {
       const p = ports[i];
       if (p == null) continue;
-      const pp = objAt(p, `${path}.ports[${i}]`)!;
-      const containerPort =
-        pp.containerPort == null ? 0 : intAt(pp.containerPort, `${path}.ports[${i}]`, 'containerPort')!;
-      let hostPort = pp.hostPort == null ? 0 : intAt(pp.hostPort, `${path}.ports[${i}]`, 'hostPort')!;
+      if (typeof p !== 'object' || Array.isArray(p)) fail(`${path}.ports[${i}]`, 'an object', p);
+      const cp = (p as Obj).containerPort;
+      const hp = (p as Obj).hostPort;
+      if (cp != null && !Number.isInteger(cp)) fail(`${path}.ports[${i}].containerPort`, 'an integer', cp);
+      if (hp != null && !Number.isInteger(hp)) fail(`${path}.ports[${i}].hostPort`, 'an integer', hp);
+      const containerPort = cp == null ? 0 : (cp as number);
+      let hostPort = hp == null ? 0 : (hp as number);
       if (hostPort === 0 && hostNetwork && list !== 'ephemeralContainers') hostPort = containerPort;
       if (hostPort > 0) hostPorts.push(hostPort);
     }
@@ -311,17 +338,21 @@ function containerView(
     for (let i = 0; i < vms.length; i++) {
       const m = vms[i];
       if (m == null) continue;
-      const mm = objAt(m, `${path}.volumeMounts[${i}]`)!;
-      const mountName =
-        typeof mm.name === 'string' ? mm.name : requiredStr(mm.name, `${path}.volumeMounts[${i}]`, 'name');
-      const readOnly = mm.readOnly == null ? false : boolAt(mm.readOnly, `${path}.volumeMounts[${i}]`, 'readOnly')!;
-      mounts.push(new VolumeMountView(mountName, readOnly));
+      if (typeof m !== 'object' || Array.isArray(m)) fail(`${path}.volumeMounts[${i}]`, 'an object', m);
+      const mountName = (m as Obj).name;
+      const ro = (m as Obj).readOnly;
+      if (typeof mountName !== 'string') {
+        if (mountName == null) throw new PodShapeError(`${path}.volumeMounts[${i}].name: is required`);
+        fail(`${path}.volumeMounts[${i}].name`, 'a string', mountName);
+      }
+      if (ro != null && typeof ro !== 'boolean') fail(`${path}.volumeMounts[${i}].readOnly`, 'true or false', ro);
+      mounts.push(new VolumeMountView(mountName, ro == null ? false : (ro as boolean)));
     }
   }
   return new ContainerView(
     list,
     index,
-    path,
+    paths,
     name,
     sc,
     hostPorts,
@@ -330,6 +361,23 @@ function containerView(
     annotations && annotation(annotations, APPARMOR_CONTAINER_ANNOTATION_PREFIX + name),
   );
 }
+
+/**
+ * The settings of every container without a securityContext. Shared: a view's settings
+ * are never written to (a Candidate copies them on its first change).
+ */
+const NO_SECURITY_CONTEXT = new ContainerSC(
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+);
 
 function containerSC(s: Obj, sp: string): ContainerSC {
   return new ContainerSC(
@@ -347,7 +395,7 @@ function containerSC(s: Obj, sp: string): ContainerSC {
 }
 
 function volumeView(v: unknown, i: number): VolumeView {
-  const path = `spec.volumes[${i}]`;
+  const path = volumePath(i);
   if (v == null) throw new PodShapeError(`${path}: is required`);
   const o = objAt(v, path)!;
   const name = typeof o.name === 'string' ? o.name : requiredStr(o.name, path, 'name');

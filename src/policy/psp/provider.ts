@@ -85,7 +85,7 @@ function formatHostPortRanges(ranges: readonly { min: number; max: number }[]): 
   return ranges.map((r) => (r.min === r.max ? `${r.min}` : `${r.min}-${r.max}`)).join(',');
 }
 
-function append(to: FieldError[], from: FieldError[]): void {
+function append(to: FieldError[], from: readonly FieldError[]): void {
   for (let i = 0; i < from.length; i++) to.push(from[i]);
 }
 

@@ -11,7 +11,6 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { privilegedProbePod, restrictedProbePod } from '../../../src/render/probe-pods.js';
 import { flannelNamespace } from '../../../src/versions.js';
 import { type Identity, serviceAccount, node as nodeIdentity, type Verdict } from '../lib/api.js';
-import { REPO } from '../lib/cache.js';
 import type { RealCluster } from '../lib/cluster.js';
 import { NODE_NAME } from '../lib/configs.js';
 import {
@@ -52,8 +51,6 @@ export interface Outcome {
   offlinePolicy?: string;
   disagreements: string[];
 }
-
-const REPO_FIXTURES = path.join(REPO, 'test', 'fixtures', 'pods');
 
 /** Everything a real `up` would have created besides our own manifests: kubeadm's phases against the server. */
 export async function runKubeadmApiPhases(cluster: RealCluster): Promise<void> {

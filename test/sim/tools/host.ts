@@ -441,7 +441,8 @@ export function listeners(sim: Sim, s: SimState): Listener[] {
   const kubeletRunning = s.host.services.kubelet?.active && fs.existsSync(sim.at('/var/lib/kubelet/config.yaml'));
   if (kubeletRunning) out.push({ addr: '127.0.0.1', port: 10248 }, { addr: '*', port: 10250 });
   const c = s.cluster;
-  if (c) {
+  // A control plane's ports; on a cluster of several nodes, only on the control planes.
+  if (c && (!c.members || c.members.some((m) => m.root === sim.root && m.controlPlane))) {
     out.push(
       { addr: '*', port: c.bindPort },
       { addr: '127.0.0.1', port: 10257 },

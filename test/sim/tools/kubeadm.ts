@@ -28,7 +28,7 @@ import {
   kubeadmImages,
   registry,
 } from '../bootstrap.js';
-import { putObj, writeHostFile } from '../cluster.js';
+import { joinAddress, putObj, writeHostFile } from '../cluster.js';
 import { readAdmissionConfig, podSecurityApiOk, manifestHash, APISERVER_MANIFEST } from '../apiserver.js';
 import { listeners } from './host.js';
 
@@ -45,7 +45,7 @@ export async function run(sim: Sim): Promise<number> {
     case 'config':
       return config(sim, s, minor, rest);
     case 'init':
-      return init(sim, minor, rest);
+      return rest[0] === 'phase' ? initPhase(sim, minor, rest.slice(1)) : init(sim, minor, rest);
     case 'reset':
       return reset(sim, minor, rest);
     case 'token':
@@ -420,19 +420,87 @@ function joinCommand(addr: string, token: string, hash: string): string {
   return `kubeadm join ${addr} --token ${token} \\\n\t--discovery-token-ca-cert-hash ${hash} `;
 }
 
-function initTail(c: ClusterState, minor: number, controlPlaneEndpoint?: string): string {
+function initTail(c: ClusterState, minor: number, controlPlaneEndpoint?: string, certificateKey?: string): string {
   const word = minor <= 13 ? 'master' : 'control-plane';
   let t = `\nYour Kubernetes ${word} has initialized successfully!\n\nTo start using your cluster, you need to run the following as a regular user:\n\n  mkdir -p $HOME/.kube\n  sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n  sudo chown $(id -u):$(id -g) $HOME/.kube/config\n\n`;
   if (minor >= 20)
     t += 'Alternatively, if you are the root user, you can run:\n\n  export KUBECONFIG=/etc/kubernetes/admin.conf\n\n';
   t +=
     'You should now deploy a pod network to the cluster.\nRun "kubectl apply -f [podnetwork].yaml" with one of the options listed at:\n  https://kubernetes.io/docs/concepts/cluster-administration/addons/\n\n';
-  const addr = controlPlaneEndpoint ?? `${c.advertiseAddress}:${c.bindPort}`;
-  if (controlPlaneEndpoint) {
+  const addr = joinAddress(c);
+  if (controlPlaneEndpoint && certificateKey) {
+    t += `You can now join any number of the control-plane node running the following command on each as root:\n\n  ${joinCommand(addr, c.token, c.caHash)}\\\n\t--control-plane --certificate-key ${certificateKey}\n\nPlease note that the certificate-key gives access to cluster sensitive data, keep it secret!\nAs a safeguard, uploaded-certs will be deleted in two hours; If necessary, you can use\n"kubeadm init phase upload-certs --upload-certs" to reload certs afterward.\n\n`;
+  } else if (controlPlaneEndpoint) {
     t += `You can now join any number of control-plane nodes by copying certificate authorities\nand service account keys on each node and then running the following as root:\n\n  ${joinCommand(addr, c.token, c.caHash)}\\\n\t--control-plane \n\n`;
   }
   t += `Then you can join any number of worker nodes by running the following on each as root:\n\n${joinCommand(addr, c.token, c.caHash)}\n`;
   return t;
+}
+
+/** The node this process runs on, when the cluster knows several (by the root kubeadm wrote it under). */
+export function memberHere(sim: Sim, c: ClusterState | null) {
+  return c?.members?.find((m) => m.root === sim.root);
+}
+
+const UPLOADED_CERTS_MS = 2 * 60 * 60 * 1000;
+
+function uploadCertsText(key: string): string {
+  return `[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[upload-certs] Using certificate key:\n${key}\n`;
+}
+
+/** `kubeadm init phase upload-certs --upload-certs`: (re)writes kubeadm-certs, encrypted with a key it prints. */
+async function initPhase(sim: Sim, minor: number, args: string[]): Promise<number> {
+  const [phase, ...rest] = args;
+  if (phase !== 'upload-certs') {
+    sim.io.err(`sim: kubeadm init phase ${phase ?? ''} is not modelled (only upload-certs)\n`);
+    return 1;
+  }
+  const f = checkFlags(rest, {
+    '--upload-certs': 'bool',
+    '--config': 'value',
+    '--certificate-key': 'value',
+    '--skip-certificate-key-print': 'bool',
+    '--kubeconfig': 'value',
+  });
+  if (f.error) return fail(sim, f.error, minor);
+  if (f.flags['--config'] && f.flags['--certificate-key'])
+    return fail(sim, "can not mix '--config' with arguments [certificate-key]", minor);
+  if (!f.flags['--upload-certs']) {
+    sim.io.out('[upload-certs] Skipping phase. Please see --upload-certs\n');
+    return 0;
+  }
+  if (f.flags['--config']) {
+    try {
+      readKubeadmConfig(f.flags['--config'], minor);
+    } catch (e) {
+      if (e instanceof ConfigError) return fail(sim, e.message, minor);
+      throw e;
+    }
+  }
+  const kubeconfig = f.flags['--kubeconfig'] ?? '/etc/kubernetes/admin.conf';
+  if (!fs.existsSync(kubeconfig.startsWith(sim.root) ? kubeconfig : sim.at(kubeconfig)))
+    return fail(
+      sim,
+      `error execution phase upload-certs: failed to load admin kubeconfig: open ${kubeconfig}: no such file or directory`,
+      minor,
+    );
+  return sim.update((s) => {
+    const c = s.cluster;
+    if (!c)
+      return fail(
+        sim,
+        `error execution phase upload-certs: error uploading certs: error creating token: timed out waiting for the condition`,
+        minor,
+      );
+    const key = f.flags['--certificate-key'] ?? randomHex(32);
+    c.uploadedCerts = { key, expiresAt: sim.now() + UPLOADED_CERTS_MS };
+    sim.io.out(
+      f.flags['--skip-certificate-key-print']
+        ? '[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n'
+        : uploadCertsText(key),
+    );
+    return 0;
+  });
 }
 
 function kubeconfigText(c: ClusterState, user: string, server: string): string {
@@ -601,6 +669,7 @@ async function init(sim: Sim, minor: number, args: string[]): Promise<number> {
       staticPods: [],
       node: { taintsChangedAt: now },
       hostEffects: {},
+      ...(cfg.controlPlaneEndpoint ? { controlPlaneEndpoint: cfg.controlPlaneEndpoint } : {}),
     };
     const disabled = (cfg.apiServerArgs['disable-admission-plugins'] ?? '').split(',').filter(Boolean);
     if (disabled.includes('PodSecurity')) c.admissionPlugins.push('-PodSecurity');
@@ -700,16 +769,16 @@ async function init(sim: Sim, minor: number, args: string[]): Promise<number> {
       since: now,
     };
     s.cluster = c;
+    c.members = [{ root: sim.root, name: c.nodeName, controlPlane: true, address: c.advertiseAddress }];
     seedCluster(c, s, now, criSocket, cfg);
     const cm = minor <= 23 ? `kubelet-config-1.${k8sMinor}` : 'kubelet-config';
     sim.io.out(
       `[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "kube-system" Namespace\n[kubelet] Creating a ConfigMap "${cm}" in namespace kube-system with the configuration for the kubelets in the cluster\n`,
     );
-    sim.io.out(
-      f.flags['--upload-certs']
-        ? `[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[upload-certs] Using certificate key:\n${randomHex(32)}\n`
-        : '[upload-certs] Skipping phase. Please see --upload-certs\n',
-    );
+    if (f.flags['--upload-certs']) {
+      c.uploadedCerts = { key: f.flags['--certificate-key'] ?? randomHex(32), expiresAt: now + UPLOADED_CERTS_MS };
+      sim.io.out(uploadCertsText(c.uploadedCerts.key));
+    } else sim.io.out('[upload-certs] Skipping phase. Please see --upload-certs\n');
     sim.io.out(
       `[mark-control-plane] Marking the node ${c.nodeName} as control-plane by adding the labels: ${controlPlaneLabelText(minor)}\n`,
     );
@@ -727,7 +796,7 @@ async function init(sim: Sim, minor: number, args: string[]): Promise<number> {
       '[kubelet-finalize] Updating "/etc/kubernetes/kubelet.conf" to point to a rotatable kubelet client certificate and key\n',
     );
     sim.io.out('[addons] Applied essential addon: CoreDNS\n[addons] Applied essential addon: kube-proxy\n');
-    if (!f.flags['--skip-token-print']) sim.io.out(initTail(c, minor, cfg.controlPlaneEndpoint));
+    if (!f.flags['--skip-token-print']) sim.io.out(initTail(c, minor, cfg.controlPlaneEndpoint, c.uploadedCerts?.key));
     return 0;
   });
 }
@@ -761,7 +830,8 @@ function writeCerts(sim: Sim, c: ClusterState): void {
 }
 
 function writeKubeconfigs(sim: Sim, c: ClusterState, minor: number): void {
-  const server = `https://${c.advertiseAddress}:${c.bindPort}`;
+  // kubeadm names the controlPlaneEndpoint in every kubeconfig when there is one.
+  const server = `https://${joinAddress(c)}`;
   sim.io.out('[kubeconfig] Using kubeconfig folder "/etc/kubernetes"\n');
   const files: [string, string][] = [['admin.conf', 'kubernetes-admin']];
   if (minor >= 29) files.push(['super-admin.conf', 'kubernetes-super-admin']);
@@ -1003,8 +1073,41 @@ async function reset(sim: Sim, minor: number, args: string[]): Promise<number> {
   return sim.update((s) => {
     const haveFiles = fs.existsSync(sim.at('/etc/kubernetes/manifests/etcd.yaml'));
     const lines = resetOutput(sim, s.cluster, minor, haveFiles);
-    // What kubeadm reset removes (and, as importantly, what it leaves).
-    if (s.host.services.kubelet) s.host.services.kubelet.active = false;
+    // On a cluster of several nodes, a node's reset takes only that node away (a control plane
+    // leaves etcd too); the cluster goes with the last control plane. kubeadm reset does not
+    // delete the Node object; the model drops it, and its pods, as `kubectl delete node` would.
+    const c = s.cluster;
+    const here = memberHere(sim, c);
+    const others = (c?.members ?? []).filter((m) => m.root !== sim.root);
+    const clusterStays = c !== null && c.members !== undefined && others.some((m) => m.controlPlane);
+    if (clusterStays && c) {
+      if (here) {
+        for (const key of Object.keys(c.objects)) {
+          const o = c.objects[key];
+          if (
+            (o.kind === 'Node' && o.metadata.name === here.name) ||
+            (o.kind === 'Pod' && o.spec?.nodeName === here.name)
+          )
+            delete c.objects[key];
+        }
+        c.members = others;
+        c.rv++;
+        // The API server this model runs moves to a control plane that remains.
+        if (c.apiServer?.manifestFile?.startsWith(sim.root)) {
+          const next = others.find((m) => m.controlPlane)!;
+          const file = path.join(next.root, APISERVER_MANIFEST);
+          // That API server has run all along: no restart.
+          c.apiServer = {
+            manifestFile: file,
+            manifestHash: manifestHash(fs.readFileSync(file, 'utf8')),
+            state: 'running',
+            since: c.apiServer.since,
+          };
+          c.nodeName = next.name;
+          if (next.address) c.advertiseAddress = next.address;
+        }
+      }
+    } else if (s.host.services.kubelet) s.host.services.kubelet.active = false;
     emptyDir(sim, '/var/lib/etcd');
     emptyDir(sim, '/etc/kubernetes/manifests');
     emptyDir(sim, '/etc/kubernetes/pki');
@@ -1020,8 +1123,10 @@ async function reset(sim: Sim, minor: number, args: string[]): Promise<number> {
       'scheduler.conf',
     ])
       fs.rmSync(sim.at(`/etc/kubernetes/${file}`), { force: true });
-    s.cluster = null;
-    s.extraTokens = [];
+    if (!clusterStays) {
+      s.cluster = null;
+      s.extraTokens = [];
+    }
     sim.io.out(lines.map((l) => `${l}\n`).join(''));
     return 0;
   });
@@ -1073,9 +1178,7 @@ async function token(sim: Sim, minor: number, args: string[]): Promise<number> {
     const t = randomToken();
     s.extraTokens.push(t);
     if (f.flags['--print-join-command'])
-      sim.io.out(
-        `kubeadm join ${c.advertiseAddress}:${c.bindPort} --token ${t} --discovery-token-ca-cert-hash ${c.caHash} \n`,
-      );
+      sim.io.out(`kubeadm join ${joinAddress(c)} --token ${t} --discovery-token-ca-cert-hash ${c.caHash} \n`);
     else sim.io.out(`${t}\n`);
     return 0;
   });
@@ -1159,8 +1262,25 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
     // The kubelet's --node-ip: kubeadm's flags (from kubeletExtraArgs), else KUBELET_EXTRA_ARGS from
     // the environment file this package's drop-in reads, else the default route's address (the NAT NIC).
     const nodeIp = joinCfg?.nodeIp ?? kubeletExtraArgsNodeIp(sim) ?? s.host.ip;
+    const controlPlane = f.flags['--control-plane'] === 'true' || joinCfg?.controlPlane !== undefined;
+    if (controlPlane) {
+      const problem = controlPlaneJoinProblem(
+        sim,
+        s,
+        c,
+        joinCfg?.controlPlane?.certificateKey ?? f.flags['--certificate-key'],
+      );
+      if (problem) {
+        sim.io.out(
+          "[preflight] Reading configuration from the cluster...\n[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n",
+        );
+        return fail(sim, problem, minor);
+      }
+    }
     sim.io.out(
-      `[preflight] Reading configuration from the cluster...\n[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"\n[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n\n`,
+      controlPlane
+        ? `[preflight] Reading configuration from the cluster...\n[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n[preflight] Running pre-flight checks before initializing the new control plane instance\n[download-certs] Downloading the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n[certs] Using certificateDir folder "/etc/kubernetes/pki"\n[kubeconfig] Generating kubeconfig files\n[kubeconfig] Using kubeconfig folder "/etc/kubernetes"\n[kubeconfig] Writing "admin.conf" kubeconfig file\n[kubeconfig] Writing "controller-manager.conf" kubeconfig file\n[kubeconfig] Writing "scheduler.conf" kubeconfig file\n[control-plane] Using manifest folder "/etc/kubernetes/manifests"\n[check-etcd] Checking that the etcd cluster is healthy\n[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"\n[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...\n[etcd] Announced new etcd member joining to the existing etcd cluster\n[mark-control-plane] Marking the node ${name} as control-plane by adding the labels: ${controlPlaneLabelText(minor)}\n\nThis node has joined the cluster and a new control plane instance was created:\n\n* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n\nTo start administering your cluster from this node, you need to run the following as a regular user:\n\n\tmkdir -p $HOME/.kube\n\tsudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n\tsudo chown $(id -u):$(id -g) $HOME/.kube/config\n\nRun 'kubectl get nodes' to see this node join the cluster.\n\n`
+        : `[preflight] Reading configuration from the cluster...\n[preflight] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n[kubelet-start] Writing kubelet configuration to file "/var/lib/kubelet/config.yaml"\n[kubelet-start] Writing kubelet environment file with flags to file "/var/lib/kubelet/kubeadm-flags.env"\n[kubelet-start] Starting the kubelet\n[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap...\n\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n\nRun 'kubectl get nodes' on the control-plane to see this node join the cluster.\n\n`,
     );
     const node = nodeObject(
       { ...c, nodeName: name, advertiseAddress: nodeIp },
@@ -1168,15 +1288,37 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
       sim.now(),
       'unix:///var/run/containerd/containerd.sock',
     );
-    for (const l of Object.keys(node.metadata.labels))
-      if (l.startsWith('node-role.') || l.startsWith('node.kubernetes.io/exclude')) delete node.metadata.labels[l];
-    node.spec.taints = [{ effect: 'NoSchedule', key: 'node.kubernetes.io/not-ready' }];
+    if (!controlPlane) {
+      for (const l of Object.keys(node.metadata.labels))
+        if (l.startsWith('node-role.') || l.startsWith('node.kubernetes.io/exclude')) delete node.metadata.labels[l];
+      node.spec.taints = [{ effect: 'NoSchedule', key: 'node.kubernetes.io/not-ready' }];
+    }
     putObj(c, node as KObj, sim.now());
-    // What the TLS bootstrap leaves on the worker: its kubelet's kubeconfig and config.
+    const address = joinCfg?.controlPlane?.advertiseAddress ?? nodeIp;
+    c.members = [
+      ...(c.members ?? []).filter((m) => m.root !== sim.root),
+      { root: sim.root, name, controlPlane, ...(controlPlane ? { address } : {}) },
+    ];
+    if (controlPlane) {
+      // What the new control plane instance has on disk: the shared certificates, kubeconfigs, manifests, etcd.
+      const server = `https://${joinAddress(c)}`;
+      for (const f of ['ca', 'front-proxy-ca', 'etcd/ca', 'sa'])
+        writeHostFile(sim, `/etc/kubernetes/pki/${f}.${f === 'sa' ? 'pub' : 'crt'}`, `SIM ${f} ${c.id}\n`);
+      for (const [file, user] of [
+        ['admin.conf', 'kubernetes-admin'],
+        ['controller-manager.conf', 'system:kube-controller-manager'],
+        ['scheduler.conf', 'system:kube-scheduler'],
+      ])
+        writeHostFile(sim, `/etc/kubernetes/${file}`, kubeconfigText(c, user, server));
+      for (const p of c.staticPods)
+        writeHostFile(sim, `/etc/kubernetes/manifests/${p.metadata.name}.yaml`, yaml.dump(p, { lineWidth: -1 }));
+      fs.mkdirSync(sim.at('/var/lib/etcd/member/snap'), { recursive: true });
+    }
+    // What the TLS bootstrap leaves on the node: its kubelet's kubeconfig and config.
     writeHostFile(
       sim,
       '/etc/kubernetes/kubelet.conf',
-      kubeconfigText(c, `system:node:${name}`, `https://${c.advertiseAddress}:${c.bindPort}`),
+      kubeconfigText(c, `system:node:${name}`, `https://${joinAddress(c)}`),
     );
     writeHostFile(
       sim,
@@ -1190,6 +1332,40 @@ async function join(sim: Sim, minor: number, args: string[]): Promise<number> {
     );
     return 0;
   });
+}
+
+/**
+ * Why this node cannot become another control plane (kubeadm's preflight and download-certs
+ * phases), or undefined: the cluster needs a controlPlaneEndpoint, and the certificates come
+ * from kube-system/kubeadm-certs, which only the key `upload-certs` printed decrypts, for two hours.
+ */
+function controlPlaneJoinProblem(sim: Sim, s: SimState, c: ClusterState, key: string | undefined): string | undefined {
+  const notSatisfied = (why: string) =>
+    `error execution phase preflight: \nOne or more conditions for hosting a new control plane instance is not satisfied.\n\n${why}\n\nPlease ensure that:\n* The cluster has a stable controlPlaneEndpoint address.\n* The certificates that must be shared among control plane instances are provided.\n\n`;
+  if (!c.controlPlaneEndpoint)
+    return notSatisfied(
+      "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address",
+    );
+  if (!key)
+    return notSatisfied(
+      "[failure loading certificate for CA: couldn't load the certificate file /etc/kubernetes/pki/ca.crt: open /etc/kubernetes/pki/ca.crt: no such file or directory]",
+    );
+  const inUse = new Set(listeners(sim, s).map((l) => l.port));
+  const busy = [c.bindPort, 10259, 10257, 2379, 2380].filter((p) => inUse.has(p));
+  if (busy.length)
+    return `error execution phase preflight: [preflight] Some fatal errors occurred:\n${busy.map((p) => `\t[ERROR Port-${p}]: Port ${p} is in use`).join('\n')}`;
+  const dl = 'error execution phase control-plane-prepare/download-certs: error downloading certs:';
+  if (!c.uploadedCerts || sim.now() > c.uploadedCerts.expiresAt)
+    return `${dl} error downloading the secret: Secret "kubeadm-certs" was not found in the "kube-system" Namespace. This Secret might have expired. Please, run \`kubeadm init phase upload-certs --upload-certs\` on a control plane to generate a new one`;
+  if (key !== c.uploadedCerts.key)
+    return `${dl} error decoding secret data with provided key: cipher: message authentication failed`;
+  const apiserver = c.staticPods.find((p) => p.metadata?.name === 'kube-apiserver');
+  const admission = (apiserver?.spec?.containers?.[0]?.command ?? [])
+    .find((a: string) => a.startsWith('--admission-control-config-file='))
+    ?.split('=')[1];
+  if (admission && !fs.existsSync(sim.at(admission)))
+    return `sim: the kube-apiserver of this new control plane would crash-loop: ${admission}, which its --admission-control-config-file names, is not on this node (every control plane needs the host files before kubeadm join)`;
+  return undefined;
 }
 
 /** The files the kubelet's systemd drop-in reads (EnvironmentFile=), in order, as the package installed it. */

@@ -32,7 +32,7 @@ import {
   type ResourceInfo,
 } from '../resources.js';
 import { readManifests, ManifestError, type SourcedObject } from '../manifests.js';
-import { getObj, listObjs, putObj, deleteObj } from '../cluster.js';
+import { apiServerAddresses, getObj, listObjs, putObj, deleteObj } from '../cluster.js';
 import {
   admitPodCreate,
   workloadWarnings,
@@ -196,7 +196,7 @@ async function connect(ctx: Ctx, opts: { applyFile?: string; validate?: boolean 
     !c ||
     away ||
     kc.server.startsWith('http://localhost:8080') ||
-    hostPort(kc.server) !== `${c.advertiseAddress}:${c.bindPort}`
+    !apiServerAddresses(c).includes(hostPort(kc.server))
   ) {
     if (opts.applyFile !== undefined) {
       const m = ctx.clientMinor;

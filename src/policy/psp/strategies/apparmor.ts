@@ -4,7 +4,7 @@
  * just a name) and may name a default that is added to containers without one.
  */
 import type { FieldError } from '../field-error.js';
-import { forbidden, go } from '../field-error.js';
+import { forbidden, go, NO_ERRORS } from '../field-error.js';
 import { APPARMOR_CONTAINER_ANNOTATION_PREFIX } from '../pod-view.js';
 import { PSP_ANNOTATIONS } from '../../../k8s/psp-annotations.js';
 
@@ -12,7 +12,12 @@ import { PSP_ANNOTATIONS } from '../../../k8s/psp-annotations.js';
 export interface AppArmorStrategy {
   /** The annotation value to default this container to, or undefined for no change. */
   generate(current: string | undefined): string | undefined;
-  validate(container: string, current: string | undefined): FieldError[];
+  validate(container: string, current: string | undefined): readonly FieldError[];
+}
+
+/** The container's AppArmor annotation, as errors name it (built only for an error). */
+function annotationPath(container: string): string {
+  return `pod.metadata.annotations[${APPARMOR_CONTAINER_ANNOTATION_PREFIX}${container}]`;
 }
 
 export function createAppArmorStrategy(pspAnnotations: Record<string, string> | undefined): AppArmorStrategy {
@@ -26,13 +31,18 @@ export function createAppArmorStrategy(pspAnnotations: Record<string, string> | 
     },
     validate(name, current) {
       // No allowed list on the policy: any profile, or none.
-      if (!allowed) return [];
-      const path = `pod.metadata.annotations[${APPARMOR_CONTAINER_ANNOTATION_PREFIX}${name}]`;
+      if (!allowed) return NO_ERRORS;
       const profile = current ?? '';
-      if (profile === '') return allowed.size > 0 ? [forbidden(path, 'AppArmor profile must be set')] : [];
+      if (profile === '')
+        return allowed.size > 0 ? [forbidden(annotationPath(name), 'AppArmor profile must be set')] : NO_ERRORS;
       if (!allowed.has(profile))
-        return [forbidden(path, `${profile} is not an allowed profile. Allowed values: ${go.str(allowedText!)}`)];
-      return [];
+        return [
+          forbidden(
+            annotationPath(name),
+            `${profile} is not an allowed profile. Allowed values: ${go.str(allowedText!)}`,
+          ),
+        ];
+      return NO_ERRORS;
     },
   };
 }

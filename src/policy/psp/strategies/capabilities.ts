@@ -11,14 +11,14 @@
  * checks entirely (as upstream does).
  */
 import type { FieldError } from '../field-error.js';
-import { go, invalid } from '../field-error.js';
+import { go, invalid, NO_ERRORS } from '../field-error.js';
 import type { Capabilities } from '../pod.js';
 
 export interface CapabilitiesStrategy {
   /** The capabilities the container ends up with; `current` itself when nothing changes. */
   generate(current: Capabilities | null | undefined): Capabilities | null | undefined;
   /** `path` is `...securityContext.capabilities`. */
-  validate(path: string, caps: Capabilities | null | undefined): FieldError[];
+  validate(path: string, caps: Capabilities | null | undefined): readonly FieldError[];
 }
 
 export interface CapabilitiesSpec {
@@ -82,23 +82,23 @@ export function createCapabilitiesStrategy(spec: CapabilitiesSpec): Capabilities
     },
     validate(path, caps) {
       if (caps == null) {
-        if (defaultAdd.length === 0 && requiredDrop.length === 0) return [];
+        if (defaultAdd.length === 0 && requiredDrop.length === 0) return NO_ERRORS;
         return [invalid(path, go.nil, 'required capabilities are not set on the securityContext')];
       }
-      if (allowAll) return [];
-      const errs: FieldError[] = [];
+      if (allowAll) return NO_ERRORS;
+      let errs: FieldError[] | undefined;
       for (const c of caps.add ?? []) {
         if (!defaultAddSet.has(c) && !allowed.has(c))
-          errs.push(invalid(`${path}.add`, go.str(c), 'capability may not be added'));
+          (errs ??= []).push(invalid(`${path}.add`, go.str(c), 'capability may not be added'));
       }
-      const drops = new Set(caps.drop ?? []);
+      const drops = caps.drop ?? [];
       for (const d of requiredDrop) {
-        if (!drops.has(d))
-          errs.push(
+        if (!drops.includes(d))
+          (errs ??= []).push(
             invalid(`${path}.drop`, go.capabilities(caps.drop), `${d} is required to be dropped but was not found`),
           );
       }
-      return errs;
+      return errs ?? NO_ERRORS;
     },
   };
 }

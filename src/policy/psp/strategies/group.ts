@@ -5,7 +5,7 @@
  * createSupplementalGroupStrategy).
  */
 import type { FieldError } from '../field-error.js';
-import { formatIdRanges, go, invalid } from '../field-error.js';
+import { formatIdRanges, go, invalid, NO_ERRORS } from '../field-error.js';
 import { StrategyError } from './build-error.js';
 import { inRanges, type IdRange } from './user.js';
 
@@ -15,7 +15,7 @@ export interface GroupStrategy {
   /** A single group to default to (fsGroup, runAsGroup). */
   generateSingle(): number | undefined;
   /** `groups` is nil (undefined/null) or a list, which matters for the printed value. */
-  validate(path: string, groups: readonly number[] | null | undefined): FieldError[];
+  validate(path: string, groups: readonly number[] | null | undefined): readonly FieldError[];
 }
 
 /** Which PSP field the strategy is for: only the names in build errors differ. */
@@ -25,19 +25,23 @@ function outOfRange(
   path: string,
   ranges: readonly IdRange[],
   groups: readonly number[] | null | undefined,
-): FieldError[] {
-  const errs: FieldError[] = [];
-  for (const g of groups ?? []) {
-    if (!inRanges(g, ranges))
-      errs.push(invalid(path, go.int64s(groups), `group ${g} must be in the ranges: ${formatIdRanges(ranges)}`));
+): readonly FieldError[] {
+  let errs: FieldError[] | undefined;
+  if (groups) {
+    for (const g of groups) {
+      if (!inRanges(g, ranges))
+        (errs ??= []).push(
+          invalid(path, go.int64s(groups), `group ${g} must be in the ranges: ${formatIdRanges(ranges)}`),
+        );
+    }
   }
-  return errs;
+  return errs ?? NO_ERRORS;
 }
 
 const RUN_AS_ANY: GroupStrategy = {
   generate: () => undefined,
   generateSingle: () => undefined,
-  validate: () => [],
+  validate: () => NO_ERRORS,
 };
 
 /** `opts` undefined means the field is absent, which only runAsGroup may be (it is RunAsAny then). */
@@ -55,12 +59,9 @@ export function createGroupStrategy(
         generate: () => [ranges[0].min],
         generateSingle: () => ranges[0].min,
         validate(path, groups) {
-          const errs: FieldError[] = [];
-          if (!groups || groups.length === 0) {
-            errs.push(invalid(path, go.int64s(groups), 'unable to validate empty groups against required ranges'));
-          }
-          errs.push(...outOfRange(path, ranges, groups));
-          return errs;
+          if (!groups || groups.length === 0)
+            return [invalid(path, go.int64s(groups), 'unable to validate empty groups against required ranges')];
+          return outOfRange(path, ranges, groups);
         },
       };
     case 'MayRunAs':

@@ -14,7 +14,7 @@
  * PrepareForCreate, after mutating admission).
  */
 import type { FieldError } from '../field-error.js';
-import { forbidden } from '../field-error.js';
+import { forbidden, NO_ERRORS } from '../field-error.js';
 import type { SeccompProfile } from '../pod.js';
 import { PSP_ANNOTATIONS } from '../../../k8s/psp-annotations.js';
 
@@ -36,12 +36,12 @@ export interface SeccompContainer {
 export interface SeccompStrategy {
   /** The pod annotation value to set, '' for none. */
   generate(pod: SeccompSubject): string;
-  validatePod(pod: SeccompSubject): FieldError[];
+  validatePod(pod: SeccompSubject): readonly FieldError[];
   validateContainer(
     pod: SeccompSubject,
     container: SeccompContainer,
     profile: SeccompProfile | undefined,
-  ): FieldError[];
+  ): readonly FieldError[];
 }
 
 /** podutil.SeccompAnnotationForField. */
@@ -71,7 +71,10 @@ function containerProfile(pod: SeccompSubject, c: SeccompContainer, profile: Sec
   return pod.seccompAnnotation ?? '';
 }
 
-const NONE: FieldError[] = [];
+/** The annotation a profile error names: the container's, or the pod's (`c` undefined). */
+function annotationPath(c: SeccompContainer | undefined): string {
+  return `pod.metadata.annotations[${c ? SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name : SECCOMP_POD_ANNOTATION}]`;
+}
 
 export function createSeccompStrategy(pspAnnotations: Record<string, string> | undefined): SeccompStrategy {
   const allowedText = pspAnnotations?.[PSP_ANNOTATIONS.seccompAllowed];
@@ -93,15 +96,19 @@ export function createSeccompStrategy(pspAnnotations: Record<string, string> | u
   }
 
   /** `c` undefined: the pod's own profile. The error path is built only on error. */
-  const check = (c: SeccompContainer | undefined, profile: string): FieldError[] => {
-    const path = () =>
-      `pod.metadata.annotations[${c ? SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name : SECCOMP_POD_ANNOTATION}]`;
-    if (!allowAny && allowed.size === 0 && profile !== '') return [forbidden(path(), 'seccomp may not be set')];
+  const check = (c: SeccompContainer | undefined, profile: string): readonly FieldError[] => {
+    if (!allowAny && allowed.size === 0 && profile !== '')
+      return [forbidden(annotationPath(c), 'seccomp may not be set')];
     // A policy without allowed profiles admits pods without a profile (the runtime's default applies).
     const ok = (allowed.size === 0 && profile === '') || allowAny || allowed.has(profile);
     if (!ok)
-      return [forbidden(path(), `${profile} is not an allowed seccomp profile. Valid values are ${allowedText ?? ''}`)];
-    return NONE;
+      return [
+        forbidden(
+          annotationPath(c),
+          `${profile} is not an allowed seccomp profile. Valid values are ${allowedText ?? ''}`,
+        ),
+      ];
+    return NO_ERRORS;
   };
 
   return {

@@ -4,14 +4,14 @@
  * (`s0:c1,c2` equals `s0:c2,c1`), the other parts exactly.
  */
 import type { FieldError } from '../field-error.js';
-import { go, invalid, required } from '../field-error.js';
+import { go, invalid, NO_ERRORS, required } from '../field-error.js';
 import type { SELinuxOptions } from '../pod.js';
 import { StrategyError } from './build-error.js';
 
 export interface SELinuxStrategy {
   generate(): SELinuxOptions | undefined;
   /** `path` is `...securityContext.seLinuxOptions` of the pod or container. */
-  validate(path: string, opts: SELinuxOptions | undefined): FieldError[];
+  validate(path: string, opts: SELinuxOptions | undefined): readonly FieldError[];
 }
 
 export function createSELinuxStrategy(
@@ -28,6 +28,13 @@ export function createSELinuxStrategy(
         generate: () => ({ ...want }),
         validate(path, got) {
           if (!got) return [required(path)];
+          if (
+            (got.level ?? '') === w.level &&
+            (got.role ?? '') === w.role &&
+            (got.type ?? '') === w.type &&
+            (got.user ?? '') === w.user
+          )
+            return NO_ERRORS;
           const g = { user: got.user ?? '', role: got.role ?? '', type: got.type ?? '', level: got.level ?? '' };
           const errs: FieldError[] = [];
           if (!equalLevels(w.level, g.level))
@@ -40,7 +47,7 @@ export function createSELinuxStrategy(
       };
     }
     case 'RunAsAny':
-      return { generate: () => undefined, validate: () => [] };
+      return { generate: () => undefined, validate: () => NO_ERRORS };
     default:
       throw new StrategyError(`Unrecognized SELinuxContext strategy type ${rule}`);
   }

@@ -4,7 +4,7 @@
  * ending in `*` are prefixes. Note upstream's error path starts with `pod.`.
  */
 import type { FieldError } from '../field-error.js';
-import { forbidden, go } from '../field-error.js';
+import { forbidden, go, NO_ERRORS } from '../field-error.js';
 import type { Sysctl } from '../pod.js';
 
 /**
@@ -20,7 +20,7 @@ export const SAFE_SYSCTLS_1_24: readonly string[] = [
 ];
 
 export interface SysctlsStrategy {
-  validate(sysctls: readonly Sysctl[] | null | undefined): FieldError[];
+  validate(sysctls: readonly Sysctl[] | null | undefined): readonly FieldError[];
 }
 
 function matcher(patterns: readonly string[]): (name: string) => boolean {
@@ -49,7 +49,7 @@ export function createSysctlsStrategy(
         else if (safe.has(s.name) || isAllowedUnsafe(s.name)) return;
         else errs.push(forbidden(path, `unsafe sysctl ${go.str(s.name)} is not allowed`));
       });
-      return errs;
+      return errs.length > 0 ? errs : NO_ERRORS;
     },
   };
 }

@@ -3,7 +3,7 @@
  * nonroot.go, runasany.go; factory.go createUserStrategy).
  */
 import type { FieldError } from '../field-error.js';
-import { formatIdRanges, go, invalid, required } from '../field-error.js';
+import { formatIdRanges, go, invalid, NO_ERRORS, required } from '../field-error.js';
 import { StrategyError } from './build-error.js';
 
 export interface IdRange {
@@ -15,7 +15,7 @@ export interface RunAsUserStrategy {
   /** The uid to default a container to when neither it nor the pod sets one. */
   generate(): number | undefined;
   /** `scPath` is the container's `...securityContext`; the values are the effective ones. */
-  validate(scPath: string, runAsNonRoot: boolean | undefined, runAsUser: number | undefined): FieldError[];
+  validate(scPath: string, runAsNonRoot: boolean | undefined, runAsUser: number | undefined): readonly FieldError[];
 }
 
 export function inRanges(id: number, ranges: readonly IdRange[]): boolean {
@@ -36,7 +36,7 @@ export function createRunAsUserStrategy(opts: { rule?: string; ranges?: IdRange[
           if (uid === undefined) return [required(`${scPath}.runAsUser`)];
           if (!inRanges(uid, ranges))
             return [invalid(`${scPath}.runAsUser`, go.int(uid), `must be in the ranges: ${formatIdRanges(ranges)}`)];
-          return [];
+          return NO_ERRORS;
         },
       };
     }
@@ -48,11 +48,11 @@ export function createRunAsUserStrategy(opts: { rule?: string; ranges?: IdRange[
           if (nonRoot === undefined && uid === undefined) return [required(`${scPath}.runAsNonRoot`, 'must be true')];
           if (nonRoot === false) return [invalid(`${scPath}.runAsNonRoot`, go.bool(false), 'must be true')];
           if (uid === 0) return [invalid(`${scPath}.runAsUser`, go.int(0), 'running with the root UID is forbidden')];
-          return [];
+          return NO_ERRORS;
         },
       };
     case 'RunAsAny':
-      return { generate: () => undefined, validate: () => [] };
+      return { generate: () => undefined, validate: () => NO_ERRORS };
     default:
       throw new StrategyError(`Unrecognized RunAsUser strategy type ${rule}`);
   }

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { once } from 'node:events';
-import { UserError } from '../errors.js';
-import { objectsOf, openFile, openInput, type Piece, readPieces, STDIN_NAME, type SourceObject } from './input.js';
+import { UserError } from '../../errors.js';
+import { objectsOf, openFile, openInput, type Piece, readPieces, STDIN_NAME, type SourceObject } from '../input.js';
 
 export class InputSet {
   private spoolDir: string | undefined;

@@ -1,15 +1,21 @@
 /**
- * `policy check --level`: the Pod Security Standards verdicts of a run of input pieces,
- * as the text `policy check` prints. The same code runs on the main thread and in the
- * worker thread of a parallel check (pss-parallel.ts), so both print the same bytes.
+ * `policy check --level`: the Pod Security Standards checks of that level and version.
+ * They need nothing but the pod, so one pass always does: each pod is judged as soon as
+ * it is read, straight into the text `policy check` prints.
  */
-import { objectsOf, type Piece } from '../input.js';
+import { objectsIn, type Piece } from '../input.js';
 import { classify, type PodInput, title } from '../objects.js';
 import { syncAppArmorAnnotations } from '../pss/apparmor-sync.js';
 import { evaluatePss, formatLevelVersion, formatPssVersion } from '../pss/evaluate.js';
-import type { PssLevel, PssVersion, PssViolation } from '../pss/types.js';
 
-/** What to check and how to print it; plain data, so it can be sent to a worker. */
+export { parsePssVersion } from '../pss/evaluate.js';
+import type { PssLevel, PssVersion, PssViolation } from '../pss/types.js';
+import { Census } from './census.js';
+import type { Emitter } from './emit.js';
+import type { InputSet } from './input-set.js';
+import type { Tally } from './psp.js';
+
+/** What to check and how to print it. */
 export interface PssJob {
   level: PssLevel;
   version: PssVersion;
@@ -30,12 +36,28 @@ export function emptyTally(): PssTally {
   return { pods: 0, refused: 0, policies: [], ignored: [] };
 }
 
-/** Adds `more` to `into`. */
-export function addTally(into: PssTally, more: PssTally): void {
-  into.pods += more.pods;
-  into.refused += more.refused;
-  for (const p of more.policies) into.policies.push(p);
-  for (const i of more.ignored) into.ignored.push(i);
+/** One pass: each pod is judged as soon as it is read. */
+export async function checkPss(
+  inputs: InputSet,
+  job: PssJob,
+  emit: Emitter,
+  note: (line: string) => void,
+): Promise<Tally> {
+  const tally = emptyTally();
+  for await (const b of inputs.firstBatches()) {
+    const out: string[] = [];
+    judgePss(job, b.file, b.pieces, out, tally);
+    emit.batch(out.join(''));
+  }
+  const census = new Census();
+  for (const [file, kind] of tally.ignored) census.ignore(file, kind);
+  census.noteIgnored(note);
+  const policies = new Set(tally.policies).size;
+  if (policies > 0)
+    note(
+      `note: --level given: checking Pod Security Standards; the ${policies} PodSecurityPolicies in the input are not used`,
+    );
+  return { pods: tally.pods, refused: tally.refused, changed: 0 };
 }
 
 /**
@@ -48,7 +70,7 @@ export function judgePss(job: PssJob, file: string, pieces: Iterable<Piece>, out
   const version = JSON.stringify(formatPssVersion(job.version));
   const level = JSON.stringify(job.level);
   for (const piece of pieces) {
-    for (const src of objectsOf(piece, file)) {
+    for (const src of objectsIn(piece, file)) {
       const c = classify(src);
       if (c.type !== 'pod') {
         if (c.type === 'psp') tally.policies.push(c.policy.metadata.name);

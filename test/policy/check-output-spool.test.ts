@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Io } from '../../src/io.js';
-import { OutputSpool } from '../../src/policy/output-spool.js';
+import { OutputSpool } from '../../src/policy/check/output-spool.js';
 
 function collectingIo(): Io & { text: () => string; writes: number } {
   let text = '';

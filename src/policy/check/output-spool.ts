@@ -7,7 +7,7 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Io } from '../io.js';
+import type { Io } from '../../io.js';
 
 /** Pieces handed to stdout: large enough that writes are few, small enough to stream. */
 const PIECE = 1 << 16;
