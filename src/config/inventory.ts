@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError, UserErrors } from '../errors.js';
 import { MiB, readTextFile } from '../host/files.js';
 import { formatIPv4, parseIPv4, specialRangeOf } from './cidr.js';

@@ -18,8 +18,8 @@ function kubeadmConfig(node: SimNode, endpoint?: string): string {
   let text = fs.readFileSync(`${golden(V)}/kubeadm-config.yaml`, 'utf8').replace('name: "cp"', 'name: "cp1"');
   if (endpoint)
     text = text.replace(
-      /^kind: ClusterConfiguration\n/m,
-      `kind: ClusterConfiguration\ncontrolPlaneEndpoint: "${endpoint}"\n`,
+      /^kind: "ClusterConfiguration"\n/m,
+      `kind: "ClusterConfiguration"\ncontrolPlaneEndpoint: "${endpoint}"\n`,
     );
   const file = path.join(node.root, 'kubeadm-config.yaml');
   fs.writeFileSync(file, text);
