@@ -14,3 +14,24 @@ export function isPssLevel(value: unknown): value is PssLevel {
 
 /** The levels that have checks of their own (privileged has none). */
 export type PssCheckedLevel = Exclude<PssLevel, 'privileged'>;
+
+/**
+ * The capabilities the Baseline level lets a container add: the default Docker/containerd
+ * set less NET_RAW (pod-security-admission check_capabilities_baseline.go). The PSP
+ * library's baseline policy, the PSS check and `policy migrate` all read this one list.
+ */
+export const BASELINE_CAPABILITIES: readonly string[] = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];

@@ -29,8 +29,13 @@ export function namespaceObject(name: string, extraLabels: Labels = {}, opts: { 
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
 }
 
+/** The metadata of an object kubestrap manages: its name, its namespace unless cluster-wide, the managed-by label. */
+function managedMetadata(name: string, namespace?: string) {
+  return { name, ...(namespace ? { namespace } : {}), labels: { ...MANAGED_BY } };
+}
+
 export function serviceAccountObject(namespace: string, name: string): ServiceAccount {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels: { ...MANAGED_BY } } };
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: managedMetadata(name, namespace) };
 }
 
 /** Grants `use` of one PodSecurityPolicy; a binding decides who and where. */
@@ -44,11 +49,7 @@ export function pspUseRole(opts: {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: opts.kind,
-    metadata: {
-      name: opts.name,
-      ...(opts.namespace ? { namespace: opts.namespace } : {}),
-      labels: { ...MANAGED_BY },
-    },
+    metadata: managedMetadata(opts.name, opts.namespace),
     rules: [
       {
         apiGroups: [...opts.apiGroups],
@@ -71,11 +72,7 @@ export function roleBinding(opts: {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: opts.kind,
-    metadata: {
-      name: opts.name,
-      ...(opts.namespace ? { namespace: opts.namespace } : {}),
-      labels: { ...MANAGED_BY },
-    },
+    metadata: managedMetadata(opts.name, opts.namespace),
     roleRef: { apiGroup: RBAC_API_GROUP, kind: opts.roleKind, name: opts.roleName },
     subjects: opts.subjects.map((s) => ({ ...s })),
   };

@@ -9,7 +9,8 @@ import type { PolicyObject } from '../psp/provider.js';
 import type { PspSpec } from '../../k8s/psp.js';
 import { PSP_ANNOTATIONS } from '../../k8s/psp-annotations.js';
 import type { PssLevel } from '../../k8s/pss.js';
-import { BASELINE_CAPABILITIES, RESTRICTED_VOLUMES } from './pss-mapping.js';
+import { BASELINE_CAPABILITIES } from '../../k8s/pss.js';
+import { RESTRICTED_VOLUMES } from './pss-mapping.js';
 import { safeSysctls } from './cel.js';
 import { pspVolumeTypes } from '../psp/volumes.js';
 

@@ -19,7 +19,7 @@
  *   Kubernetes migration guide names this choice: "a level that is at least as
  *   permissive as the PSP, and a level that is at least as restrictive".
  */
-import type { PssLevel } from '../../k8s/pss.js';
+import { BASELINE_CAPABILITIES, type PssLevel } from '../../k8s/pss.js';
 import type { PolicyObject } from '../psp/provider.js';
 import type { PspSpec } from '../../k8s/psp.js';
 import { PSP_ANNOTATIONS } from '../../k8s/psp-annotations.js';
@@ -38,21 +38,7 @@ export function isLooser(a: PssLevel, b: PssLevel): boolean {
 export const MAPPING_DOC = 'https://kubernetes.io/docs/reference/access-authn-authz/psp-to-pod-security-standards/';
 
 /** Capabilities the Baseline profile lets a container add (the page's allowedCapabilities row). */
-export const BASELINE_CAPABILITIES: ReadonlySet<string> = new Set([
-  'AUDIT_WRITE',
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'MKNOD',
-  'NET_BIND_SERVICE',
-  'SETFCAP',
-  'SETGID',
-  'SETPCAP',
-  'SETUID',
-  'SYS_CHROOT',
-]);
+export const BASELINE_CAPABILITY_SET: ReadonlySet<string> = new Set(BASELINE_CAPABILITIES);
 
 /** Volume types the Restricted profile allows (the page's volumes row). */
 export const RESTRICTED_VOLUMES: ReadonlySet<string> = new Set([
@@ -101,7 +87,7 @@ const show = (v: unknown): string => (v === undefined ? 'unset' : JSON.stringify
 function capabilitiesLevel(caps: readonly string[]): PssLevel {
   if (caps.includes('*')) return 'privileged';
   if (caps.every((c) => c === 'NET_BIND_SERVICE')) return 'restricted';
-  if (caps.every((c) => BASELINE_CAPABILITIES.has(c))) return 'baseline';
+  if (caps.every((c) => BASELINE_CAPABILITY_SET.has(c))) return 'baseline';
   return 'privileged';
 }
 

@@ -7,6 +7,7 @@
  */
 import { MANAGED_BY } from '../../k8s/labels.js';
 import type { PodSecurityPolicy, PspAnnotations, PspSpec } from '../../k8s/psp.js';
+import { BASELINE_CAPABILITIES } from '../../k8s/pss.js';
 import { validatePspSpec, type SpecProblem } from './validate.js';
 import { pspVolumeTypes } from './volumes.js';
 import { pspExtraVolumeTypes } from '../../versions.js';
@@ -40,23 +41,6 @@ interface PolicyBody {
 
 /** Groups 1-65535: any group but root's. */
 const NON_ROOT_GROUPS = [{ min: 1, max: 65535 }];
-
-/** The moby default capability set without NET_RAW: the Pod Security Standard "baseline". */
-const BASELINE_CAPABILITIES = [
-  'AUDIT_WRITE',
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'MKNOD',
-  'NET_BIND_SERVICE',
-  'SETFCAP',
-  'SETGID',
-  'SETPCAP',
-  'SETUID',
-  'SYS_CHROOT',
-];
 
 /** No host namespaces, any user and SELinux context: the fields most built-ins share. */
 const NO_HOST = { hostNetwork: false, hostIPC: false, hostPID: false } as const;
@@ -97,7 +81,7 @@ const BUILTIN: Record<BuiltinPolicyName, (minor: number) => PolicyBody> = {
     spec: {
       privileged: false,
       allowPrivilegeEscalation: true,
-      allowedCapabilities: BASELINE_CAPABILITIES,
+      allowedCapabilities: [...BASELINE_CAPABILITIES],
       volumes: pspVolumeTypes(minor).filter((t) => t !== '*' && t !== 'hostPath' && t !== 'none'),
       ...NO_HOST,
       runAsUser: { rule: 'RunAsAny' },

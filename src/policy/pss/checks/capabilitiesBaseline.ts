@@ -7,26 +7,13 @@
  * is replaced by capabilities_restricted (OverrideCheckIDs there), so restricted pods
  * get one "unrestricted capabilities" reason instead of two.
  */
+import { BASELINE_CAPABILITIES } from '../../../k8s/pss.js';
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
 import { containersPhrase, forEachContainer, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
 
 /** The default Docker/containerd capability set less NET_RAW (check_capabilities_baseline.go). */
-export const BASELINE_ALLOWED_CAPABILITIES: ReadonlySet<string> = new Set([
-  'AUDIT_WRITE',
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'MKNOD',
-  'NET_BIND_SERVICE',
-  'SETFCAP',
-  'SETGID',
-  'SETPCAP',
-  'SETUID',
-  'SYS_CHROOT',
-]);
+export const BASELINE_ALLOWED_CAPABILITIES: ReadonlySet<string> = new Set(BASELINE_CAPABILITIES);
 
 function capabilitiesBaseline1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let bad: string[] | undefined;
