@@ -9,8 +9,7 @@ import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Io } from '../io.js';
 import { UserError, CheckFailed } from '../errors.js';
-import { openLog } from '../host/log.js';
-import { CommandError, ExecaRunner } from '../exec/runner.js';
+import { CommandError } from '../exec/runner.js';
 import { hostPaths } from '../host/paths.js';
 import { checkWritablePath, readTextFile, removeQuietly, writeFileAtomic, writeTempFile } from '../host/files.js';
 import { joinNodeName, parseJoinLine, validTtl } from '../join/join-line.js';
@@ -23,7 +22,7 @@ import { install } from '../steps/install.js';
 import { DEFAULT_CONFIG_FILE, type ClusterConfig } from '../config/load.js';
 import { loadClusterConfig } from '../session/config.js';
 import { createContext, type Context } from '../session/context.js';
-import { invokingUser } from '../session/open.js';
+import { invokingUser, openHost } from '../session/open.js';
 import { StepFailed } from '../workflow/step.js';
 
 export async function joinCommandCommand(
@@ -39,7 +38,7 @@ export async function joinCommandCommand(
   const paths = hostPaths();
   if (!existsSync(paths.adminConf))
     throw new UserError(`${paths.adminConf} not found: run join-command on the control plane, after \`kubestrap up\``);
-  const runner = new ExecaRunner(openLog(paths.logFile, io));
+  const { runner } = openHost({ log: true }, io);
   const r = await runner
     .run('kubeadm', ['token', 'create', '--print-join-command', '--ttl', ttl, '--kubeconfig', paths.adminConf], {
       mutates: true,
@@ -90,9 +89,7 @@ export async function joinCommand(opts: JoinOptions, io: Io, signal: AbortSignal
   if (opts.nodeIp !== undefined && !isIP(opts.nodeIp))
     throw new UserError(`"${opts.nodeIp}" is not an IP address`, undefined, '--node-ip');
   const cluster = joinConfig(opts.config);
-  const paths = hostPaths();
-  const log = openLog(paths.logFile, io);
-  const runner = new ExecaRunner(log);
+  const { paths, log, runner } = openHost({ log: true }, io);
   const kubeletConf = paths.at('/etc/kubernetes/kubelet.conf');
   const release = acquireLock(paths.stateDir);
   try {
