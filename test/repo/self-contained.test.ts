@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,9 +28,10 @@ const DOC_NAME = /(?<![\w-])[A-Z][A-Z0-9_-]*[A-Z0-9]\.md\b/g;
 /**
  * The references in `text` (the content of `file`, relative to `root`) that lead out of the
  * repository. `tracked` is every tracked path; `beside` is the checkout's parent directory
- * (or undefined): an absolute path into it counts when it names something that is there
- * (`exists`), e.g. a sibling folder of shared documents, not any path that merely starts
- * the same way (`/tmp/a b.yaml` in a test, with a checkout under /tmp).
+ * (or undefined): an absolute path into it counts when its first part is a folder that is
+ * there (`isFolder`), e.g. a sibling folder of shared documents; not a path that merely
+ * starts the same way, nor a scratch file some other program left beside a checkout under
+ * /tmp (`/tmp/a` in a test, while a file /tmp/a happens to exist).
  */
 function outsideReferences(
   file: string,
@@ -38,7 +39,7 @@ function outsideReferences(
   root: string,
   tracked: readonly string[],
   beside: string | undefined,
-  exists: (p: string) => boolean = existsSync,
+  isFolder: (p: string) => boolean = folderExists,
 ): OutsideRef[] {
   const out: OutsideRef[] = [];
   const basenames = new Set(tracked.map((f) => path.basename(f)));
@@ -57,11 +58,19 @@ function outsideReferences(
     for (let at = line.indexOf(prefix); at >= 0; at = line.indexOf(prefix, at + 1)) {
       const ref = /^[^\s'"`),;]+/.exec(line.slice(at))![0];
       const first = path.join(beside, ref.slice(prefix.length).split(path.sep)[0]);
-      if (first !== root && exists(first))
+      if (first !== root && isFolder(first))
         out.push({ file, line: i + 1, ref, why: 'an absolute path beside the repository' });
     }
   });
   return out;
+}
+
+function folderExists(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function trackedFiles(): string[] {
