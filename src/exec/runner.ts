@@ -78,19 +78,37 @@ export class ExecaRunner implements Runner {
       env: { ...this.baseEnv, ...opts.env },
       stripFinalNewline: false,
     });
-    const result: RunResult = {
-      argv,
-      // A missing program or a timeout has no exit code of its own.
-      exitCode: r.exitCode ?? (r.isCanceled ? 130 : 127),
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? '') || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : ''),
-      durationMs: performance.now() - started,
-    };
+    // A missing program or a timeout has no exit code of its own.
+    const result = runResultOf(argv, r, started, 127);
     this.log.output(result);
     if (r.isCanceled) throw new Interrupted(argv);
     if (result.exitCode !== 0 && !opts.allowFailure) throw new CommandError(result);
     return result;
   }
+}
+
+/** What execa reports of a finished process, as much as a RunResult needs. */
+export interface ProcessOutcome {
+  exitCode?: number;
+  isCanceled: boolean;
+  failed: boolean;
+  shortMessage?: string;
+  stdout?: unknown;
+  stderr?: unknown;
+}
+
+/**
+ * A RunResult from execa's outcome: a process with no exit code of its own gets 130 when
+ * cancelled, else `noExitCode`, and its stderr is execa's message when it wrote none.
+ */
+export function runResultOf(argv: string[], r: ProcessOutcome, started: number, noExitCode: number): RunResult {
+  return {
+    argv,
+    exitCode: r.exitCode ?? (r.isCanceled ? 130 : noExitCode),
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? '') || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : ''),
+    durationMs: performance.now() - started,
+  };
 }
 
 /** The user pressed Ctrl-C (or the deadline of the whole run passed) while a command ran. */

@@ -19,7 +19,15 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Log } from './runner.js';
 import { redact } from './redact.js';
-import { CommandError, formatArgv, Interrupted, type RunOptions, type RunResult, type Runner } from './runner.js';
+import {
+  CommandError,
+  formatArgv,
+  Interrupted,
+  type RunOptions,
+  type RunResult,
+  type Runner,
+  runResultOf,
+} from './runner.js';
 import { quoteArgv } from './shell-quote.js';
 
 export interface SshTarget {
@@ -177,13 +185,8 @@ export class SshRunner implements Runner {
       reject: false,
       stripFinalNewline: false,
     });
-    const result: RunResult = {
-      argv,
-      exitCode: r.exitCode ?? (r.isCanceled ? 130 : 255),
-      stdout: String(r.stdout ?? ''),
-      stderr: String(r.stderr ?? '') || (r.failed && r.exitCode === undefined ? (r.shortMessage ?? '') : ''),
-      durationMs: performance.now() - started,
-    };
+    // ssh that could not run at all answers as ssh does when it fails: 255.
+    const result = runResultOf(argv, r, started, 255);
     this.log.output(result);
     if (r.isCanceled) throw new Interrupted(argv);
     const problem = connectionProblem(this.target, result, this.opts.sudo);
