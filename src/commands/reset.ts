@@ -40,14 +40,15 @@ export async function resetCommand(
     return resetInventory({ ...opts, inventory: opts.inventory }, mode, io, signal);
   }
   const paths = hostPaths();
-  if (!(await isKubeadmNode(new LocalHost(paths))) && !opts.force) {
+  const host = new LocalHost(paths);
+  if (!(await isKubeadmNode(host)) && !opts.force) {
     const why = 'this host does not look like a kubeadm node (no /etc/kubernetes/kubelet.conf, no kubestrap state)';
     // A dry run is for looking: it says what a real run would refuse, and still shows the plan.
     if (!opts.dryRun) throw new UserError(`${why}; pass --force to clean it anyway`);
     io.err(`note: ${why}: a real reset refuses without --force`);
   }
   const { runner } = openHost({ log: true, dryRun: opts.dryRun }, io);
-  const plan = await planReset(runner, new LocalHost(paths), mode, await invokingUser(runner));
+  const plan = await planReset(runner, host, mode, await invokingUser(runner));
 
   if (opts.dryRun) {
     io.out(`kubestrap reset would run on ${os.hostname()}:`);
