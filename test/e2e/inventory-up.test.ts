@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sshTest, UNREACHABLE_ADDRESS } from '../helpers/ssh-lab.js';
 import { mutations } from './harness.js';
-import { createClusterLab } from '../helpers/cluster-lab.js';
+import { type ClusterHost, createClusterLab } from '../helpers/cluster-lab.js';
 
 const V = 'v1.31.4';
 const PSP_V = 'v1.24.17';
@@ -14,6 +14,15 @@ const CONFIG = `apiVersion: kubestrap.io/v1alpha1
 kind: ClusterConfig
 kubernetesVersion: ${V}
 `;
+
+/** The usual lab: cp1 and two workers (a fresh array each time; a lab may not share it). */
+function oneControlPlaneTwoWorkers(): ClusterHost[] {
+  return [
+    { name: 'cp1', role: 'control-plane' },
+    { name: 'w1', role: 'worker' },
+    { name: 'w2', role: 'worker' },
+  ];
+}
 
 function nodeNames(state: any): string[] {
   return Object.values(state.cluster.objects)
@@ -25,15 +34,10 @@ function nodeNames(state: any): string[] {
 sshTest(
   'one control plane and two workers (PodSecurityPolicy): every node joins, its system pods admitted by privileged, verified; a second run changes nothing',
   async (t) => {
-    const c = await createClusterLab(
-      t,
-      [
-        { name: 'cp1', role: 'control-plane' },
-        { name: 'w1', role: 'worker' },
-        { name: 'w2', role: 'worker' },
-      ],
-      { version: PSP_V, config: CONFIG.replace(V, PSP_V) },
-    );
+    const c = await createClusterLab(t, oneControlPlaneTwoWorkers(), {
+      version: PSP_V,
+      config: CONFIG.replace(V, PSP_V),
+    });
     const r = await c.kubestrap(['up', '-i', c.inventory, '--yes']);
     t.is(r.exitCode, 0, r.stderr);
     t.deepEqual(nodeNames(c.first.state()), ['cp1', 'w1', 'w2']);
@@ -182,21 +186,13 @@ sshTest('two control planes without controlPlane.endpoint: exit 2 naming the fie
 sshTest(
   'an unreachable worker is named with what SSH said; the other hosts (one through sudo) build and verify the cluster',
   async (t) => {
-    const c = await createClusterLab(
-      t,
-      [
-        { name: 'cp1', role: 'control-plane' },
-        { name: 'w1', role: 'worker' },
-        { name: 'w2', role: 'worker' },
-      ],
-      {
-        version: V,
-        config: CONFIG,
-        // w1 logs in as a user who reaches root through sudo.
-        inventoryExtra: (h) =>
-          h.name === 'w2' ? { address: UNREACHABLE_ADDRESS } : h.name === 'w1' ? { ssh: { user: 'kube' } } : {},
-      },
-    );
+    const c = await createClusterLab(t, oneControlPlaneTwoWorkers(), {
+      version: V,
+      config: CONFIG,
+      // w1 logs in as a user who reaches root through sudo.
+      inventoryExtra: (h) =>
+        h.name === 'w2' ? { address: UNREACHABLE_ADDRESS } : h.name === 'w1' ? { ssh: { user: 'kube' } } : {},
+    });
     const r = await c.kubestrap(['up', '-i', c.inventory, '--yes', '-o', 'json']);
     t.is(r.exitCode, 1, r.stderr);
     t.deepEqual(nodeNames(c.first.state()), ['cp1', 'w1']);
@@ -263,20 +259,12 @@ sshTest('a host whose key changed is refused as OpenSSH refuses it; the others c
 sshTest(
   'a host that drops off the network mid-join is reported with its step; the next run continues it',
   async (t) => {
-    const c = await createClusterLab(
-      t,
-      [
-        { name: 'cp1', role: 'control-plane' },
-        { name: 'w1', role: 'worker' },
-        { name: 'w2', role: 'worker' },
-      ],
-      {
-        version: V,
-        config: CONFIG,
-        // Notice a silent host within seconds, not OpenSSH's default of never.
-        inventoryExtra: () => ({ ssh: { options: { ServerAliveInterval: 1, ServerAliveCountMax: 2 } } }),
-      },
-    );
+    const c = await createClusterLab(t, oneControlPlaneTwoWorkers(), {
+      version: V,
+      config: CONFIG,
+      // Notice a silent host within seconds, not OpenSSH's default of never.
+      inventoryExtra: () => ({ ssh: { options: { ServerAliveInterval: 1, ServerAliveCountMax: 2 } } }),
+    });
     const w2 = c.nodes.get('w2')!;
     // w2's first kubeadm join never returns: the host goes away while it runs.
     c.first.faults.add({ tool: 'kubeadm', match: `join --config ${w2.root}`, action: 'hang', count: 1 });
