@@ -38,6 +38,18 @@ export interface JsonPiece {
   value?: unknown;
 }
 
+/**
+ * Where the items of a pretty-printed List (or top-level array) sit: the containers
+ * around them and their indentation. A splitter resumed with it at the start of a line
+ * that opens an item is in the state one that read everything before would be in.
+ */
+export interface ItemLayout {
+  /** The open containers around the items, outermost first: true for arrays. */
+  stack: boolean[];
+  /** The indentation, in spaces, of each item's opening and closing line. */
+  indent: number;
+}
+
 /** Malformed structure the splitter itself can see (unbalanced brackets, stray text). */
 export class JsonSplitError extends Error {
   constructor(
@@ -136,6 +148,49 @@ export class JsonSplitter {
   private holdFrom = -1;
   /** The piece the fast path just completed. */
   private fastPiece: JsonPiece | undefined;
+  /** The indentation of the last item the fast path completed, -1 before one. */
+  private fastIndent = -1;
+
+  /**
+   * A splitter that starts between two items laid out as `layout` says, for input that
+   * starts at the newline before an item (json-ranges.ts). Positions it reports count
+   * from that newline, so they are meaningful only relative to it.
+   */
+  static resume(layout: ItemLayout): JsonSplitter {
+    const s = new JsonSplitter();
+    s.stack = [...layout.stack];
+    s.depth = layout.stack.length;
+    s.itemDepth = layout.stack.length;
+    // In a List the key just read was `items` (what made it a List), as in a splitter that read it.
+    s.lastKeyIsItems = layout.stack.length === 2 && !layout.stack[0];
+    return s;
+  }
+
+  /**
+   * The layout of the items while the fast path's first piece is being taken (or later,
+   * between items); undefined before the fast path has completed an item.
+   */
+  layout(): ItemLayout | undefined {
+    if (this.fastIndent < 0 || !this.betweenItems()) return undefined;
+    return { stack: [...this.stack], indent: this.fastIndent };
+  }
+
+  /** Whether all pushed input was taken and it ended between two items laid out as `layout`. */
+  endsBetween(layout: ItemLayout): boolean {
+    return (
+      this.pos === this.buf.length &&
+      this.holdFrom < 0 &&
+      this.betweenItems() &&
+      this.stack.length === layout.stack.length &&
+      this.stack.every((isArr, k) => isArr === layout.stack[k])
+    );
+  }
+
+  private betweenItems(): boolean {
+    return (
+      !this.inString && this.itemDepth > 0 && this.depth === this.itemDepth && this.itemStart < 0 && this.valueStart < 0
+    );
+  }
 
   /**
    * The pieces completed by `chunk` (copied: the caller may reuse it), one at a time: a
@@ -397,6 +452,7 @@ export class JsonSplitter {
     // The item's last line holds only spaces and `}`: its byte offset is the text's.
     if (last >= 0) this.lineStart = this.base + end - (text.length - last - 1);
     this.fastPiece = { text: '', line, col, value };
+    this.fastIndent = indent;
     return end;
   }
 
