@@ -62,7 +62,11 @@ const precompiled = {
 
 rmSync(dist, { recursive: true, force: true });
 await build({
-  entryPoints: [path.join(root, 'src/cli.ts')],
+  // The worker threads of `policy check` on big inputs (src/policy/check/parallel.ts) run dist/range-worker.js.
+  entryPoints: {
+    cli: path.join(root, 'src/cli.ts'),
+    'range-worker': path.join(root, 'src/policy/check/range-worker.ts'),
+  },
   outdir: dist,
   bundle: true,
   splitting: true,

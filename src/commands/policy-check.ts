@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
 import type { Io } from '../io.js';
 import { checkPolicies } from '../policy/check/index.js';
+import { threadsFrom } from '../policy/check/threads.js';
 import type { PssLevel } from '../policy/pss/types.js';
 
 export interface PolicyCheckOptions {
@@ -41,6 +42,7 @@ export async function policyCheckCommand(opts: PolicyCheckOptions, io: Io, stdin
       level: opts.level as PssLevel | undefined,
       pssVersion: opts.pssVersion,
       requester: { as: opts.as, asGroups: opts.asGroup ?? [], allow: opts.allow ?? [] },
+      threads: threadsFrom(process.env),
     },
     { stdin, note: (line) => io.err(line) },
   );

@@ -1,5 +1,6 @@
 /**
- * The shipped CLI is the bundle `npm run build` writes (dist/cli.js and dist/chunks/):
+ * The shipped CLI is the bundle `npm run build` writes (dist/cli.js and dist/chunks/, and
+ * dist/range-worker.js for policy check's worker threads):
  * it must run with nothing but what package.json ships (dist, templates), without
  * node_modules, from wherever it is installed.
  */
@@ -10,11 +11,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI } from '../helpers/cli.js';
 
-test('package.json runs the bundle: bin is dist/cli.js, and dist/ holds only it and its chunks', (t) => {
+test('package.json runs the bundle: bin is dist/cli.js, and dist/ holds only it, its chunks and the policy check worker', (t) => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
   t.deepEqual(pkg.bin, { kubestrap: 'dist/cli.js' });
   t.is(path.resolve(pkg.bin.kubestrap), CLI);
-  t.deepEqual(readdirSync('dist').sort(), ['chunks', 'cli.js']);
+  t.deepEqual(readdirSync('dist').sort(), ['chunks', 'cli.js', 'range-worker.js']);
   t.true(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n'));
 });
 

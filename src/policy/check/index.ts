@@ -26,6 +26,8 @@ export interface CheckRequest {
   /** `latest` or `v1.N`; with a level only. */
   pssVersion?: string;
   requester: PspRequester;
+  /** Threads for big JSON List files (parallel.ts); 1, the default, reads everything in this one. */
+  threads?: number;
 }
 
 export interface CheckResult extends Tally {
@@ -43,6 +45,7 @@ export async function checkPolicies(req: CheckRequest, env: CheckEnv): Promise<C
   // The version is checked before reading anything, so a typo fails fast.
   const pss = req.level !== undefined ? await import('./pss.js') : undefined;
   const job = pss && { level: req.level!, version: pss.parsePssVersion(req.pssVersion ?? 'latest'), json: req.json };
+  const threads = req.threads ?? 1;
   if (pss && (req.requester.as || req.requester.allow.length > 0))
     env.note('note: --as and --allow choose PodSecurityPolicies; Pod Security Standards do not use them');
 
@@ -51,9 +54,31 @@ export async function checkPolicies(req: CheckRequest, env: CheckEnv): Promise<C
   const inputs = new InputSet(req.files, env.stdin, pss === undefined);
   try {
     const emit = req.json ? jsonEmitter(spool) : textEmitter(spool);
+    // Big JSON List files are judged on more than one thread when there are threads to use.
+    const parallel = threads > 1 ? await import('./parallel.js') : undefined;
     const tally = job
-      ? await pss!.checkPss(inputs, job, emit, env.note)
-      : await (await import('./psp.js')).checkPsp(inputs, req.requester, req.json, emit, spool, env.note);
+      ? await pss!.checkPss(
+          inputs,
+          job,
+          emit,
+          env.note,
+          parallel && ((file, pssJob) => parallel.judgeInParallel(file, { mode: 'pss', job: pssJob }, threads)),
+        )
+      : await (await import('./psp.js')).checkPsp(
+          inputs,
+          req.requester,
+          req.json,
+          emit,
+          spool,
+          env.note,
+          parallel &&
+            ((file, census) =>
+              parallel.judgeInParallel(
+                file,
+                { mode: 'psp', json: req.json, requester: req.requester, ...census },
+                threads,
+              )),
+        );
     emit.end(tally.pods, tally.refused, tally.changed);
     return { ...tally, output: spool };
   } catch (e) {

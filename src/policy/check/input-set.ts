@@ -40,9 +40,13 @@ export class InputSet {
     for await (const b of this.secondBatches()) for (const p of b.pieces) yield* objectsOf(p, b.file);
   }
 
-  /** First pass, a batch of pieces per chunk read (see readPieces: take each batch whole, in order). */
-  async *firstBatches(): AsyncGenerator<Batch> {
+  /**
+   * First pass, a batch of pieces per chunk read (see readPieces: take each batch whole,
+   * in order). A file `handled` says it has dealt with (the parallel reader) is skipped.
+   */
+  async *firstBatches(handled?: FileShortcut): AsyncGenerator<Batch> {
     for (const p of this.paths) {
+      if (p !== '-' && handled && (await handled(p))) continue;
       if (p === '-' && !this.replay) {
         yield* batches(readPieces(openInput('-', this.stdin).stream, STDIN_NAME), STDIN_NAME);
       } else if (p === '-') {
@@ -71,9 +75,10 @@ export class InputSet {
     }
   }
 
-  /** Second pass, in batches (call after the first pass has run to its end). */
-  async *secondBatches(): AsyncGenerator<Batch> {
+  /** Second pass, in batches (call after the first pass has run to its end); `handled` as in the first. */
+  async *secondBatches(handled?: FileShortcut): AsyncGenerator<Batch> {
     for (const p of this.paths) {
+      if (p !== '-' && handled && (await handled(p))) continue;
       const name = p === '-' ? STDIN_NAME : p;
       yield* batches(readPieces(await openFile(p === '-' ? this.spoolFile! : p, name), name), name);
     }
@@ -84,6 +89,9 @@ export class InputSet {
     if (this.spoolDir) await rm(this.spoolDir, { recursive: true, force: true });
   }
 }
+
+/** Reads a file some other way, in its turn; true when it did (the file is then not read here). */
+export type FileShortcut = (file: string) => Promise<boolean>;
 
 /** The pieces read from one chunk of one input. */
 export interface Batch {

@@ -8,18 +8,31 @@ import { objectsIn } from '../input.js';
 import { classify, type PodInput } from '../objects.js';
 import { PspAdmission } from '../psp/admission.js';
 import { admissionServiceAccount } from '../psp/pod.js';
-import { impersonatedUser, policyUseAuthorizer, RbacAuthorizer } from '../rbac.js';
+import type { PolicyObject } from '../psp/provider.js';
+import { impersonatedUser, policyUseAuthorizer, type RbacObject, RbacAuthorizer } from '../rbac.js';
 import { Census } from './census.js';
 import type { Emitter } from './emit.js';
 import type { InputSet } from './input-set.js';
 import type { OutputSpool } from './output-spool.js';
 import { type PspPrinter, pspPrinter } from './psp-print.js';
+import type { FileJudge } from './verdicts.js';
 
 /** Who asks: the requester and the policies usable regardless of RBAC. */
 export interface PspRequester {
   as?: string;
   asGroups: string[];
   allow: string[];
+}
+
+/** What pods are judged with in PodSecurityPolicy mode, and what to do with more of it in a file judged at once. */
+export interface PspCensus {
+  policies: PolicyObject[];
+  rbac: RbacObject[];
+  /**
+   * A policy or RBAC object in the file: 'refuse' in the first pass (it changes what
+   * every pod is judged with, which the ordinary pass handles), 'skip' in the second.
+   */
+  others: 'refuse' | 'skip';
 }
 
 export interface Tally {
@@ -42,6 +55,7 @@ export async function checkPsp(
   emit: Emitter,
   spool: OutputSpool,
   note: (line: string) => void,
+  judgeFile?: FileJudge<PspCensus>,
 ): Promise<Tally> {
   let printer = pspPrinter(json, requester.as);
   const census = new Census();
@@ -49,7 +63,20 @@ export async function checkPsp(
   let again = false;
   let pods = 0;
   let refused = 0;
-  for await (const batch of inputs.firstBatches()) {
+  /** A file judged at once with the policies and RBAC read so far, when there are any. */
+  const judgedAtOnce = async (file: string, others: PspCensus['others']) => {
+    if (!judgeFile || (others === 'refuse' && (again || census.policies.size === 0))) return false;
+    const v = await judgeFile(file, { policies: [...census.policies.values()], rbac: census.rbac, others });
+    if (!v) return false;
+    judge ??= new Judge([...census.policies.values()], census.rbac, requester);
+    pods += others === 'refuse' ? v.pods : 0;
+    refused += v.refused;
+    printer.changed += v.changed;
+    for (const [f, kind] of v.ignored) census.ignore(f, kind);
+    for (const text of v.texts) emit.batch(text);
+    return true;
+  };
+  for await (const batch of inputs.firstBatches((file) => judgedAtOnce(file, 'refuse'))) {
     for (const piece of batch.pieces) {
       for (const src of objectsIn(piece, batch.file)) {
         const c = classify(src);
@@ -63,8 +90,8 @@ export async function checkPsp(
           again = true;
           continue;
         }
-        judge ??= new Judge(census, requester);
-        if (!judge.admit(c, printer, emit)) refused++;
+        judge ??= new Judge([...census.policies.values()], census.rbac, requester);
+        if (!judge.admit(c, printer, (t) => emit.batch(t))) refused++;
       }
     }
   }
@@ -79,13 +106,13 @@ export async function checkPsp(
     spool.discard();
     emit.restart();
     printer = pspPrinter(json, requester.as);
-    judge = new Judge(census, requester);
+    judge = new Judge([...census.policies.values()], census.rbac, requester);
     refused = 0;
-    for await (const batch of inputs.secondBatches()) {
+    for await (const batch of inputs.secondBatches((file) => judgedAtOnce(file, 'skip'))) {
       for (const piece of batch.pieces) {
         for (const src of objectsIn(piece, batch.file)) {
           const c = classify(src);
-          if (c.type === 'pod' && !judge.admit(c, printer, emit)) refused++;
+          if (c.type === 'pod' && !judge.admit(c, printer, (t) => emit.batch(t))) refused++;
         }
       }
     }
@@ -95,22 +122,22 @@ export async function checkPsp(
 }
 
 /** PodSecurityPolicy admission with the policies and RBAC of the input. */
-class Judge {
+export class Judge {
   readonly admission: PspAdmission;
   private readonly authorizerFor: ReturnType<typeof policyUseAuthorizer>;
 
-  constructor(census: Census, who: PspRequester) {
-    this.admission = new PspAdmission([...census.policies.values()]);
-    const rbac = new RbacAuthorizer(census.rbac);
+  constructor(policies: PolicyObject[], rbacObjects: RbacObject[], who: PspRequester) {
+    this.admission = new PspAdmission(policies);
+    const rbac = new RbacAuthorizer(rbacObjects);
     const requester = who.as ? impersonatedUser(who.as, who.asGroups) : undefined;
     this.authorizerFor = policyUseAuthorizer({ rbac, requester, allow: who.allow });
   }
 
-  /** Judges one pod and emits the result; false when it is refused. */
-  admit(c: PodInput, printer: PspPrinter, emit: Emitter): boolean {
+  /** Judges one pod and hands `out` what to print for it; false when it is refused. */
+  admit(c: PodInput, printer: PspPrinter, out: (text: string) => void): boolean {
     const isAuthorized = this.authorizerFor(c.namespace, admissionServiceAccount(c.pod));
     const result = this.admission.admitView(c.view, { isAuthorized });
-    emit.batch(printer.print(c, result, () => this.admission.providers.map((p) => p.name).filter(isAuthorized)));
+    out(printer.print(c, result, () => this.admission.providers.map((p) => p.name).filter(isAuthorized)));
     return result.admitted;
   }
 }

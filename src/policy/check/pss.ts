@@ -14,6 +14,7 @@ import { Census } from './census.js';
 import type { Emitter } from './emit.js';
 import type { InputSet } from './input-set.js';
 import type { Tally } from './psp.js';
+import type { FileJudge } from './verdicts.js';
 
 /** What to check and how to print it. */
 export interface PssJob {
@@ -42,9 +43,20 @@ export async function checkPss(
   job: PssJob,
   emit: Emitter,
   note: (line: string) => void,
+  judgeFile?: FileJudge<PssJob>,
 ): Promise<Tally> {
   const tally = emptyTally();
-  for await (const b of inputs.firstBatches()) {
+  const judgedAtOnce = async (file: string) => {
+    const v = judgeFile && (await judgeFile(file, job));
+    if (!v) return false;
+    tally.pods += v.pods;
+    tally.refused += v.refused;
+    for (const name of v.policies) tally.policies.push(name);
+    for (const pair of v.ignored) tally.ignored.push(pair);
+    for (const text of v.texts) emit.batch(text);
+    return true;
+  };
+  for await (const b of inputs.firstBatches(judgedAtOnce)) {
     const out: string[] = [];
     judgePss(job, b.file, b.pieces, out, tally);
     emit.batch(out.join(''));
