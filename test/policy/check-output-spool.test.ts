@@ -60,3 +60,26 @@ test('discard drops what was written, file included; an Io without a raw writer 
   spool.dispose();
   t.deepEqual(lines, ['a', 'b']);
 });
+
+test('moveTo hands on everything in order, from memory or read back from the file, and empties the spool', (t) => {
+  const tmp = scratch(t);
+  for (const limit of [1 << 20, 1000]) {
+    const spool = new OutputSpool(limit, tmp.dir);
+    let expected = '';
+    // Multi-byte characters land across the read-back's 64 KiB pieces.
+    for (let i = 0; i < 20_000; i++) {
+      const line = `${i} ü€😀 ${'y'.repeat(i % 13)}\n`;
+      spool.write(line);
+      expected += line;
+    }
+    t.is(tmp.files(), limit === 1000 ? 1 : 0);
+    const pieces: string[] = [];
+    spool.moveTo((text) => pieces.push(text));
+    t.is(pieces.join(''), expected, `limit ${limit}`);
+    t.is(tmp.files(), 0, 'the file is removed');
+    const after: string[] = [];
+    spool.moveTo((text) => after.push(text));
+    t.is(after.join(''), '', 'nothing is handed on twice');
+    spool.dispose();
+  }
+});

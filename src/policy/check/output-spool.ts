@@ -4,9 +4,10 @@
  * one whole document or none. The text is kept in memory up to a limit and continues
  * in a temporary file past it, so memory stays bounded whatever the input's size.
  */
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import type { Io } from '../../io.js';
 
 /** Pieces handed to stdout: large enough that writes are few, small enough to stream. */
@@ -58,6 +59,31 @@ export class OutputSpool {
     }
     for (const piece of this.pieces) await put(io, piece);
     this.pieces = [];
+  }
+
+  /**
+   * Hands everything written, in order, to `write` (in pieces, read back from the file
+   * if it went there), and empties the spool: what one file judged on several threads
+   * printed goes into the spool of the whole run this way (parallel.ts).
+   */
+  moveTo(write: (text: string) => void): void {
+    this.cut();
+    if (this.fd !== undefined) {
+      const file = path.join(this.dir!, 'out');
+      const fd = openSync(file, 'r');
+      try {
+        // A multi-byte character may be cut by a read: the decoder keeps its first bytes.
+        const decoder = new StringDecoder('utf8');
+        const buffer = Buffer.allocUnsafe(PIECE);
+        for (let n = readSync(fd, buffer, 0, PIECE, null); n > 0; n = readSync(fd, buffer, 0, PIECE, null))
+          write(decoder.write(buffer.subarray(0, n)));
+        write(decoder.end());
+      } finally {
+        closeSync(fd);
+      }
+    }
+    for (const piece of this.pieces) write(piece);
+    this.discard();
   }
 
   /** Removes the temporary file, if one was needed. */

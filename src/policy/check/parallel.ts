@@ -18,7 +18,8 @@ import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../../package-root.js';
 import { type JsonRangePlan, planJsonRanges } from '../input/json-ranges.js';
 import { type RangeOutcome, type RangeSetup, rangeJudge } from './range-judge.js';
-import type { FileVerdicts } from './verdicts.js';
+import { OutputSpool } from './output-spool.js';
+import type { FileVerdicts, Verdicts } from './verdicts.js';
 
 /** What a worker is started with (range-worker.ts). */
 export interface RangeClaims {
@@ -54,36 +55,76 @@ export async function judgeInParallel(
   const ranges = plan.cuts.length - 1;
   const claims = new SharedArrayBuffer(4);
   const next = new Int32Array(claims);
-  const outcomes: (RangeOutcome | undefined)[] = new Array(ranges);
+  const writer = new RangeWriter(ranges);
   let failed = false;
   const take = (k: number, outcome: RangeOutcome | undefined) => {
-    if (outcome) outcomes[k] = outcome;
-    else failed = true;
+    if (!outcome) failed = true;
+    else if (!failed) writer.add(k, outcome);
   };
-  const helpers: Promise<void>[] = [];
-  for (let i = 0; i < Math.min(threads - 1, ranges - 1); i++)
-    helpers.push(startHelper(script, { setup, plan, claims }, take));
-  // Loaded while the workers start.
-  const tryJudgeRange = await rangeJudge(setup);
-  for (let k = Atomics.add(next, 0, 1); k < ranges; k = Atomics.add(next, 0, 1)) {
-    const outcome = tryJudgeRange(plan, k);
-    if (!outcome) {
-      failed = true;
-      Atomics.store(next, 0, ranges);
-      break;
+  const helpers: Helper[] = [];
+  try {
+    for (let i = 0; i < Math.min(threads - 1, ranges - 1); i++)
+      helpers.push(startHelper(script, { setup, plan, claims }, take));
+    // Loaded while the workers start.
+    const tryJudgeRange = await rangeJudge(setup);
+    for (let k = Atomics.add(next, 0, 1); k < ranges && !failed; k = Atomics.add(next, 0, 1)) {
+      const outcome = tryJudgeRange(plan, k);
+      if (!outcome) {
+        failed = true;
+        Atomics.store(next, 0, ranges);
+        break;
+      }
+      writer.add(k, outcome);
+      // Lets the workers' outcomes in, so they are written out as their turn comes
+      // instead of waiting, all of them, for the main thread's last range.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    outcomes[k] = outcome;
+    await Promise.all(helpers.map((h) => h.done));
+    // Ranges a worker took and did not finish (it could not start, or died) are done here.
+    for (let k = 0; k < ranges && !failed; k++) {
+      if (writer.has(k)) continue;
+      const outcome = tryJudgeRange(plan, k);
+      if (outcome) writer.add(k, outcome);
+      else failed = true;
+    }
+    if (!writer.complete) failed = true;
+  } finally {
+    for (const h of helpers) h.stop();
+    if (failed) writer.output.dispose();
   }
-  await Promise.all(helpers);
-  if (failed) return undefined;
-  // Ranges a worker took and did not finish (it could not start, or died) are done here.
-  for (let k = 0; k < ranges; k++) {
-    if (outcomes[k]) continue;
-    const outcome = tryJudgeRange(plan, k);
-    if (!outcome) return undefined;
-    outcomes[k] = outcome;
+  return failed ? undefined : { ...writer.totals, output: writer.output };
+}
+
+/** Range outcomes in any order; written out, and counted, in range order. */
+class RangeWriter {
+  readonly output = new OutputSpool();
+  readonly totals: Verdicts = { pods: 0, refused: 0, changed: 0, policies: [], ignored: [] };
+  private readonly waiting = new Map<number, RangeOutcome>();
+  private written = 0;
+
+  constructor(private readonly ranges: number) {}
+
+  add(k: number, outcome: RangeOutcome): void {
+    this.waiting.set(k, outcome);
+    for (let o = this.waiting.get(this.written); o; o = this.waiting.get(this.written)) {
+      this.waiting.delete(this.written++);
+      if (o.text !== '') this.output.write(o.text);
+      const t = this.totals;
+      t.pods += o.pods;
+      t.refused += o.refused;
+      t.changed += o.changed;
+      for (const name of o.policies) t.policies.push(name);
+      for (const pair of o.ignored) t.ignored.push(pair);
+    }
   }
-  return merge(outcomes as RangeOutcome[]);
+
+  has(k: number): boolean {
+    return k < this.written || this.waiting.has(k);
+  }
+
+  get complete(): boolean {
+    return this.written === this.ranges;
+  }
 }
 
 /** The worker script, only when running from the bundle (dist/): it is built with it. */
@@ -94,41 +135,45 @@ function workerScript(): string | undefined {
   return existsSync(script) ? script : undefined;
 }
 
-/** Starts a worker; resolves once it has posted its last outcome, or has failed or exited. */
+interface Helper {
+  /** Resolves once the worker has posted its last outcome, or has failed or exited. */
+  done: Promise<void>;
+  /** Stops it if it still runs (the file went back to the ordinary pass, or an error). */
+  stop(): void;
+}
+
 function startHelper(
   script: string,
   data: RangeClaims,
   take: (k: number, outcome: RangeOutcome | undefined) => void,
-): Promise<void> {
-  return new Promise((resolve) => {
-    let worker: Worker;
+): Helper {
+  let worker: Worker | undefined;
+  let finished = false;
+  const done = new Promise<void>((resolve) => {
+    const end = () => {
+      finished = true;
+      resolve();
+    };
     try {
       worker = new Worker(script, { workerData: data });
     } catch {
-      resolve();
+      end();
       return;
     }
     worker.on('message', (m: { k: number; outcome?: RangeOutcome } | { done: true }) => {
       if ('done' in m) {
         // It exits by itself; the process need not wait for its heap to be torn down.
-        worker.unref();
-        resolve();
+        worker?.unref();
+        end();
       } else take(m.k, m.outcome);
     });
-    worker.on('error', () => resolve());
-    worker.on('exit', () => resolve());
+    worker.on('error', end);
+    worker.on('exit', end);
   });
-}
-
-function merge(outcomes: RangeOutcome[]): FileVerdicts {
-  const total: FileVerdicts = { texts: [], pods: 0, refused: 0, changed: 0, policies: [], ignored: [] };
-  for (const o of outcomes) {
-    total.texts.push(o.text);
-    total.pods += o.pods;
-    total.refused += o.refused;
-    total.changed += o.changed;
-    for (const name of o.policies) total.policies.push(name);
-    for (const pair of o.ignored) total.ignored.push(pair);
-  }
-  return total;
+  return {
+    done,
+    stop() {
+      if (!finished) void worker?.terminate();
+    },
+  };
 }

@@ -73,7 +73,7 @@ export async function checkPsp(
     refused += v.refused;
     printer.changed += v.changed;
     for (const [f, kind] of v.ignored) census.ignore(f, kind);
-    for (const text of v.texts) emit.batch(text);
+    v.output.moveTo((text) => emit.batch(text));
     return true;
   };
   for await (const batch of inputs.firstBatches((file) => judgedAtOnce(file, 'refuse'))) {

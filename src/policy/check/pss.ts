@@ -53,7 +53,7 @@ export async function checkPss(
     tally.refused += v.refused;
     for (const name of v.policies) tally.policies.push(name);
     for (const pair of v.ignored) tally.ignored.push(pair);
-    for (const text of v.texts) emit.batch(text);
+    v.output.moveTo((text) => emit.batch(text));
     return true;
   };
   for await (const b of inputs.firstBatches(judgedAtOnce)) {

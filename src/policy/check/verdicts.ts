@@ -1,3 +1,5 @@
+import type { OutputSpool } from './output-spool.js';
+
 /** What judging the pods of a file, or of one range of it, printed and counted. */
 export interface Verdicts {
   pods: number;
@@ -10,9 +12,9 @@ export interface Verdicts {
   ignored: [string, string][];
 }
 
-/** A file's verdicts, with what each part of it printed, in order. */
+/** A file's verdicts, with what it printed: hand it on with moveTo. */
 export interface FileVerdicts extends Verdicts {
-  texts: string[];
+  output: OutputSpool;
 }
 
 /** Judges a whole file another way (parallel.ts); undefined when it could not, and then nothing was printed. */
