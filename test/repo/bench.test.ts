@@ -22,6 +22,7 @@ test('the whole-process bench prints each figure beside its goal, and the JSON f
     /^ {2}floor, the same List read and each item JSON\.parse'd, nothing else: \d+ ms .* pods\/s net/m,
     /^policy check PSP, 5 usable policies, .*\(goal >= 20,000\) {2}(OK|MISSED)$/m,
     /^policy check --level restricted -o json, multi-document YAML: .*x a bare js-yaml load .*\(goal <= 2\.0x\) {2}(OK|MISSED)$/m,
+    /^ {2}600 Deployments \(JSON \d+ MB\), --level restricted -o json: one thread \d+ ms .*, \d+ \(one per core\) \d+ ms .* pods\/s net, [\d.]+x; peak RSS \d+ MB$/m,
     /^peak RSS of the JSON runs: --level restricted \d+ MB, PSP \d+ MB .*\(goal < 1024 MB\) {2}(OK|MISSED)$/m,
   ])
     t.regex(r.stdout, what);
