@@ -256,25 +256,35 @@ export async function createSimNode(opts: SimNodeOptions = {}): Promise<SimNode>
   const base = opts.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kubestrap-sim-'));
   // Removed with every fake still running when the node is cleaned up: by the test, or at
   // the latest when the test process exits (a test that threw never reached its cleanup).
+  // Only a process that still runs one of this node's fakes: a fake that died without
+  // logging its end left its pid behind, and pids are reused (pid_max is 32768 here),
+  // so the pid alone may now be any other process, another test's kubestrap included.
+  // (A fake that ended but is not yet reaped has an empty command line: gone too.)
+  const runsAFake = (pid: number) => {
+    try {
+      return fs
+        .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .some((arg) => arg.startsWith(binDir + path.sep));
+    } catch {
+      return false;
+    }
+  };
   const cleanup = onCleanup(() => {
+    const stopped: number[] = [];
     for (const c of readCalls(statePath)) {
-      if (c.end !== null || !c.pid) continue;
-      // Only a process that still runs one of this node's fakes: a fake that died without
-      // logging its end left its pid behind, and pids are reused (pid_max is 32768 here),
-      // so the pid alone may now be any other process, another test's kubestrap included.
-      let cmdline = '';
-      try {
-        cmdline = fs.readFileSync(`/proc/${c.pid}/cmdline`, 'utf8');
-      } catch {
-        continue; // Gone.
-      }
-      if (!cmdline.split('\0').some((arg) => arg.startsWith(binDir + path.sep))) continue;
+      if (c.end !== null || !c.pid || !runsAFake(c.pid)) continue;
       try {
         process.kill(c.pid, 'SIGTERM');
+        stopped.push(c.pid);
       } catch {
         // Gone meanwhile.
       }
     }
+    // A fake logs its end as it exits: removing the node before that, on a busy machine,
+    // raced with its last write (ENOTEMPTY). Wait for them, a few seconds at most.
+    const tick = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; waited < 5000 && stopped.some(runsAFake); waited += 20) Atomics.wait(tick, 0, 0, 20);
     if (!opts.root) fs.rmSync(base, { recursive: true, force: true, maxRetries: 3 });
   }, opts.teardown);
   const root = path.join(base, opts.root ? '' : 'root');
