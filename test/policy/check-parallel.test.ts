@@ -6,7 +6,9 @@
  */
 import test from 'ava';
 import { execa } from 'execa';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { POLICIES, writeList } from '../../scripts/bench/lib/fixtures.mjs';
 import { buildPolicy } from '../../src/policy/psp/library.js';
@@ -49,6 +51,23 @@ async function check(threads: string, args: string[]): Promise<Run> {
     // A run that failed before Node started writes none.
   }
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), threads: count };
+}
+
+/** A List of `n` ConfigMaps as kubectl prints it, about 6.2 KB each: big, and no pod in it. */
+async function writeConfigMapList(file: string, n: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write('{\n    "apiVersion": "v1",\n    "items": [\n');
+  const data = Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`key-${k}`, 'v'.repeat(120)]));
+  for (let i = 0; i < n; i++) {
+    const item = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'demo' }, data };
+    await write((i ? ',\n' : '') + JSON.stringify(item, null, 4).replace(/^/gm, '        '));
+  }
+  await write('\n    ],\n    "kind": "List"\n}\n');
+  out.end();
+  await once(out, 'finish');
 }
 
 /** `text` with the first `from` replaced by `to`, after `share` of it: a change deep in the List. */
@@ -115,6 +134,54 @@ test.serial(
     }
   },
 );
+
+test.serial(
+  'PodSecurityPolicy: a big List without pods does not fix the policies before the pods that follow it',
+  async (t) => {
+    // restricted refuses a container that runs as root; baseline, read after the big file, admits it.
+    const configMaps = path.join(dir, 'configmaps.json');
+    await writeConfigMapList(configMaps, 18_000);
+    const first = path.join(dir, 'restricted.json');
+    const later = path.join(dir, 'baseline.json');
+    writeFileSync(first, JSON.stringify(buildPolicy('restricted', 24, []), null, 4));
+    writeFileSync(later, JSON.stringify(buildPolicy('baseline', 24, []), null, 4));
+    const pods = path.join(dir, 'root-pod.json');
+    writeFileSync(
+      pods,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'root', namespace: 'demo' },
+        spec: { containers: [{ name: 'c', image: 'x', securityContext: { runAsUser: 0 } }] },
+      }),
+    );
+    const args = ['-f', first, '-f', configMaps, '-f', later, '-f', pods, '--allow', 'restricted,baseline'];
+    const one = await check('1', args);
+    const two = await check('2', args);
+    t.is(two.threads, 2, 'a worker thread read the ConfigMaps');
+    t.is(one.exitCode, 0, one.stdout + one.stderr);
+    t.regex(one.stdout, /Pod demo\/root: admitted by baseline/);
+    t.is(two.stdout, one.stdout);
+    t.is(two.stderr, one.stderr);
+    t.is(two.exitCode, one.exitCode);
+  },
+);
+
+test('a named pipe given with -f is read once, as it comes, whatever the threads', async (t) => {
+  const fifo = path.join(dir, `pods-${runs}.fifo`);
+  await execa('mkfifo', [fifo]);
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'demo' }, spec: { containers: [] } };
+  const run = execa('node', [CLI, 'policy', 'check', '-f', fifo, '--level', 'baseline'], {
+    reject: false,
+    timeout: 30_000,
+    env: { KUBESTRAP_THREADS: '2' },
+  });
+  await writeFile(fifo, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod] }, null, 4));
+  const r = await run;
+  t.false(r.timedOut, 'it did not wait for a second writer');
+  t.is(r.exitCode, 0, r.stderr);
+  t.regex(String(r.stdout), /Pod demo\/web: allowed by baseline:latest/);
+});
 
 test('KUBESTRAP_THREADS must be a whole number of threads', async (t) => {
   for (const value of ['0', 'two', '1.5', '65']) {

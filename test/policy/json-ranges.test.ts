@@ -58,7 +58,7 @@ test('a kubectl List cut into ranges gives the same objects as one pass, each ra
   const plan = planJsonRanges(file, SMALL);
   if (!plan) return t.fail('no plan for a pretty-printed List');
   t.true(plan.cuts.length > 4, `${plan.cuts.length - 1} ranges`);
-  t.deepEqual(plan.layout, { stack: [false, true], indent: 8 });
+  t.deepEqual(plan.layout, { stack: [false, true], indent: 8, expectKey: false, lastKeyIsItems: true });
   const text = JSON.stringify(list(60), null, 4);
   // Byte offsets: the text has non-ASCII characters, so compare bytes, not string indexes.
   const bytes = Buffer.from(text);
@@ -148,4 +148,26 @@ test('a range whose file shrank since it was planned is a mismatch, not a short 
   if (!plan) return t.fail('no plan');
   writeFileSync(file, JSON.stringify(list(2), null, 4));
   t.throws(() => allRanges(plan), { instanceOf: Error });
+});
+
+test('a List read wrongly by the splitter is read the same wrongly in ranges, or not in ranges at all', async (t) => {
+  // A comma where the colon belongs: one pass takes "x" as a key, so the second array is
+  // not a list of items and its object is dropped. Ranges must not make it a pod.
+  const items = list(60)
+    .items.map((p) => asItem(p))
+    .join(',\n');
+  const text = `{\n    "items" , [\n${items}\n    ] "x" [\n        {"kind": "Pod", "metadata": {"name": "extra"}}\n    ]\n}\n`;
+  const dir = scratchDir('ks-ranges', t);
+  const file = write(dir, 'odd.json', text);
+  const one = await onePass(file);
+  t.is(one.length, 60);
+  const plan = planJsonRanges(file, SMALL);
+  if (!plan) return t.pass('not cut');
+  let ranges: unknown[] | undefined;
+  try {
+    ranges = allRanges(plan);
+  } catch (e) {
+    t.true(e instanceof RangeMismatch, String(e));
+  }
+  if (ranges) t.deepEqual(ranges, one);
 });

@@ -67,6 +67,14 @@ export class OutputSpool {
    * printed goes into the spool of the whole run this way (parallel.ts).
    */
   moveTo(write: (text: string) => void): void {
+    try {
+      this.moveAll(write);
+    } finally {
+      this.discard();
+    }
+  }
+
+  private moveAll(write: (text: string) => void): void {
     this.cut();
     if (this.fd !== undefined) {
       const file = path.join(this.dir!, 'out');
@@ -83,7 +91,6 @@ export class OutputSpool {
       }
     }
     for (const piece of this.pieces) write(piece);
-    this.discard();
   }
 
   /** Removes the temporary file, if one was needed. */

@@ -57,42 +57,40 @@ export async function judgeInParallel(
   const next = new Int32Array(claims);
   const writer = new RangeWriter(ranges);
   let failed = false;
-  const take = (k: number, outcome: RangeOutcome | undefined) => {
-    if (!outcome) failed = true;
-    else if (!failed) writer.add(k, outcome);
+  /** Takes a range's outcome from any thread; no outcome, or no room to keep it, ends the attempt. */
+  const accept = (k: number, outcome: RangeOutcome | undefined) => {
+    if (failed) return;
+    try {
+      if (outcome) writer.add(k, outcome);
+      else failed = true;
+    } catch {
+      // The spool could not write (a full disk): the ordinary pass meets it again and says so.
+      failed = true;
+    }
+    if (failed) Atomics.store(next, 0, ranges);
   };
   const helpers: Helper[] = [];
+  let done = false;
   try {
     for (let i = 0; i < Math.min(threads - 1, ranges - 1); i++)
-      helpers.push(startHelper(script, { setup, plan, claims }, take));
+      helpers.push(startHelper(script, { setup, plan, claims }, accept));
     // Loaded while the workers start.
     const tryJudgeRange = await rangeJudge(setup);
     for (let k = Atomics.add(next, 0, 1); k < ranges && !failed; k = Atomics.add(next, 0, 1)) {
-      const outcome = tryJudgeRange(plan, k);
-      if (!outcome) {
-        failed = true;
-        Atomics.store(next, 0, ranges);
-        break;
-      }
-      writer.add(k, outcome);
+      accept(k, tryJudgeRange(plan, k));
       // Lets the workers' outcomes in, so they are written out as their turn comes
       // instead of waiting, all of them, for the main thread's last range.
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(helpers.map((h) => h.done));
     // Ranges a worker took and did not finish (it could not start, or died) are done here.
-    for (let k = 0; k < ranges && !failed; k++) {
-      if (writer.has(k)) continue;
-      const outcome = tryJudgeRange(plan, k);
-      if (outcome) writer.add(k, outcome);
-      else failed = true;
-    }
-    if (!writer.complete) failed = true;
+    for (let k = 0; k < ranges && !failed; k++) if (!writer.has(k)) accept(k, tryJudgeRange(plan, k));
+    done = !failed && writer.complete;
   } finally {
     for (const h of helpers) h.stop();
-    if (failed) writer.output.dispose();
+    if (!done) writer.output.dispose();
   }
-  return failed ? undefined : { ...writer.totals, output: writer.output };
+  return done ? { ...writer.totals, output: writer.output } : undefined;
 }
 
 /** Range outcomes in any order; written out, and counted, in range order. */
@@ -105,6 +103,8 @@ class RangeWriter {
   constructor(private readonly ranges: number) {}
 
   add(k: number, outcome: RangeOutcome): void {
+    // A range done again (its worker died) may still see the worker's late outcome.
+    if (this.has(k)) return;
     this.waiting.set(k, outcome);
     for (let o = this.waiting.get(this.written); o; o = this.waiting.get(this.written)) {
       this.waiting.delete(this.written++);

@@ -68,7 +68,8 @@ export async function checkPsp(
     if (!judgeFile || (others === 'refuse' && (again || census.policies.size === 0))) return false;
     const v = await judgeFile(file, { policies: [...census.policies.values()], rbac: census.rbac, others });
     if (!v) return false;
-    judge ??= new Judge([...census.policies.values()], census.rbac, requester);
+    // As when one thread reads it: the policies in force are fixed at the first pod judged.
+    if (v.pods > 0) judge ??= new Judge([...census.policies.values()], census.rbac, requester);
     pods += others === 'refuse' ? v.pods : 0;
     refused += v.refused;
     printer.changed += v.changed;

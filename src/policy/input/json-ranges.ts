@@ -11,7 +11,7 @@
  * then says what is wrong with its usual positions. A range starts at the newline before
  * its first item so the splitter's fast path sees the item's indentation.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { type ItemLayout, JsonSplitter } from './json-split.js';
 
 export interface JsonRangePlan {
@@ -60,6 +60,9 @@ export interface PlanOptions {
 export function planJsonRanges(file: string, opts: PlanOptions): JsonRangePlan | undefined {
   let fd: number;
   try {
+    // Looked at before it is opened: opening a named pipe would wait for its writer, and
+    // closing it again would lose what the writer sent to the reader that reads it next.
+    if (!statSync(file).isFile()) return undefined;
     fd = openSync(file, 'r');
   } catch {
     return undefined; // The ordinary reader reports it.

@@ -48,6 +48,9 @@ export interface ItemLayout {
   stack: boolean[];
   /** The indentation, in spaces, of each item's opening and closing line. */
   indent: number;
+  /** The top-level object's key state (what decides what comes after the items): as read. */
+  expectKey: boolean;
+  lastKeyIsItems: boolean;
 }
 
 /** Malformed structure the splitter itself can see (unbalanced brackets, stray text). */
@@ -161,8 +164,8 @@ export class JsonSplitter {
     s.stack = [...layout.stack];
     s.depth = layout.stack.length;
     s.itemDepth = layout.stack.length;
-    // In a List the key just read was `items` (what made it a List), as in a splitter that read it.
-    s.lastKeyIsItems = layout.stack.length === 2 && !layout.stack[0];
+    s.expectKey = layout.expectKey;
+    s.lastKeyIsItems = layout.lastKeyIsItems;
     return s;
   }
 
@@ -172,7 +175,12 @@ export class JsonSplitter {
    */
   layout(): ItemLayout | undefined {
     if (this.fastIndent < 0 || !this.betweenItems()) return undefined;
-    return { stack: [...this.stack], indent: this.fastIndent };
+    return {
+      stack: [...this.stack],
+      indent: this.fastIndent,
+      expectKey: this.expectKey,
+      lastKeyIsItems: this.lastKeyIsItems,
+    };
   }
 
   /** Whether all pushed input was taken and it ended between two items laid out as `layout`. */
@@ -181,6 +189,8 @@ export class JsonSplitter {
       this.pos === this.buf.length &&
       this.holdFrom < 0 &&
       this.betweenItems() &&
+      this.expectKey === layout.expectKey &&
+      this.lastKeyIsItems === layout.lastKeyIsItems &&
       this.stack.length === layout.stack.length &&
       this.stack.every((isArr, k) => isArr === layout.stack[k])
     );
