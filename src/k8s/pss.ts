@@ -35,3 +35,6 @@ export const BASELINE_CAPABILITIES: readonly string[] = [
   'SETUID',
   'SYS_CHROOT',
 ];
+
+/** BASELINE_CAPABILITIES for lookups. */
+export const BASELINE_CAPABILITY_SET: ReadonlySet<string> = new Set(BASELINE_CAPABILITIES);

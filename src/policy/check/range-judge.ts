@@ -43,7 +43,7 @@ export async function rangeJudge(setup: RangeSetup): Promise<RangeJudge> {
 function pssRange(job: PssJob, pss: typeof import('./pss.js')): (plan: JsonRangePlan, k: number) => RangeOutcome {
   return (plan, k) => {
     const out: string[] = [];
-    const tally = { pods: 0, refused: 0, policies: [] as string[], ignored: [] as [string, string][] };
+    const tally = pss.emptyTally();
     pss.judgePss(job, plan.file, asPieces(plan, k), out, tally);
     return { text: out.join(''), changed: 0, ...tally };
   };

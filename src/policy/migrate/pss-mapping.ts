@@ -19,7 +19,7 @@
  *   Kubernetes migration guide names this choice: "a level that is at least as
  *   permissive as the PSP, and a level that is at least as restrictive".
  */
-import { BASELINE_CAPABILITIES, type PssLevel } from '../../k8s/pss.js';
+import { BASELINE_CAPABILITY_SET, type PssLevel } from '../../k8s/pss.js';
 import type { PolicyObject } from '../psp/provider.js';
 import type { PspSpec } from '../../k8s/psp.js';
 import { PSP_ANNOTATIONS } from '../../k8s/psp-annotations.js';
@@ -36,9 +36,6 @@ export function isLooser(a: PssLevel, b: PssLevel): boolean {
 
 /** The documentation page the rows come from. */
 export const MAPPING_DOC = 'https://kubernetes.io/docs/reference/access-authn-authz/psp-to-pod-security-standards/';
-
-/** Capabilities the Baseline profile lets a container add (the page's allowedCapabilities row). */
-export const BASELINE_CAPABILITY_SET: ReadonlySet<string> = new Set(BASELINE_CAPABILITIES);
 
 /** Volume types the Restricted profile allows (the page's volumes row). */
 export const RESTRICTED_VOLUMES: ReadonlySet<string> = new Set([

@@ -7,13 +7,10 @@
  * is replaced by capabilities_restricted (OverrideCheckIDs there), so restricted pods
  * get one "unrestricted capabilities" reason instead of two.
  */
-import { BASELINE_CAPABILITIES } from '../../../k8s/pss.js';
+import { BASELINE_CAPABILITY_SET } from '../../../k8s/pss.js';
 import type { CheckDefinition } from '../registry.js';
 import type { CheckOutcome, PodMetaLike, PodSpecLike } from '../helpers.js';
 import { containersPhrase, forEachContainer, joinQuote, nameOf, obj, sortedSet, str } from '../helpers.js';
-
-/** The default Docker/containerd capability set less NET_RAW (check_capabilities_baseline.go). */
-export const BASELINE_ALLOWED_CAPABILITIES: ReadonlySet<string> = new Set(BASELINE_CAPABILITIES);
 
 function capabilitiesBaseline1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOutcome | null {
   let bad: string[] | undefined;
@@ -24,7 +21,7 @@ function capabilitiesBaseline1_0(_meta: PodMetaLike, spec: PodSpecLike): CheckOu
     let valid = true;
     for (let j = 0; j < add.length; j++) {
       const cap = str(add[j]);
-      if (!BASELINE_ALLOWED_CAPABILITIES.has(cap)) {
+      if (!BASELINE_CAPABILITY_SET.has(cap)) {
         valid = false;
         (caps ??= []).push(cap);
       }
