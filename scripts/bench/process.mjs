@@ -22,7 +22,7 @@
 // average is printed too). Goals are judged on wall time. Needs dist/ (npm run bench builds it).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -47,6 +47,8 @@ const BIG_PODS = Number(values['big-pods'] ?? PODS * 3);
 const GOALS = { render: 150, pss: 50_000, psp: 20_000, yaml: 2.0, rss: 1024 };
 
 const { buildPolicy } = await import(pathToFileURL(path.join(root, 'src/policy/psp/library.ts')).href);
+// What policy check uses without KUBESTRAP_THREADS, for the label of the threads figure.
+const { threadsFrom } = await import(pathToFileURL(path.join(root, 'src/policy/check/threads.ts')).href);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'ks-bench-process-'));
 /** The --import module every run reports its CPU time and peak RSS through (usagePreload). */
@@ -170,7 +172,7 @@ async function main() {
       `(CPU: ${(c.yaml.median / c.jsYaml.median).toFixed(2)}x) (goal <= ${GOALS.yaml.toFixed(1)}x)`,
     ratio <= GOALS.yaml,
   );
-  const threads = Math.min(availableParallelism(), 8);
+  const threads = threadsFrom({});
   console.log(
     `  ${BIG_PODS} Deployments (JSON ${mib(bigJson)} MB), --level restricted -o json: one thread ${m.bigOne.median.toFixed(0)} ms (${spread('bigOne')}), ` +
       `${threads} (one per core) ${m.bigAll.median.toFixed(0)} ms (${spread('bigAll')}) = ${fmt(BIG_PODS / ((m.bigAll.median - node) / 1000))} pods/s net, ` +
